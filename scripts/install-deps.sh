@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs everything the project needs to build, run and test on Debian 12.
+# Idempotent: packages already present are left alone, and apt-get update runs
+# only when something is missing.
+set -eu
+
+PACKAGES="
+  build-essential cmake pkg-config git
+  iptables ipset iproute2 kmod util-linux procps time python3
+  libip4tc-dev libip6tc-dev libiptc-dev libxtables-dev
+  libpcre2-dev libcurl4-openssl-dev libjsoncpp-dev libsystemd-dev libyaml-cpp-dev
+  libcli11-dev libgtest-dev libgmock-dev
+"
+
+missing=""
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -n "$missing" ]; then
+  echo "install-deps: installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+  echo "install-deps: all build and test dependencies present"
+fi

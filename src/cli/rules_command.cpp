@@ -1,0 +1,34 @@
+#include "cli/rules_command.h"
+
+namespace aim {
+
+std::vector<std::string> describe_read_errors(const RuleSet& set) {
+  std::vector<std::string> lines;
+  const std::string where =
+      std::string(backend_name(set.backend)) + " " + std::string(family_name(set.family));
+  if (!set.error.empty()) lines.push_back(where + ": " + set.error);
+  for (const Table& table : set.tables)
+    if (!table.read_ok()) lines.push_back(where + " table " + table.name + ": " + table.error);
+  return lines;
+}
+
+int run_rules_command(const RulesOptions& options, const std::vector<RuleReader*>& readers,
+                      std::ostream& out, std::ostream& err) {
+  std::vector<RuleSet> sets;
+  for (RuleReader* reader : readers)
+    for (Family family : families_from(options.family)) sets.push_back(reader->read(family));
+
+  print_rulesets(out, sets, options.format);
+  out.flush();
+
+  int status = 0;
+  for (const RuleSet& set : sets) {
+    for (const std::string& line : describe_read_errors(set)) {
+      err << "azure-iptables-monitor: error: " << line << '\n';
+      status = 2;
+    }
+  }
+  return status;
+}
+
+}  // namespace aim

@@ -1,0 +1,50 @@
+// Wiring only: parse the command line, build the parts, run a command.
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/go_flags.h"
+#include "cli/options.h"
+#include "cli/rules_command.h"
+#include "rules/legacy_reader.h"
+
+namespace {
+
+constexpr int kExitConfig = 78;  // EX_CONFIG: a restart cannot fix this
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  args = aim::normalize_go_flags(args, aim::go_style_flag_names());
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
+
+  CLI::App app{"azure-iptables-monitor", "azure-iptables-monitor"};
+  aim::CommandLine cl;
+  aim::register_options(app, cl);
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitConfig;
+  }
+
+  std::vector<std::unique_ptr<aim::RuleReader>> owned;
+  if (cl.global.backend == aim::BackendChoice::Nft) {
+    std::cerr << "azure-iptables-monitor: error: the nft backend is not available in this "
+                 "version; use --backend legacy\n";
+    return kExitConfig;
+  }
+  // Until the nft reader exists, auto means the legacy backend only.
+  owned.push_back(std::make_unique<aim::LegacyReader>());
+  std::vector<aim::RuleReader*> readers;
+  for (auto& r : owned) readers.push_back(r.get());
+
+  if (cl.rules_command->parsed())
+    return aim::run_rules_command(cl.rules, readers, std::cout, std::cerr);
+
+  std::cerr << "azure-iptables-monitor: error: no command given; the service mode is not "
+               "implemented in this version (try 'rules' or --help)\n";
+  return kExitConfig;
+}

@@ -1,0 +1,80 @@
+#include "rules/child_process.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "util/fd.h"
+
+namespace aim {
+namespace {
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    const char* name = sigdescr_np(WTERMSIG(status));
+    return "killed by signal " + std::to_string(WTERMSIG(status)) + (name ? std::string(" (") + name + ")" : "");
+  }
+  return "ended with wait status " + std::to_string(status);
+}
+
+}  // namespace
+
+Result<ChildOutput> run_in_child(const std::function<int()>& body,
+                                 std::chrono::milliseconds timeout) {
+  auto out = make_memfd("aim-child-stdout");
+  if (!out) return Error{out.error()};
+  auto err = make_memfd("aim-child-stderr");
+  if (!err) return Error{err.error()};
+
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) return Error{std::string("fork failed: ") + std::strerror(errno)};
+  if (pid == 0) {
+    // Child: no return into the caller, no atexit handlers of the parent.
+    if (dup2(out->get(), STDOUT_FILENO) < 0 || dup2(err->get(), STDERR_FILENO) < 0) _exit(120);
+    int status = body();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    _exit(status);
+  }
+
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  int status = 0;
+  bool timed_out = false;
+  if (pidfd.valid()) {
+    pollfd p{pidfd.get(), POLLIN, 0};
+    int r;
+    do {
+      r = poll(&p, 1, static_cast<int>(timeout.count()));
+    } while (r < 0 && errno == EINTR);
+    if (r == 0) {
+      timed_out = true;
+      kill(pid, SIGKILL);
+    }
+  }
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return Error{std::string("waitpid failed: ") + std::strerror(errno)};
+  }
+
+  ChildOutput result;
+  auto out_text = read_all_from_start(out->get());
+  auto err_text = read_all_from_start(err->get());
+  if (!out_text) return Error{"reading child output: " + out_text.error()};
+  result.stdout_text = std::move(*out_text);
+  result.stderr_text = err_text ? std::move(*err_text) : std::string();
+  if (timed_out)
+    result.failure = "timed out after " + std::to_string(timeout.count() / 1000) + " s";
+  else if (status != 0)
+    result.failure = describe_status(status);
+  return result;
+}
+
+}  // namespace aim

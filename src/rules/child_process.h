@@ -1,0 +1,26 @@
+#pragma once
+// Runs a function in a forked child whose stdout and stderr go to memfds, and
+// collects both. Used to contain libxtables: its per-process family state,
+// its global handles and its non-returning fatal-error path.
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "util/result.h"
+
+namespace aim {
+
+struct ChildOutput {
+  std::string stdout_text;
+  std::string stderr_text;
+  // Empty when the child exited 0; otherwise how it ended ("exited with
+  // status 3", "killed by signal 9", "timed out after 60 s").
+  std::string failure;
+};
+
+// `body` runs in the child and returns its exit status; the child never
+// returns into the caller's code. The child is killed after `timeout`.
+Result<ChildOutput> run_in_child(const std::function<int()>& body,
+                                 std::chrono::milliseconds timeout);
+
+}  // namespace aim

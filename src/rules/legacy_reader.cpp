@@ -1,0 +1,150 @@
+#include "rules/legacy_reader.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include <unistd.h>
+
+#include "rules/child_process.h"
+#include "rules/legacy_format.h"
+#include "rules/legacy_shim.h"
+#include "rules/rule_stream.h"
+#include "rules/table_names.h"
+#include "util/fd.h"
+
+namespace aim {
+namespace {
+
+int shim_family(Family family) { return family == Family::V6 ? 6 : 4; }
+
+std::string open_error(Family family, std::string_view table, int err) {
+  std::string msg = "cannot open legacy " + std::string(family_name(family)) + " table " +
+                    std::string(table) + ": " + aim_table_strerror(shim_family(family), err);
+  if (err == EPERM || err == EACCES)
+    msg += " (reading iptables needs CAP_NET_ADMIN and CAP_NET_RAW: run as root)";
+  return msg;
+}
+
+struct TableCloser {
+  void operator()(aim_table* t) const { aim_table_close(t); }
+};
+using TableHandle = std::unique_ptr<aim_table, TableCloser>;
+
+[[noreturn]] void on_fatal(const char* message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "libxtables: %s\n", message);
+  std::fflush(stderr);
+  _exit(3);
+}
+
+// Renders one opened table; returns an error message or empty.
+std::string render_table(aim_table* table, RuleStreamWriter& out) {
+  char err[512];
+  for (const char* chain = aim_first_chain(table); chain; chain = aim_next_chain(table)) {
+    std::string header;
+    if (aim_chain_is_builtin(table, chain)) {
+      const char* policy = aim_chain_policy(table, chain);
+      header = std::string("-P ") + chain + " " + (policy ? policy : "");
+    } else {
+      header = std::string("-N ") + chain;
+    }
+    out.begin_chain(chain, header);
+
+    size_t index = 0;
+    for (const void* rule = aim_first_rule(table, chain); rule;
+         rule = aim_next_rule(table, rule)) {
+      ++index;
+      aim_rule_head head;
+      aim_rule_get_head(table, rule, &head);
+      out.begin_rule();
+      std::fputs("-A ", stdout);
+      std::fputs(chain, stdout);
+      std::fputs(format_rule_head(head).c_str(), stdout);
+      err[0] = '\0';
+      const bool ok = aim_rule_print_matches(table, rule, err, sizeof err) == 0 &&
+                      aim_rule_print_target(table, rule, err, sizeof err) == 0;
+      std::fputc('\n', stdout);
+      out.end_rule();
+      if (!ok)
+        return "cannot render rule " + std::to_string(index) + " of chain " + chain + ": " + err;
+    }
+  }
+  return {};
+}
+
+std::string summarize_child(const ChildOutput& child) {
+  std::string text = child.failure;
+  std::string err = child.stderr_text;
+  while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+  if (err.size() > 400) err = err.substr(0, 400) + "...";
+  if (!err.empty()) text += (text.empty() ? "" : ": ") + err;
+  return text;
+}
+
+}  // namespace
+
+int render_legacy_family(Family family, const std::vector<std::string>& tables) {
+  if (aim_xtables_init(shim_family(family), on_fatal) < 0) {
+    std::fprintf(stderr, "cannot initialise libxtables\n");
+    return 4;
+  }
+  RuleStreamWriter out(stdout);
+  for (const std::string& name : tables) {
+    out.begin_table(name);
+    errno = 0;
+    TableHandle table(aim_table_open(shim_family(family), name.c_str()));
+    if (!table) {
+      out.table_error(open_error(family, name, errno));
+      continue;
+    }
+    std::string error = render_table(table.get(), out);
+    if (!error.empty())
+      out.table_error("legacy " + std::string(family_name(family)) + " table " + name + ": " +
+                      error);
+    else
+      out.end_table();
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+RuleSet LegacyReader::read(Family family) {
+  const std::string names_path(table_names_path(family));
+  auto names_text = read_file(names_path);
+  if (!names_text) {
+    RuleSet set;
+    set.family = family;
+    set.backend = Backend::Legacy;
+    // No file: the x_tables family module is not loaded, so no legacy table
+    // exists and there is nothing to read. Anything else is a failure.
+    const int code = names_text.error_code();
+    if (code != ENOENT) {
+      set.error = names_text.error();
+      if (code == EACCES || code == EPERM) set.error += " (run as root)";
+    }
+    return set;
+  }
+  const std::vector<std::string> tables = parse_table_names(*names_text);
+  if (tables.empty()) {
+    RuleSet set;
+    set.family = family;
+    set.backend = Backend::Legacy;
+    return set;
+  }
+
+  auto child = run_in_child([&] { return render_legacy_family(family, tables); }, timeout_);
+  if (!child) {
+    RuleSet set;
+    set.family = family;
+    set.backend = Backend::Legacy;
+    set.error = "cannot start the legacy " + std::string(family_name(family)) +
+                " reader: " + child.error();
+    return set;
+  }
+  return parse_rule_stream(std::move(child->stdout_text), family, Backend::Legacy, tables,
+                           summarize_child(*child));
+}
+
+}  // namespace aim

@@ -1,0 +1,92 @@
+#include "rules/print.h"
+
+#include <json/json.h>
+
+#include <memory>
+
+namespace aim {
+
+std::string save_chain_line(std::string_view header) {
+  // "-P NAME POLICY" -> ":NAME POLICY [0:0]";  "-N NAME" -> ":NAME - [0:0]"
+  std::string_view rest = header.substr(std::min<size_t>(3, header.size()));
+  if (header.starts_with("-P ")) return ":" + std::string(rest) + " [0:0]";
+  return ":" + std::string(rest) + " - [0:0]";
+}
+
+namespace {
+
+void print_tsv(std::ostream& out, const RuleSet& set) {
+  for (const Table& table : set.tables) {
+    if (!table.read_ok()) continue;
+    for (const Chain& chain : table.chains) {
+      out << table.name << '\t' << chain.header << '\n';
+      for (std::string_view rule : chain.rules) out << table.name << '\t' << rule << '\n';
+    }
+  }
+}
+
+void print_save(std::ostream& out, const RuleSet& set) {
+  for (const Table& table : set.tables) {
+    if (!table.read_ok()) continue;
+    out << '*' << table.name << '\n';
+    for (const Chain& chain : table.chains) out << save_chain_line(chain.header) << '\n';
+    for (const Chain& chain : table.chains)
+      for (std::string_view rule : chain.rules) out << rule << '\n';
+    out << "COMMIT\n";
+  }
+}
+
+Json::Value to_json(const RuleSet& set) {
+  Json::Value v(Json::objectValue);
+  v["family"] = std::string(family_name(set.family));
+  v["backend"] = std::string(backend_name(set.backend));
+  v["error"] = set.error.empty() ? Json::Value() : Json::Value(set.error);
+  Json::Value tables(Json::arrayValue);
+  for (const Table& table : set.tables) {
+    Json::Value t(Json::objectValue);
+    t["table"] = table.name;
+    t["error"] = table.read_ok() ? Json::Value() : Json::Value(table.error);
+    Json::Value chains(Json::arrayValue);
+    for (const Chain& chain : table.chains) {
+      Json::Value c(Json::objectValue);
+      c["chain"] = std::string(chain.name);
+      c["header"] = std::string(chain.header);
+      Json::Value rules(Json::arrayValue);
+      for (std::string_view rule : chain.rules) rules.append(std::string(rule));
+      c["rules"] = std::move(rules);
+      chains.append(std::move(c));
+    }
+    t["chains"] = std::move(chains);
+    tables.append(std::move(t));
+  }
+  v["tables"] = std::move(tables);
+  return v;
+}
+
+}  // namespace
+
+void print_rulesets(std::ostream& out, const std::vector<RuleSet>& sets, RulesFormat format) {
+  if (format == RulesFormat::Json) {
+    Json::Value root(Json::objectValue);
+    Json::Value list(Json::arrayValue);
+    for (const RuleSet& set : sets) list.append(to_json(set));
+    root["rulesets"] = std::move(list);
+    Json::StreamWriterBuilder builder;
+    builder["indentation"] = "  ";
+    builder["emitUTF8"] = true;
+    std::unique_ptr<Json::StreamWriter> writer(builder.newStreamWriter());
+    writer->write(root, &out);
+    out << '\n';
+    return;
+  }
+  const bool labelled = sets.size() > 1;
+  for (const RuleSet& set : sets) {
+    if (labelled) out << "# " << backend_name(set.backend) << ' ' << family_name(set.family) << '\n';
+    if (format == RulesFormat::Tsv)
+      print_tsv(out, set);
+    else
+      print_save(out, set);
+  }
+}
+
+}  // namespace aim

@@ -1,0 +1,137 @@
+#include "rules/rule_stream.h"
+
+#include <algorithm>
+
+namespace aim {
+
+void RuleStreamWriter::record(char type, std::string_view payload) {
+  std::fputc(type, out_);
+  std::fwrite(payload.data(), 1, payload.size(), out_);
+  std::fputc('\0', out_);
+}
+
+void RuleStreamWriter::begin_table(std::string_view table) { record('T', table); }
+
+void RuleStreamWriter::begin_chain(std::string_view chain, std::string_view header_line) {
+  record('C', chain);
+  record('H', header_line);
+}
+
+void RuleStreamWriter::begin_rule() { std::fputc('R', out_); }
+void RuleStreamWriter::end_rule() { std::fputc('\0', out_); }
+void RuleStreamWriter::table_error(std::string_view message) { record('E', message); }
+void RuleStreamWriter::end_table() { record('D', {}); }
+
+namespace {
+
+struct OpenTable {
+  Table table;
+  bool ended = false;
+};
+
+}  // namespace
+
+RuleSet parse_rule_stream(std::string stream, Family family, Backend backend,
+                          const std::vector<std::string>& expected_tables,
+                          std::string_view child_failure) {
+  RuleSet set;
+  set.family = family;
+  set.backend = backend;
+  const std::string_view text = set.arena->adopt(std::move(stream));
+
+  std::vector<OpenTable> seen;
+  OpenTable* current = nullptr;
+  std::string framing_error;
+
+  auto fail_current = [&](const std::string& why) {
+    if (current && current->table.error.empty()) current->table.error = why;
+  };
+
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t end = text.find('\0', pos);
+    if (end == std::string_view::npos) {
+      // A record cut off: the child died while writing it.
+      fail_current("output ended in the middle of a record");
+      break;
+    }
+    const char type = text[pos];
+    std::string_view payload = text.substr(pos + 1, end - pos - 1);
+    pos = end + 1;
+
+    if (type == 'T') {
+      current = &seen.emplace_back();
+      current->table.name = std::string(payload);
+      continue;
+    }
+    if (!current || current->ended) {
+      framing_error = "record outside a table";
+      break;
+    }
+    Table& table = current->table;
+    switch (type) {
+      case 'C':
+        table.chains.push_back(Chain{payload, {}, {}});
+        break;
+      case 'H':
+        if (table.chains.empty()) {
+          fail_current("chain header before any chain");
+          break;
+        }
+        table.chains.back().header = payload;
+        break;
+      case 'R': {
+        if (!payload.empty() && payload.back() == '\n') payload.remove_suffix(1);
+        if (table.chains.empty()) {
+          fail_current("rule before any chain");
+          break;
+        }
+        Chain& chain = table.chains.back();
+        // Every rule line starts "-A CHAIN"; anything else means the text
+        // was not what iptables -S prints, and must not be matched as if it were.
+        const bool well_formed = payload.size() >= 3 + chain.name.size() &&
+                                 payload.substr(0, 3) == "-A " &&
+                                 payload.substr(3, chain.name.size()) == chain.name;
+        if (!well_formed) {
+          fail_current("malformed rule text in chain " + std::string(chain.name));
+          break;
+        }
+        chain.rules.push_back(payload);
+        break;
+      }
+      case 'E':
+        // The child's own account of the failure is the one to show.
+        table.error = std::string(payload);
+        current->ended = true;
+        break;
+      case 'D':
+        current->ended = true;
+        break;
+      default:
+        fail_current("unknown record type");
+        break;
+    }
+  }
+
+  for (const std::string& name : expected_tables) {
+    auto it = std::find_if(seen.begin(), seen.end(),
+                           [&](const OpenTable& t) { return t.table.name == name; });
+    Table table;
+    if (it == seen.end()) {
+      table.name = name;
+      table.error = "table was not read";
+    } else {
+      table = std::move(it->table);
+      if (!it->ended && table.error.empty()) table.error = "reading stopped before the table ended";
+    }
+    if (!table.error.empty()) {
+      if (!child_failure.empty()) table.error += " (" + std::string(child_failure) + ")";
+      table.chains.clear();  // never present a partial table as content
+    }
+    set.tables.push_back(std::move(table));
+  }
+  if (!framing_error.empty()) set.error = "malformed rule stream: " + framing_error;
+  return set;
+}
+
+}  // namespace aim

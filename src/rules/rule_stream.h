@@ -1,0 +1,47 @@
+#pragma once
+// The framing a rendering child uses to hand a family's rules to its parent.
+//
+// The child's C stdout carries both our text and the text libxtables'
+// extension save() functions print, so the records are framed in that one
+// stream. Each record is a type byte, a payload and a NUL. Rule text comes
+// from C strings and can never contain NUL, so no rule can forge a record:
+//   T<table>   a table begins          C<chain>  a chain begins
+//   H<line>    the chain's -P/-N line   R<line>   one -A line (trailing \n dropped)
+//   E<message> the table could not be read completely
+//   D          the table was read completely
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/ruleset.h"
+
+namespace aim {
+
+class RuleStreamWriter {
+ public:
+  explicit RuleStreamWriter(FILE* out) : out_(out) {}
+  void begin_table(std::string_view table);
+  void begin_chain(std::string_view chain, std::string_view header_line);
+  // A rule is written in pieces (ours and the extensions'); begin opens the
+  // record, end closes it.
+  void begin_rule();
+  void end_rule();
+  void table_error(std::string_view message);
+  void end_table();
+
+ private:
+  void record(char type, std::string_view payload);
+  FILE* out_;
+};
+
+// Builds the RuleSet from a child's stream. `expected_tables` are the tables
+// the child was asked for; any of them not ended by D or E gets an error that
+// includes `child_failure` (what the parent knows of how the child ended).
+// Malformed framing marks the affected table (or the set) as failed, never
+// as read.
+RuleSet parse_rule_stream(std::string stream, Family family, Backend backend,
+                          const std::vector<std::string>& expected_tables,
+                          std::string_view child_failure);
+
+}  // namespace aim

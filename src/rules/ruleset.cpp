@@ -1,0 +1,40 @@
+#include "rules/ruleset.h"
+
+#include <algorithm>
+
+namespace aim {
+
+std::string_view family_name(Family f) { return f == Family::V4 ? "ipv4" : "ipv6"; }
+std::string_view backend_name(Backend b) { return b == Backend::Legacy ? "legacy" : "nft"; }
+
+std::optional<size_t> table_rank(std::string_view table) {
+  for (size_t i = 0; i < std::size(kTableOrder); ++i)
+    if (kTableOrder[i] == table) return i;
+  return std::nullopt;
+}
+
+std::string_view TextArena::adopt(std::string buffer) {
+  blocks_.push_back(std::move(buffer));
+  return blocks_.back();
+}
+
+std::string_view TextArena::add(std::string_view text) { return adopt(std::string(text)); }
+
+size_t Table::line_count() const {
+  size_t n = 0;
+  for (const auto& c : chains) n += 1 + c.rules.size();
+  return n;
+}
+
+bool RuleSet::complete() const {
+  return error.empty() &&
+         std::all_of(tables.begin(), tables.end(), [](const Table& t) { return t.read_ok(); });
+}
+
+const Table* RuleSet::find_table(std::string_view name) const {
+  for (const auto& t : tables)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+}  // namespace aim

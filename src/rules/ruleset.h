@@ -1,0 +1,67 @@
+#pragma once
+// The rules of one address family as read from one iptables backend, in the
+// exact text `iptables -t TABLE -S CHAIN` prints. Readers build it; the check
+// and the printers only read it.
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aim {
+
+enum class Family { V4, V6 };
+enum class Backend { Legacy, Nft };
+
+// The tables in the order every output and check uses.
+inline constexpr std::string_view kTableOrder[] = {"nat", "mangle", "filter", "raw", "security"};
+
+std::string_view family_name(Family f);    // "ipv4" / "ipv6"
+std::string_view backend_name(Backend b);  // "legacy" / "nft"
+// Index of a table name in kTableOrder, or nullopt for a table we don't check.
+std::optional<size_t> table_rank(std::string_view table);
+
+// Owns the bytes every string_view in a RuleSet points into, so a reader can
+// hand over one large buffer without copying each line.
+class TextArena {
+ public:
+  std::string_view adopt(std::string buffer);
+  std::string_view add(std::string_view text);
+
+ private:
+  std::deque<std::string> blocks_;
+};
+
+struct Chain {
+  std::string_view name;
+  std::string_view header;            // "-P NAME POLICY" or "-N NAME"
+  std::vector<std::string_view> rules;  // "-A NAME ..." lines, no trailing newline
+};
+
+struct Table {
+  std::string name;
+  // Empty when the table was read completely. When set, `chains` holds
+  // nothing that may be trusted as complete.
+  std::string error;
+  std::vector<Chain> chains;
+
+  bool read_ok() const { return error.empty(); }
+  size_t line_count() const;  // headers + rules
+};
+
+struct RuleSet {
+  Family family = Family::V4;
+  Backend backend = Backend::Legacy;
+  // Tables this backend has for the family, in kTableOrder order.
+  std::vector<Table> tables;
+  // Set when the backend could not even be listed (e.g. the table list was
+  // unreadable): then `tables` is not complete.
+  std::string error;
+  std::shared_ptr<TextArena> arena = std::make_shared<TextArena>();
+
+  bool complete() const;  // no backend error and every table read
+  const Table* find_table(std::string_view name) const;
+};
+
+}  // namespace aim

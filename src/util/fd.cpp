@@ -1,0 +1,62 @@
+#include "util/fd.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace aim {
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+Result<UniqueFd> make_memfd(const char* name) {
+  int fd = memfd_create(name, MFD_CLOEXEC);
+  if (fd < 0) return Error{std::string("memfd_create failed: ") + std::strerror(errno)};
+  return UniqueFd(fd);
+}
+
+Result<std::string> read_all_from_start(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return Error{std::string("fstat failed: ") + std::strerror(errno)};
+  std::string data;
+  data.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < data.size()) {
+    ssize_t n = pread(fd, data.data() + got, data.size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Error{std::string("read failed: ") + std::strerror(errno)};
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  data.resize(got);
+  return data;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    const int code = errno;
+    return Error{"cannot open " + path + ": " + std::strerror(code), code};
+  }
+  std::string data;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int code = errno;
+      return Error{"cannot read " + path + ": " + std::strerror(code), code};
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+  }
+  return data;
+}
+
+}  // namespace aim
