@@ -16,6 +16,9 @@ constexpr int kExitConfig = 78;  // EX_CONFIG: a restart cannot fix this
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Rule listings run to millions of bytes; C++ streams synced with stdio
+  // would write them a character at a time.
+  std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
   args = aim::normalize_go_flags(args, aim::go_style_flag_names());
   std::reverse(args.begin(), args.end());  // CLI11 takes them last-first

@@ -1,0 +1,60 @@
+#include "rules/child_process.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+namespace aim {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(ChildProcess, CapturesStdoutAndStderr) {
+  auto r = run_in_child(
+      [] {
+        std::printf("out%c", '\0');
+        std::fprintf(stderr, "err");
+        return 0;
+      },
+      milliseconds(5000));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stdout_text, std::string("out\0", 4));
+  EXPECT_EQ(r->stderr_text, "err");
+  EXPECT_EQ(r->failure, "");
+}
+
+TEST(ChildProcess, ReportsExitStatus) {
+  auto r = run_in_child([] { return 3; }, milliseconds(5000));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->failure, "exited with status 3");
+}
+
+TEST(ChildProcess, ReportsDeathBySignal) {
+  auto r = run_in_child(
+      [] {
+        std::raise(SIGSEGV);
+        return 0;
+      },
+      milliseconds(5000));
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->failure.find("killed by signal 11"), std::string::npos) << r->failure;
+}
+
+TEST(ChildProcess, KillsAChildThatHangs) {
+  auto r = run_in_child(
+      [] {
+        std::printf("partial");
+        std::fflush(stdout);
+        pause();
+        return 0;
+      },
+      milliseconds(300));
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->failure.find("timed out"), std::string::npos) << r->failure;
+  EXPECT_EQ(r->stdout_text, "partial");
+}
+
+}  // namespace
+}  // namespace aim
