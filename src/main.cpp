@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   std::vector<aim::RuleReader*> readers;
   for (auto& r : owned) readers.push_back(r.get());
 
+  cl.rules.verbosity = cl.global.verbosity;
   if (cl.rules_command->parsed())
     return aim::run_rules_command(cl.rules, readers, std::cout, std::cerr);
 

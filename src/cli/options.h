@@ -21,6 +21,7 @@ struct GlobalOptions {
 struct RulesOptions {
   std::string family = "4";  // "4", "6" or "all"
   RulesFormat format = RulesFormat::Tsv;
+  int verbosity = 0;  // copied from the global -v
 };
 
 struct CommandLine {

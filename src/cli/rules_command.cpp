@@ -1,5 +1,9 @@
 #include "cli/rules_command.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+
 namespace aim {
 
 std::vector<std::string> describe_read_errors(const RuleSet& set) {
@@ -20,6 +24,21 @@ int run_rules_command(const RulesOptions& options, const std::vector<RuleReader*
 
   print_rulesets(out, sets, options.format);
   out.flush();
+
+  if (options.verbosity >= 2) {
+    long helper_peak = 0;
+    for (const RuleSet& set : sets) {
+      err << "azure-iptables-monitor: " << backend_name(set.backend) << ' '
+          << family_name(set.family) << ": read " << set.tables.size() << " tables, "
+          << set.chain_count() << " chains, " << set.rule_count() << " rules in "
+          << set.stats.seconds << " s\n";
+      helper_peak = std::max(helper_peak, set.stats.helper_peak_rss_kib);
+    }
+    rusage self {};
+    getrusage(RUSAGE_SELF, &self);
+    err << "azure-iptables-monitor: peak RSS: this process " << self.ru_maxrss
+        << " KiB, largest reader helper " << helper_peak << " KiB\n";
+  }
 
   int status = 0;
   for (const RuleSet& set : sets) {

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,15 +61,17 @@ Result<ChildOutput> run_in_child(const std::function<int()>& body,
       kill(pid, SIGKILL);
     }
   }
-  while (waitpid(pid, &status, 0) < 0) {
+  struct rusage usage {};
+  while (wait4(pid, &status, 0, &usage) < 0) {
     if (errno != EINTR) return Error{std::string("waitpid failed: ") + std::strerror(errno)};
   }
 
   ChildOutput result;
-  auto out_text = read_all_from_start(out->get());
+  result.peak_rss_kib = usage.ru_maxrss;
+  auto out_map = map_whole_file(out->get());
   auto err_text = read_all_from_start(err->get());
-  if (!out_text) return Error{"reading child output: " + out_text.error()};
-  result.stdout_text = std::move(*out_text);
+  if (!out_map) return Error{"reading child output: " + out_map.error()};
+  result.stdout_map = std::move(*out_map);
   result.stderr_text = err_text ? std::move(*err_text) : std::string();
   if (timed_out)
     result.failure = "timed out after " + std::to_string(timeout.count() / 1000) + " s";

@@ -4,18 +4,24 @@
 // its global handles and its non-returning fatal-error path.
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "util/fd.h"
 #include "util/result.h"
 
 namespace aim {
 
 struct ChildOutput {
-  std::string stdout_text;
+  // The child's stdout, mapped rather than copied: rule listings run to tens
+  // of megabytes and are parsed in place.
+  std::shared_ptr<const MappedFile> stdout_map;
+  std::string_view stdout_text() const { return stdout_map->text(); }
   std::string stderr_text;
   // Empty when the child exited 0; otherwise how it ended ("exited with
   // status 3", "killed by signal 9", "timed out after 60 s").
   std::string failure;
+  long peak_rss_kib = 0;  // the child's peak resident set
 };
 
 // `body` runs in the child and returns its exit status; the child never

@@ -134,6 +134,7 @@ RuleSet LegacyReader::read(Family family) {
     return set;
   }
 
+  const auto started = std::chrono::steady_clock::now();
   auto child = run_in_child([&] { return render_legacy_family(family, tables); }, timeout_);
   if (!child) {
     RuleSet set;
@@ -143,8 +144,12 @@ RuleSet LegacyReader::read(Family family) {
                 " reader: " + child.error();
     return set;
   }
-  return parse_rule_stream(std::move(child->stdout_text), family, Backend::Legacy, tables,
-                           summarize_child(*child));
+  RuleSet set = parse_rule_stream(child->stdout_text(), child->stdout_map, family,
+                                  Backend::Legacy, tables, summarize_child(*child));
+  set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+  set.stats.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return set;
 }
 
 }  // namespace aim

@@ -34,10 +34,20 @@ struct OpenTable {
 RuleSet parse_rule_stream(std::string stream, Family family, Backend backend,
                           const std::vector<std::string>& expected_tables,
                           std::string_view child_failure) {
+  auto owned = std::make_shared<const std::string>(std::move(stream));
+  const std::string_view text = *owned;
+  return parse_rule_stream(text, std::move(owned), family, backend, expected_tables,
+                           child_failure);
+}
+
+RuleSet parse_rule_stream(std::string_view text, std::shared_ptr<const void> owner,
+                          Family family, Backend backend,
+                          const std::vector<std::string>& expected_tables,
+                          std::string_view child_failure) {
   RuleSet set;
   set.family = family;
   set.backend = backend;
-  const std::string_view text = set.arena->adopt(std::move(stream));
+  set.arena->keep_alive(std::move(owner));
 
   std::vector<OpenTable> seen;
   OpenTable* current = nullptr;

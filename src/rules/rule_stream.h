@@ -10,6 +10,7 @@
 //   E<message> the table could not be read completely
 //   D          the table was read completely
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,12 @@ class RuleStreamWriter {
 // includes `child_failure` (what the parent knows of how the child ended).
 // Malformed framing marks the affected table (or the set) as failed, never
 // as read.
+// `owner` keeps the memory behind `stream` alive for the RuleSet's lifetime.
+RuleSet parse_rule_stream(std::string_view stream, std::shared_ptr<const void> owner,
+                          Family family, Backend backend,
+                          const std::vector<std::string>& expected_tables,
+                          std::string_view child_failure);
+// Same, taking ownership of the text.
 RuleSet parse_rule_stream(std::string stream, Family family, Backend backend,
                           const std::vector<std::string>& expected_tables,
                           std::string_view child_failure);

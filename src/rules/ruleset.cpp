@@ -37,4 +37,17 @@ const Table* RuleSet::find_table(std::string_view name) const {
   return nullptr;
 }
 
+size_t RuleSet::chain_count() const {
+  size_t n = 0;
+  for (const auto& t : tables) n += t.chains.size();
+  return n;
+}
+
+size_t RuleSet::rule_count() const {
+  size_t n = 0;
+  for (const auto& t : tables)
+    for (const auto& c : t.chains) n += c.rules.size();
+  return n;
+}
+
 }  // namespace aim

@@ -28,9 +28,12 @@ class TextArena {
  public:
   std::string_view adopt(std::string buffer);
   std::string_view add(std::string_view text);
+  // Keeps memory owned elsewhere (e.g. a mapping) alive as long as the arena.
+  void keep_alive(std::shared_ptr<const void> owner) { owners_.push_back(std::move(owner)); }
 
  private:
   std::deque<std::string> blocks_;
+  std::vector<std::shared_ptr<const void>> owners_;
 };
 
 struct Chain {
@@ -50,6 +53,12 @@ struct Table {
   size_t line_count() const;  // headers + rules
 };
 
+// How a read went, for logs and benchmarks.
+struct ReadStats {
+  double seconds = 0;
+  long helper_peak_rss_kib = 0;  // a helper process's peak (legacy renderer), 0 if none
+};
+
 struct RuleSet {
   Family family = Family::V4;
   Backend backend = Backend::Legacy;
@@ -59,9 +68,12 @@ struct RuleSet {
   // unreadable): then `tables` is not complete.
   std::string error;
   std::shared_ptr<TextArena> arena = std::make_shared<TextArena>();
+  ReadStats stats;
 
   bool complete() const;  // no backend error and every table read
   const Table* find_table(std::string_view name) const;
+  size_t chain_count() const;
+  size_t rule_count() const;  // -A lines only
 };
 
 }  // namespace aim

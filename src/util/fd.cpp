@@ -15,6 +15,20 @@ void UniqueFd::reset(int fd) {
   fd_ = fd;
 }
 
+MappedFile::~MappedFile() {
+  if (size_ > 0) munmap(const_cast<char*>(data_), size_);
+}
+
+Result<std::shared_ptr<const MappedFile>> map_whole_file(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return Error{std::string("fstat failed: ") + std::strerror(errno), errno};
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size == 0) return std::shared_ptr<const MappedFile>(std::make_shared<MappedFile>(nullptr, 0));
+  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) return Error{std::string("mmap failed: ") + std::strerror(errno), errno};
+  return std::shared_ptr<const MappedFile>(std::make_shared<MappedFile>(static_cast<const char*>(p), size));
+}
+
 Result<UniqueFd> make_memfd(const char* name) {
   int fd = memfd_create(name, MFD_CLOEXEC);
   if (fd < 0) return Error{std::string("memfd_create failed: ") + std::strerror(errno)};

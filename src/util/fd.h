@@ -1,6 +1,8 @@
 #pragma once
 // RAII file descriptor and the few fd helpers the readers need.
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "util/result.h"
@@ -27,6 +29,22 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
+
+// A read-only private mapping of a whole file, unmapped on destruction.
+class MappedFile {
+ public:
+  MappedFile(const char* data, size_t size) : data_(data), size_(size) {}
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+  std::string_view text() const { return {data_, size_}; }
+
+ private:
+  const char* data_;
+  size_t size_;
+};
+// Maps fd's current contents (an empty file gives an empty mapping).
+Result<std::shared_ptr<const MappedFile>> map_whole_file(int fd);
 
 // An anonymous in-memory file (memfd), close-on-exec.
 Result<UniqueFd> make_memfd(const char* name);

@@ -20,7 +20,7 @@ TEST(ChildProcess, CapturesStdoutAndStderr) {
       },
       milliseconds(5000));
   ASSERT_TRUE(r.ok()) << r.error();
-  EXPECT_EQ(r->stdout_text, std::string("out\0", 4));
+  EXPECT_EQ(r->stdout_text(), std::string("out\0", 4));
   EXPECT_EQ(r->stderr_text, "err");
   EXPECT_EQ(r->failure, "");
 }
@@ -53,7 +53,7 @@ TEST(ChildProcess, KillsAChildThatHangs) {
       milliseconds(300));
   ASSERT_TRUE(r.ok());
   EXPECT_NE(r->failure.find("timed out"), std::string::npos) << r->failure;
-  EXPECT_EQ(r->stdout_text, "partial");
+  EXPECT_EQ(r->stdout_text(), "partial");
 }
 
 }  // namespace

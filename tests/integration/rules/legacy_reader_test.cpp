@@ -1,0 +1,154 @@
+// Differential tests: our legacy reader against the real iptables-legacy, in
+// a private network namespace per test.
+#include "rules/legacy_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "netns.h"
+#include "rules/print.h"
+
+namespace aim {
+namespace {
+
+using test::run;
+
+std::string tsv(const RuleSet& set) {
+  std::ostringstream out;
+  print_rulesets(out, {set}, RulesFormat::Tsv);
+  return out.str();
+}
+
+class LegacyReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string why = test::enter_fresh_netns();
+    if (!why.empty()) GTEST_SKIP() << why;
+  }
+};
+
+struct FixtureCase {
+  const char* file;
+  Family family;
+};
+void PrintTo(const FixtureCase& c, std::ostream* os) { *os << c.file; }
+
+class LegacyFixtureTest : public LegacyReaderTest,
+                          public ::testing::WithParamInterface<FixtureCase> {};
+
+TEST_P(LegacyFixtureTest, MatchesIptablesSPerChainLineForLine) {
+  const FixtureCase& c = GetParam();
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path(c.file), c.family), "");
+  const std::string names_before = test::legacy_table_names(c.family);
+
+  LegacyReader reader;
+  RuleSet set = reader.read(c.family);
+  ASSERT_TRUE(set.complete()) << set.error;
+  // Reading created no table.
+  EXPECT_EQ(test::legacy_table_names(c.family), names_before);
+
+  const std::string expected = test::expected_tsv_per_chain(c.family);
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(tsv(set), expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, LegacyFixtureTest,
+    ::testing::Values(FixtureCase{"kube-proxy.v4.rules", Family::V4},
+                      FixtureCase{"kube-proxy.v6.rules", Family::V6},
+                      FixtureCase{"cilium.v4.rules", Family::V4},
+                      FixtureCase{"docker.v4.rules", Family::V4},
+                      FixtureCase{"ip-masq-agent.v4.rules", Family::V4},
+                      FixtureCase{"aks.v4.rules", Family::V4},
+                      FixtureCase{"extensions.v4.rules", Family::V4},
+                      FixtureCase{"extensions.v6.rules", Family::V6},
+                      FixtureCase{"sample-node.v4.rules", Family::V4}),
+    [](const auto& info) {
+      std::string name = info.param.file;
+      for (char& ch : name)
+        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return name;
+    });
+
+}  // namespace
+void PrintTo(Family f, std::ostream* os) { *os << family_name(f); }
+namespace {
+
+class GeneratedKubeProxyTest : public LegacyReaderTest,
+                               public ::testing::WithParamInterface<Family> {};
+
+TEST_P(GeneratedKubeProxyTest, ThousandsOfChainsMatchWholeTableListing) {
+  const Family family = GetParam();
+  const std::string fam = family == Family::V6 ? "6" : "4";
+  auto gen = run(test::generator_path() + " 400 --family " + fam + " --user-rules 3");
+  ASSERT_EQ(gen.status, 0);
+  ASSERT_EQ(test::load_legacy_text(gen.out, family), "");
+
+  LegacyReader reader;
+  RuleSet set = reader.read(family);
+  ASSERT_TRUE(set.complete()) << set.error;
+  const Table* nat = set.find_table("nat");
+  ASSERT_NE(nat, nullptr);
+  EXPECT_GT(nat->chains.size(), 1600u);
+  EXPECT_EQ(test::whole_table_listing(set), test::expected_whole_table_listing(family));
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, GeneratedKubeProxyTest,
+                         ::testing::Values(Family::V4, Family::V6),
+                         [](const auto& info) { return info.param == Family::V4 ? "v4" : "v6"; });
+
+TEST_F(LegacyReaderTest, NoLegacyTablesIsCompleteAndCreatesNone) {
+  for (Family family : {Family::V4, Family::V6}) {
+    ASSERT_EQ(test::legacy_table_names(family), "");
+    LegacyReader reader;
+    RuleSet set = reader.read(family);
+    EXPECT_TRUE(set.complete());
+    EXPECT_TRUE(set.tables.empty());
+    EXPECT_EQ(test::legacy_table_names(family), "") << "reading must not create tables";
+  }
+}
+
+TEST_F(LegacyReaderTest, OnlyLoadedTablesAreOpened) {
+  ASSERT_EQ(test::load_legacy_text("*nat\n:POSTROUTING ACCEPT [0:0]\n"
+                                   "-A POSTROUTING -j MASQUERADE\nCOMMIT\n",
+                                   Family::V4),
+            "");
+  ASSERT_EQ(test::legacy_table_names(Family::V4), "nat\n");
+  LegacyReader reader;
+  RuleSet set = reader.read(Family::V4);
+  ASSERT_TRUE(set.complete());
+  ASSERT_EQ(set.tables.size(), 1u);
+  EXPECT_EQ(set.tables[0].name, "nat");
+  EXPECT_EQ(test::legacy_table_names(Family::V4), "nat\n");
+}
+
+TEST_F(LegacyReaderTest, CommentWithNewlineStaysOneRule) {
+  auto r = run("iptables-legacy -A INPUT -m comment --comment \"$(printf 'a\\nb')\" -j ACCEPT");
+  ASSERT_EQ(r.status, 0);
+  LegacyReader reader;
+  RuleSet set = reader.read(Family::V4);
+  ASSERT_TRUE(set.complete());
+  const Table* filter = set.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  ASSERT_EQ(filter->chains[0].rules.size(), 1u);
+  EXPECT_EQ(filter->chains[0].rules[0], "-A INPUT -m comment --comment \"a\nb\" -j ACCEPT");
+}
+
+TEST_F(LegacyReaderTest, BothFamiliesReadInOneProcess) {
+  // libxtables keeps per-family state: each family renders in its own child,
+  // so IPv6-only forms still render after IPv4 was read in this process.
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("extensions.v4.rules"), Family::V4), "");
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("extensions.v6.rules"), Family::V6), "");
+  LegacyReader reader;
+  RuleSet v4 = reader.read(Family::V4);
+  RuleSet v6 = reader.read(Family::V6);
+  RuleSet v4_again = reader.read(Family::V4);
+  ASSERT_TRUE(v4.complete() && v6.complete() && v4_again.complete());
+  EXPECT_EQ(tsv(v4), test::expected_tsv_per_chain(Family::V4));
+  EXPECT_EQ(tsv(v6), test::expected_tsv_per_chain(Family::V6));
+  EXPECT_EQ(tsv(v4_again), tsv(v4));
+}
+
+}  // namespace
+}  // namespace aim

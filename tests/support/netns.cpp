@@ -1,0 +1,141 @@
+#include "netns.h"
+
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "rules/table_names.h"
+
+namespace aim::test {
+
+std::string enter_fresh_netns() {
+  if (geteuid() != 0) return "needs root (unshare -n and iptables): run the suite as root";
+  if (unshare(CLONE_NEWNET) != 0)
+    return std::string("unshare(CLONE_NEWNET) failed: ") + std::strerror(errno);
+  return {};
+}
+
+CommandResult run(const std::string& command) {
+  CommandResult result;
+  std::fflush(nullptr);
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return result;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) result.out.append(buf, n);
+  const int status = pclose(p);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string quote(const std::string& arg) {
+  std::string q = "'";
+  for (char c : arg) {
+    if (c == '\'')
+      q += "'\\''";
+    else
+      q += c;
+  }
+  return q + "'";
+}
+
+std::string legacy_binary(Family family) {
+  return family == Family::V6 ? "ip6tables-legacy" : "iptables-legacy";
+}
+
+std::string load_legacy_text(const std::string& text, Family family) {
+  char path[] = "/tmp/aim-fixture-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return "mkstemp failed";
+  close(fd);
+  std::ofstream(path) << text;
+  std::string err = load_legacy_fixture(path, family);
+  unlink(path);
+  return err;
+}
+
+std::string load_legacy_fixture(const std::string& path, Family family) {
+  std::ifstream in(path);
+  if (!in) return "cannot open fixture " + path;
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::string marker = "# ipset: ";
+    if (line.rfind(marker, 0) == 0) {
+      auto r = run("ipset " + line.substr(marker.size()) + " 2>&1");
+      if (r.status != 0) return "ipset " + line.substr(marker.size()) + " failed: " + r.out;
+    }
+  }
+  auto r = run(legacy_binary(family) + "-restore < " + quote(path) + " 2>&1");
+  if (r.status != 0) return "restoring " + path + " failed: " + r.out;
+  return {};
+}
+
+std::string legacy_table_names(Family family) {
+  std::ifstream in(std::string(table_names_path(family)));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+std::string expected_tsv_per_chain(Family family) {
+  const auto tables = parse_table_names(legacy_table_names(family));
+  std::string out;
+  for (const std::string& table : tables) {
+    auto listing = run(legacy_binary(family) + " -t " + table + " -S");
+    for (const std::string& line : lines_of(listing.out)) {
+      if (line.rfind("-P ", 0) != 0 && line.rfind("-N ", 0) != 0) continue;
+      std::string chain = line.substr(3);
+      chain = chain.substr(0, chain.find(' '));
+      auto per_chain = run(legacy_binary(family) + " -t " + table + " -S " + quote(chain));
+      for (const std::string& l : lines_of(per_chain.out)) out += table + "\t" + l + "\n";
+    }
+  }
+  return out;
+}
+
+std::string expected_whole_table_listing(Family family) {
+  const auto tables = parse_table_names(legacy_table_names(family));
+  std::string out;
+  for (const std::string& table : tables) {
+    out += "*" + table + "\n";
+    out += run(legacy_binary(family) + " -t " + table + " -S").out;
+  }
+  return out;
+}
+
+std::string whole_table_listing(const RuleSet& set) {
+  std::string out;
+  for (const Table& table : set.tables) {
+    out += "*" + table.name + "\n";
+    for (const Chain& chain : table.chains) out += std::string(chain.header) + "\n";
+    for (const Chain& chain : table.chains)
+      for (auto rule : chain.rules) out += std::string(rule) + "\n";
+  }
+  return out;
+}
+
+std::string fixture_path(const std::string& name) {
+  return std::string(AIM_FIXTURE_DIR) + "/" + name;
+}
+std::string binary_path() { return AIM_BINARY; }
+std::string generator_path() { return AIM_GENERATOR; }
+
+}  // namespace aim::test

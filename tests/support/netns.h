@@ -1,0 +1,50 @@
+#pragma once
+// Helpers for integration tests that use the real kernel's iptables. Every
+// test enters a private network namespace of its own first, so nothing here
+// ever touches the machine's tables.
+#include <string>
+#include <vector>
+
+#include "rules/ruleset.h"
+
+namespace aim::test {
+
+// Moves this process into a new, empty network namespace. Returns an empty
+// string on success, else why not (the caller skips with that reason).
+std::string enter_fresh_netns();
+
+struct CommandResult {
+  int status = -1;  // exit status, or -1 if it did not exit normally
+  std::string out;
+};
+// Runs `command` with /bin/sh; captures stdout (stderr passes through).
+CommandResult run(const std::string& command);
+// Shell-quotes one argument.
+std::string quote(const std::string& arg);
+
+// "iptables-legacy" / "ip6tables-legacy".
+std::string legacy_binary(Family family);
+// Creates the ipsets named in the fixture's "# ipset: ..." lines, then loads
+// it with iptables-legacy-restore / ip6tables-legacy-restore. Returns an
+// error message or empty.
+std::string load_legacy_fixture(const std::string& path, Family family);
+// Loads iptables-save text given inline.
+std::string load_legacy_text(const std::string& text, Family family);
+
+// Contents of /proc/net/ip{,6}_tables_names.
+std::string legacy_table_names(Family family);
+
+// What the real iptables prints: for every table we check that is loaded, in
+// check order, for each chain `iptables -t T -S CHAIN`, prefixed "T\t".
+std::string expected_tsv_per_chain(Family family);
+// The same content from whole-table `iptables -t T -S` (headers first, then
+// rules): cheap for large rulesets.
+std::string expected_whole_table_listing(Family family);
+// Our RuleSet rendered the way expected_whole_table_listing prints.
+std::string whole_table_listing(const RuleSet& set);
+
+std::string fixture_path(const std::string& name);
+std::string binary_path();
+std::string generator_path();
+
+}  // namespace aim::test
