@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "netns.h"
@@ -148,6 +149,53 @@ TEST_F(LegacyReaderTest, BothFamiliesReadInOneProcess) {
   EXPECT_EQ(tsv(v4), test::expected_tsv_per_chain(Family::V4));
   EXPECT_EQ(tsv(v6), test::expected_tsv_per_chain(Family::V6));
   EXPECT_EQ(tsv(v4_again), tsv(v4));
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST_F(LegacyReaderTest, ReadsDuringChurnAreAlwaysOneWholeSnapshot) {
+  // kube-proxy rewrites tables constantly. Two rulesets are restored in a
+  // loop while we read; every read must be complete and equal to one of them.
+  auto a = run(test::generator_path() + " 60");
+  auto b = run(test::generator_path() + " 90");
+  ASSERT_EQ(a.status, 0);
+  ASSERT_EQ(b.status, 0);
+  ASSERT_EQ(test::load_legacy_text(a.out, Family::V4), "");
+  LegacyReader reader;
+  const std::string listing_a = test::whole_table_listing(reader.read(Family::V4));
+  ASSERT_EQ(test::load_legacy_text(b.out, Family::V4), "");
+  const std::string listing_b = test::whole_table_listing(reader.read(Family::V4));
+  ASSERT_NE(listing_a, listing_b);
+
+  char dir[] = "/tmp/aim-churn-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string d = dir;
+  {
+    std::ofstream(d + "/a") << a.out;
+    std::ofstream(d + "/b") << b.out;
+  }
+  // Bounded: stops by itself after 400 restores or when the stop file appears.
+  const std::string loop = "for i in $(seq 200); do [ -e " + d + "/stop ] && break; "
+                           "iptables-legacy-restore < " + d + "/a; iptables-legacy-restore < " +
+                           d + "/b; done";
+  FILE* churn = popen(("sh -c " + test::quote(loop)).c_str(), "r");
+  ASSERT_NE(churn, nullptr);
+  int matched = 0;
+  for (int i = 0; i < 25; ++i) {
+    RuleSet set = reader.read(Family::V4);
+    ASSERT_TRUE(set.complete()) << set.error;
+    const std::string listing = test::whole_table_listing(set);
+    EXPECT_TRUE(listing == listing_a || listing == listing_b) << "read " << i << " was a mix";
+    ++matched;
+  }
+  run("touch " + d + "/stop");
+  pclose(churn);
+  run("rm -rf " + d);
+  EXPECT_EQ(matched, 25);
 }
 
 }  // namespace
