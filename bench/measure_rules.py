@@ -20,8 +20,8 @@ def timed(cmd):
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     err = proc.stderr.decode(errors="replace")
-    if proc.returncode != 0:
-        sys.exit(f"{cmd[0]} failed: {err}")
+    if proc.returncode not in (0, 1):  # check exits 1 for "unexpected"
+        sys.exit(f"{cmd[0]} failed ({proc.returncode}): {err}")
     with open(out) as f:
         rss = int(f.read().split()[-1])
     os.unlink(out)
@@ -39,7 +39,7 @@ def main():
         m = re.search(r"peak RSS: this process (\d+) KiB, largest reader helper (\d+) KiB", err)
         proc_rss.append(int(m.group(1)))
         helper_rss.append(int(m.group(2)))
-        info = re.search(r"read (.*) in", err).group(1)
+        info = re.search(r"read ([^\n]*) in", err).group(1)
         t, rss, _ = timed([save])
         save_t.append(t)
         save_rss.append(rss)

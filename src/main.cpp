@@ -4,10 +4,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/check_command.h"
 #include "cli/go_flags.h"
 #include "cli/options.h"
 #include "cli/rules_command.h"
 #include "rules/legacy_reader.h"
+#include "rules/nft_reader.h"
 
 namespace {
 
@@ -33,20 +35,24 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitConfig;
   }
 
+  if (cl.validate_command->parsed())
+    return aim::run_validate_command(cl.global, cl.global.ipv6 || cl.input6_option->count() > 0,
+                                     std::cout, std::cerr);
+
   std::vector<std::unique_ptr<aim::RuleReader>> owned;
-  if (cl.global.backend == aim::BackendChoice::Nft) {
-    std::cerr << "azure-iptables-monitor: error: the nft backend is not available in this "
-                 "version; use --backend legacy\n";
-    return kExitConfig;
-  }
-  // Until the nft reader exists, auto means the legacy backend only.
-  owned.push_back(std::make_unique<aim::LegacyReader>());
+  if (cl.global.backend != aim::BackendChoice::Nft)
+    owned.push_back(std::make_unique<aim::LegacyReader>());
+  if (cl.global.backend != aim::BackendChoice::Legacy)
+    owned.push_back(std::make_unique<aim::NftReader>());
   std::vector<aim::RuleReader*> readers;
   for (auto& r : owned) readers.push_back(r.get());
 
   cl.rules.verbosity = cl.global.verbosity;
+  cl.rules.skip_empty_backends = cl.global.backend == aim::BackendChoice::Auto;
   if (cl.rules_command->parsed())
     return aim::run_rules_command(cl.rules, readers, std::cout, std::cerr);
+  if (cl.check_command->parsed())
+    return aim::run_check_command(cl.global, cl.check, readers, std::cout, std::cerr);
 
   std::cerr << "azure-iptables-monitor: error: no command given; the service mode is not "
                "implemented in this version (try 'rules' or --help)\n";

@@ -7,7 +7,8 @@
 namespace aim {
 
 const std::set<std::string>& go_style_flag_names() {
-  static const std::set<std::string> names = {"v", "backend", "family", "format", "version"};
+  static const std::set<std::string> names = {"v",      "backend", "family", "format", "version",
+                                              "input",  "input6",  "ipv6",   "dry-run", "output"};
   return names;
 }
 
@@ -22,16 +23,21 @@ void register_options(CLI::App& app, CommandLine& cl) {
       "Reports whether a Kubernetes node has iptables rules that are not on the allowlist.");
   app.set_version_flag("--version", AIM_VERSION);
   app.option_defaults()->always_capture_default();
+  // Global flags may also be given after the command name.
+  app.fallthrough();
 
-  app.add_option("-v,--v", cl.global.verbosity, "Log verbosity (0 = changes and errors)")
+  app.add_option("-v,--v", cl.global.verbosity,
+                 "Log verbosity: 0 changes and errors, 2 per-check summaries, 4 every rule")
       ->check(CLI::Range(0, 10));
-
   static const std::map<std::string, BackendChoice> backends = {
       {"auto", BackendChoice::Auto}, {"legacy", BackendChoice::Legacy}, {"nft", BackendChoice::Nft}};
   app.add_option("--backend", cl.global.backend,
                  "iptables backend(s) to read: auto (every backend that has tables), legacy, nft")
       ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
       ->default_str("auto");
+  app.add_option("--input", cl.global.input, "IPv4 allowlist directory");
+  cl.input6_option = app.add_option("--input6", cl.global.input6, "IPv6 allowlist directory");
+  app.add_flag("--ipv6", cl.global.ipv6, "Also check ip6tables (with the --input6 allowlists)");
 
   cl.rules_command = app.add_subcommand(
       "rules", "Print the rules exactly as they are matched (iptables -S text per table)");
@@ -44,10 +50,20 @@ void register_options(CLI::App& app, CommandLine& cl) {
                    "tsv (TABLE<TAB>LINE), save (iptables-save text) or json")
       ->transform(CLI::CheckedTransformer(formats))
       ->default_str("tsv");
-  // --backend is accepted after the subcommand name too.
-  cl.rules_command->add_option("--backend", cl.global.backend, "Same as the global --backend")
-      ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
-      ->default_str("auto");
+
+  cl.check_command = app.add_subcommand(
+      "check", "Run one check and report it. Exit 0 clean, 1 unexpected rules, 2 unknown or error");
+  cl.check_command->add_flag("--dry-run", cl.check.dry_run,
+                             "Send nothing to the cluster; only report");
+  static const std::map<std::string, ReportFormat> outputs = {{"text", ReportFormat::Text},
+                                                              {"json", ReportFormat::Json}};
+  cl.check_command->add_option("--output", cl.check.output, "Report format: text or json")
+      ->transform(CLI::CheckedTransformer(outputs))
+      ->default_str("text");
+
+  cl.validate_command = app.add_subcommand(
+      "validate",
+      "Check the allowlist files (IPv4 always; IPv6 with --ipv6 or --input6). Exit 1 on any problem");
 }
 
 }  // namespace aim

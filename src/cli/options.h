@@ -1,6 +1,7 @@
 #pragma once
 // Every flag, its default and its meaning, in one place. main.cpp binds these
 // to CLI11; the commands only read them.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -12,22 +13,37 @@
 namespace aim {
 
 enum class BackendChoice { Auto, Legacy, Nft };
+enum class ReportFormat { Text, Json };
 
 struct GlobalOptions {
   int verbosity = 0;
   BackendChoice backend = BackendChoice::Auto;
+  std::string input = "/etc/config/";    // IPv4 allowlist directory
+  std::string input6 = "/etc/config6/";  // IPv6 allowlist directory
+  bool ipv6 = false;                     // also check ip6tables
 };
 
 struct RulesOptions {
   std::string family = "4";  // "4", "6" or "all"
   RulesFormat format = RulesFormat::Tsv;
-  int verbosity = 0;  // copied from the global -v
+  int verbosity = 0;
+  // With --backend auto, a backend with no tables is left out of the output.
+  bool skip_empty_backends = false;
+};
+
+struct CheckOptions {
+  bool dry_run = false;
+  ReportFormat output = ReportFormat::Text;
 };
 
 struct CommandLine {
   GlobalOptions global;
   RulesOptions rules;
+  CheckOptions check;
   CLI::App* rules_command = nullptr;
+  CLI::App* check_command = nullptr;
+  CLI::App* validate_command = nullptr;
+  CLI::Option* input6_option = nullptr;
 };
 
 // Registers the flags and subcommands on `app`, writing into `cl`.

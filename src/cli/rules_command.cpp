@@ -4,6 +4,9 @@
 
 #include <algorithm>
 
+#include "rules/backend_summary.h"
+#include "rules/nft_reader.h"
+
 namespace aim {
 
 std::vector<std::string> describe_read_errors(const RuleSet& set) {
@@ -16,16 +19,29 @@ std::vector<std::string> describe_read_errors(const RuleSet& set) {
   return lines;
 }
 
+void print_backend_overview(std::ostream& err, const std::vector<RuleSet>& sets) {
+  for (const std::string& line : describe_backends(sets))
+    err << "azure-iptables-monitor: " << line << '\n';
+  for (const std::string& t : foreign_nft_tables())
+    err << "azure-iptables-monitor: nftables table " << t
+        << " is not an iptables table: its rules are invisible to every iptables tool and are "
+           "not checked\n";
+}
+
 int run_rules_command(const RulesOptions& options, const std::vector<RuleReader*>& readers,
                       std::ostream& out, std::ostream& err) {
   std::vector<RuleSet> sets;
   for (RuleReader* reader : readers)
     for (Family family : families_from(options.family)) sets.push_back(reader->read(family));
 
-  print_rulesets(out, sets, options.format);
+  std::vector<RuleSet> shown;
+  for (RuleSet& set : sets)
+    if (!options.skip_empty_backends || has_content(set)) shown.push_back(set);
+  print_rulesets(out, shown, options.format);
   out.flush();
 
   if (options.verbosity >= 2) {
+    print_backend_overview(err, sets);
     long helper_peak = 0;
     for (const RuleSet& set : sets) {
       err << "azure-iptables-monitor: " << backend_name(set.backend) << ' '

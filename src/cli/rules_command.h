@@ -13,6 +13,10 @@ namespace aim {
 int run_rules_command(const RulesOptions& options, const std::vector<RuleReader*>& readers,
                       std::ostream& out, std::ostream& err);
 
+// -v 2: which backends have tables, kubelet/kube-proxy markers, and native
+// nftables tables no iptables tool shows.
+void print_backend_overview(std::ostream& err, const std::vector<RuleSet>& sets);
+
 // One line per read failure in `set`, e.g. "legacy ipv4 table nat: ...".
 std::vector<std::string> describe_read_errors(const RuleSet& set);
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "rules/table_names.h"
@@ -45,43 +46,12 @@ std::string quote(const std::string& arg) {
   return q + "'";
 }
 
-std::string legacy_binary(Family family) {
-  return family == Family::V6 ? "ip6tables-legacy" : "iptables-legacy";
+std::string iptables_binary(Family family, Backend backend) {
+  return std::string(family == Family::V6 ? "ip6tables" : "iptables") +
+         (backend == Backend::Nft ? "-nft" : "-legacy");
 }
 
-std::string load_legacy_text(const std::string& text, Family family) {
-  char path[] = "/tmp/aim-fixture-XXXXXX";
-  const int fd = mkstemp(path);
-  if (fd < 0) return "mkstemp failed";
-  close(fd);
-  std::ofstream(path) << text;
-  std::string err = load_legacy_fixture(path, family);
-  unlink(path);
-  return err;
-}
-
-std::string load_legacy_fixture(const std::string& path, Family family) {
-  std::ifstream in(path);
-  if (!in) return "cannot open fixture " + path;
-  std::string line;
-  while (std::getline(in, line)) {
-    const std::string marker = "# ipset: ";
-    if (line.rfind(marker, 0) == 0) {
-      auto r = run("ipset " + line.substr(marker.size()) + " 2>&1");
-      if (r.status != 0) return "ipset " + line.substr(marker.size()) + " failed: " + r.out;
-    }
-  }
-  auto r = run(legacy_binary(family) + "-restore < " + quote(path) + " 2>&1");
-  if (r.status != 0) return "restoring " + path + " failed: " + r.out;
-  return {};
-}
-
-std::string legacy_table_names(Family family) {
-  std::ifstream in(std::string(table_names_path(family)));
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string legacy_binary(Family family) { return iptables_binary(family, Backend::Legacy); }
 
 namespace {
 
@@ -93,22 +63,92 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-}  // namespace
+// Creates the fixture's "# ipset:" sets, then restores it with `restore`.
+std::string load_with(const std::string& path, const std::string& restore) {
+  std::ifstream in(path);
+  if (!in) return "cannot open fixture " + path;
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::string marker = "# ipset: ";
+    if (line.rfind(marker, 0) == 0) {
+      auto r = run("ipset " + line.substr(marker.size()) + " 2>&1");
+      if (r.status != 0) return "ipset " + line.substr(marker.size()) + " failed: " + r.out;
+    }
+  }
+  auto r = run(restore + " < " + quote(path) + " 2>&1");
+  if (r.status != 0) return "restoring " + path + " failed: " + r.out;
+  return {};
+}
 
-std::string expected_tsv_per_chain(Family family) {
-  const auto tables = parse_table_names(legacy_table_names(family));
+std::string with_temp_file(const std::string& text,
+                           const std::function<std::string(const std::string&)>& use) {
+  char path[] = "/tmp/aim-fixture-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return "mkstemp failed";
+  close(fd);
+  std::ofstream(path) << text;
+  std::string err = use(path);
+  unlink(path);
+  return err;
+}
+
+// For every table, `iptables -t T -S CHAIN` for each chain `-S` lists.
+std::string per_chain_listing(const std::string& bin, const std::vector<std::string>& tables) {
   std::string out;
   for (const std::string& table : tables) {
-    auto listing = run(legacy_binary(family) + " -t " + table + " -S");
+    auto listing = run(bin + " -t " + table + " -S");
     for (const std::string& line : lines_of(listing.out)) {
       if (line.rfind("-P ", 0) != 0 && line.rfind("-N ", 0) != 0) continue;
       std::string chain = line.substr(3);
       chain = chain.substr(0, chain.find(' '));
-      auto per_chain = run(legacy_binary(family) + " -t " + table + " -S " + quote(chain));
+      auto per_chain = run(bin + " -t " + table + " -S " + quote(chain));
       for (const std::string& l : lines_of(per_chain.out)) out += table + "\t" + l + "\n";
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string load_legacy_fixture(const std::string& path, Family family) {
+  return load_with(path, legacy_binary(family) + "-restore");
+}
+
+std::string load_legacy_text(const std::string& text, Family family) {
+  return with_temp_file(text, [&](const std::string& p) { return load_legacy_fixture(p, family); });
+}
+
+std::string load_nft_fixture(const std::string& path, Family family) {
+  return load_with(path, iptables_binary(family, Backend::Nft) + "-restore");
+}
+
+std::string load_nft_text(const std::string& text, Family family) {
+  return with_temp_file(text, [&](const std::string& p) { return load_nft_fixture(p, family); });
+}
+
+std::string legacy_table_names(Family family) {
+  std::ifstream in(std::string(table_names_path(family)));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> nft_table_names(Family family) {
+  const std::string prefix = family == Family::V6 ? "table ip6 " : "table ip ";
+  auto r = run("nft list tables " + std::string(family == Family::V6 ? "ip6" : "ip"));
+  std::string listed;
+  for (const std::string& line : lines_of(r.out))
+    if (line.rfind(prefix, 0) == 0) listed += line.substr(prefix.size()) + "\n";
+  return parse_table_names(listed);
+}
+
+std::string expected_tsv_per_chain(Family family) {
+  return per_chain_listing(legacy_binary(family),
+                           parse_table_names(legacy_table_names(family)));
+}
+
+std::string expected_nft_tsv_per_chain(Family family) {
+  return per_chain_listing(iptables_binary(family, Backend::Nft), nft_table_names(family));
 }
 
 std::string expected_whole_table_listing(Family family) {

@@ -22,8 +22,16 @@ CommandResult run(const std::string& command);
 // Shell-quotes one argument.
 std::string quote(const std::string& arg);
 
-// "iptables-legacy" / "ip6tables-legacy".
+// "iptables-legacy" / "ip6tables-nft" etc.
 std::string legacy_binary(Family family);
+std::string iptables_binary(Family family, Backend backend);
+// Loads a fixture with iptables-nft-restore / ip6tables-nft-restore.
+std::string load_nft_fixture(const std::string& path, Family family);
+std::string load_nft_text(const std::string& text, Family family);
+// Tables iptables-nft has for the family (from `nft list tables`), check order.
+std::vector<std::string> nft_table_names(Family family);
+// expected_tsv_per_chain for the nft backend (tables from nft_table_names).
+std::string expected_nft_tsv_per_chain(Family family);
 // Creates the ipsets named in the fixture's "# ipset: ..." lines, then loads
 // it with iptables-legacy-restore / ip6tables-legacy-restore. Returns an
 // error message or empty.

@@ -57,11 +57,11 @@ TEST_F(RulesCommandTest, MissingCapabilitiesIsAClearErrorNamingTheTable) {
                                    Family::V4),
             "");
   if (run("command -v setpriv >/dev/null").status != 0) GTEST_SKIP() << "setpriv not installed";
-  auto r = run("setpriv --inh-caps=-all --bounding-set=-all " + bin() + " rules 2>&1 >/dev/null; echo \"rc=$?\"");
+  auto r = run("setpriv --inh-caps=-all --bounding-set=-all " + bin() + " rules --backend legacy 2>&1 >/dev/null; echo \"rc=$?\"");
   EXPECT_NE(r.out.find("table filter"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("CAP_NET_ADMIN"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("rc=2"), std::string::npos) << r.out;
-  auto out = run("setpriv --inh-caps=-all --bounding-set=-all " + bin() + " rules 2>/dev/null");
+  auto out = run("setpriv --inh-caps=-all --bounding-set=-all " + bin() + " rules --backend legacy 2>/dev/null");
   EXPECT_EQ(out.out, "") << "nothing of an unread table may be printed";
 }
 

@@ -1,0 +1,76 @@
+#pragma once
+// The allowlist of one address family: patterns per table plus `global`, loaded
+// from a directory laid out as upstream's ConfigMap (one file per key).
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "allowlist/pattern.h"
+#include "rules/ruleset.h"
+
+namespace aim {
+
+struct Diagnostic {
+  enum class Severity { Warning, Error };
+  Severity severity = Severity::Error;
+  std::string file;   // path, or the directory for directory-level problems
+  size_t line = 0;    // 1-based; 0 when not about one line
+  size_t column = 0;  // 1-based; 0 when not about one position
+  std::string message;
+
+  // "file:line:column: error: message" (parts that are 0 left out).
+  std::string to_string() const;
+};
+
+// One non-empty line of an allowlist file, before compilation.
+struct PatternLine {
+  size_t line = 0;
+  std::string text;
+};
+
+// Splits a file's contents into pattern lines as upstream did (split on \n,
+// trailing \r dropped, empty lines skipped, nothing else trimmed: a trailing
+// space is part of the pattern). A whitespace-only line is reported as a
+// warning and skipped (it would otherwise allow every rule containing that
+// whitespace). Pure.
+std::vector<PatternLine> split_pattern_lines(std::string_view contents, const std::string& file,
+                                             std::vector<Diagnostic>& diagnostics);
+
+class Allowlist {
+ public:
+  // Files a directory may hold: one per table, and `global` for all tables.
+  static constexpr std::string_view kGlobalFile = "global";
+
+  // Loads `dir`. Never fails as a whole: problems become diagnostics, and a
+  // pattern that does not compile is skipped while the others apply. A missing
+  // or unreadable directory leaves every list empty (every rule unexpected).
+  static Allowlist load(const std::string& dir);
+  // Builds one from in-memory file contents (name -> contents), for tests
+  // and for callers that read files themselves.
+  static Allowlist from_files(const std::string& dir,
+                              const std::vector<std::pair<std::string, std::string>>& files);
+
+  // Patterns for `table` (its own file) and the global ones.
+  const std::vector<Pattern>& table_patterns(std::string_view table) const;
+  const std::vector<Pattern>& global_patterns() const { return global_; }
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+  const std::string& directory() const { return directory_; }
+  size_t pattern_count() const;
+  bool has_errors() const;
+  // Distinct for every Allowlist built in this process: caches of decisions
+  // made under one allowlist are keyed by it.
+  uint64_t generation() const { return generation_; }
+
+ private:
+  void add_file(const std::string& name, std::string_view contents);
+
+  std::string directory_;
+  uint64_t generation_ = 0;
+  std::array<std::vector<Pattern>, std::size(kTableOrder)> tables_;
+  std::vector<Pattern> global_;
+  std::vector<Pattern> none_;
+  std::vector<Diagnostic> diagnostics_;
+};
+
+}  // namespace aim

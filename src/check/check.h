@@ -1,0 +1,96 @@
+#pragma once
+// The decision: which rules no allowlist pattern accounts for, and whether
+// the node is clean. Pure: knows RuleSets and Allowlists, nothing of the
+// kernel, files or HTTP.
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "allowlist/allowlist.h"
+#include "rules/ruleset.h"
+
+namespace aim {
+
+enum class Verdict { Clean, Unexpected, Unknown };
+std::string_view verdict_name(Verdict v);  // "clean" / "unexpected" / "unknown"
+
+struct CheckInput {
+  const RuleSet* rules;
+  const Allowlist* allowlist;  // the allowlist of rules->family
+};
+
+struct UnexpectedRule {
+  Family family;
+  Backend backend;
+  std::string table;
+  std::string chain;
+  std::string rule;
+};
+
+struct TableResult {
+  Family family;
+  Backend backend;
+  std::string table;
+  size_t rules = 0;  // lines matched: -P/-N lines and -A rules
+  size_t unexpected = 0;
+  std::string error;  // empty when the table was read
+};
+
+// A pattern that gave up (match/depth/heap limit) on at least one rule.
+struct PatternLimitHit {
+  PatternSource source;
+  std::string pattern;
+  size_t rules = 0;
+};
+
+struct Report {
+  Verdict verdict = Verdict::Unknown;
+  std::vector<UnexpectedRule> unexpected;
+  std::vector<TableResult> tables;
+  // Read failures: "legacy ipv4 table nat: ..." or "legacy ipv6: ...".
+  std::vector<std::string> errors;
+  std::vector<PatternLimitHit> limit_hits;
+  size_t lines_checked = 0;
+  size_t lines_from_cache = 0;
+};
+
+// Told about every allowed line and the pattern that allowed it (for -v 4).
+class CheckObserver {
+ public:
+  virtual ~CheckObserver() = default;
+  virtual void allowed(const RuleSet& set, std::string_view table, std::string_view chain,
+                       std::string_view line, const Pattern& pattern) = 0;
+};
+
+// Remembers lines already allowed under an allowlist generation, so a daemon
+// re-checking an unchanged ruleset matches only what changed. Only "allowed"
+// is remembered (a 128-bit hash of family, backend, table, generation and
+// line); unexpected lines are always matched again. Entries not seen in the
+// latest check are dropped, so it holds at most one check's worth.
+class MatchCache {
+ public:
+  struct Key {
+    uint64_t a, b;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return static_cast<size_t>(k.a ^ (k.b * 31)); }
+  };
+  bool contains(const Key& k) const { return current_.count(k) != 0; }
+  void remember(const Key& k) { next_.insert(k); }
+  // Called at the end of a check: what was remembered now is the cache.
+  void finish_check();
+  size_t size() const { return current_.size(); }
+
+ private:
+  std::unordered_set<Key, KeyHash> current_, next_;
+};
+
+// Checks every line of every input. Verdict: `unexpected` if any line matches
+// no pattern; otherwise `clean` only if every set and table was read;
+// otherwise `unknown`.
+Report check(const std::vector<CheckInput>& inputs, MatchCache* cache = nullptr,
+             CheckObserver* observer = nullptr);
+
+}  // namespace aim

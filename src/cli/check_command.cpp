@@ -1,0 +1,113 @@
+#include "cli/check_command.h"
+
+#include "allowlist/allowlist.h"
+#include "allowlist/lint.h"
+#include "check/check.h"
+#include "check/report_format.h"
+#include "cli/rules_command.h"
+
+namespace aim {
+namespace {
+
+constexpr const char* kPrefix = "azure-iptables-monitor: ";
+
+// -v 4: every allowed line with the pattern that allowed it.
+class VerboseObserver : public CheckObserver {
+ public:
+  explicit VerboseObserver(std::ostream& err) : err_(err) {}
+  void allowed(const RuleSet& set, std::string_view table, std::string_view, std::string_view line,
+               const Pattern& pattern) override {
+    err_ << kPrefix << "allowed " << backend_name(set.backend) << ' ' << family_name(set.family)
+         << ' ' << table << ": " << line << "  [" << pattern.source().file << ':'
+         << pattern.source().line << ' ' << pattern.text() << "]\n";
+  }
+
+ private:
+  std::ostream& err_;
+};
+
+}  // namespace
+
+int run_check_command(const GlobalOptions& global, const CheckOptions& options,
+                      const std::vector<RuleReader*>& readers, std::ostream& out,
+                      std::ostream& err) {
+  std::vector<Family> families{Family::V4};
+  if (global.ipv6) families.push_back(Family::V6);
+
+  Allowlist allow4 = Allowlist::load(global.input);
+  Allowlist allow6 = global.ipv6 ? Allowlist::load(global.input6) : Allowlist();
+  std::vector<Diagnostic> diagnostics = allow4.diagnostics();
+  diagnostics.insert(diagnostics.end(), allow6.diagnostics().begin(), allow6.diagnostics().end());
+  for (const Diagnostic& d : diagnostics) err << kPrefix << d.to_string() << '\n';
+
+  std::vector<RuleSet> sets;
+  for (RuleReader* reader : readers)
+    for (Family family : families) sets.push_back(reader->read(family));
+
+  std::vector<CheckInput> inputs;
+  for (const RuleSet& set : sets)
+    inputs.push_back({&set, set.family == Family::V6 ? &allow6 : &allow4});
+
+  VerboseObserver observer(err);
+  const Report report = check(inputs, nullptr, global.verbosity >= 4 ? &observer : nullptr);
+  if (global.verbosity >= 2) {
+    print_backend_overview(err, sets);
+    for (const RuleSet& set : sets)
+      err << kPrefix << "read " << backend_name(set.backend) << ' ' << family_name(set.family)
+          << ": " << set.tables.size() << " tables, " << set.rule_count() << " rules in "
+          << set.stats.seconds << " s\n";
+    err << kPrefix << "allowlists: " << allow4.pattern_count() << " IPv4 patterns from "
+        << global.input;
+    if (global.ipv6) err << ", " << allow6.pattern_count() << " IPv6 patterns from " << global.input6;
+    err << '\n';
+  }
+
+  if (options.output == ReportFormat::Json)
+    print_report_json(out, report, diagnostics);
+  else
+    print_report_text(out, report);
+
+  switch (report.verdict) {
+    case Verdict::Clean:
+      return 0;
+    case Verdict::Unexpected:
+      return 1;
+    case Verdict::Unknown:
+      break;
+  }
+  return 2;
+}
+
+int run_validate_command(const GlobalOptions& global, bool check_ipv6, std::ostream& out,
+                         std::ostream& err) {
+  std::vector<const std::string*> dirs{&global.input};
+  if (check_ipv6) dirs.push_back(&global.input6);
+  size_t problems = 0;
+  size_t patterns = 0;
+  for (const std::string* dir : dirs) {
+    Allowlist list = Allowlist::load(*dir);
+    for (const Diagnostic& d : list.diagnostics()) {
+      err << d.to_string() << '\n';
+      ++problems;
+    }
+    auto lint = [&](const std::vector<Pattern>& ps) {
+      for (const Pattern& p : ps) {
+        ++patterns;
+        if (auto why = never_matching_reason(p.text())) {
+          err << Diagnostic{Diagnostic::Severity::Warning, p.source().file, p.source().line, 1,
+                            *why + " (pattern: " + p.text() + ")"}
+                     .to_string()
+              << '\n';
+          ++problems;
+        }
+      }
+    };
+    lint(list.global_patterns());
+    for (auto table : kTableOrder) lint(list.table_patterns(table));
+  }
+  out << patterns << " patterns checked, " << problems << (problems == 1 ? " problem" : " problems")
+      << '\n';
+  return problems ? 1 : 0;
+}
+
+}  // namespace aim

@@ -1,0 +1,20 @@
+#pragma once
+#include <ostream>
+#include <vector>
+
+#include "cli/options.h"
+#include "rules/reader.h"
+
+namespace aim {
+
+// `check`: load the allowlists, read every selected family from every
+// reader, decide, report. Returns 0 clean, 1 unexpected, 2 unknown.
+int run_check_command(const GlobalOptions& global, const CheckOptions& options,
+                      const std::vector<RuleReader*>& readers, std::ostream& out,
+                      std::ostream& err);
+
+// `validate`: report every allowlist problem; 0 if none, 1 otherwise.
+int run_validate_command(const GlobalOptions& global, bool check_ipv6, std::ostream& out,
+                         std::ostream& err);
+
+}  // namespace aim

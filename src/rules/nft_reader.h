@@ -1,0 +1,36 @@
+#pragma once
+// Reads the rules iptables-nft manages, by running iptables-nft-save /
+// ip6tables-nft-save once per family and parsing its text (save_parser).
+// iptables-nft-save only lists: it creates nothing in nftables and takes no
+// lock. A missing program, a failing run or an incompatible table is a read
+// error (verdict unknown), never an empty table.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "rules/reader.h"
+
+namespace aim {
+
+class NftReader : public RuleReader {
+ public:
+  explicit NftReader(std::chrono::milliseconds timeout = std::chrono::seconds(120),
+                     std::string save_v4 = "iptables-nft-save",
+                     std::string save_v6 = "ip6tables-nft-save")
+      : timeout_(timeout), save_v4_(std::move(save_v4)), save_v6_(std::move(save_v6)) {}
+  Backend backend() const override { return Backend::Nft; }
+  RuleSet read(Family family) override;
+
+ private:
+  std::chrono::milliseconds timeout_;
+  std::string save_v4_, save_v6_;
+};
+
+// Finds `program` in the directories iptables is installed in, then $PATH.
+std::string find_program(const std::string& program);
+
+// Native nftables tables iptables-nft does not own ("inet foo", "ip mytable"),
+// from `nft list tables`; empty when nft is not installed.
+std::vector<std::string> foreign_nft_tables();
+
+}  // namespace aim

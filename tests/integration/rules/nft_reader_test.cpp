@@ -1,0 +1,157 @@
+// The nft backend against the real iptables-nft, in a private namespace per test.
+#include "rules/nft_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "netns.h"
+#include "rules/legacy_reader.h"
+#include "rules/print.h"
+
+namespace aim {
+namespace {
+
+using test::run;
+
+std::string tsv(const RuleSet& set) {
+  std::ostringstream out;
+  print_rulesets(out, {set}, RulesFormat::Tsv);
+  return out.str();
+}
+
+class NftReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string why = test::enter_fresh_netns();
+    if (!why.empty()) GTEST_SKIP() << why;
+    if (run("command -v nft >/dev/null").status != 0)
+      GTEST_SKIP() << "nft (package nftables) is not installed: needed to list tables";
+  }
+};
+
+struct FixtureCase {
+  const char* file;
+  Family family;
+};
+void PrintTo(const FixtureCase& c, std::ostream* os) { *os << c.file; }
+
+class NftFixtureTest : public NftReaderTest, public ::testing::WithParamInterface<FixtureCase> {};
+
+TEST_P(NftFixtureTest, MatchesIptablesNftSPerChainLineForLine) {
+  const FixtureCase& c = GetParam();
+  ASSERT_EQ(test::load_nft_fixture(test::fixture_path(c.file), c.family), "");
+  NftReader reader;
+  RuleSet set = reader.read(c.family);
+  ASSERT_TRUE(set.complete()) << set.error;
+  const std::string expected = test::expected_nft_tsv_per_chain(c.family);
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(tsv(set), expected);
+  // Reading through nft created no legacy table.
+  EXPECT_EQ(test::legacy_table_names(Family::V4), "");
+  EXPECT_EQ(test::legacy_table_names(Family::V6), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, NftFixtureTest,
+    ::testing::Values(FixtureCase{"kube-proxy.v4.rules", Family::V4},
+                      FixtureCase{"kube-proxy.v6.rules", Family::V6},
+                      FixtureCase{"cilium.v4.rules", Family::V4},
+                      FixtureCase{"docker.v4.rules", Family::V4},
+                      FixtureCase{"ip-masq-agent.v4.rules", Family::V4},
+                      FixtureCase{"aks.v4.rules", Family::V4},
+                      FixtureCase{"extensions.v4.rules", Family::V4},
+                      FixtureCase{"extensions.v6.rules", Family::V6},
+                      FixtureCase{"sample-node.v4.rules", Family::V4}),
+    [](const auto& info) {
+      std::string name = info.param.file;
+      for (char& ch : name)
+        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+      return name;
+    });
+
+TEST_F(NftReaderTest, NoTablesIsCompleteAndCreatesNothing) {
+  NftReader reader;
+  for (Family family : {Family::V4, Family::V6}) {
+    RuleSet set = reader.read(family);
+    EXPECT_TRUE(set.complete()) << set.error;
+    EXPECT_TRUE(set.tables.empty());
+  }
+  EXPECT_EQ(run("nft list tables").out, "") << "reading must not create nftables tables";
+  EXPECT_EQ(test::legacy_table_names(Family::V4), "");
+}
+
+TEST_F(NftReaderTest, IncompatibleTableIsAReadError) {
+  ASSERT_EQ(run("nft add table ip filter && nft add chain ip filter INPUT "
+                "'{ type filter hook input priority 0; policy accept; }' && "
+                "nft add rule ip filter INPUT ip saddr 1.2.3.4 ct state new log prefix x drop")
+                .status,
+            0);
+  NftReader reader;
+  RuleSet set = reader.read(Family::V4);
+  EXPECT_FALSE(set.complete());
+  ASSERT_EQ(set.tables.size(), 1u);
+  EXPECT_EQ(set.tables[0].name, "filter");
+  EXPECT_NE(set.tables[0].error.find("nft list table ip filter"), std::string::npos);
+}
+
+TEST_F(NftReaderTest, TableWithForeignBaseChainIsAReadError) {
+  // A base chain iptables does not know filters packets that no iptables
+  // listing shows.
+  ASSERT_EQ(run("nft add table ip filter && nft add chain ip filter INPUT "
+                "'{ type filter hook input priority 0; policy accept; }' && "
+                "nft add chain ip filter extra '{ type filter hook input priority 10; }'")
+                .status,
+            0);
+  NftReader reader;
+  RuleSet set = reader.read(Family::V4);
+  EXPECT_FALSE(set.complete());
+  ASSERT_EQ(set.tables.size(), 1u);
+  EXPECT_FALSE(set.tables[0].read_ok());
+}
+
+TEST_F(NftReaderTest, MissingProgramIsAClearError) {
+  NftReader reader(std::chrono::seconds(10), "aim-no-such-iptables-nft-save", "x");
+  RuleSet set = reader.read(Family::V4);
+  EXPECT_FALSE(set.complete());
+  EXPECT_NE(set.error.find("aim-no-such-iptables-nft-save not found"), std::string::npos)
+      << set.error;
+}
+
+TEST_F(NftReaderTest, FailingProgramIsAReadError) {
+  NftReader reader(std::chrono::seconds(10), "false", "false");
+  RuleSet set = reader.read(Family::V4);
+  EXPECT_FALSE(set.complete());
+  EXPECT_NE(set.error.find("exited with status 1"), std::string::npos) << set.error;
+}
+
+TEST_F(NftReaderTest, CommentWithNewlineStaysOneRule) {
+  ASSERT_EQ(run("iptables-nft -A INPUT -m comment --comment \"$(printf 'x\\n-A INPUT -j "
+                "ACCEPT')\" -j DROP")
+                .status,
+            0);
+  NftReader reader;
+  RuleSet set = reader.read(Family::V4);
+  ASSERT_TRUE(set.complete()) << set.error;
+  const Table* filter = set.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  ASSERT_EQ(filter->chains[0].rules.size(), 1u);
+  EXPECT_EQ(filter->chains[0].rules[0],
+            "-A INPUT -m comment --comment \"x\n-A INPUT -j ACCEPT\" -j DROP");
+}
+
+TEST_F(NftReaderTest, GeneratedKubeProxyThousandsOfChains) {
+  auto gen = run(test::generator_path() + " 200 --user-rules 2");
+  ASSERT_EQ(test::load_nft_text(gen.out, Family::V4), "");
+  NftReader reader;
+  RuleSet set = reader.read(Family::V4);
+  ASSERT_TRUE(set.complete()) << set.error;
+  // Same content as the legacy reader sees for the same ruleset.
+  ASSERT_EQ(test::enter_fresh_netns(), "");
+  ASSERT_EQ(test::load_legacy_text(gen.out, Family::V4), "");
+  LegacyReader legacy;
+  EXPECT_EQ(tsv(set), tsv(legacy.read(Family::V4)));
+}
+
+}  // namespace
+}  // namespace aim
