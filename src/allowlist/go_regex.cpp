@@ -1,6 +1,7 @@
 #include "allowlist/go_regex.h"
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 namespace aim {
@@ -234,7 +235,15 @@ class Translator {
       ++i;
     }
     if (i >= p_.size()) return fail(start, "missing closing ) after flags");
-    if (!any || (negated && !after_minus)) return fail(start, "invalid or missing flags in (?...)");
+    // (?:re) is a plain non-capturing group; otherwise at least one flag,
+    // and none missing after a '-'.
+    // (?:re) is a plain non-capturing group and Go accepts an empty (?);
+    // otherwise no '-' may be left without a flag after it.
+    if (negated && !after_minus) return fail(start, "invalid or missing flags in (?...)");
+    if (!any && !negated && p_[i] == ')') {
+      pos_ = i + 1;  // (?) sets nothing: emit nothing
+      return;
+    }
     out_.append(p_.substr(pos_, i + 1 - pos_));
     if (p_[i] == ':') {
       ++depth_;
@@ -425,7 +434,17 @@ class Translator {
       if (c == '\\') {
         if (pos_ + 1 >= p_.size()) return fail(pos_, "trailing backslash at end of expression");
         const char e = p_[pos_ + 1];
-        if (common_escape(e, true)) continue;
+        if (common_escape(e, true)) {
+          // Go reads a '-' right after a class escape ([\d-z]) as a literal;
+          // PCRE2 would reject it as a range.
+          const bool class_escape = e == 'd' || e == 'D' || e == 'w' || e == 'W' || e == 's' ||
+                                    e == 'S' || e == 'p' || e == 'P';
+          if (class_escape && pos_ + 1 < p_.size() && p_[pos_] == '-' && p_[pos_ + 1] != ']') {
+            out_ += "\\-";
+            ++pos_;
+          }
+          continue;
+        }
         return fail(pos_, "invalid escape sequence \\" + std::string(1, e) +
                               " inside a character class (not supported by Go's regexp)");
       }
@@ -468,7 +487,13 @@ std::variant<std::string, GoRegexError> translate_go_regex(std::string_view go_p
 }
 
 std::string_view as_go_text(std::string_view subject, std::string& buffer) {
+  // Rule text is almost always ASCII: check that first, eight bytes a time.
   size_t i = 0;
+  for (; i + 8 <= subject.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, subject.data() + i, 8);
+    if (word & 0x8080808080808080ULL) break;
+  }
   while (i < subject.size()) {
     const size_t n = utf8_length(subject, i);
     if (n == 0) break;

@@ -32,8 +32,11 @@ struct JitStackDeleter {
 };
 
 // Options under which a translated Go pattern means what it meant in Go:
-// UTF-8 with invalid subject bytes tolerated, `$` only at the very end.
-constexpr uint32_t kCompileOptions = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY;
+// UTF-8, `$` only at the very end, duplicate group names allowed (Go allows
+// them). Subjects are made valid UTF-8 first (as_go_text), the way Go reads
+// them; PCRE2_MATCH_INVALID_UTF is not used: in PCRE2 10.42 its JIT path
+// fails to match \W and \D against multi-byte characters.
+constexpr uint32_t kCompileOptions = PCRE2_UTF | PCRE2_DOLLAR_ENDONLY | PCRE2_DUPNAMES;
 
 // Maps a byte offset in the translated pattern back to a column in the
 // original only approximately (translation can change lengths); columns of
@@ -94,8 +97,13 @@ std::variant<Pattern, Pattern::CompileError> Pattern::compile(std::string text,
 }
 
 MatchResult Pattern::search(std::string_view subject) const {
+  std::string buffer;
+  return search_go_text(as_go_text(subject, buffer));
+}
+
+MatchResult Pattern::search_go_text(std::string_view subject) const {
   const int rc = pcre2_match(compiled_->code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()),
-                             subject.size(), 0, 0, compiled_->match_data.get(),
+                             subject.size(), 0, PCRE2_NO_UTF_CHECK, compiled_->match_data.get(),
                              compiled_->match_context.get());
   if (rc >= 0) return MatchResult::Match;
   if (rc == PCRE2_ERROR_NOMATCH) return MatchResult::NoMatch;

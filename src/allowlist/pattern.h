@@ -29,7 +29,12 @@ class Pattern {
   };
   static std::variant<Pattern, CompileError> compile(std::string text, PatternSource source);
 
+  // Searches `subject` as Go's MatchString would (bytes that are not valid
+  // UTF-8 read as U+FFFD).
   MatchResult search(std::string_view subject) const;
+  // The same for text already passed through as_go_text (valid UTF-8), so a
+  // caller trying many patterns on one line converts it once.
+  MatchResult search_go_text(std::string_view valid_utf8) const;
 
   const std::string& text() const { return text_; }
   const PatternSource& source() const { return source_; }

@@ -1,5 +1,7 @@
 #include "check/check.h"
 
+#include "allowlist/go_regex.h"
+
 #include <functional>
 #include <map>
 
@@ -42,11 +44,12 @@ class TableMatcher {
   }
 
   // The pattern that allows `line`, or nullptr. Limit hits are recorded.
-  const Pattern* find(std::string_view line, std::map<const Pattern*, size_t>& limit_hits) {
+  const Pattern* find(std::string_view raw_line, std::map<const Pattern*, size_t>& limit_hits) {
     if (patterns_.empty()) return nullptr;
+    const std::string_view line = as_go_text(raw_line, buffer_);
     for (size_t k = 0; k < patterns_.size(); ++k) {
       const size_t i = (last_ + k) % patterns_.size();
-      switch (patterns_[i]->search(line)) {
+      switch (patterns_[i]->search_go_text(line)) {
         case MatchResult::Match:
           last_ = i;
           return patterns_[i];
@@ -63,6 +66,7 @@ class TableMatcher {
  private:
   std::vector<const Pattern*> patterns_;
   size_t last_ = 0;
+  std::string buffer_;
 };
 
 std::string where(const RuleSet& set) {
