@@ -2,59 +2,76 @@
 
 #include "allowlist/go_regex.h"
 
+#include <algorithm>
+#include <bit>
+#include <cstring>
 #include <functional>
 #include <map>
 
 namespace aim {
 namespace {
 
-uint64_t fnv1a(std::string_view data, uint64_t h) {
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
+// A fast 64-bit hash (eight bytes a step, then a full avalanche). Not
+// cryptographic: the cache only has to tell apart the rules of one node.
+uint64_t mix_hash(std::string_view data, uint64_t seed) {
+  constexpr uint64_t k1 = 0x9e3779b97f4a7c15ULL, k2 = 0xc2b2ae3d27d4eb4fULL;
+  uint64_t h = seed ^ (data.size() * k1);
+  size_t i = 0;
+  for (; i + 8 <= data.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, data.data() + i, 8);
+    h = (std::rotl(h ^ (w * k2), 31)) * k1;
   }
+  uint64_t tail = 0;
+  std::memcpy(&tail, data.data() + i, data.size() - i);
+  h = (std::rotl(h ^ (tail * k2), 31)) * k1;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
   return h;
 }
 
-MatchCache::Key cache_key(const RuleSet& set, std::string_view table, uint64_t generation,
-                          std::string_view line) {
-  std::string prefix;
-  prefix += static_cast<char>(set.family == Family::V6 ? '6' : '4');
-  prefix += static_cast<char>(set.backend == Backend::Nft ? 'n' : 'l');
-  prefix += std::to_string(generation);
-  prefix += '\0';
-  prefix += table;
-  prefix += '\0';
-  // Two unrelated hash functions: a false "already allowed" needs both to
-  // collide at once.
-  const uint64_t a = std::hash<std::string_view>{}(prefix) * 0x9e3779b97f4a7c15ULL ^
-                     std::hash<std::string_view>{}(line);
-  const uint64_t b = fnv1a(line, fnv1a(prefix, 0xcbf29ce484222325ULL));
-  return {a, b};
+// What a cached decision depends on besides the line: where it was read and
+// which allowlist decided it.
+uint64_t table_seed(const RuleSet& set, std::string_view table, uint64_t generation) {
+  std::string context;
+  context += set.family == Family::V6 ? '6' : '4';
+  context += set.backend == Backend::Nft ? 'n' : 'l';
+  context += std::to_string(generation);
+  context += '\0';
+  context += table;
+  return mix_hash(context, 0x5bd1e995ULL);
 }
 
-// Patterns for one table: the table's own, then global (upstream's order).
-// Matching remembers the pattern that matched last and tries it first:
-// neighbouring rules (one chain, one service) tend to match the same one.
+// 128 bits from two unrelated hash functions: a false "already allowed"
+// needs both to collide at once.
+MatchCache::Key cache_key(uint64_t seed, std::string_view line) {
+  return {mix_hash(line, seed), std::hash<std::string_view>{}(line) ^ (seed * 0x2545f4914f6cdd1dULL)};
+}
+
+// Patterns for one table: the table's own, then global (upstream's order;
+// any order gives the same answer, as a line is allowed if any pattern
+// matches). Tried most-recently-matched first: neighbouring rules (one chain,
+// one service) keep matching the same few patterns.
 class TableMatcher {
  public:
   TableMatcher(const Allowlist& list, std::string_view table) {
-    for (const Pattern& p : list.table_patterns(table)) patterns_.push_back(&p);
-    for (const Pattern& p : list.global_patterns()) patterns_.push_back(&p);
+    for (const Pattern& p : list.table_patterns(table)) order_.push_back(&p);
+    for (const Pattern& p : list.global_patterns()) order_.push_back(&p);
   }
 
-  // The pattern that allows `line`, or nullptr. Limit hits are recorded.
+  // The pattern that allows `raw_line`, or nullptr. Limit hits are recorded.
   const Pattern* find(std::string_view raw_line, std::map<const Pattern*, size_t>& limit_hits) {
-    if (patterns_.empty()) return nullptr;
+    if (order_.empty()) return nullptr;
     const std::string_view line = as_go_text(raw_line, buffer_);
-    for (size_t k = 0; k < patterns_.size(); ++k) {
-      const size_t i = (last_ + k) % patterns_.size();
-      switch (patterns_[i]->search_go_text(line)) {
+    for (size_t k = 0; k < order_.size(); ++k) {
+      const Pattern* p = order_[k];
+      switch (p->search_go_text(line)) {
         case MatchResult::Match:
-          last_ = i;
-          return patterns_[i];
+          std::rotate(order_.begin(), order_.begin() + k, order_.begin() + k + 1);
+          return p;
         case MatchResult::LimitHit:
-          ++limit_hits[patterns_[i]];
+          ++limit_hits[p];
           break;
         case MatchResult::NoMatch:
           break;
@@ -64,8 +81,7 @@ class TableMatcher {
   }
 
  private:
-  std::vector<const Pattern*> patterns_;
-  size_t last_ = 0;
+  std::vector<const Pattern*> order_;
   std::string buffer_;
 };
 
@@ -88,13 +104,13 @@ std::string_view verdict_name(Verdict v) {
 }
 
 void MatchCache::finish_check() {
-  current_.swap(next_);
-  next_.clear();
+  std::erase_if(allowed_, [this](const auto& entry) { return entry.second != check_; });
 }
 
 Report check(const std::vector<CheckInput>& inputs, MatchCache* cache, CheckObserver* observer) {
   Report report;
   std::map<const Pattern*, size_t> limit_hits;
+  if (cache) cache->start_check();
 
   for (const CheckInput& input : inputs) {
     const RuleSet& set = *input.rules;
@@ -109,14 +125,14 @@ Report check(const std::vector<CheckInput>& inputs, MatchCache* cache, CheckObse
         continue;
       }
       TableMatcher matcher(list, table.name);
+      const uint64_t seed = table_seed(set, table.name, list.generation());
       auto decide = [&](const Chain& chain, std::string_view line) {
         ++result.rules;
         ++report.lines_checked;
         MatchCache::Key key{};
         if (cache) {
-          key = cache_key(set, table.name, list.generation(), line);
+          key = cache_key(seed, line);
           if (cache->contains(key)) {
-            cache->remember(key);
             ++report.lines_from_cache;
             return;
           }

@@ -4,7 +4,7 @@
 // kernel, files or HTTP.
 #include <cstdint>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "allowlist/allowlist.h"
@@ -77,14 +77,24 @@ class MatchCache {
   struct KeyHash {
     size_t operator()(const Key& k) const { return static_cast<size_t>(k.a ^ (k.b * 31)); }
   };
-  bool contains(const Key& k) const { return current_.count(k) != 0; }
-  void remember(const Key& k) { next_.insert(k); }
-  // Called at the end of a check: what was remembered now is the cache.
+  void start_check() { ++check_; }
+  // True if `k` was allowed before; marks it as seen in this check.
+  bool contains(const Key& k) {
+    auto it = allowed_.find(k);
+    if (it == allowed_.end()) return false;
+    it->second = check_;
+    return true;
+  }
+  void remember(const Key& k) { allowed_[k] = check_; }
+  // Drops what the latest check did not see (removed rules, old allowlists).
   void finish_check();
-  size_t size() const { return current_.size(); }
+  size_t size() const { return allowed_.size(); }
 
  private:
-  std::unordered_set<Key, KeyHash> current_, next_;
+  // Key -> number of the last check that saw it; updated in place so an
+  // unchanged ruleset costs lookups only, no allocation.
+  std::unordered_map<Key, uint32_t, KeyHash> allowed_;
+  uint32_t check_ = 0;
 };
 
 // Checks every line of every input. Verdict: `unexpected` if any line matches

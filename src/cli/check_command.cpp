@@ -52,10 +52,7 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
   const Report report = check(inputs, nullptr, global.verbosity >= 4 ? &observer : nullptr);
   if (global.verbosity >= 2) {
     print_backend_overview(err, sets);
-    for (const RuleSet& set : sets)
-      err << kPrefix << "read " << backend_name(set.backend) << ' ' << family_name(set.family)
-          << ": " << set.tables.size() << " tables, " << set.rule_count() << " rules in "
-          << set.stats.seconds << " s\n";
+    print_read_stats(err, sets);
     err << kPrefix << "allowlists: " << allow4.pattern_count() << " IPv4 patterns from "
         << global.input;
     if (global.ipv6) err << ", " << allow6.pattern_count() << " IPv6 patterns from " << global.input6;

@@ -28,6 +28,21 @@ void print_backend_overview(std::ostream& err, const std::vector<RuleSet>& sets)
            "not checked\n";
 }
 
+void print_read_stats(std::ostream& err, const std::vector<RuleSet>& sets) {
+  long helper_peak = 0;
+  for (const RuleSet& set : sets) {
+    err << "azure-iptables-monitor: " << backend_name(set.backend) << ' '
+        << family_name(set.family) << ": read " << set.tables.size() << " tables, "
+        << set.chain_count() << " chains, " << set.rule_count() << " rules in "
+        << set.stats.seconds << " s\n";
+    helper_peak = std::max(helper_peak, set.stats.helper_peak_rss_kib);
+  }
+  rusage self {};
+  getrusage(RUSAGE_SELF, &self);
+  err << "azure-iptables-monitor: peak RSS: this process " << self.ru_maxrss
+      << " KiB, largest reader helper " << helper_peak << " KiB\n";
+}
+
 int run_rules_command(const RulesOptions& options, const std::vector<RuleReader*>& readers,
                       std::ostream& out, std::ostream& err) {
   std::vector<RuleSet> sets;
@@ -42,18 +57,7 @@ int run_rules_command(const RulesOptions& options, const std::vector<RuleReader*
 
   if (options.verbosity >= 2) {
     print_backend_overview(err, sets);
-    long helper_peak = 0;
-    for (const RuleSet& set : sets) {
-      err << "azure-iptables-monitor: " << backend_name(set.backend) << ' '
-          << family_name(set.family) << ": read " << set.tables.size() << " tables, "
-          << set.chain_count() << " chains, " << set.rule_count() << " rules in "
-          << set.stats.seconds << " s\n";
-      helper_peak = std::max(helper_peak, set.stats.helper_peak_rss_kib);
-    }
-    rusage self {};
-    getrusage(RUSAGE_SELF, &self);
-    err << "azure-iptables-monitor: peak RSS: this process " << self.ru_maxrss
-        << " KiB, largest reader helper " << helper_peak << " KiB\n";
+    print_read_stats(err, sets);
   }
 
   int status = 0;

@@ -17,6 +17,10 @@ int run_rules_command(const RulesOptions& options, const std::vector<RuleReader*
 // nftables tables no iptables tool shows.
 void print_backend_overview(std::ostream& err, const std::vector<RuleSet>& sets);
 
+// -v 2: what each read found and took, and peak memory of this process and
+// of the reader helpers.
+void print_read_stats(std::ostream& err, const std::vector<RuleSet>& sets);
+
 // One line per read failure in `set`, e.g. "legacy ipv4 table nat: ...".
 std::vector<std::string> describe_read_errors(const RuleSet& set);
 
