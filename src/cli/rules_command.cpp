@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "rules/backend_summary.h"
-#include "rules/nft_reader.h"
+#include "rules/nft_tables.h"
 
 namespace aim {
 
@@ -22,7 +22,12 @@ std::vector<std::string> describe_read_errors(const RuleSet& set) {
 void print_backend_overview(std::ostream& err, const std::vector<RuleSet>& sets) {
   for (const std::string& line : describe_backends(sets))
     err << "azure-iptables-monitor: " << line << '\n';
-  for (const std::string& t : foreign_nft_tables())
+  auto tables = list_nft_tables();
+  if (!tables) {
+    err << "azure-iptables-monitor: " << tables.error() << '\n';
+    return;
+  }
+  for (const std::string& t : foreign_tables(*tables))
     err << "azure-iptables-monitor: nftables table " << t
         << " is not an iptables table: its rules are invisible to every iptables tool and are "
            "not checked\n";

@@ -81,21 +81,4 @@ RuleSet NftReader::read(Family family) {
   return set;
 }
 
-std::vector<std::string> foreign_nft_tables() {
-  std::vector<std::string> tables;
-  const std::string nft = find_program("nft");
-  if (nft.empty()) return tables;
-  auto child = run_program(nft, {"list", "tables"}, std::chrono::seconds(30));
-  if (!child || !child->failure.empty()) return tables;
-  std::istringstream in{std::string(child->stdout_text())};
-  std::string word, family, name;
-  while (in >> word >> family >> name) {
-    if (word != "table") break;
-    const bool iptables_family = family == "ip" || family == "ip6";
-    if (iptables_family && table_rank(name)) continue;  // owned by iptables-nft
-    tables.push_back(family + " " + name);
-  }
-  return tables;
-}
-
 }  // namespace aim

@@ -29,8 +29,4 @@ class NftReader : public RuleReader {
 // Finds `program` in the directories iptables is installed in, then $PATH.
 std::string find_program(const std::string& program);
 
-// Native nftables tables iptables-nft does not own ("inet foo", "ip mytable"),
-// from `nft list tables`; empty when nft is not installed.
-std::vector<std::string> foreign_nft_tables();
-
 }  // namespace aim

@@ -3,10 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "netns.h"
 #include "rules/legacy_reader.h"
+#include "rules/nft_tables.h"
 #include "rules/print.h"
 
 namespace aim {
@@ -151,6 +153,25 @@ TEST_F(NftReaderTest, GeneratedKubeProxyThousandsOfChains) {
   ASSERT_EQ(test::load_legacy_text(gen.out, Family::V4), "");
   LegacyReader legacy;
   EXPECT_EQ(tsv(set), tsv(legacy.read(Family::V4)));
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST_F(NftReaderTest, ForeignTablesAreListedOwnedOnesAreNot) {
+  ASSERT_EQ(run("nft add table inet foo && nft add table ip mine && iptables-nft -A INPUT -j "
+                "ACCEPT && ip6tables-nft -t nat -N X")
+                .status,
+            0);
+  auto tables = list_nft_tables();
+  ASSERT_TRUE(tables.ok()) << tables.error();
+  EXPECT_EQ(tables->size(), 4u);
+  auto foreign = foreign_tables(*tables);
+  std::sort(foreign.begin(), foreign.end());
+  EXPECT_EQ(foreign, (std::vector<std::string>{"inet foo", "ip mine"}));
 }
 
 }  // namespace
