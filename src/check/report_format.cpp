@@ -2,6 +2,8 @@
 
 #include <json/json.h>
 
+#include "util/json_write.h"
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -126,13 +128,7 @@ void print_report_json(std::ostream& out, const Report& report,
     diags.append(std::move(v));
   }
   root["diagnostics"] = std::move(diags);
-
-  Json::StreamWriterBuilder builder;
-  builder["indentation"] = "  ";
-  builder["emitUTF8"] = true;
-  std::unique_ptr<Json::StreamWriter> writer(builder.newStreamWriter());
-  writer->write(root, &out);
-  out << '\n';
+  write_json(out, root);
 }
 
 }  // namespace aim

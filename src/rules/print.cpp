@@ -2,6 +2,8 @@
 
 #include <json/json.h>
 
+#include "util/json_write.h"
+
 #include <memory>
 
 namespace aim {
@@ -71,12 +73,7 @@ void print_rulesets(std::ostream& out, const std::vector<RuleSet>& sets, RulesFo
     Json::Value list(Json::arrayValue);
     for (const RuleSet& set : sets) list.append(to_json(set));
     root["rulesets"] = std::move(list);
-    Json::StreamWriterBuilder builder;
-    builder["indentation"] = "  ";
-    builder["emitUTF8"] = true;
-    std::unique_ptr<Json::StreamWriter> writer(builder.newStreamWriter());
-    writer->write(root, &out);
-    out << '\n';
+    write_json(out, root);
     return;
   }
   const bool labelled = sets.size() > 1;

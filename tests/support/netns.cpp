@@ -11,6 +11,7 @@
 #include <functional>
 #include <sstream>
 
+#include "rules/print.h"
 #include "rules/table_names.h"
 
 namespace aim::test {
@@ -170,6 +171,29 @@ std::string whole_table_listing(const RuleSet& set) {
       for (auto rule : chain.rules) out += std::string(rule) + "\n";
   }
   return out;
+}
+
+std::string tsv(const RuleSet& set) {
+  std::ostringstream out;
+  print_rulesets(out, {set}, RulesFormat::Tsv);
+  return out.str();
+}
+
+void PrintTo(const FixtureCase& c, std::ostream* os) { *os << c.file; }
+
+std::string fixture_test_name(const FixtureCase& c) {
+  std::string name = c.file;
+  for (char& ch : name)
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
+}
+
+std::vector<FixtureCase> all_fixtures() {
+  return {{"kube-proxy.v4.rules", Family::V4},    {"kube-proxy.v6.rules", Family::V6},
+          {"cilium.v4.rules", Family::V4},        {"docker.v4.rules", Family::V4},
+          {"ip-masq-agent.v4.rules", Family::V4}, {"aks.v4.rules", Family::V4},
+          {"extensions.v4.rules", Family::V4},    {"extensions.v6.rules", Family::V6},
+          {"sample-node.v4.rules", Family::V4}};
 }
 
 std::string fixture_path(const std::string& name) {

@@ -2,6 +2,7 @@
 // Helpers for integration tests that use the real kernel's iptables. Every
 // test enters a private network namespace of its own first, so nothing here
 // ever touches the machine's tables.
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,20 @@ std::string expected_tsv_per_chain(Family family);
 std::string expected_whole_table_listing(Family family);
 // Our RuleSet rendered the way expected_whole_table_listing prints.
 std::string whole_table_listing(const RuleSet& set);
+
+// The rules `rules --format tsv` prints for one set.
+std::string tsv(const RuleSet& set);
+
+// A ruleset fixture file and the family it is for, as a test parameter.
+struct FixtureCase {
+  const char* file;
+  Family family;
+};
+void PrintTo(const FixtureCase& c, std::ostream* os);
+// A test-name-safe form of the fixture's file name.
+std::string fixture_test_name(const FixtureCase& c);
+// Every fixture in tests/support/rulesets.
+std::vector<FixtureCase> all_fixtures();
 
 std::string fixture_path(const std::string& name);
 std::string binary_path();

@@ -15,11 +15,7 @@ namespace {
 
 using test::run;
 
-std::string tsv(const RuleSet& set) {
-  std::ostringstream out;
-  print_rulesets(out, {set}, RulesFormat::Tsv);
-  return out.str();
-}
+using test::tsv;
 
 class LegacyReaderTest : public ::testing::Test {
  protected:
@@ -29,11 +25,7 @@ class LegacyReaderTest : public ::testing::Test {
   }
 };
 
-struct FixtureCase {
-  const char* file;
-  Family family;
-};
-void PrintTo(const FixtureCase& c, std::ostream* os) { *os << c.file; }
+using test::FixtureCase;
 
 class LegacyFixtureTest : public LegacyReaderTest,
                           public ::testing::WithParamInterface<FixtureCase> {};
@@ -56,21 +48,8 @@ TEST_P(LegacyFixtureTest, MatchesIptablesSPerChainLineForLine) {
 
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, LegacyFixtureTest,
-    ::testing::Values(FixtureCase{"kube-proxy.v4.rules", Family::V4},
-                      FixtureCase{"kube-proxy.v6.rules", Family::V6},
-                      FixtureCase{"cilium.v4.rules", Family::V4},
-                      FixtureCase{"docker.v4.rules", Family::V4},
-                      FixtureCase{"ip-masq-agent.v4.rules", Family::V4},
-                      FixtureCase{"aks.v4.rules", Family::V4},
-                      FixtureCase{"extensions.v4.rules", Family::V4},
-                      FixtureCase{"extensions.v6.rules", Family::V6},
-                      FixtureCase{"sample-node.v4.rules", Family::V4}),
-    [](const auto& info) {
-      std::string name = info.param.file;
-      for (char& ch : name)
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      return name;
-    });
+    ::testing::ValuesIn(test::all_fixtures()),
+    [](const auto& info) { return test::fixture_test_name(info.param); });
 
 }  // namespace
 void PrintTo(Family f, std::ostream* os) { *os << family_name(f); }

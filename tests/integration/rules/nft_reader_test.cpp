@@ -16,11 +16,7 @@ namespace {
 
 using test::run;
 
-std::string tsv(const RuleSet& set) {
-  std::ostringstream out;
-  print_rulesets(out, {set}, RulesFormat::Tsv);
-  return out.str();
-}
+using test::tsv;
 
 class NftReaderTest : public ::testing::Test {
  protected:
@@ -32,11 +28,7 @@ class NftReaderTest : public ::testing::Test {
   }
 };
 
-struct FixtureCase {
-  const char* file;
-  Family family;
-};
-void PrintTo(const FixtureCase& c, std::ostream* os) { *os << c.file; }
+using test::FixtureCase;
 
 class NftFixtureTest : public NftReaderTest, public ::testing::WithParamInterface<FixtureCase> {};
 
@@ -56,21 +48,8 @@ TEST_P(NftFixtureTest, MatchesIptablesNftSPerChainLineForLine) {
 
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, NftFixtureTest,
-    ::testing::Values(FixtureCase{"kube-proxy.v4.rules", Family::V4},
-                      FixtureCase{"kube-proxy.v6.rules", Family::V6},
-                      FixtureCase{"cilium.v4.rules", Family::V4},
-                      FixtureCase{"docker.v4.rules", Family::V4},
-                      FixtureCase{"ip-masq-agent.v4.rules", Family::V4},
-                      FixtureCase{"aks.v4.rules", Family::V4},
-                      FixtureCase{"extensions.v4.rules", Family::V4},
-                      FixtureCase{"extensions.v6.rules", Family::V6},
-                      FixtureCase{"sample-node.v4.rules", Family::V4}),
-    [](const auto& info) {
-      std::string name = info.param.file;
-      for (char& ch : name)
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      return name;
-    });
+    ::testing::ValuesIn(test::all_fixtures()),
+    [](const auto& info) { return test::fixture_test_name(info.param); });
 
 TEST_F(NftReaderTest, NoTablesIsCompleteAndCreatesNothing) {
   NftReader reader;
@@ -83,14 +62,20 @@ TEST_F(NftReaderTest, NoTablesIsCompleteAndCreatesNothing) {
   EXPECT_EQ(test::legacy_table_names(Family::V4), "");
 }
 
-TEST_F(NftReaderTest, IncompatibleTableIsAReadError) {
-  ASSERT_EQ(run("nft add table ip filter && nft add chain ip filter INPUT "
-                "'{ type filter hook input priority 0; policy accept; }' && "
-                "nft add rule ip filter INPUT ip saddr 1.2.3.4 ct state new log prefix x drop")
+// Reads the ipv4 nft backend after running `nft_commands` on a filter table
+// with an iptables-style INPUT chain.
+RuleSet read_after(const std::string& nft_commands) {
+  EXPECT_EQ(run("nft add table ip filter && nft add chain ip filter INPUT "
+                "'{ type filter hook input priority 0; policy accept; }' && " + nft_commands)
                 .status,
             0);
   NftReader reader;
-  RuleSet set = reader.read(Family::V4);
+  return reader.read(Family::V4);
+}
+
+TEST_F(NftReaderTest, IncompatibleTableIsAReadError) {
+  RuleSet set =
+      read_after("nft add rule ip filter INPUT ip saddr 1.2.3.4 ct state new log prefix x drop");
   EXPECT_FALSE(set.complete());
   ASSERT_EQ(set.tables.size(), 1u);
   EXPECT_EQ(set.tables[0].name, "filter");
@@ -100,13 +85,7 @@ TEST_F(NftReaderTest, IncompatibleTableIsAReadError) {
 TEST_F(NftReaderTest, TableWithForeignBaseChainIsAReadError) {
   // A base chain iptables does not know filters packets that no iptables
   // listing shows.
-  ASSERT_EQ(run("nft add table ip filter && nft add chain ip filter INPUT "
-                "'{ type filter hook input priority 0; policy accept; }' && "
-                "nft add chain ip filter extra '{ type filter hook input priority 10; }'")
-                .status,
-            0);
-  NftReader reader;
-  RuleSet set = reader.read(Family::V4);
+  RuleSet set = read_after("nft add chain ip filter extra '{ type filter hook input priority 10; }'");
   EXPECT_FALSE(set.complete());
   ASSERT_EQ(set.tables.size(), 1u);
   EXPECT_FALSE(set.tables[0].read_ok());

@@ -82,3 +82,26 @@ TEST(Print, SaveChainLine) {
 
 }  // namespace
 }  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST(Print, JsonStaysValidForRuleTextThatIsNotUtf8) {
+  RuleSet set;
+  Table filter;
+  filter.name = "filter";
+  Chain input{set.arena->add("INPUT"), set.arena->add("-P INPUT ACCEPT"), {}};
+  input.rules.push_back(set.arena->add("-A INPUT -m comment --comment \"bad\xff \xe2\x9c\x93\""));
+  filter.chains = {input};
+  set.tables = {filter};
+  std::ostringstream out;
+  print_rulesets(out, {set}, RulesFormat::Json);
+  EXPECT_NE(out.str().find("bad\\ufffd \\u2713"), std::string::npos) << out.str();
+  Json::Value root;
+  std::string errs;
+  std::istringstream in(out.str());
+  EXPECT_TRUE(Json::parseFromStream(Json::CharReaderBuilder(), in, &root, &errs)) << errs;
+}
+
+}  // namespace
+}  // namespace aim
