@@ -74,7 +74,7 @@ RuleSet NftReader::read(Family family) {
   if (!child->failure.empty())
     return failed(path + " " + child->failure + ": " + trimmed(child->stderr_text));
 
-  RuleSet set = parse_save_text(std::string(child->stdout_text()), family, Backend::Nft);
+  RuleSet set = parse_save_text(child->stdout_text(), child->stdout_map, family, Backend::Nft);
   set.stats.helper_peak_rss_kib = child->peak_rss_kib;
   set.stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -38,10 +38,17 @@ struct Section {
 }  // namespace
 
 RuleSet parse_save_text(std::string owned_text, Family family, Backend backend) {
+  auto owned = std::make_shared<const std::string>(std::move(owned_text));
+  const std::string_view text = *owned;
+  return parse_save_text(text, std::move(owned), family, backend);
+}
+
+RuleSet parse_save_text(std::string_view text, std::shared_ptr<const void> owner, Family family,
+                        Backend backend) {
   RuleSet set;
   set.family = family;
   set.backend = backend;
-  const std::string_view text = set.arena->adopt(std::move(owned_text));
+  set.arena->keep_alive(std::move(owner));
 
   std::map<std::string, std::string> table_errors;  // from comments
   std::vector<Section> sections;

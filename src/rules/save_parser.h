@@ -9,12 +9,17 @@
 // undeclared chain or an unknown line marks that table unreadable.
 // A rule whose quoted string spans lines (a comment with a newline) stays
 // one rule.
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "rules/ruleset.h"
 
 namespace aim {
 
 RuleSet parse_save_text(std::string text, Family family, Backend backend);
+// The same for text owned elsewhere; `owner` keeps it alive with the RuleSet.
+RuleSet parse_save_text(std::string_view text, std::shared_ptr<const void> owner, Family family,
+                        Backend backend);
 
 }  // namespace aim
