@@ -138,7 +138,9 @@ Allowlist Allowlist::load(const std::string& dir) {
     auto contents = read_file(path);
     if (!contents) {
       list.diagnostics_.push_back({Diagnostic::Severity::Error, path, 0, 0,
-                                   contents.error() + "; its patterns do not apply"});
+                                   std::string("cannot read: ") +
+                                       std::strerror(contents.error_code()) +
+                                       "; its patterns do not apply"});
       continue;
     }
     list.add_file(name, *contents);

@@ -266,3 +266,24 @@ TEST_F(CheckCommandTest, IncompatibleNftTableIsUnknown) {
 
 }  // namespace
 }  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST_F(CheckCommandTest, UnreadableAllowlistFilesNeverAllowAnything) {
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("docker.v4.rules"), Family::V4), "");
+  const std::string dir = temp_dir();
+  run("printf '.*\\n' > " + dir + "/global && chmod 000 " + dir + "/global");
+  // Without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH even root cannot read it.
+  const std::string cmd = "setpriv --bounding-set=-dac_override,-dac_read_search --inh-caps=-all " +
+                          bin() + " check --backend legacy --output json --input " + dir;
+  auto err = run(cmd + " 2>&1 >/dev/null");
+  EXPECT_NE(err.out.find(dir + "/global: error: cannot read"), std::string::npos) << err.out;
+  auto out = run(cmd + " 2>/dev/null");
+  Json::Value report = parse_json(out.out);
+  EXPECT_EQ(report["verdict"].asString(), "unexpected");
+  EXPECT_GT(report["unexpected"].size(), 10u);
+}
+
+}  // namespace
+}  // namespace aim
