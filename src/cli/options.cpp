@@ -1,6 +1,5 @@
 #include "cli/options.h"
 
-#include <map>
 
 #include "version.h"
 
@@ -29,11 +28,15 @@ void register_options(CLI::App& app, CommandLine& cl) {
   app.add_option("-v,--v", cl.global.verbosity,
                  "Log verbosity: 0 changes and errors, 2 per-check summaries, 4 every rule")
       ->check(CLI::Range(0, 10));
-  static const std::map<std::string, BackendChoice> backends = {
-      {"auto", BackendChoice::Auto}, {"legacy", BackendChoice::Legacy}, {"nft", BackendChoice::Nft}};
-  app.add_option("--backend", cl.global.backend,
-                 "iptables backend(s) to read: auto (every backend that has tables), legacy, nft")
-      ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
+  app.add_option_function<std::string>(
+         "--backend",
+         [&cl](const std::string& v) {
+           cl.global.backend = v == "legacy" ? BackendChoice::Legacy
+                               : v == "nft"  ? BackendChoice::Nft
+                                             : BackendChoice::Auto;
+         },
+         "iptables backend(s) to read: auto (every backend that has tables), legacy, nft")
+      ->check(CLI::IsMember({"auto", "legacy", "nft"}))
       ->default_str("auto");
   app.add_option("--input", cl.global.input, "IPv4 allowlist directory");
   cl.input6_option = app.add_option("--input6", cl.global.input6, "IPv6 allowlist directory");
@@ -43,22 +46,30 @@ void register_options(CLI::App& app, CommandLine& cl) {
       "rules", "Print the rules exactly as they are matched (iptables -S text per table)");
   cl.rules_command->add_option("--family", cl.rules.family, "Address family: 4, 6 or all")
       ->check(CLI::IsMember({"4", "6", "all"}));
-  static const std::map<std::string, RulesFormat> formats = {
-      {"tsv", RulesFormat::Tsv}, {"save", RulesFormat::Save}, {"json", RulesFormat::Json}};
   cl.rules_command
-      ->add_option("--format", cl.rules.format,
-                   "tsv (TABLE<TAB>LINE), save (iptables-save text) or json")
-      ->transform(CLI::CheckedTransformer(formats))
+      ->add_option_function<std::string>(
+          "--format",
+          [&cl](const std::string& v) {
+            cl.rules.format = v == "save"   ? RulesFormat::Save
+                              : v == "json" ? RulesFormat::Json
+                                            : RulesFormat::Tsv;
+          },
+          "tsv (TABLE<TAB>LINE), save (iptables-save text) or json")
+      ->check(CLI::IsMember({"tsv", "save", "json"}))
       ->default_str("tsv");
 
   cl.check_command = app.add_subcommand(
       "check", "Run one check and report it. Exit 0 clean, 1 unexpected rules, 2 unknown or error");
   cl.check_command->add_flag("--dry-run", cl.check.dry_run,
                              "Send nothing to the cluster; only report");
-  static const std::map<std::string, ReportFormat> outputs = {{"text", ReportFormat::Text},
-                                                              {"json", ReportFormat::Json}};
-  cl.check_command->add_option("--output", cl.check.output, "Report format: text or json")
-      ->transform(CLI::CheckedTransformer(outputs))
+  cl.check_command
+      ->add_option_function<std::string>(
+          "--output",
+          [&cl](const std::string& v) {
+            cl.check.output = v == "json" ? ReportFormat::Json : ReportFormat::Text;
+          },
+          "Report format: text or json")
+      ->check(CLI::IsMember({"text", "json"}))
       ->default_str("text");
 
   cl.validate_command = app.add_subcommand(
