@@ -12,4 +12,4 @@ cd "$(dirname "$0")/.."
 RULES=tests/support/rulesets/sample-node.v4.rules
 ALLOW=tests/support/allowlists/kube-proxy-node
 echo "== sample node ($RULES) in a private network namespace, allowlist $ALLOW"
-exec unshare -n sh -c "iptables-legacy-restore < '$RULES' && ./build/azure-iptables-monitor check --backend legacy --input '$ALLOW'"
+exec unshare -n sh -c "iptables-legacy-restore < '$RULES' && ./build/azure-iptables-monitor check --dry-run --backend legacy --input '$ALLOW'"

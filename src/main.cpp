@@ -51,8 +51,14 @@ int main(int argc, char** argv) {
   cl.rules.skip_empty_backends = cl.global.backend == aim::BackendChoice::Auto;
   if (cl.rules_command->parsed())
     return aim::run_rules_command(cl.rules, readers, std::cout, std::cerr);
-  if (cl.check_command->parsed())
+  if (cl.check_command->parsed()) {
+    if (!cl.check.dry_run && cl.global.node_name.empty()) {
+      std::cerr << "azure-iptables-monitor: error: no node name: set --node-name or NODE_NAME "
+                   "(the CiliumNode to label), or use --dry-run to only report\n";
+      return kExitConfig;
+    }
     return aim::run_check_command(cl.global, cl.check, readers, std::cout, std::cerr);
+  }
 
   std::cerr << "azure-iptables-monitor: error: no command given; the service mode is not "
                "implemented in this version (try 'rules' or --help)\n";

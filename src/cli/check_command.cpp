@@ -1,5 +1,13 @@
 #include "cli/check_command.h"
 
+#include <unistd.h>
+
+#include <chrono>
+
+#include "cli/cluster_report.h"
+#include "kube/kube_api.h"
+#include "kube/kubeconfig.h"
+
 #include "allowlist/allowlist.h"
 #include "allowlist/lint.h"
 #include "check/check.h"
@@ -25,6 +33,12 @@ class VerboseObserver : public CheckObserver {
  private:
   std::ostream& err_;
 };
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
 
 }  // namespace
 
@@ -63,6 +77,28 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
     print_report_json(out, report, diagnostics);
   else
     print_report_text(out, report);
+
+  const std::string node = global.node_name.empty() ? "<node name>" : global.node_name;
+  if (options.dry_run) {
+    auto cred = resolve_credentials(global.kubeconfig);
+    // In JSON mode stdout holds only the report.
+    std::ostream& dry = options.output == ReportFormat::Json ? err : out;
+    print_dry_run(dry, cred ? cred->server : "<API server: " + cred.error() + ">", node,
+                  global.events, report);
+  } else {
+    HttpKubeApi api([&] { return resolve_credentials(global.kubeconfig); },
+                    std::chrono::milliseconds(
+                        static_cast<long long>(global.request_timeout_seconds * 1000)));
+    EventReporter reporter(api, global.node_name, host_name(), [] {
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    });
+    const ClusterResult sent =
+        send_to_cluster(api, global.events ? &reporter : nullptr, global.node_name, report);
+    for (const std::string& e : sent.errors) err << kPrefix << "error: " << e << '\n';
+    if (!sent.ok) return 2;
+  }
 
   switch (report.verdict) {
     case Verdict::Clean:

@@ -6,8 +6,10 @@
 namespace aim {
 
 const std::set<std::string>& go_style_flag_names() {
-  static const std::set<std::string> names = {"v",      "backend", "family", "format", "version",
-                                              "input",  "input6",  "ipv6",   "dry-run", "output"};
+  static const std::set<std::string> names = {
+      "v",      "backend", "family",     "format",    "version",         "input",
+      "input6", "ipv6",    "dry-run",    "output",    "kubeconfig",      "node-name",
+      "events", "interval", "request-timeout"};
   return names;
 }
 
@@ -41,6 +43,17 @@ void register_options(CLI::App& app, CommandLine& cl) {
   app.add_option("--input", cl.global.input, "IPv4 allowlist directory");
   cl.input6_option = app.add_option("--input6", cl.global.input6, "IPv6 allowlist directory");
   app.add_flag("--ipv6", cl.global.ipv6, "Also check ip6tables (with the --input6 allowlists)");
+  app.add_option("--kubeconfig", cl.global.kubeconfig,
+                 "Kubeconfig for the API server (default: $KUBECONFIG, then the kubelet's "
+                 "/var/lib/kubelet/kubeconfig or /etc/kubernetes/kubelet.conf, then in-cluster)");
+  app.add_option("--node-name", cl.global.node_name,
+                 "Node whose CiliumNode is labelled (default: $NODE_NAME)")
+      ->envname("NODE_NAME");
+  app.add_flag("--events", cl.global.events,
+               "Create/update Warning Events on the Node when unexpected rules are found");
+  app.add_option("--request-timeout", cl.global.request_timeout_seconds,
+                 "Timeout of one API request, in seconds")
+      ->check(CLI::Range(0.1, 300.0));
 
   cl.rules_command = app.add_subcommand(
       "rules", "Print the rules exactly as they are matched (iptables -S text per table)");
@@ -61,7 +74,7 @@ void register_options(CLI::App& app, CommandLine& cl) {
   cl.check_command = app.add_subcommand(
       "check", "Run one check and report it. Exit 0 clean, 1 unexpected rules, 2 unknown or error");
   cl.check_command->add_flag("--dry-run", cl.check.dry_run,
-                             "Send nothing to the cluster; only report");
+                             "Send nothing to the cluster; print the requests it would send");
   cl.check_command
       ->add_option_function<std::string>(
           "--output",

@@ -31,7 +31,7 @@ class CheckCommandTest : public ::testing::Test {
   }
   // Runs the command; returns stdout and sets status.
   std::string check(const std::string& args, int* status, const std::string& redirect = "") {
-    auto r = run(bin() + " check " + args + " " + redirect + "; echo \"\nrc=$?\"");
+    auto r = run(bin() + " check --dry-run " + args + " " + redirect + "; echo \"\nrc=$?\"");
     const size_t at = r.out.rfind("\nrc=");
     *status = std::atoi(r.out.c_str() + at + 4);
     return r.out.substr(0, at);
@@ -101,7 +101,7 @@ TEST_F(CheckCommandTest, UnreadableTableIsUnknownNeverClean) {
   const std::string out = check("--backend legacy --input " + dir, &status);
   EXPECT_EQ(status, 0) << "everything is allowed when readable: " << out;
   const std::string denied = run("setpriv --inh-caps=-all --bounding-set=-all " + bin() +
-                                 " check --backend legacy --input " + dir + " 2>&1; echo rc=$?")
+                                 " check --dry-run --backend legacy --input " + dir + " 2>&1; echo rc=$?")
                                  .out;
   EXPECT_NE(denied.find("verdict: unknown"), std::string::npos) << denied;
   EXPECT_NE(denied.find("label: left unchanged"), std::string::npos) << denied;
@@ -118,7 +118,7 @@ TEST_F(CheckCommandTest, AutoOnAnEmptyNodeIsClean) {
 
 TEST_F(CheckCommandTest, MissingAllowlistDirectoryMakesEveryRuleUnexpected) {
   ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("docker.v4.rules"), Family::V4), "");
-  auto r = run(bin() + " check --backend legacy --output json --input /nonexistent/dir 2>&1 >/dev/null");
+  auto r = run(bin() + " check --dry-run --backend legacy --output json --input /nonexistent/dir 2>&1 >/dev/null");
   EXPECT_NE(r.out.find("/nonexistent/dir: warning: allowlist directory does not exist"),
             std::string::npos)
       << r.out;
@@ -276,7 +276,7 @@ TEST_F(CheckCommandTest, UnreadableAllowlistFilesNeverAllowAnything) {
   run("printf '.*\\n' > " + dir + "/global && chmod 000 " + dir + "/global");
   // Without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH even root cannot read it.
   const std::string cmd = "setpriv --bounding-set=-dac_override,-dac_read_search --inh-caps=-all " +
-                          bin() + " check --backend legacy --output json --input " + dir;
+                          bin() + " check --dry-run --backend legacy --output json --input " + dir;
   auto err = run(cmd + " 2>&1 >/dev/null");
   EXPECT_NE(err.out.find(dir + "/global: error: cannot read"), std::string::npos) << err.out;
   auto out = run(cmd + " 2>/dev/null");

@@ -1,0 +1,52 @@
+#include "cli/cluster_report.h"
+
+#include "check/report_format.h"
+#include "kube/events.h"
+
+namespace aim {
+
+std::string event_message(const Report& report) {
+  std::vector<std::string> rules;
+  rules.reserve(report.unexpected.size());
+  for (const UnexpectedRule& r : report.unexpected)
+    rules.push_back(std::string(backend_name(r.backend)) + " " + std::string(family_name(r.family)) +
+                    " " + r.table + ": " + r.rule);
+  return unexpected_rules_message(rules);
+}
+
+ClusterResult send_to_cluster(KubeApi& api, EventReporter* events, const std::string& node,
+                              const Report& report) {
+  ClusterResult result;
+  if (report.verdict == Verdict::Unknown) return result;  // the label is left as it is
+  const bool value = report.verdict == Verdict::Unexpected;
+  ApiOutcome patched = api.patch_label(node, value);
+  if (!patched.ok) {
+    result.ok = false;
+    result.errors.push_back("cannot set label " + std::string(kLabelKey) + "=" +
+                            (value ? "true" : "false") + ": " + patched.error);
+  }
+  if (events && report.verdict == Verdict::Unexpected) {
+    ApiOutcome reported = events->report("UnexpectedIPTablesRules", event_message(report));
+    if (!reported.ok) {
+      result.ok = false;
+      result.errors.push_back("cannot record the UnexpectedIPTablesRules event: " + reported.error);
+    }
+  }
+  return result;
+}
+
+void print_dry_run(std::ostream& out, const std::string& server, const std::string& node,
+                   bool events, const Report& report) {
+  if (report.verdict == Verdict::Unknown) {
+    out << "dry run: would send nothing (verdict unknown: the label is left as it is)\n";
+    return;
+  }
+  const HttpRequest req = label_request(node, report.verdict == Verdict::Unexpected);
+  out << "dry run: would send " << req.method << ' ' << server << req.path << "\n  Content-Type: "
+      << req.content_type << "\n  " << req.body << '\n';
+  if (events && report.verdict == Verdict::Unexpected)
+    out << "dry run: would create or update a Warning Event UnexpectedIPTablesRules about Node "
+        << node << " in namespace default: " << event_message(report) << '\n';
+}
+
+}  // namespace aim

@@ -1,0 +1,180 @@
+#include "kube/http_client.h"
+
+#include <curl/curl.h>
+#include <sys/stat.h>
+
+#include <cctype>
+#include <functional>
+#include <mutex>
+
+#include "kube/retry.h"
+#include "util/fd.h"
+
+namespace aim {
+namespace {
+
+struct CurlDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
+using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+size_t append_body(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+size_t read_header(char* data, size_t size, size_t count, void* user) {
+  std::string line(data, size * count);
+  const std::string name = "retry-after:";
+  if (line.size() > name.size()) {
+    std::string lower = line.substr(0, name.size());
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == name) *static_cast<std::string*>(user) = line.substr(name.size());
+  }
+  return size * count;
+}
+
+std::string file_key(const std::string& path) {
+  if (path.empty()) return "-";
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return path + ":missing";
+  return path + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+// "https://host:port" -> ("host", "port")
+std::pair<std::string, std::string> host_port(const std::string& server) {
+  std::string rest = server.substr(server.find("://") + 3);
+  rest = rest.substr(0, rest.find('/'));
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string::npos || rest.back() == ']') return {rest, "443"};
+  return {rest.substr(0, colon), rest.substr(colon + 1)};
+}
+
+}  // namespace
+
+struct HttpClient::Handle {
+  CurlPtr curl;
+};
+
+std::string credentials_key(const Credentials& c) {
+  return c.server + "|" + file_key(c.ca_file) + "|" + file_key(c.cert_file) + "|" +
+         file_key(c.key_file) + "|" + file_key(c.token_file) + "|" +
+         std::to_string(std::hash<std::string>{}(c.ca_pem + c.cert_pem + c.key_pem + c.token));
+}
+
+HttpClient::HttpClient(std::chrono::milliseconds timeout)
+    : handle_(std::make_unique<Handle>()), timeout_(timeout) {
+  global_init();
+}
+HttpClient::~HttpClient() = default;
+
+Result<HttpResponse> HttpClient::send(const Credentials& cred, const HttpRequest& request,
+                                      bool fresh_connection) {
+  if (!handle_->curl) handle_->curl.reset(curl_easy_init());
+  CURL* curl = handle_->curl.get();
+  if (!curl) return Error{"cannot initialise libcurl"};
+  curl_easy_reset(curl);  // options only; the connection cache is kept
+
+  const std::string key = credentials_key(cred);
+  if (key != last_credentials_key_) fresh_connection = true;  // rotated files: new TLS session
+  last_credentials_key_ = key;
+
+  std::string url = cred.server + request.path;
+  std::string connect_to;
+  curl_slist* connect_to_list = nullptr;
+  if (!cred.tls_server_name.empty()) {
+    // Verify (and send SNI for) tls-server-name while connecting to the real
+    // host: ask for that name in the URL and route it to the server.
+    auto [host, port] = host_port(cred.server);
+    url = "https://" + cred.tls_server_name + ":" + port + request.path;
+    connect_to = cred.tls_server_name + ":" + port + ":" + host + ":" + port;
+    connect_to_list = curl_slist_append(nullptr, connect_to.c_str());
+  }
+  SlistPtr connect_to_owner(connect_to_list);
+
+  std::string body;
+  std::string retry_after;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &retry_after);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "azure-iptables-monitor");
+  if (connect_to_list) curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to_list);
+  if (fresh_connection) curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+  if (!request.body.empty() || request.method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+  }
+
+  // Server verification. With a CA from the kubeconfig, only that CA is
+  // trusted (no system bundle, no system directory).
+  curl_blob ca_blob{const_cast<char*>(cred.ca_pem.data()), cred.ca_pem.size(), CURL_BLOB_COPY};
+  if (cred.insecure_skip_tls_verify) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  } else if (!cred.ca_pem.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, nullptr);
+    curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
+    curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca_blob);
+  } else if (!cred.ca_file.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
+    curl_easy_setopt(curl, CURLOPT_CAINFO, cred.ca_file.c_str());
+  }
+
+  // Client identity.
+  curl_blob cert_blob{const_cast<char*>(cred.cert_pem.data()), cred.cert_pem.size(),
+                      CURL_BLOB_COPY};
+  curl_blob key_blob{const_cast<char*>(cred.key_pem.data()), cred.key_pem.size(), CURL_BLOB_COPY};
+  if (!cred.cert_pem.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert_blob);
+  if (!cred.cert_file.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT, cred.cert_file.c_str());
+  if (!cred.key_pem.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key_blob);
+  if (!cred.key_file.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY, cred.key_file.c_str());
+
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Accept: application/json");
+  if (!request.content_type.empty())
+    headers = curl_slist_append(headers, ("Content-Type: " + request.content_type).c_str());
+  std::string token = cred.token;
+  if (!cred.token_file.empty()) {
+    auto t = read_file(cred.token_file);
+    if (!t) return Error{"cannot read token file: " + t.error()};
+    token = *t;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+      token.pop_back();
+  }
+  if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
+  SlistPtr headers_owner(headers);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  const CURLcode rc = curl_easy_perform(curl);
+  if (rc != CURLE_OK) {
+    last_credentials_key_.clear();  // next time, a clean connection
+    return Error{request.method + " " + url + ": " +
+                 (error_buffer[0] ? error_buffer : curl_easy_strerror(rc))};
+  }
+  HttpResponse response;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  response.body = std::move(body);
+  response.retry_after_seconds = parse_retry_after(retry_after);
+  return response;
+}
+
+}  // namespace aim

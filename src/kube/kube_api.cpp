@@ -1,0 +1,153 @@
+#include "kube/kube_api.h"
+
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "kube/api_errors.h"
+#include "kube/events.h"
+
+namespace aim {
+namespace {
+
+constexpr const char* kMergePatch = "application/merge-patch+json";
+
+std::string compact(const Json::Value& v) {
+  Json::StreamWriterBuilder b;
+  b["indentation"] = "";
+  return Json::writeString(b, v);
+}
+
+double random01() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+}  // namespace
+
+HttpRequest label_request(const std::string& node, bool value) {
+  return {"PATCH", "/apis/cilium.io/v2/ciliumnodes/" + node, label_patch(value), kMergePatch};
+}
+
+HttpKubeApi::HttpKubeApi(CredentialsSource credentials, std::chrono::milliseconds timeout,
+                         RetryPolicy policy, Sleeper sleep)
+    : credentials_(std::move(credentials)),
+      http_(timeout),
+      policy_(policy),
+      sleep_(sleep ? std::move(sleep)
+                   : Sleeper([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })) {}
+
+ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resource,
+                             HttpRequest request) {
+  const auto started = std::chrono::steady_clock::now();
+  bool retried_unauthorized = false;
+  bool fresh = false;
+  std::string last_error;
+  for (int attempt = 1;; ++attempt) {
+    auto cred = credentials_();
+    if (!cred) return {false, 0, cred.error(), {}};
+    const ApiCall described{verb, resource, cred->server, cred->source, cred->identity_hint};
+    auto response = http_.send(*cred, request, fresh);
+    fresh = false;
+    ApiOutcome outcome;
+    bool transient = false;
+    std::optional<int> retry_after;
+    if (!response) {
+      outcome.error = verb + " " + resource + ": " + response.error();
+      transient = true;
+    } else {
+      outcome.status = response->status;
+      outcome.body = response->body;
+      if (response->status >= 200 && response->status < 300) {
+        outcome.ok = true;
+        return outcome;
+      }
+      outcome.error = describe_api_failure(described, response->status, response->body);
+      if (response->status == 401 && !retried_unauthorized) {
+        // The kubelet may have just rotated its certificate: read the files
+        // again and try once more on a new connection.
+        retried_unauthorized = true;
+        fresh = true;
+        --attempt;
+        continue;
+      }
+      transient = is_transient(response->status, false);
+      retry_after = response->retry_after_seconds;
+    }
+    if (!transient) return outcome;
+    const auto delay = retry_delay(policy_, attempt, retry_after, random01());
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    if (attempt >= policy_.max_attempts || elapsed + delay > policy_.budget) {
+      outcome.error += " (gave up after " + std::to_string(attempt) + " attempts)";
+      return outcome;
+    }
+    sleep_(delay);
+  }
+}
+
+ApiOutcome HttpKubeApi::patch_label(const std::string& node, bool value) {
+  return call("patch", "ciliumnodes.cilium.io/" + node, label_request(node, value));
+}
+
+ApiOutcome HttpKubeApi::get_node(const std::string& node) {
+  return call("get", "nodes/" + node, {"GET", "/api/v1/nodes/" + node, "", ""});
+}
+
+ApiOutcome HttpKubeApi::create_event(const Json::Value& event) {
+  return call("create", "events in namespace default",
+              {"POST", "/api/v1/namespaces/default/events", compact(event), "application/json"});
+}
+
+ApiOutcome HttpKubeApi::patch_event(const std::string& name, const Json::Value& patch) {
+  return call("patch", "events/" + name + " in namespace default",
+              {"PATCH", "/api/v1/namespaces/default/events/" + name, compact(patch), kMergePatch});
+}
+
+EventReporter::EventReporter(KubeApi& api, std::string node, std::string host,
+                             std::function<int64_t()> now_unix_nanos)
+    : api_(api),
+      node_(std::move(node)),
+      host_(std::move(host)),
+      now_(std::move(now_unix_nanos)),
+      memory_(std::make_shared<EventMemory>()) {}
+
+ApiOutcome EventReporter::report(const std::string& reason, const std::string& message) {
+  auto& memory = *std::static_pointer_cast<EventMemory>(memory_);
+  if (uid_.empty()) {
+    ApiOutcome node = api_.get_node(node_);
+    if (!node.ok) return node;
+    Json::Value root;
+    std::string errs;
+    std::istringstream in(node.body);
+    if (!Json::parseFromStream(Json::CharReaderBuilder(), in, &root, &errs) ||
+        !root["metadata"]["uid"].isString())
+      return {false, node.status, "GET nodes/" + node_ + ": the answer has no metadata.uid", {}};
+    uid_ = root["metadata"]["uid"].asString();
+  }
+  const int64_t now_ns = now_();
+  const int64_t now_s = now_ns / 1000000000;
+  if (const EventMemory::Last* last = memory.same(reason, message)) {
+    EventMemory::Last next = *last;
+    ++next.count;
+    ApiOutcome patched = api_.patch_event(next.name, event_bump(next.count, now_s));
+    if (patched.ok) {
+      memory.sent(reason, next);
+      return patched;
+    }
+    if (patched.status != 404) return patched;
+    memory.forget(reason);  // deleted or expired: create a new one
+  }
+  ApiOutcome created;
+  for (int i = 0; i < 2; ++i) {
+    const std::string name = event_name(node_, now_ns + i);
+    created = api_.create_event(new_event({node_, uid_, host_, reason, message}, name, now_s));
+    if (created.ok) {
+      memory.sent(reason, {name, message, 1});
+      return created;
+    }
+    if (created.status != 409) break;  // 409: name taken; the next nanosecond is not
+  }
+  return created;
+}
+
+}  // namespace aim

@@ -1,0 +1,77 @@
+#pragma once
+// The requests this program makes of the API server. An interface at the I/O
+// seam, so the decisions around it are tested with a fake; HttpKubeApi is the
+// real thing (tested against a real HTTPS server).
+#include <json/json.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "kube/http_client.h"
+#include "kube/kubeconfig.h"
+#include "kube/retry.h"
+
+namespace aim {
+
+struct ApiOutcome {
+  bool ok = false;
+  long status = 0;    // last HTTP status, 0 when none was received
+  std::string error;  // operator-facing message when !ok
+  std::string body;
+};
+
+class KubeApi {
+ public:
+  virtual ~KubeApi() = default;
+  // PATCH /apis/cilium.io/v2/ciliumnodes/NODE with the label merge patch.
+  virtual ApiOutcome patch_label(const std::string& node, bool value) = 0;
+  // GET /api/v1/nodes/NODE.
+  virtual ApiOutcome get_node(const std::string& node) = 0;
+  // POST /api/v1/namespaces/default/events.
+  virtual ApiOutcome create_event(const Json::Value& event) = 0;
+  // PATCH /api/v1/namespaces/default/events/NAME (merge patch).
+  virtual ApiOutcome patch_event(const std::string& name, const Json::Value& patch) = 0;
+};
+
+using CredentialsSource = std::function<Result<Credentials>()>;
+using Sleeper = std::function<void(std::chrono::milliseconds)>;
+
+class HttpKubeApi : public KubeApi {
+ public:
+  // `credentials` is asked before every request (files may have rotated).
+  HttpKubeApi(CredentialsSource credentials, std::chrono::milliseconds timeout,
+              RetryPolicy policy = {}, Sleeper sleep = {});
+  ApiOutcome patch_label(const std::string& node, bool value) override;
+  ApiOutcome get_node(const std::string& node) override;
+  ApiOutcome create_event(const Json::Value& event) override;
+  ApiOutcome patch_event(const std::string& name, const Json::Value& patch) override;
+
+ private:
+  ApiOutcome call(const std::string& verb, const std::string& resource, HttpRequest request);
+
+  CredentialsSource credentials_;
+  HttpClient http_;
+  RetryPolicy policy_;
+  Sleeper sleep_;
+};
+
+// Creates or bumps Events about the node, fetching its UID once.
+class EventReporter {
+ public:
+  EventReporter(KubeApi& api, std::string node, std::string host,
+                std::function<int64_t()> now_unix_nanos);
+  ApiOutcome report(const std::string& reason, const std::string& message);
+
+ private:
+  KubeApi& api_;
+  std::string node_, host_, uid_;
+  std::function<int64_t()> now_;
+  std::shared_ptr<void> memory_;  // an EventMemory (kept out of this header)
+};
+
+// The HTTP request a label patch is, for --dry-run output.
+HttpRequest label_request(const std::string& node, bool value);
+
+}  // namespace aim
