@@ -83,8 +83,8 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
     auto cred = resolve_credentials(global.kubeconfig);
     // In JSON mode stdout holds only the report.
     std::ostream& dry = options.output == ReportFormat::Json ? err : out;
-    print_dry_run(dry, cred ? cred->server : "<API server: " + cred.error() + ">", node,
-                  global.events, report);
+    print_dry_run(dry, cred ? cred->server : "", node, global.events, report);
+    if (!cred) dry << "  (no API server known yet: " << cred.error() << ")\n";
   } else {
     HttpKubeApi api([&] { return resolve_credentials(global.kubeconfig); },
                     std::chrono::milliseconds(

@@ -117,6 +117,9 @@ Result<HttpResponse> HttpClient::send(const Credentials& cred, const HttpRequest
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "azure-iptables-monitor");
   if (connect_to_list) curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to_list);
   if (fresh_connection) curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+  // No TLS session resumption: a resumed session keeps the identity of the
+  // certificate it was made with, so a rotated certificate would go unused.
+  curl_easy_setopt(curl, CURLOPT_SSL_SESSIONID_CACHE, 0L);
   if (!request.body.empty() || request.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));

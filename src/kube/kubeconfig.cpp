@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "util/fd.h"
 
@@ -29,12 +30,14 @@ bool exists(const std::string& path) {
 }
 
 // The named entry of a kubeconfig list ("clusters", "users", "contexts").
-YAML::Node find_named(const YAML::Node& root, const char* list, const std::string& name) {
+std::optional<YAML::Node> find_named(const YAML::Node& root, const char* list,
+                                     const std::string& name) {
   const YAML::Node entries = root[list];
-  if (!entries || !entries.IsSequence()) return YAML::Node();
+  if (!entries || !entries.IsSequence()) return std::nullopt;
   for (const auto& entry : entries)
-    if (entry["name"] && entry["name"].as<std::string>() == name) return entry;
-  return YAML::Node();
+    if (entry["name"] && entry["name"].IsScalar() && entry["name"].as<std::string>() == name)
+      return entry;
+  return std::nullopt;
 }
 
 std::string text(const YAML::Node& map, const char* key) {
@@ -83,21 +86,18 @@ Result<Credentials> parse_kubeconfig(const std::string& yaml, const std::string&
 
   try {
     const std::string context_name = text(root, "current-context");
-    YAML::Node context = find_named(root, "contexts", context_name);
-    if (!context && root["contexts"] && root["contexts"].IsSequence() &&
-        root["contexts"].size() == 1 && context_name.empty())
-      context = root["contexts"][0];
+    std::optional<YAML::Node> context = find_named(root, "contexts", context_name);
     if (!context) {
       return fail(context_name.empty() ? "no current-context is set"
                                        : "current-context '" + context_name + "' is not defined");
     }
-    const YAML::Node ctx = context["context"];
+    const YAML::Node ctx = (*context)["context"];
     const std::string cluster_name = ctx ? text(ctx, "cluster") : "";
     const std::string user_name = ctx ? text(ctx, "user") : "";
-    const YAML::Node cluster_entry = find_named(root, "clusters", cluster_name);
-    if (!cluster_entry || !cluster_entry["cluster"])
+    const std::optional<YAML::Node> cluster_entry = find_named(root, "clusters", cluster_name);
+    if (!cluster_entry || !(*cluster_entry)["cluster"])
       return fail("cluster '" + cluster_name + "' of the current context is not defined");
-    const YAML::Node cluster = cluster_entry["cluster"];
+    const YAML::Node cluster = (*cluster_entry)["cluster"];
 
     Credentials c;
     c.source = source;
@@ -116,9 +116,9 @@ Result<Credentials> parse_kubeconfig(const std::string& yaml, const std::string&
     c.insecure_skip_tls_verify = text(cluster, "insecure-skip-tls-verify") == "true";
 
     if (!user_name.empty()) {
-      const YAML::Node user_entry = find_named(root, "users", user_name);
+      const std::optional<YAML::Node> user_entry = find_named(root, "users", user_name);
       if (!user_entry) return fail("user '" + user_name + "' of the current context is not defined");
-      const YAML::Node user = user_entry["user"];
+      const YAML::Node user = (*user_entry)["user"];
       if (user && user["exec"])
         return fail("user '" + user_name +
                     "' uses an exec credential plugin, which is not supported: use client "

@@ -1,0 +1,265 @@
+// The real HTTPS client against the test API server (real TLS, client
+// certificates, the API server's validation, injected faults). No root.
+#include "kube/kube_api.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "kube/events.h"
+#include "test_apiserver.h"
+
+namespace aim {
+namespace {
+
+using std::chrono::milliseconds;
+
+class KubeApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<test::TestApiServer>();
+    if (!server_->running()) GTEST_SKIP() << "test API server unavailable: " << server_->error();
+    server_->control("POST", "/_test/objects", objects());
+    server_->allow("system:node:node1", "patch", "ciliumnodes");
+    server_->allow("system:node:node1", "get", "nodes");
+    server_->allow("system:node:node1", "*", "events");
+  }
+  static Json::Value objects() {
+    Json::Value o;
+    o["ciliumnodes"].append("node1");
+    o["nodes"]["node1"] = "uid-1234";
+    return o;
+  }
+  // An API over `kubeconfig`, recording the delays it would sleep.
+  std::unique_ptr<HttpKubeApi> api(const std::string& kubeconfig, milliseconds timeout = milliseconds(5000)) {
+    return std::make_unique<HttpKubeApi>([kubeconfig] { return load_kubeconfig(kubeconfig); },
+                                         timeout, RetryPolicy{},
+                                         [this](milliseconds d) { slept_.push_back(d); });
+  }
+  std::string label() {
+    return server_->state()["ciliumnodes"]["node1"][kLabelKey].asString();
+  }
+  std::unique_ptr<test::TestApiServer> server_;
+  std::vector<milliseconds> slept_;
+};
+
+TEST_F(KubeApiTest, PatchesTheLabelAsAMergePatchWithStringValues) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(label(), "true");
+  Json::Value reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0]["method"].asString(), "PATCH");
+  EXPECT_EQ(reqs[0]["path"].asString(), "/apis/cilium.io/v2/ciliumnodes/node1");
+  EXPECT_EQ(reqs[0]["content_type"].asString(), "application/merge-patch+json");
+  EXPECT_EQ(reqs[0]["user"].asString(), "system:node:node1");
+  EXPECT_EQ(reqs[0]["body"].asString(),
+            "{\"metadata\":{\"labels\":{\"kubernetes.azure.com/user-iptables-rules\":\"true\"}}}");
+  ASSERT_TRUE(kube->patch_label("node1", false).ok);
+  EXPECT_EQ(label(), "false");
+}
+
+TEST_F(KubeApiTest, ReusesOneConnection) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(kube->patch_label("node1", i % 2).ok);
+  Json::Value reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0]["client_port"], reqs[1]["client_port"]);
+  EXPECT_EQ(reqs[1]["client_port"], reqs[2]["client_port"]);
+}
+
+TEST_F(KubeApiTest, MissingCiliumNodeSaysSoAndIsNotRetried) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  server_->allow("system:node:node1", "patch", "ciliumnodes");
+  ApiOutcome r = kube->patch_label("node9", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.error.find("does not exist yet"), std::string::npos) << r.error;
+  EXPECT_EQ(server_->requests().size(), 1u);
+}
+
+TEST_F(KubeApiTest, ForbiddenNamesVerbResourceIdentityAndRbac) {
+  auto kube = api(server_->write_kubeconfig("other"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.error.find("may not patch ciliumnodes.cilium.io/node1"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("system:node:other"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("RBAC"), std::string::npos) << r.error;
+  EXPECT_EQ(server_->requests().size(), 1u);
+}
+
+TEST_F(KubeApiTest, NoCredentialsIsForbiddenAsAnonymous) {
+  auto kube = api(server_->write_kubeconfig(""));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.error.find("system:anonymous"), std::string::npos) << r.error;
+}
+
+TEST_F(KubeApiTest, BadTokenIs401RetriedOnceThenExplained) {
+  auto kube = api(server_->write_kubeconfig("", "ca", "    token: wrong\n"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.error.find("did not accept the credentials"), std::string::npos) << r.error;
+  EXPECT_EQ(server_->requests().size(), 2u) << "one retry with freshly read credentials";
+  EXPECT_TRUE(slept_.empty());
+}
+
+TEST_F(KubeApiTest, TokenFileIsReadForEveryRequest) {
+  const std::string token_file = server_->dir() + "/token";
+  std::ofstream(token_file) << "wrong\n";
+  auto kube = api(server_->write_kubeconfig("", "ca", "    tokenFile: " + token_file + "\n"));
+  EXPECT_EQ(kube->patch_label("node1", true).status, 401);
+  std::ofstream(token_file) << "node1-token\n";
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST_F(KubeApiTest, ServerErrorsAreRetriedWithBackoff) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  Json::Value f;
+  f["count"] = 2;
+  f["status"] = 503;
+  server_->fault(f);
+  ApiOutcome r = kube->patch_label("node1", true);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(server_->requests().size(), 3u);
+  ASSERT_EQ(slept_.size(), 2u);
+  EXPECT_GE(slept_[0], milliseconds(125));
+  EXPECT_LE(slept_[0], milliseconds(250));
+  EXPECT_GE(slept_[1], milliseconds(250));
+  EXPECT_LE(slept_[1], milliseconds(500));
+}
+
+TEST_F(KubeApiTest, TooManyRequestsHonoursRetryAfter) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  Json::Value f;
+  f["status"] = 429;
+  f["retry_after"] = 2;
+  server_->fault(f);
+  ApiOutcome r = kube->patch_label("node1", true);
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(slept_.size(), 1u);
+  EXPECT_EQ(slept_[0], milliseconds(2000));
+}
+
+TEST_F(KubeApiTest, PersistentFailureGivesUpBounded) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  Json::Value f;
+  f["count"] = 50;
+  f["status"] = 500;
+  server_->fault(f);
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("gave up after 5 attempts"), std::string::npos) << r.error;
+  EXPECT_EQ(server_->requests().size(), 5u);
+}
+
+TEST_F(KubeApiTest, SlowServerTimesOutAndIsRetried) {
+  auto kube = api(server_->write_kubeconfig("node1"), milliseconds(500));
+  Json::Value f;
+  f["delay"] = 2;
+  server_->fault(f);
+  ApiOutcome r = kube->patch_label("node1", true);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(slept_.size(), 1u);
+}
+
+TEST_F(KubeApiTest, ConnectionResetIsRetried) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  Json::Value f;
+  f["reset"] = true;
+  server_->fault(f);
+  ApiOutcome r = kube->patch_label("node1", true);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(server_->requests().size(), 2u);
+}
+
+TEST_F(KubeApiTest, WrongCaIsRefusedBeforeAnythingIsSent) {
+  auto kube = api(server_->write_kubeconfig("node1", "rogue-ca"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.error.find("certificate"), std::string::npos) << r.error;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, SystemTrustIsNotUsedWhenTheKubeconfigNamesACa) {
+  // The server's CA is in neither the kubeconfig nor the system bundle, but
+  // the point is the reverse too: only the named CA counts.
+  auto kube = api(server_->write_kubeconfig("node1", "rogue-ca"));
+  EXPECT_FALSE(kube->patch_label("node1", true).ok);
+}
+
+TEST_F(KubeApiTest, InsecureSkipVerifyConnectsAnyway) {
+  auto kube = api(server_->write_kubeconfig("node1", "rogue-ca", "",
+                                            "    insecure-skip-tls-verify: true\n"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST_F(KubeApiTest, TlsServerNameIsVerified) {
+  auto kube = api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: apiserver.test\n"));
+  EXPECT_TRUE(kube->patch_label("node1", true).ok);
+  auto wrong = api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: evil.test\n"));
+  EXPECT_FALSE(wrong->patch_label("node1", true).ok);
+}
+
+TEST_F(KubeApiTest, RotatedCertificateIsPickedUpWithoutRestart) {
+  // The kubelet's kubelet-client-current.pem is a symlink it re-points.
+  const std::string link = server_->dir() + "/kubelet-client-current.pem";
+  auto bundle = [&](const std::string& name) {
+    const std::string path = server_->dir() + "/" + name + ".pem";
+    std::ofstream out(path);
+    for (const char* ext : {".crt", ".key"}) {
+      std::ifstream in(server_->pki() + "/" + name + ext);
+      out << in.rdbuf();
+    }
+    return path;
+  };
+  const std::string first = bundle("node1"), second = bundle("node1-rotated");
+  ASSERT_EQ(symlink(first.c_str(), link.c_str()), 0);
+  auto kube = api(server_->write_kubeconfig("", "ca",
+                                            "    client-certificate: " + link +
+                                                "\n    client-key: " + link + "\n"));
+  ASSERT_TRUE(kube->patch_label("node1", true).ok);
+  ASSERT_EQ(unlink(link.c_str()), 0);
+  ASSERT_EQ(symlink(second.c_str(), link.c_str()), 0);
+  ASSERT_TRUE(kube->patch_label("node1", false).ok);
+  Json::Value reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_NE(reqs[0]["cert_serial"], reqs[1]["cert_serial"]) << "the new certificate was used";
+}
+
+TEST_F(KubeApiTest, EventsAreCreatedThenBumpedThenRecreatedOnNewMessage) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  int64_t clock = 1700000000LL * 1000000000LL;
+  EventReporter events(*kube, "node1", "host1", [&] { return clock += 1000000000LL; });
+  ASSERT_TRUE(events.report("UnexpectedIPTablesRules", "1 unexpected iptables rule: x").ok);
+  ASSERT_TRUE(events.report("UnexpectedIPTablesRules", "1 unexpected iptables rule: x").ok);
+  Json::Value st = server_->state()["events"];
+  ASSERT_EQ(st.size(), 1u);
+  const Json::Value& e = st[st.getMemberNames()[0]];
+  EXPECT_EQ(e["count"].asInt(), 2);
+  EXPECT_EQ(e["involvedObject"]["uid"].asString(), "uid-1234");
+  EXPECT_EQ(e["involvedObject"]["kind"].asString(), "Node");
+  EXPECT_EQ(e["metadata"]["namespace"].asString(), "default");
+  EXPECT_EQ(e["type"].asString(), "Warning");
+  EXPECT_EQ(e["source"]["component"].asString(), "azure-iptables-monitor");
+  EXPECT_EQ(e["reportingInstance"].asString(), "host1");
+  EXPECT_NE(e["firstTimestamp"], e["lastTimestamp"]);
+  ASSERT_TRUE(events.report("UnexpectedIPTablesRules", "2 unexpected iptables rules: x; y").ok);
+  EXPECT_EQ(server_->state()["events"].size(), 2u);
+  // One GET for the UID, then POST, PATCH, POST.
+  Json::Value reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 4u);
+  EXPECT_EQ(reqs[0]["method"].asString(), "GET");
+  EXPECT_EQ(reqs[2]["method"].asString(), "PATCH");
+  EXPECT_EQ(reqs[2]["content_type"].asString(), "application/merge-patch+json");
+}
+
+}  // namespace
+}  // namespace aim

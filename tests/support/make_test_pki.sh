@@ -1,0 +1,36 @@
+#!/bin/sh
+# Makes a throwaway PKI for the test API server in DIR (EC P-256, openssl):
+#   ca.{crt,key}            the cluster CA
+#   server.{crt,key}        API server cert from ca (localhost, 127.0.0.1, apiserver.test)
+#   node1.{crt,key}         client cert from ca: CN=system:node:node1, O=system:nodes
+#   node1-rotated.{crt,key} the same identity with a new key (kubelet rotation)
+#   other.{crt,key}         client cert CN=system:node:other, O=system:nodes
+#   rogue-ca.{crt,key}      an unrelated CA; rogue-server.{crt,key} a server cert from it
+set -eu
+DIR=$1
+mkdir -p "$DIR"
+cd "$DIR"
+key() { openssl ecparam -name prime256v1 -genkey -noout -out "$1.key" 2>/dev/null; }
+ca() {
+  key "$1"
+  openssl req -x509 -new -key "$1.key" -subj "/CN=$2" -days 2 -out "$1.crt" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+}
+leaf() {  # name subject issuer extensions
+  key "$1"
+  openssl req -new -key "$1.key" -subj "$2" -out "$1.csr" 2>/dev/null
+  printf '%s\n' "$4" > "$1.ext"
+  openssl x509 -req -in "$1.csr" -CA "$3.crt" -CAkey "$3.key" -CAcreateserial -days 2 \
+    -extfile "$1.ext" -out "$1.crt" 2>/dev/null
+  rm -f "$1.csr" "$1.ext"
+}
+ca ca aim-test-ca
+ca rogue-ca aim-rogue-ca
+SERVER_EXT="subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:apiserver.test
+extendedKeyUsage=serverAuth"
+CLIENT_EXT="extendedKeyUsage=clientAuth"
+leaf server "/CN=kube-apiserver" ca "$SERVER_EXT"
+leaf rogue-server "/CN=kube-apiserver" rogue-ca "$SERVER_EXT"
+leaf node1 "/O=system:nodes/CN=system:node:node1" ca "$CLIENT_EXT"
+leaf node1-rotated "/O=system:nodes/CN=system:node:node1" ca "$CLIENT_EXT"
+leaf other "/O=system:nodes/CN=system:node:other" ca "$CLIENT_EXT"

@@ -1,0 +1,105 @@
+#include "test_apiserver.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "kube/http_client.h"
+
+namespace aim::test {
+
+TestApiServer::TestApiServer(const std::string& server_cert) {
+  char tmpl[] = "/tmp/aim-apiserver-XXXXXX";
+  dir_ = mkdtemp(tmpl);
+  pki_ = dir_ + "/pki";
+  const std::string make = std::string(AIM_SUPPORT_DIR) + "/make_test_pki.sh '" + pki_ + "'";
+  if (std::system(make.c_str()) != 0) {
+    error_ = "making the test PKI failed (openssl installed?)";
+    return;
+  }
+  const std::string port_file = dir_ + "/port";
+  const std::string script = std::string(AIM_SUPPORT_DIR) + "/test_apiserver.py";
+  pid_ = fork();
+  if (pid_ == 0) {
+    execlp("python3", "python3", script.c_str(), "--pki", pki_.c_str(), "--port-file",
+           port_file.c_str(), "--cert", server_cert.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream in(port_file);
+    if (in >> port_) return;
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      error_ = "the test API server exited at start";
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  error_ = "the test API server did not start within 5 s";
+}
+
+TestApiServer::~TestApiServer() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  std::system(("rm -rf '" + dir_ + "'").c_str());
+}
+
+Json::Value TestApiServer::control(const std::string& method, const std::string& path,
+                                   const Json::Value& body) {
+  Credentials admin;
+  admin.server = url();
+  admin.ca_file = pki_ + "/ca.crt";
+  admin.token = "admin";
+  HttpClient http(std::chrono::seconds(10));
+  std::string text;
+  if (!body.isNull()) {
+    Json::StreamWriterBuilder b;
+    b["indentation"] = "";
+    text = Json::writeString(b, body);
+  }
+  auto r = http.send(admin, {method, path, text, "application/json"});
+  Json::Value out;
+  if (!r) return out;
+  std::istringstream in(r->body);
+  std::string errs;
+  Json::parseFromStream(Json::CharReaderBuilder(), in, &out, &errs);
+  return out;
+}
+
+void TestApiServer::allow(const std::string& user, const std::string& verb,
+                          const std::string& resource) {
+  Json::Value grant;
+  grant["user"] = user;
+  grant["verb"] = verb;
+  grant["resource"] = resource;
+  control("POST", "/_test/allow", grant);
+}
+
+std::string TestApiServer::write_kubeconfig(const std::string& client, const std::string& ca,
+                                            const std::string& extra_user_yaml,
+                                            const std::string& extra_cluster_yaml) {
+  const std::string path = dir_ + "/kubeconfig-" + client;
+  std::ofstream out(path);
+  out << "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
+      << "clusters:\n- name: test\n  cluster:\n    server: " << url() << "\n"
+      << "    certificate-authority: " << pki_ << "/" << ca << ".crt\n"
+      << extra_cluster_yaml
+      << "contexts:\n- name: test\n  context:\n    cluster: test\n    user: node\n"
+      << "users:\n- name: node\n  user:\n";
+  if (!client.empty())
+    out << "    client-certificate: " << pki_ << "/" << client << ".crt\n"
+        << "    client-key: " << pki_ << "/" << client << ".key\n";
+  out << extra_user_yaml;
+  return path;
+}
+
+}  // namespace aim::test

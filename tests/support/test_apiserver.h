@@ -1,0 +1,48 @@
+#pragma once
+// Runs tests/support/test_apiserver.py with a fresh PKI for one test, and
+// talks to its control endpoints.
+#include <json/json.h>
+#include <sys/types.h>
+
+#include <string>
+
+#include "kube/kubeconfig.h"
+
+namespace aim::test {
+
+class TestApiServer {
+ public:
+  // Makes a PKI in a temp dir and starts the server with `server_cert`.
+  explicit TestApiServer(const std::string& server_cert = "server");
+  ~TestApiServer();
+  TestApiServer(const TestApiServer&) = delete;
+  TestApiServer& operator=(const TestApiServer&) = delete;
+
+  bool running() const { return port_ > 0; }
+  const std::string& error() const { return error_; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  const std::string& pki() const { return pki_; }
+  const std::string& dir() const { return dir_; }
+
+  // Control calls (admin token). Returns the parsed JSON answer.
+  Json::Value control(const std::string& method, const std::string& path,
+                      const Json::Value& body = Json::Value());
+  Json::Value requests() { return control("GET", "/_test/requests"); }
+  Json::Value state() { return control("GET", "/_test/state"); }
+  void allow(const std::string& user, const std::string& verb, const std::string& resource);
+  void fault(const Json::Value& fault) { control("POST", "/_test/faults", fault); }
+  void reset() { control("POST", "/_test/reset"); }
+
+  // Writes a kubeconfig in dir() using client certificate `client` (files,
+  // by path) and returns its path. `ca` names the CA file in pki().
+  std::string write_kubeconfig(const std::string& client, const std::string& ca = "ca",
+                               const std::string& extra_user_yaml = "",
+                               const std::string& extra_cluster_yaml = "");
+
+ private:
+  std::string dir_, pki_, error_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace aim::test

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""A small HTTPS stand-in for kube-apiserver, for the fast test tier.
+
+It authenticates like kube-apiserver (client certificates signed by the test
+CA: user = CN, groups = O; or bearer tokens; nothing = anonymous), authorizes
+from a table the test sets, and validates requests the way the real server
+does (facts measured on kube-apiserver v1.20.2, see DESIGN.md):
+  - PATCH only as application/merge-patch+json here (anything else: 415),
+  - label values must be strings (422),
+  - Node Events live in namespace default,
+  - 429 comes as text/plain with Retry-After,
+  - no credentials: 403 (anonymous), a bad token: 401.
+It records every request and injects faults on demand.
+
+Control (HTTPS, same port, header "Authorization: Bearer admin"):
+  GET  /_test/requests          -> [{"method","path","content_type","body","user",
+                                     "client_port","cert_serial"}]
+  POST /_test/reset             -> forget requests, faults
+  POST /_test/faults            {"count":N,"status":500|429,"retry_after":S,
+                                  "delay":S,"reset":true}  (applied to the next N API requests)
+  POST /_test/allow             {"user":U,"verb":"patch","resource":"ciliumnodes"} (or "*")
+  POST /_test/deny              same shape: remove a grant
+  POST /_test/objects           {"ciliumnodes":[names],"nodes":{name:uid}}
+  GET  /_test/state             -> {"ciliumnodes":{name:{labels}},"events":{name:event}}
+
+usage: test_apiserver.py --pki DIR --port-file FILE [--cert server]
+"""
+import argparse
+import json
+import os
+import socket
+import ssl
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+STATE = {
+    "requests": [],
+    "faults": [],
+    "grants": set(),
+    "tokens": {"node1-token": ("system:node:node1", ["system:nodes"])},
+    "ciliumnodes": {},
+    "nodes": {},
+    "events": {},
+}
+
+
+def status_body(code, reason, message):
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, so clients can reuse connections
+
+    def log_message(self, *args):
+        pass
+
+    # -- plumbing --------------------------------------------------------
+    def reply(self, code, obj=None, content_type="application/json", headers=None, raw=None):
+        data = raw if raw is not None else (json.dumps(obj).encode() if obj is not None else b"")
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def fail(self, code, reason, message):
+        self.reply(code, status_body(code, reason, message))
+
+    def identity(self):
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            token = auth[len("Bearer "):]
+            if token == "admin":
+                return ("admin", [])
+            if token in STATE["tokens"]:
+                return STATE["tokens"][token]
+            return None  # bad token -> 401
+        cert = self.connection.getpeercert()
+        if cert:
+            subject = dict(x[0] for x in cert.get("subject", ()))
+            groups = [v for rdn in cert.get("subject", ()) for (k, v) in rdn
+                      if k == "organizationName"]
+            return (subject.get("commonName", ""), groups)
+        return ("system:anonymous", ["system:unauthenticated"])
+
+    def body_json(self):
+        length = int(self.headers.get("Content-Length", "0") or 0)
+        raw = self.rfile.read(length) if length else b""
+        return raw
+
+    def allowed(self, user, verb, resource):
+        g = STATE["grants"]
+        return (user, verb, resource) in g or (user, "*", resource) in g or (user, "*", "*") in g
+
+    # -- dispatch --------------------------------------------------------
+    def handle_any(self, method):
+        raw = self.body_json()
+        who = self.identity()
+        if self.path.startswith("/_test/"):
+            if not who or who[0] != "admin":
+                return self.fail(403, "Forbidden", "admin only")
+            return self.control(method, raw)
+        cert = self.connection.getpeercert()
+        with LOCK:
+            STATE["requests"].append({
+                "method": method, "path": self.path,
+                "content_type": self.headers.get("Content-Type", ""),
+                "body": raw.decode(errors="replace"),
+                "user": who[0] if who else None,
+                "client_port": self.client_address[1],
+                "cert_serial": cert.get("serialNumber") if cert else None,
+            })
+            fault = STATE["faults"].pop(0) if STATE["faults"] else None
+        if fault:
+            if fault.get("delay"):
+                time.sleep(fault["delay"])
+            if fault.get("reset"):
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                self.connection.close()
+                self.close_connection = True
+                return
+            if fault.get("status") == 429:
+                return self.reply(429, raw=b"Too many requests, please try again later.\n",
+                                  content_type="text/plain; charset=utf-8",
+                                  headers={"Retry-After": str(fault.get("retry_after", 1))})
+            if fault.get("status"):
+                return self.fail(fault["status"], "InternalError", "injected failure")
+        if who is None:
+            return self.reply(401, status_body(401, "Unauthorized", "Unauthorized"))
+        return self.api(method, raw, who[0])
+
+    def api(self, method, raw, user):
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if parts[:3] == ["apis", "cilium.io", "v2"] and len(parts) == 5 and parts[3] == "ciliumnodes":
+            name = parts[4]
+            verb = {"PATCH": "patch", "GET": "get"}.get(method, method.lower())
+            if not self.allowed(user, verb, "ciliumnodes"):
+                return self.fail(403, "Forbidden",
+                                 f'ciliumnodes.cilium.io "{name}" is forbidden: User "{user}" cannot '
+                                 f'{verb} resource "ciliumnodes" in API group "cilium.io" at the '
+                                 f'cluster scope')
+            if method != "PATCH":
+                return self.fail(405, "MethodNotAllowed", "only PATCH here")
+            if self.headers.get("Content-Type") != "application/merge-patch+json":
+                return self.fail(415, "UnsupportedMediaType",
+                                 f'the body of the request was in an unknown format - accepted '
+                                 f'media types include: application/merge-patch+json')
+            if name not in STATE["ciliumnodes"]:
+                return self.fail(404, "NotFound", f'ciliumnodes.cilium.io "{name}" not found')
+            try:
+                patch = json.loads(raw)
+            except ValueError:
+                return self.fail(400, "BadRequest", "invalid JSON")
+            labels = (patch.get("metadata") or {}).get("labels") or {}
+            for k, v in labels.items():
+                if v is not None and not isinstance(v, str):
+                    return self.fail(422, "Invalid",
+                                     f'CiliumNode.cilium.io "{name}" is invalid: metadata.labels: '
+                                     f'Invalid value: {json.dumps(v)}: must be a string')
+            with LOCK:
+                current = STATE["ciliumnodes"][name]
+                for k, v in labels.items():
+                    if v is None:
+                        current.pop(k, None)
+                    else:
+                        current[k] = v
+            return self.reply(200, {"kind": "CiliumNode", "metadata": {"name": name,
+                                                                        "labels": current}})
+        if parts[:2] == ["api", "v1"] and len(parts) == 4 and parts[2] == "nodes" and method == "GET":
+            name = parts[3]
+            if not self.allowed(user, "get", "nodes"):
+                return self.fail(403, "Forbidden", f'nodes "{name}" is forbidden: User "{user}" '
+                                 f'cannot get resource "nodes" in API group "" at the cluster scope')
+            if name not in STATE["nodes"]:
+                return self.fail(404, "NotFound", f'nodes "{name}" not found')
+            return self.reply(200, {"kind": "Node", "metadata": {"name": name,
+                                                                  "uid": STATE["nodes"][name]}})
+        if parts[:3] == ["api", "v1", "namespaces"] and len(parts) >= 5 and parts[4] == "events":
+            ns = parts[3]
+            verb = {"POST": "create", "PATCH": "patch"}.get(method, method.lower())
+            if not self.allowed(user, verb, "events"):
+                return self.fail(403, "Forbidden", f'events is forbidden: User "{user}" cannot '
+                                 f'{verb} resource "events" in API group "" in the namespace "{ns}"')
+            if method == "POST" and len(parts) == 5:
+                try:
+                    event = json.loads(raw)
+                except ValueError:
+                    return self.fail(400, "BadRequest", "invalid JSON")
+                meta = event.get("metadata", {})
+                obj = event.get("involvedObject", {})
+                if meta.get("namespace", ns) != ns:
+                    return self.fail(400, "BadRequest", "the namespace of the object does not "
+                                     "match the namespace on the request")
+                if obj.get("kind") == "Node" and ns != "default":
+                    return self.fail(422, "Invalid", "Event is invalid: involvedObject.namespace: "
+                                     "Invalid value: does not match event.namespace")
+                name = meta.get("name")
+                with LOCK:
+                    if name in STATE["events"]:
+                        return self.fail(409, "AlreadyExists", f'events "{name}" already exists')
+                    STATE["events"][name] = event
+                return self.reply(201, event)
+            if method == "PATCH" and len(parts) == 6:
+                name = parts[5]
+                if self.headers.get("Content-Type") != "application/merge-patch+json":
+                    return self.fail(415, "UnsupportedMediaType", "unsupported media type")
+                with LOCK:
+                    if name not in STATE["events"]:
+                        return self.fail(404, "NotFound", f'events "{name}" not found')
+                    STATE["events"][name].update(json.loads(raw))
+                    return self.reply(200, STATE["events"][name])
+        return self.fail(404, "NotFound", "the server could not find the requested resource")
+
+    def control(self, method, raw):
+        data = json.loads(raw) if raw else {}
+        with LOCK:
+            if self.path == "/_test/requests":
+                return self.reply(200, STATE["requests"])
+            if self.path == "/_test/state":
+                return self.reply(200, {"ciliumnodes": STATE["ciliumnodes"],
+                                        "events": STATE["events"]})
+            if self.path == "/_test/reset":
+                STATE["requests"].clear()
+                STATE["faults"].clear()
+                return self.reply(200, {})
+            if self.path == "/_test/faults":
+                STATE["faults"].extend([data] * int(data.get("count", 1)))
+                return self.reply(200, {})
+            if self.path in ("/_test/allow", "/_test/deny"):
+                grant = (data["user"], data.get("verb", "*"), data.get("resource", "*"))
+                if self.path.endswith("allow"):
+                    STATE["grants"].add(grant)
+                else:
+                    STATE["grants"].discard(grant)
+                return self.reply(200, {})
+            if self.path == "/_test/objects":
+                for n in data.get("ciliumnodes", []):
+                    STATE["ciliumnodes"].setdefault(n, {})
+                STATE["nodes"].update(data.get("nodes", {}))
+                return self.reply(200, {})
+        return self.fail(404, "NotFound", "no such control endpoint")
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PATCH(self):
+        self.handle_any("PATCH")
+
+    def do_PUT(self):
+        self.handle_any("PUT")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--pki", required=True)
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--cert", default="server", help="server certificate name in --pki")
+    args = p.parse_args()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(args.pki, args.cert + ".crt"),
+                        os.path.join(args.pki, args.cert + ".key"))
+    ctx.load_verify_locations(os.path.join(args.pki, "ca.crt"))
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(server.server_address[1]))
+    os.rename(tmp, args.port_file)
+    # Stops by itself: a test server must never outlive its test by long.
+    threading.Timer(600, server.shutdown).start()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

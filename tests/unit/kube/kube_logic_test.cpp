@@ -1,0 +1,203 @@
+// Pure parts of the Kubernetes client: kubeconfig parsing, retry timing,
+// event text and JSON, error messages, and what a verdict sends.
+#include <gtest/gtest.h>
+
+#include "cli/cluster_report.h"
+#include "kube/api_errors.h"
+#include "kube/events.h"
+#include "kube/kubeconfig.h"
+#include "kube/retry.h"
+
+namespace aim {
+namespace {
+
+const char* kKubeconfig = R"(apiVersion: v1
+kind: Config
+current-context: ctx
+clusters:
+- name: c1
+  cluster:
+    server: https://10.0.0.1:443/
+    certificate-authority: ca.crt
+    tls-server-name: kubernetes.default
+- name: c2
+  cluster:
+    server: https://other:6443
+contexts:
+- name: ctx
+  context:
+    cluster: c1
+    user: kubelet
+users:
+- name: kubelet
+  user:
+    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem
+    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem
+)";
+
+TEST(Kubeconfig, ParsesCurrentContextAndResolvesRelativePaths) {
+  auto c = parse_kubeconfig(kKubeconfig, "/var/lib/kubelet", "/var/lib/kubelet/kubeconfig");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->server, "https://10.0.0.1:443");
+  EXPECT_EQ(c->ca_file, "/var/lib/kubelet/ca.crt");
+  EXPECT_EQ(c->tls_server_name, "kubernetes.default");
+  EXPECT_EQ(c->cert_file, "/var/lib/kubelet/pki/kubelet-client-current.pem");
+  EXPECT_EQ(c->key_file, c->cert_file);
+  EXPECT_FALSE(c->insecure_skip_tls_verify);
+}
+
+TEST(Kubeconfig, InlineDataIsBase64Decoded) {
+  const std::string yaml =
+      "current-context: x\nclusters:\n- name: c\n  cluster:\n    server: https://h\n"
+      "    certificate-authority-data: LS0tLS1CRUdJTg==\ncontexts:\n- name: x\n  context:\n"
+      "    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n    token: abc\n";
+  auto c = parse_kubeconfig(yaml, "/d", "k");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->ca_pem, "-----BEGIN");
+  EXPECT_EQ(c->token, "abc");
+}
+
+TEST(Kubeconfig, RefusesWhatItCannotUse) {
+  auto bad = [](const std::string& yaml) { return parse_kubeconfig(yaml, "/d", "k").error(); };
+  EXPECT_NE(bad("{{{").find("not valid YAML"), std::string::npos);
+  EXPECT_NE(bad("current-context: nope\ncontexts: []").find("'nope' is not defined"),
+            std::string::npos);
+  const std::string base =
+      "current-context: x\nclusters:\n- name: c\n  cluster:\n    server: SERVER\ncontexts:\n"
+      "- name: x\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n";
+  auto with = [&](const std::string& server, const std::string& user) {
+    std::string y = base;
+    y.replace(y.find("SERVER"), 6, server);
+    return bad(y + user);
+  };
+  EXPECT_NE(with("https://h", "    exec:\n      command: aws\n").find("exec credential plugin"),
+            std::string::npos);
+  EXPECT_NE(with("https://h", "    auth-provider:\n      name: gcp\n").find("auth-provider"),
+            std::string::npos);
+  EXPECT_NE(with("http://h", "    token: x\n").find("not https"), std::string::npos);
+  EXPECT_NE(with("https://h", "    client-certificate: a.crt\n").find("without its key"),
+            std::string::npos);
+}
+
+TEST(Kubeconfig, CandidatesInOrder) {
+  EXPECT_EQ(kubeconfig_candidates("/flag", "/env:/second"),
+            (std::vector<std::string>{"/flag", "/env", "/var/lib/kubelet/kubeconfig",
+                                      "/etc/kubernetes/kubelet.conf"}));
+  EXPECT_EQ(kubeconfig_candidates("", nullptr).size(), 2u);
+}
+
+TEST(Retry, TransientOnlyForTransportErrors5xxAnd429) {
+  EXPECT_TRUE(is_transient(0, true));
+  EXPECT_TRUE(is_transient(500, false));
+  EXPECT_TRUE(is_transient(503, false));
+  EXPECT_TRUE(is_transient(429, false));
+  for (long s : {200L, 401L, 403L, 404L, 409L, 415L, 422L}) EXPECT_FALSE(is_transient(s, false));
+}
+
+TEST(Retry, CappedExponentialBackoffWithJitter) {
+  RetryPolicy p;
+  EXPECT_EQ(retry_delay(p, 1, std::nullopt, 0.0), std::chrono::milliseconds(125));
+  EXPECT_EQ(retry_delay(p, 1, std::nullopt, 1.0), std::chrono::milliseconds(250));
+  EXPECT_EQ(retry_delay(p, 3, std::nullopt, 1.0), std::chrono::milliseconds(1000));
+  EXPECT_EQ(retry_delay(p, 30, std::nullopt, 1.0), p.max_delay);
+  EXPECT_EQ(retry_delay(p, 1, 3, 0.5), std::chrono::milliseconds(3000));
+  EXPECT_EQ(retry_delay(p, 1, 3600, 0.5), p.max_delay);
+  EXPECT_EQ(parse_retry_after(" 7\r\n"), 7);
+  EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), std::nullopt);
+}
+
+TEST(Events, LabelPatchUsesStringValues) {
+  EXPECT_EQ(label_patch(true),
+            "{\"metadata\":{\"labels\":{\"kubernetes.azure.com/user-iptables-rules\":\"true\"}}}");
+  EXPECT_EQ(label_patch(false),
+            "{\"metadata\":{\"labels\":{\"kubernetes.azure.com/user-iptables-rules\":\"false\"}}}");
+}
+
+TEST(Events, MessageNamesRulesWithinTheLimit) {
+  EXPECT_EQ(unexpected_rules_message({"-A INPUT -j X"}), "1 unexpected iptables rule: -A INPUT -j X");
+  std::vector<std::string> many(100, "filter: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT");
+  const std::string m = unexpected_rules_message(many);
+  EXPECT_LE(m.size(), kEventMessageLimit);
+  EXPECT_EQ(m.rfind("100 unexpected iptables rules: ", 0), 0u);
+  EXPECT_NE(m.find(" more)"), std::string::npos);
+  // One huge rule with multi-byte characters is cut on a character boundary.
+  std::string huge;
+  for (int i = 0; i < 600; ++i) huge += "\xe2\x9c\x93";
+  const std::string cut = unexpected_rules_message({huge, "x"});
+  EXPECT_LE(cut.size(), kEventMessageLimit);
+  EXPECT_NE(cut.find("... (and 1 more)"), std::string::npos);
+  const size_t dots = cut.find("...");
+  EXPECT_EQ((dots - std::string("2 unexpected iptables rules: ").size()) % 3, 0u);
+}
+
+TEST(Events, NamesAreUniqueWithinASecond) {
+  EXPECT_NE(event_name("n", 1700000000000000000LL), event_name("n", 1700000000000000001LL));
+  EXPECT_EQ(event_name("n", 255), "n.ff");
+  EXPECT_EQ(rfc3339(0), "1970-01-01T00:00:00Z");
+}
+
+TEST(ApiErrors, StatusMessageAndHints) {
+  const std::string body = R"({"kind":"Status","message":"ciliumnodes.cilium.io \"n\" is forbidden"})";
+  EXPECT_EQ(status_message(body), "ciliumnodes.cilium.io \"n\" is forbidden");
+  EXPECT_EQ(status_message("Too many requests\n"), "Too many requests");
+  ApiCall call{"patch", "ciliumnodes.cilium.io/n", "https://h", "/k", "system:node:n"};
+  EXPECT_NE(describe_api_failure(call, 403, body).find("may not patch"), std::string::npos);
+  EXPECT_NE(describe_api_failure(call, 404, "").find("does not exist yet"), std::string::npos);
+  EXPECT_NE(describe_api_failure(call, 401, "").find("/k"), std::string::npos);
+}
+
+// A KubeApi that records what it was asked.
+class FakeKubeApi : public KubeApi {
+ public:
+  std::vector<std::string> calls;
+  bool fail_patch = false;
+  ApiOutcome patch_label(const std::string& node, bool value) override {
+    calls.push_back("label " + node + "=" + (value ? "true" : "false"));
+    if (fail_patch) return {false, 503, "boom", ""};
+    return {true, 200, "", ""};
+  }
+  ApiOutcome get_node(const std::string& node) override {
+    calls.push_back("get " + node);
+    return {true, 200, "", R"({"metadata":{"uid":"u1"}})"};
+  }
+  ApiOutcome create_event(const Json::Value& e) override {
+    calls.push_back("create " + e["reason"].asString());
+    return {true, 201, "", ""};
+  }
+  ApiOutcome patch_event(const std::string& name, const Json::Value&) override {
+    calls.push_back("bump " + name);
+    return {true, 200, "", ""};
+  }
+};
+
+Report report_with(Verdict v) {
+  Report r;
+  r.verdict = v;
+  if (v == Verdict::Unexpected)
+    r.unexpected.push_back({Family::V4, Backend::Legacy, "filter", "INPUT", "-A INPUT -j X"});
+  return r;
+}
+
+TEST(ClusterReport, VerdictDecidesTheLabel) {
+  FakeKubeApi api;
+  EventReporter events(api, "n", "h", [] { return int64_t{1}; });
+  EXPECT_TRUE(send_to_cluster(api, &events, "n", report_with(Verdict::Clean)).ok);
+  EXPECT_TRUE(send_to_cluster(api, &events, "n", report_with(Verdict::Unexpected)).ok);
+  EXPECT_TRUE(send_to_cluster(api, &events, "n", report_with(Verdict::Unknown)).ok);
+  EXPECT_EQ(api.calls, (std::vector<std::string>{"label n=false", "label n=true", "get n",
+                                                 "create UnexpectedIPTablesRules"}))
+      << "unknown sends nothing: never a false label";
+}
+
+TEST(ClusterReport, NoEventsWithoutTheFlagAndFailuresAreReported) {
+  FakeKubeApi api;
+  api.fail_patch = true;
+  ClusterResult r = send_to_cluster(api, nullptr, "n", report_with(Verdict::Unexpected));
+  EXPECT_FALSE(r.ok);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("user-iptables-rules=true"), std::string::npos);
+  EXPECT_EQ(api.calls.size(), 1u);
+}
+
+}  // namespace
+}  // namespace aim
