@@ -86,7 +86,18 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
     print_dry_run(dry, cred ? cred->server : "", node, global.events, report);
     if (!cred) dry << "  (no API server known yet: " << cred.error() << ")\n";
   } else {
-    HttpKubeApi api([&] { return resolve_credentials(global.kubeconfig); },
+    bool warned = false;
+    HttpKubeApi api(
+        [&] {
+          auto cred = resolve_credentials(global.kubeconfig);
+          if (cred && cred->insecure_skip_tls_verify && !warned) {
+            warned = true;
+            err << kPrefix << "WARNING: " << cred->source
+                << " sets insecure-skip-tls-verify: the API server's identity is NOT verified; "
+                   "anyone on the path can read the credentials and forge answers\n";
+          }
+          return cred;
+        },
                     std::chrono::milliseconds(
                         static_cast<long long>(global.request_timeout_seconds * 1000)));
     EventReporter reporter(api, global.node_name, host_name(), [] {

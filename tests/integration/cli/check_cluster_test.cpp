@@ -1,0 +1,124 @@
+// `check` end to end with the cluster: real rules in a private namespace, the
+// test API server over real HTTPS inside the same namespace.
+#include <gtest/gtest.h>
+#include <json/json.h>
+
+#include <cstdlib>
+
+#include "netns.h"
+#include "test_apiserver.h"
+
+namespace aim {
+namespace {
+
+using test::run;
+
+class CheckClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string why = test::enter_fresh_netns();
+    if (!why.empty()) GTEST_SKIP() << why;
+    ASSERT_EQ(run("ip link set lo up").status, 0);
+    server_ = std::make_unique<test::TestApiServer>();
+    if (!server_->running()) GTEST_SKIP() << "test API server unavailable: " << server_->error();
+    Json::Value objects;
+    objects["ciliumnodes"].append("node1");
+    objects["nodes"]["node1"] = "uid-1";
+    server_->control("POST", "/_test/objects", objects);
+    server_->allow("system:node:node1", "patch", "ciliumnodes");
+    server_->allow("system:node:node1", "get", "nodes");
+    server_->allow("system:node:node1", "*", "events");
+    ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
+    kubeconfig_ = server_->write_kubeconfig("node1");
+  }
+  // Runs check with the kube-proxy allowlist; returns "STDOUT+STDERR\nrc=N".
+  std::string check(const std::string& args) {
+    return run(test::quote(test::binary_path()) + " check --backend legacy --input " +
+               test::quote(std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node") + " " + args +
+               " 2>&1; echo \"rc=$?\"")
+        .out;
+  }
+  std::string label() {
+    return server_->state()["ciliumnodes"]["node1"]["kubernetes.azure.com/user-iptables-rules"]
+        .asString();
+  }
+  size_t patches() {
+    size_t n = 0;
+    for (const auto& r : server_->requests()) n += r["method"].asString() == "PATCH";
+    return n;
+  }
+  std::unique_ptr<test::TestApiServer> server_;
+  std::string kubeconfig_;
+};
+
+TEST_F(CheckClusterTest, UnexpectedRuleLabelsTrueWithAnEventThenCleanLabelsFalse) {
+  std::string out = check("--kubeconfig " + kubeconfig_ + " --node-name node1 --events");
+  EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
+  EXPECT_EQ(label(), "true");
+  Json::Value events = server_->state()["events"];
+  ASSERT_EQ(events.size(), 1u) << out;
+  const Json::Value& e = events[events.getMemberNames()[0]];
+  EXPECT_EQ(e["reason"].asString(), "UnexpectedIPTablesRules");
+  EXPECT_NE(e["message"].asString().find("--comment \"added by hand\""), std::string::npos);
+
+  ASSERT_EQ(run("iptables-legacy -D INPUT 5").status, 0);
+  out = check("--kubeconfig " + kubeconfig_ + " --node-name node1 --events");
+  EXPECT_NE(out.find("rc=0"), std::string::npos) << out;
+  EXPECT_EQ(label(), "false");
+}
+
+TEST_F(CheckClusterTest, NodeNameComesFromTheEnvironment) {
+  const std::string out = run("NODE_NAME=node1 " + test::quote(test::binary_path()) +
+                              " check --backend legacy --input /nonexistent --kubeconfig " +
+                              kubeconfig_ + " 2>&1; echo rc=$?")
+                              .out;
+  EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
+  EXPECT_EQ(label(), "true");
+}
+
+TEST_F(CheckClusterTest, UnknownVerdictNeverPatches) {
+  const std::string dir = server_->dir() + "/allow-all";
+  run("mkdir -p " + dir + " && printf '.*\\n' > " + dir + "/global");
+  const std::string out =
+      run("setpriv --inh-caps=-all --bounding-set=-net_admin,-net_raw " +
+          test::quote(test::binary_path()) + " check --backend legacy --input " + dir +
+          " --kubeconfig " + kubeconfig_ + " --node-name node1 2>&1; echo rc=$?")
+          .out;
+  EXPECT_NE(out.find("verdict: unknown"), std::string::npos) << out;
+  EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
+  EXPECT_EQ(patches(), 0u) << "an unknown verdict must never send a label";
+}
+
+TEST_F(CheckClusterTest, DryRunSendsNothingAndShowsTheRequest) {
+  const std::string out =
+      check("--dry-run --kubeconfig " + kubeconfig_ + " --node-name node1 --events");
+  EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
+  EXPECT_NE(out.find("would send PATCH " + server_->url() + "/apis/cilium.io/v2/ciliumnodes/node1"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("\"kubernetes.azure.com/user-iptables-rules\":\"true\""), std::string::npos);
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(CheckClusterTest, MissingNodeNameIsAConfigurationError) {
+  const std::string out = check("--kubeconfig " + kubeconfig_);
+  EXPECT_NE(out.find("no node name"), std::string::npos) << out;
+  EXPECT_NE(out.find("rc=78"), std::string::npos) << out;
+}
+
+TEST_F(CheckClusterTest, ForbiddenIsAnErrorThatNamesTheFix) {
+  const std::string other = server_->write_kubeconfig("other");
+  const std::string out = check("--kubeconfig " + other + " --node-name node1");
+  EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
+  EXPECT_NE(out.find("403 Forbidden"), std::string::npos) << out;
+  EXPECT_NE(out.find("RBAC"), std::string::npos) << out;
+}
+
+TEST_F(CheckClusterTest, KubeconfigThatDoesNotExistYetIsAwaited) {
+  const std::string out = check("--kubeconfig /nonexistent/kubeconfig --node-name node1");
+  EXPECT_NE(out.find("does not exist yet"), std::string::npos) << out;
+  EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace aim
