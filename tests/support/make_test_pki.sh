@@ -6,6 +6,7 @@
 #   node1-rotated.{crt,key} the same identity with a new key (kubelet rotation)
 #   other.{crt,key}         client cert CN=system:node:other, O=system:nodes
 #   rogue-ca.{crt,key}      an unrelated CA; rogue-server.{crt,key} a server cert from it
+#   admin.{crt,key}         O=system:masters (real API server tier); sa.{key,pub} service-account keys
 set -eu
 DIR=$1
 mkdir -p "$DIR"
@@ -34,3 +35,7 @@ leaf rogue-server "/CN=kube-apiserver" rogue-ca "$SERVER_EXT"
 leaf node1 "/O=system:nodes/CN=system:node:node1" ca "$CLIENT_EXT"
 leaf node1-rotated "/O=system:nodes/CN=system:node:node1" ca "$CLIENT_EXT"
 leaf other "/O=system:nodes/CN=system:node:other" ca "$CLIENT_EXT"
+# For a real kube-apiserver: a cluster admin and the service-account keys.
+leaf admin "/O=system:masters/CN=aim-admin" ca "$CLIENT_EXT"
+openssl ecparam -name prime256v1 -genkey -noout -out sa.key 2>/dev/null
+openssl ec -in sa.key -pubout -out sa.pub 2>/dev/null

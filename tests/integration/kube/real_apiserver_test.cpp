@@ -1,0 +1,213 @@
+// The real tier: a real kube-apiserver (v1.20.2, built from Debian 12's
+// source package by tests/support/build_kube_apiserver.sh and cached) with
+// Debian's etcd, client-certificate authentication and Node,RBAC
+// authorization, the CiliumNode CRD and the RBAC from etc/kubernetes. All of
+// it runs inside a private network namespace made by the test.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "kube/http_client.h"
+#include "netns.h"
+#include "yaml_json.h"
+
+namespace aim {
+namespace {
+
+using test::run;
+
+std::string kube_apiserver_binary() {
+  if (const char* env = std::getenv("AIM_KUBE_APISERVER")) return env;
+  return "/var/cache/azure-iptables-monitor-tests/kube-apiserver-v1.20.2";
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    FILE* f = std::fopen(log.c_str(), "w");
+    if (f) {
+      dup2(fileno(f), 1);
+      dup2(fileno(f), 2);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string compact(const Json::Value& v) {
+  Json::StreamWriterBuilder b;
+  b["indentation"] = "";
+  return Json::writeString(b, v);
+}
+
+class RealApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access(kube_apiserver_binary().c_str(), X_OK) != 0)
+      GTEST_SKIP() << "no kube-apiserver at " << kube_apiserver_binary()
+                   << " (tests/support/build_kube_apiserver.sh builds it; run-tests.sh does)";
+    if (access("/usr/bin/etcd", X_OK) != 0) GTEST_SKIP() << "etcd (package etcd-server) missing";
+    const std::string why = test::enter_fresh_netns();
+    if (!why.empty()) GTEST_SKIP() << why;
+    ASSERT_EQ(run("ip link set lo up").status, 0);
+    char tmpl[] = "/tmp/aim-real-apiserver-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    pki_ = dir_ + "/pki";
+    ASSERT_EQ(std::system((std::string(AIM_SUPPORT_DIR) + "/make_test_pki.sh " + pki_).c_str()), 0);
+    etcd_ = spawn({"/usr/bin/etcd", "--data-dir", dir_ + "/etcd", "--listen-client-urls",
+                   "http://127.0.0.1:2379", "--advertise-client-urls", "http://127.0.0.1:2379",
+                   "--listen-peer-urls", "http://127.0.0.1:2380"},
+                  dir_ + "/etcd.log");
+    apiserver_ = spawn(
+        {kube_apiserver_binary(), "--etcd-servers=http://127.0.0.1:2379",
+         "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=6443",
+         "--tls-cert-file=" + pki_ + "/server.crt", "--tls-private-key-file=" + pki_ + "/server.key",
+         "--client-ca-file=" + pki_ + "/ca.crt", "--authorization-mode=Node,RBAC",
+         "--enable-admission-plugins=NodeRestriction",
+         "--service-account-key-file=" + pki_ + "/sa.pub",
+         "--service-account-signing-key-file=" + pki_ + "/sa.key",
+         "--service-account-issuer=https://kubernetes.default.svc",
+         "--service-cluster-ip-range=10.96.0.0/24", "--cert-dir=" + dir_ + "/certs"},
+        dir_ + "/apiserver.log");
+    admin_.server = "https://127.0.0.1:6443";
+    admin_.ca_file = pki_ + "/ca.crt";
+    admin_.cert_file = pki_ + "/admin.crt";
+    admin_.key_file = pki_ + "/admin.key";
+    bool ready = false;
+    for (int i = 0; i < 240 && !ready; ++i) {
+      auto r = http_.send(admin_, {"GET", "/readyz", "", ""}, true);
+      ready = r && r->status == 200;
+      if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    ASSERT_TRUE(ready) << "kube-apiserver did not become ready; see " << dir_ << "/apiserver.log";
+    setup_cluster();
+  }
+
+  void TearDown() override {
+    for (pid_t pid : {apiserver_, etcd_}) {
+      if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, nullptr, 0);
+      }
+    }
+    if (!dir_.empty() && !HasFailure()) std::system(("rm -rf " + dir_).c_str());
+  }
+
+  HttpResponse admin(const std::string& method, const std::string& path, const Json::Value& body,
+                     const std::string& content_type = "application/json") {
+    auto r = http_.send(admin_, {method, path, body.isNull() ? "" : compact(body), content_type});
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
+    return r.ok() ? *r : HttpResponse{};
+  }
+
+  Json::Value get(const std::string& path) {
+    Json::Value v;
+    std::istringstream in(admin("GET", path, Json::Value()).body);
+    std::string errs;
+    Json::parseFromStream(Json::CharReaderBuilder(), in, &v, &errs);
+    return v;
+  }
+
+  void apply_manifest(const std::string& path) {
+    for (const Json::Value& doc : test::yaml_documents_as_json(path)) {
+      const std::string kind = doc["kind"].asString();
+      std::string url;
+      if (kind == "ClusterRole") url = "/apis/rbac.authorization.k8s.io/v1/clusterroles";
+      if (kind == "ClusterRoleBinding") url = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+      if (kind == "CustomResourceDefinition")
+        url = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+      ASSERT_FALSE(url.empty()) << kind;
+      auto r = admin("POST", url, doc);
+      ASSERT_EQ(r.status, 201) << r.body;
+    }
+  }
+
+  void setup_cluster() {
+    apply_manifest(std::string(AIM_ETC_DIR) + "/kubernetes/ciliumnode-crd-minimal.yaml");
+    Json::Value node;
+    node["apiVersion"] = "v1";
+    node["kind"] = "Node";
+    node["metadata"]["name"] = "node1";
+    ASSERT_EQ(admin("POST", "/api/v1/nodes", node).status, 201);
+    node_uid_ = get("/api/v1/nodes/node1")["metadata"]["uid"].asString();
+    Json::Value cn;
+    cn["apiVersion"] = "cilium.io/v2";
+    cn["kind"] = "CiliumNode";
+    cn["metadata"]["name"] = "node1";
+    cn["metadata"]["labels"]["other"] = "kept";
+    // The CRD takes a moment to be served.
+    long status = 0;
+    for (int i = 0; i < 60 && status != 201; ++i) {
+      status = admin("POST", "/apis/cilium.io/v2/ciliumnodes", cn).status;
+      if (status != 201) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    ASSERT_EQ(status, 201);
+    std::ofstream(dir_ + "/kubeconfig")
+        << "apiVersion: v1\nkind: Config\ncurrent-context: node\nclusters:\n- name: c\n"
+        << "  cluster:\n    server: https://127.0.0.1:6443\n    certificate-authority: pki/ca.crt\n"
+        << "contexts:\n- name: node\n  context:\n    cluster: c\n    user: kubelet\n"
+        << "users:\n- name: kubelet\n  user:\n    client-certificate: pki/node1.crt\n"
+        << "    client-key: pki/node1.key\n";
+  }
+
+  std::string check(const std::string& args) {
+    return run(test::quote(test::binary_path()) + " check --backend legacy --input " +
+               test::quote(std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node") +
+               " --kubeconfig " + dir_ + "/kubeconfig --node-name node1 " + args +
+               " 2>&1; echo rc=$?")
+        .out;
+  }
+
+  std::string dir_, pki_, node_uid_;
+  pid_t etcd_ = -1, apiserver_ = -1;
+  Credentials admin_;
+  HttpClient http_{std::chrono::seconds(10)};
+};
+
+TEST_F(RealApiServerTest, KubeletIdentityLabelsItsCiliumNodeAndRecordsEvents) {
+  apply_manifest(std::string(AIM_ETC_DIR) + "/kubernetes/rbac.yaml");
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
+  std::string out = check("--events");
+  EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
+  Json::Value cn = get("/apis/cilium.io/v2/ciliumnodes/node1");
+  EXPECT_EQ(cn["metadata"]["labels"]["kubernetes.azure.com/user-iptables-rules"].asString(), "true");
+  EXPECT_EQ(cn["metadata"]["labels"]["other"].asString(), "kept");
+
+  Json::Value events = get("/api/v1/namespaces/default/events");
+  ASSERT_EQ(events["items"].size(), 1u) << out;
+  const Json::Value& e = events["items"][0];
+  EXPECT_EQ(e["reason"].asString(), "UnexpectedIPTablesRules");
+  EXPECT_EQ(e["type"].asString(), "Warning");
+  EXPECT_EQ(e["involvedObject"]["uid"].asString(), node_uid_);
+  EXPECT_NE(e["message"].asString().find("added by hand"), std::string::npos);
+
+  ASSERT_EQ(run("iptables-legacy -D INPUT 5").status, 0);
+  out = check("--events");
+  EXPECT_NE(out.find("rc=0"), std::string::npos) << out;
+  cn = get("/apis/cilium.io/v2/ciliumnodes/node1");
+  EXPECT_EQ(cn["metadata"]["labels"]["kubernetes.azure.com/user-iptables-rules"].asString(), "false");
+}
+
+TEST_F(RealApiServerTest, WithoutTheRbacTheNodeGets403AndIsToldWhy) {
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
+  const std::string out = check("");
+  EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
+  EXPECT_NE(out.find("403 Forbidden"), std::string::npos) << out;
+  EXPECT_NE(out.find("system:node:node1"), std::string::npos) << out;
+  Json::Value cn = get("/apis/cilium.io/v2/ciliumnodes/node1");
+  EXPECT_FALSE(cn["metadata"]["labels"].isMember("kubernetes.azure.com/user-iptables-rules"));
+}
+
+}  // namespace
+}  // namespace aim
