@@ -2,6 +2,9 @@
 // event text and JSON, error messages, and what a verdict sends.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+
 #include "cli/cluster_report.h"
 #include "kube/api_errors.h"
 #include "kube/events.h"
@@ -197,6 +200,59 @@ TEST(ClusterReport, NoEventsWithoutTheFlagAndFailuresAreReported) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("user-iptables-rules=true"), std::string::npos);
   EXPECT_EQ(api.calls.size(), 1u);
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST(Kubeconfig, InClusterUsesTheServiceAccountFiles) {
+  char tmpl[] = "/tmp/aim-sa-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  std::ofstream(dir + "/token") << "t";
+  std::ofstream(dir + "/ca.crt") << "c";
+  setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1);
+  setenv("KUBERNETES_SERVICE_PORT", "6443", 1);
+  auto c = in_cluster_credentials(dir);
+  unsetenv("KUBERNETES_SERVICE_HOST");
+  unsetenv("KUBERNETES_SERVICE_PORT");
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_EQ(c->server, "https://[fd00::1]:6443");
+  EXPECT_EQ(c->token_file, dir + "/token");
+  EXPECT_EQ(c->ca_file, dir + "/ca.crt");
+  std::system(("rm -rf " + dir).c_str());
+  EXPECT_FALSE(in_cluster_credentials(dir).ok()) << "not in a cluster without the variable";
+}
+
+// Patching an Event that was deleted (404) creates a new one.
+class DeletedEventApi : public KubeApi {
+ public:
+  std::vector<std::string> calls;
+  ApiOutcome patch_label(const std::string&, bool) override { return {true, 200, "", ""}; }
+  ApiOutcome get_node(const std::string&) override {
+    calls.push_back("get");
+    return {true, 200, "", R"({"metadata":{"uid":"u"}})"};
+  }
+  ApiOutcome create_event(const Json::Value& e) override {
+    calls.push_back("create " + e["metadata"]["name"].asString());
+    return {true, 201, "", ""};
+  }
+  ApiOutcome patch_event(const std::string& name, const Json::Value&) override {
+    calls.push_back("patch " + name);
+    return {false, 404, "gone", ""};
+  }
+};
+
+TEST(EventReporter, PatchOfAVanishedEventFallsBackToCreate) {
+  DeletedEventApi api;
+  int64_t t = 1000;
+  EventReporter events(api, "n", "h", [&] { return t += 16; });
+  ASSERT_TRUE(events.report("R", "m").ok);
+  ASSERT_TRUE(events.report("R", "m").ok);
+  EXPECT_EQ(api.calls,
+            (std::vector<std::string>{"get", "create n.3f8", "patch n.3f8", "create n.408"}));
 }
 
 }  // namespace
