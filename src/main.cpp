@@ -10,6 +10,8 @@
 #include "cli/rules_command.h"
 #include "rules/legacy_reader.h"
 #include "rules/nft_reader.h"
+#include "log/logger.h"
+#include "service/daemon.h"
 
 namespace {
 
@@ -60,7 +62,16 @@ int main(int argc, char** argv) {
     return aim::run_check_command(cl.global, cl.check, readers, std::cout, std::cerr);
   }
 
-  std::cerr << "azure-iptables-monitor: error: no command given; the service mode is not "
-               "implemented in this version (try 'rules' or --help)\n";
-  return kExitConfig;
+  // No command: the service.
+  if (cl.global.node_name.empty()) {
+    std::cerr << "azure-iptables-monitor: error: no node name: set NODE_NAME (e.g. in "
+                 "/etc/default/azure-iptables-monitor) or --node-name; the service labels that "
+                 "node's CiliumNode\n";
+    return kExitConfig;
+  }
+  aim::Logger log(cl.global.verbosity, aim::Logger::stderr_is_journal());
+  aim::DaemonOptions daemon_options{cl.global, cl.global.interval_seconds,
+                                    cl.global.terminate_on_success};
+  aim::Daemon daemon(daemon_options, readers, log);
+  return daemon.run();
 }

@@ -87,10 +87,12 @@ std::string hex_escape(uint32_t cp) {
 // One literal character as PCRE2 text that means exactly that character
 // (inside a class when `in_class`), whatever the surrounding syntax.
 std::string pcre_char(uint32_t cp, bool in_class) {
-  // Punctuation PCRE2 never treats specially (no extended mode is emitted).
-  constexpr std::string_view kPlain = " !\"%&',/:;<=>@_`~";
-  if (is_ascii_alnum(cp) || (cp < 0x80 && kPlain.find(static_cast<char>(cp)) != kPlain.npos) ||
-      (cp == '-' && !in_class))
+  // Punctuation PCRE2 never treats specially outside a class (no extended
+  // mode is emitted). In a class every punctuation character is escaped:
+  // PCRE2 reads [: [. [= - ^ ] \ there.
+  constexpr std::string_view kPlain = " !\"%&',/:;<=>@_`~-";
+  if (is_ascii_alnum(cp) || cp == ' ' ||
+      (!in_class && cp < 0x80 && kPlain.find(static_cast<char>(cp)) != kPlain.npos))
     return std::string(1, static_cast<char>(cp));
   switch (cp) {
     case '\t': return "\\t";

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "cli/cluster_report.h"
+#include "service/cluster_report.h"
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
 

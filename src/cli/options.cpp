@@ -9,7 +9,7 @@ const std::set<std::string>& go_style_flag_names() {
   static const std::set<std::string> names = {
       "v",      "backend", "family",     "format",    "version",         "input",
       "input6", "ipv6",    "dry-run",    "output",    "kubeconfig",      "node-name",
-      "events", "interval", "request-timeout"};
+      "events", "interval", "request-timeout", "terminateOnSuccess"};
   return names;
 }
 
@@ -51,6 +51,12 @@ void register_options(CLI::App& app, CommandLine& cl) {
       ->envname("NODE_NAME");
   app.add_flag("--events", cl.global.events,
                "Create/update Warning Events on the Node when unexpected rules are found");
+  app.add_option("--interval", cl.global.interval_seconds,
+                 "Service: seconds between checks (fractions allowed)")
+      ->check(CLI::Range(0.0, 86400.0));
+  app.add_flag("--terminateOnSuccess", cl.global.terminate_on_success,
+               "Service: exit 0 after a clean check whose \"false\" label was set (never after an "
+               "unknown verdict)");
   app.add_option("--request-timeout", cl.global.request_timeout_seconds,
                  "Timeout of one API request, in seconds")
       ->check(CLI::Range(0.1, 300.0));

@@ -25,6 +25,8 @@ struct GlobalOptions {
   std::string node_name;                 // --node-name, else $NODE_NAME
   bool events = false;                   // Warning Events on the Node
   double request_timeout_seconds = 5;    // per API request
+  double interval_seconds = 300;         // service: time between checks
+  bool terminate_on_success = false;     // service: exit 0 after a clean, labelled check
 };
 
 struct RulesOptions {

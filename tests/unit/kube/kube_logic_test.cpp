@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "cli/cluster_report.h"
+#include "service/cluster_report.h"
 #include "kube/api_errors.h"
 #include "kube/events.h"
 #include "kube/kubeconfig.h"

@@ -1,4 +1,4 @@
-#include "cli/cluster_report.h"
+#include "service/cluster_report.h"
 
 #include "check/report_format.h"
 #include "kube/events.h"

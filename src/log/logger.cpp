@@ -1,0 +1,41 @@
+#include "log/logger.h"
+
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace aim {
+
+bool Logger::stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (!stream) return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  struct stat st {};
+  if (fstat(2, &st) != 0) return false;
+  return st.st_dev == dev && st.st_ino == ino;
+}
+
+void Logger::log(int level, int priority, const std::string& message, const LogFields& fields) {
+  if (!enabled(level)) return;
+  if (journal_) {
+    std::vector<std::string> items;
+    items.reserve(fields.size() + 3);
+    items.push_back("MESSAGE=" + message);
+    items.push_back("PRIORITY=" + std::to_string(priority));
+    items.push_back("SYSLOG_IDENTIFIER=azure-iptables-monitor");
+    for (const auto& [name, value] : fields) items.push_back(name + "=" + value);
+    std::vector<iovec> iov;
+    for (auto& s : items) iov.push_back({s.data(), s.size()});
+    if (sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) >= 0) return;
+    // Journal unreachable: fall through to stderr, nothing is lost.
+  }
+  const char* tag = priority <= LOG_ERR ? "error: " : priority == LOG_WARNING ? "warning: " : "";
+  std::cerr << "azure-iptables-monitor: " << tag << message << '\n';
+}
+
+}  // namespace aim

@@ -1,0 +1,50 @@
+#include "service/status.h"
+
+#include "check/report_format.h"
+
+namespace aim {
+
+std::string status_line(const Report& report, bool cluster_enabled, const std::string& label_error,
+                        std::time_t next_check) {
+  std::string line;
+  switch (report.verdict) {
+    case Verdict::Unexpected: {
+      // summarize() starts "N unexpected (filter 2, ...)"; name them rules.
+      std::string s = summarize(report);
+      const std::string word = " unexpected";
+      const size_t at = s.find(word);
+      const bool one = report.unexpected.size() == 1;
+      s.replace(at, word.size(), one ? " unexpected rule" : " unexpected rules");
+      line = s.substr(0, s.find(" of "));
+      break;
+    }
+    case Verdict::Clean:
+      line = "clean (" + std::to_string(report.lines_checked) + " lines allowed)";
+      break;
+    case Verdict::Unknown: {
+      std::string first = report.errors.empty() ? "unknown" : report.errors.front();
+      if (first.size() > 160) first = first.substr(0, 160) + "...";
+      line = "cannot read " + first;
+      if (report.errors.size() > 1)
+        line += " (and " + std::to_string(report.errors.size() - 1) + " more)";
+      break;
+    }
+  }
+  if (!cluster_enabled) {
+    line += "; label not sent (no node name)";
+  } else if (report.verdict == Verdict::Unknown) {
+    line += "; label left as it was";
+  } else if (!label_error.empty()) {
+    std::string e = label_error.size() > 120 ? label_error.substr(0, 120) + "..." : label_error;
+    line += "; label NOT updated: " + e;
+  } else {
+    line += "; label " + std::string(label_for(report.verdict));
+  }
+  char buf[16];
+  tm local{};
+  localtime_r(&next_check, &local);
+  strftime(buf, sizeof buf, "%H:%M:%S", &local);
+  return line + "; next check " + buf;
+}
+
+}  // namespace aim
