@@ -24,6 +24,9 @@ void register_options(CLI::App& app, CommandLine& cl) {
       "Reports whether a Kubernetes node has iptables rules that are not on the allowlist.");
   app.set_version_flag("--version", AIM_VERSION);
   app.option_defaults()->always_capture_default();
+  // The last occurrence wins, so a command line can override the options an
+  // environment file put first.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   // Global flags may also be given after the command name.
   app.fallthrough();
 

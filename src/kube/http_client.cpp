@@ -165,6 +165,15 @@ Result<HttpResponse> HttpClient::send(const Credentials& cred, const HttpRequest
   SlistPtr headers_owner(headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 
+  if (abort_) {
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &abort_);
+    curl_easy_setopt(
+        curl, CURLOPT_XFERINFOFUNCTION,
+        +[](void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> int {
+          return (*static_cast<std::function<bool()>*>(user))() ? 1 : 0;
+        });
+  }
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   const CURLcode rc = curl_easy_perform(curl);

@@ -5,6 +5,7 @@
 // files are re-read for every request; when they change (the kubelet rotates
 // its certificate) the next request opens a new connection.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,12 +39,15 @@ class HttpClient {
   // is a response. `fresh_connection` forces a new connection.
   Result<HttpResponse> send(const Credentials& credentials, const HttpRequest& request,
                             bool fresh_connection = false);
+  // Polled while a request is in flight; returning true abandons it.
+  void set_abort(std::function<bool()> abort) { abort_ = std::move(abort); }
 
  private:
   struct Handle;
   std::unique_ptr<Handle> handle_;
   std::chrono::milliseconds timeout_;
   std::string last_credentials_key_;
+  std::function<bool()> abort_;
 };
 
 // A fingerprint of the credential files (through symlinks) and inline data:

@@ -1,5 +1,6 @@
 #include "kube/kube_api.h"
 
+#include <algorithm>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -30,12 +31,25 @@ HttpRequest label_request(const std::string& node, bool value) {
 }
 
 HttpKubeApi::HttpKubeApi(CredentialsSource credentials, std::chrono::milliseconds timeout,
-                         RetryPolicy policy, Sleeper sleep)
-    : credentials_(std::move(credentials)),
-      http_(timeout),
-      policy_(policy),
-      sleep_(sleep ? std::move(sleep)
-                   : Sleeper([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })) {}
+                         RetryPolicy policy, Sleeper sleep, std::function<bool()> abort)
+    : credentials_(std::move(credentials)), http_(timeout), policy_(policy) {
+  if (abort) http_.set_abort(abort);
+  if (sleep) {
+    sleep_ = std::move(sleep);
+  } else {
+    sleep_ = [abort](std::chrono::milliseconds d) {
+      // Sleep in short steps so a stopping service is not held up.
+      const auto until = std::chrono::steady_clock::now() + d;
+      while (std::chrono::steady_clock::now() < until) {
+        if (abort && abort()) return false;
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(50),
+                                                          until - std::chrono::steady_clock::now()));
+      }
+      return true;
+    };
+  }
+}
 
 ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resource,
                              HttpRequest request) {
@@ -81,7 +95,10 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
       outcome.error += " (gave up after " + std::to_string(attempt) + " attempts)";
       return outcome;
     }
-    sleep_(delay);
+    if (!sleep_(delay)) {
+      outcome.error += " (abandoned: stopping)";
+      return outcome;
+    }
   }
 }
 

@@ -36,13 +36,17 @@ class KubeApi {
 };
 
 using CredentialsSource = std::function<Result<Credentials>()>;
-using Sleeper = std::function<void(std::chrono::milliseconds)>;
+// Waits before a retry; returns false to give up instead (e.g. the service
+// is stopping).
+using Sleeper = std::function<bool(std::chrono::milliseconds)>;
 
 class HttpKubeApi : public KubeApi {
  public:
   // `credentials` is asked before every request (files may have rotated).
+  // `abort` (optional) is polled during requests and waits: when it returns
+  // true the request is abandoned (the service is stopping).
   HttpKubeApi(CredentialsSource credentials, std::chrono::milliseconds timeout,
-              RetryPolicy policy = {}, Sleeper sleep = {});
+              RetryPolicy policy = {}, Sleeper sleep = {}, std::function<bool()> abort = {});
   ApiOutcome patch_label(const std::string& node, bool value) override;
   ApiOutcome get_node(const std::string& node) override;
   ApiOutcome create_event(const Json::Value& event) override;

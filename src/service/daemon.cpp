@@ -290,9 +290,20 @@ int Daemon::run() {
     }
     return c;
   };
+  // Requests and retry waits give up as soon as a stop signal is pending:
+  // SIGTERM is handled within a second even while the API server hangs.
+  auto stopping = [] {
+    sigset_t pending;
+    sigpending(&pending);
+    return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+  };
+  RetryPolicy policy;
+  policy.budget = std::chrono::milliseconds(10000);
   s.api = std::make_unique<HttpKubeApi>(
-      creds, std::chrono::milliseconds(
-                 static_cast<long long>(s.options.global.request_timeout_seconds * 1000)));
+      creds,
+      std::chrono::milliseconds(
+          static_cast<long long>(s.options.global.request_timeout_seconds * 1000)),
+      policy, Sleeper{}, stopping);
   s.events = std::make_unique<EventReporter>(*s.api, s.options.global.node_name, host_name(),
                                              now_unix_nanos);
 

@@ -23,26 +23,49 @@ TestApiServer::TestApiServer(const std::string& server_cert) {
     error_ = "making the test PKI failed (openssl installed?)";
     return;
   }
+  server_cert_ = server_cert;
+  spawn(0);
+}
+
+bool TestApiServer::spawn(int port) {
   const std::string port_file = dir_ + "/port";
+  unlink(port_file.c_str());
   const std::string script = std::string(AIM_SUPPORT_DIR) + "/test_apiserver.py";
+  const std::string port_text = std::to_string(port);
   pid_ = fork();
   if (pid_ == 0) {
     execlp("python3", "python3", script.c_str(), "--pki", pki_.c_str(), "--port-file",
-           port_file.c_str(), "--cert", server_cert.c_str(), static_cast<char*>(nullptr));
+           port_file.c_str(), "--cert", server_cert_.c_str(), "--port", port_text.c_str(),
+           static_cast<char*>(nullptr));
     _exit(127);
   }
   for (int i = 0; i < 200; ++i) {
     std::ifstream in(port_file);
-    if (in >> port_) return;
+    if (in >> port_) return true;
     int status;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       error_ = "the test API server exited at start";
-      return;
+      return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   error_ = "the test API server did not start within 5 s";
+  return false;
+}
+
+void TestApiServer::stop() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+}
+
+bool TestApiServer::restart() {
+  const int port = port_;
+  stop();
+  return spawn(port);
 }
 
 TestApiServer::~TestApiServer() {

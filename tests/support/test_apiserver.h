@@ -19,6 +19,10 @@ class TestApiServer {
   TestApiServer& operator=(const TestApiServer&) = delete;
 
   bool running() const { return port_ > 0; }
+  // Stops the server (connections refused), and starts it again on the same
+  // port with the same PKI; its state starts empty.
+  void stop();
+  bool restart();
   const std::string& error() const { return error_; }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
   const std::string& pki() const { return pki_; }
@@ -40,7 +44,8 @@ class TestApiServer {
                                const std::string& extra_cluster_yaml = "");
 
  private:
-  std::string dir_, pki_, error_;
+  bool spawn(int port);
+  std::string dir_, pki_, error_, server_cert_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

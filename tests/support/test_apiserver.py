@@ -23,7 +23,7 @@ Control (HTTPS, same port, header "Authorization: Bearer admin"):
   POST /_test/objects           {"ciliumnodes":[names],"nodes":{name:uid}}
   GET  /_test/state             -> {"ciliumnodes":{name:{labels}},"events":{name:event}}
 
-usage: test_apiserver.py --pki DIR --port-file FILE [--cert server]
+usage: test_apiserver.py --pki DIR --port-file FILE [--cert server] [--port N]
 """
 import argparse
 import json
@@ -264,13 +264,15 @@ def main():
     p.add_argument("--pki", required=True)
     p.add_argument("--port-file", required=True)
     p.add_argument("--cert", default="server", help="server certificate name in --pki")
+    p.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     args = p.parse_args()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(args.pki, args.cert + ".crt"),
                         os.path.join(args.pki, args.cert + ".key"))
     ctx.load_verify_locations(os.path.join(args.pki, "ca.crt"))
     ctx.verify_mode = ssl.CERT_OPTIONAL
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ThreadingHTTPServer.allow_reuse_address = True
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
     tmp = args.port_file + ".tmp"

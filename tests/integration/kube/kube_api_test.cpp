@@ -36,7 +36,10 @@ class KubeApiTest : public ::testing::Test {
   std::unique_ptr<HttpKubeApi> api(const std::string& kubeconfig, milliseconds timeout = milliseconds(5000)) {
     return std::make_unique<HttpKubeApi>([kubeconfig] { return load_kubeconfig(kubeconfig); },
                                          timeout, RetryPolicy{},
-                                         [this](milliseconds d) { slept_.push_back(d); });
+                                         [this](milliseconds d) {
+                                           slept_.push_back(d);
+                                           return true;
+                                         });
   }
   std::string label() {
     return server_->state()["ciliumnodes"]["node1"][kLabelKey].asString();

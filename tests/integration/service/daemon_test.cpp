@@ -1,0 +1,222 @@
+// The service outside systemd: real rules in a private namespace, the test
+// API server over HTTPS, and a NOTIFY_SOCKET this test listens on.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "netns.h"
+#include "test_apiserver.h"
+
+namespace aim {
+namespace {
+
+using namespace std::chrono_literals;
+using test::run;
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string why = test::enter_fresh_netns();
+    if (!why.empty()) GTEST_SKIP() << why;
+    ASSERT_EQ(run("ip link set lo up").status, 0);
+    server_ = std::make_unique<test::TestApiServer>();
+    if (!server_->running()) GTEST_SKIP() << "test API server unavailable: " << server_->error();
+    prepare_server();
+    // The sample node without its hand-added rule: clean.
+    ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
+    ASSERT_EQ(run("iptables-legacy -D INPUT 5").status, 0);
+    allow_ = server_->dir() + "/allow";
+    ASSERT_EQ(run("cp -r " + std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node " + allow_).status, 0);
+    kubeconfig_ = server_->write_kubeconfig("node1");
+
+    notify_path_ = server_->dir() + "/notify";
+    notify_fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, notify_path_.c_str(), sizeof addr.sun_path - 1);
+    ASSERT_EQ(bind(notify_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    timeval tv{0, 100000};
+    setsockopt(notify_fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (notify_fd_ >= 0) close(notify_fd_);
+  }
+
+  void prepare_server() {
+    Json::Value objects;
+    objects["ciliumnodes"].append("node1");
+    objects["nodes"]["node1"] = "uid-1";
+    server_->control("POST", "/_test/objects", objects);
+    server_->allow("system:node:node1", "patch", "ciliumnodes");
+    server_->allow("system:node:node1", "get", "nodes");
+    server_->allow("system:node:node1", "*", "events");
+  }
+
+  void start(const std::vector<std::string>& extra = {}) {
+    log_ = server_->dir() + "/daemon.log";
+    std::vector<std::string> args{test::binary_path(), "--backend", "legacy", "--input", allow_,
+                                  "--kubeconfig", kubeconfig_, "--node-name", "node1",
+                                  "--interval", "1", "-v", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = fork();
+    if (pid_ == 0) {
+      setenv("NOTIFY_SOCKET", notify_path_.c_str(), 1);
+      FILE* f = std::fopen(log_.c_str(), "w");
+      if (f) dup2(fileno(f), 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+  }
+
+  // Notifications received so far, accumulated.
+  std::string notifications(std::chrono::milliseconds wait = 0ms) {
+    const auto until = std::chrono::steady_clock::now() + wait;
+    do {
+      char buf[4096];
+      const ssize_t n = recv(notify_fd_, buf, sizeof buf, 0);
+      if (n > 0) notified_.append(buf, static_cast<size_t>(n)).append("\n");
+    } while (std::chrono::steady_clock::now() < until);
+    return notified_;
+  }
+
+  bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      notifications();
+      if (cond()) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return cond();
+  }
+
+  std::string label() {
+    return server_->state()["ciliumnodes"]["node1"]["kubernetes.azure.com/user-iptables-rules"]
+        .asString();
+  }
+  std::string daemon_log() {
+    std::ifstream in(log_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  std::unique_ptr<test::TestApiServer> server_;
+  std::string allow_, kubeconfig_, notify_path_, log_, notified_;
+  int notify_fd_ = -1;
+  pid_t pid_ = -1;
+};
+
+TEST_F(DaemonTest, FollowsTheRulesAndReloadsAndStops) {
+  start();
+  ASSERT_TRUE(wait_for([&] { return notified_.find("READY=1") != std::string::npos; }, 10s))
+      << daemon_log();
+  EXPECT_NE(notified_.find("STATUS=clean"), std::string::npos) << notified_;
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 3s));
+
+  // A user rule: true within two intervals.
+  ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 2500ms)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return notified_.find("STATUS=1 unexpected rule (filter 1); label true") !=
+                                    std::string::npos; }, 2s))
+      << notified_;
+
+  // Allow it, and reload with SIGHUP: back to false.
+  std::ofstream(allow_ + "/filter", std::ios::app)
+      << "^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$\n";
+  kill(pid_, SIGHUP);
+  EXPECT_TRUE(wait_for([&] { return notified_.find("RELOADING=1") != std::string::npos; }, 3s));
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 3s)) << daemon_log();
+
+  // cilium-agent replaces labels: the label is re-asserted every interval.
+  const size_t patches_before = server_->requests().size();
+  EXPECT_TRUE(wait_for([&] { return server_->requests().size() >= patches_before + 2; }, 3s));
+
+  // SIGTERM: exit 0 within a second.
+  const auto t0 = std::chrono::steady_clock::now();
+  kill(pid_, SIGTERM);
+  int status = 0;
+  while (waitpid(pid_, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() - t0 < 3s)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  pid_ = -1;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_NE(notifications(100ms).find("STOPPING=1"), std::string::npos);
+}
+
+TEST_F(DaemonTest, SurvivesTheApiServerGoingAwayAndComingBack) {
+  start();
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  server_->stop();
+  ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
+  EXPECT_TRUE(wait_for([&] { return notified_.find("label NOT updated") != std::string::npos; }, 15s))
+      << notified_;
+  ASSERT_EQ(waitpid(pid_, nullptr, WNOHANG), 0) << "the daemon must keep running";
+  ASSERT_TRUE(server_->restart());
+  prepare_server();
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 30s)) << daemon_log();
+  const std::string log = daemon_log();
+  EXPECT_NE(log.find("the API server accepts requests again"), std::string::npos) << log;
+}
+
+TEST_F(DaemonTest, AllowlistFileChangeIsPickedUpWithoutSignal) {
+  ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
+  start({"--interval", "3600"});
+  ASSERT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
+  std::ofstream(allow_ + "/filter", std::ios::app)
+      << "^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$\n";
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 5s)) << daemon_log();
+}
+
+TEST_F(DaemonTest, TerminateOnSuccessExitsAfterACleanLabelledCheck) {
+  start({"--terminateOnSuccess"});
+  int status = -1;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (waitpid(pid_, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() - t0 < 10s)
+    std::this_thread::sleep_for(50ms);
+  pid_ = -1;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon_log();
+  EXPECT_EQ(label(), "false");
+}
+
+TEST_F(DaemonTest, StopsPromptlyEvenWhileTheApiServerHangs) {
+  start();
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  Json::Value f;
+  f["count"] = 100;
+  f["delay"] = 30;
+  server_->fault(f);
+  std::this_thread::sleep_for(1500ms);  // the next check is now waiting on the server
+  const auto t0 = std::chrono::steady_clock::now();
+  kill(pid_, SIGTERM);
+  int status = 0;
+  while (waitpid(pid_, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() - t0 < 5s)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  pid_ = -1;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+TEST_F(DaemonTest, NoNodeNameIsAConfigurationError) {
+  const auto r = run(test::quote(test::binary_path()) + " --backend legacy 2>&1; echo rc=$?");
+  EXPECT_NE(r.out.find("rc=78"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("no node name"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace aim
