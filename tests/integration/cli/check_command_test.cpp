@@ -287,3 +287,31 @@ TEST_F(CheckCommandTest, UnreadableAllowlistFilesNeverAllowAnything) {
 
 }  // namespace
 }  // namespace aim
+
+namespace aim {
+namespace {
+
+// The shipped allowlists (etc/azure-iptables-monitor): a Cilium node is
+// clean, a kube-proxy node is not (eBPF host routing would bypass it).
+TEST_F(CheckCommandTest, ShippedAllowlistsAllowCiliumNodesOnly) {
+  const std::string v4 = std::string(AIM_ETC_DIR) + "/azure-iptables-monitor/ipv4";
+  const std::string v6 = std::string(AIM_ETC_DIR) + "/azure-iptables-monitor/ipv6";
+  auto validated = run(bin() + " validate --input " + v4 + " --input6 " + v6 + " 2>&1; echo rc=$?");
+  EXPECT_NE(validated.out.find("rc=0"), std::string::npos) << validated.out;
+
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("cilium.v4.rules"), Family::V4), "");
+  int status = 0;
+  std::string out = check("--backend legacy --input " + v4, &status);
+  EXPECT_EQ(status, 0) << out;
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("aks.v4.rules"), Family::V4), "");
+  out = check("--backend legacy --input " + v4, &status);
+  EXPECT_EQ(status, 0) << out;
+
+  ASSERT_EQ(test::enter_fresh_netns(), "");
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("kube-proxy.v4.rules"), Family::V4), "");
+  out = check("--backend legacy --input " + v4, &status);
+  EXPECT_EQ(status, 1) << out;
+}
+
+}  // namespace
+}  // namespace aim
