@@ -15,6 +15,6 @@ for n in "$@"; do
   python3 tests/support/gen_kube_proxy_rules.py "$n" --user-rules 3 > /tmp/aim-bench-$$.rules
   unshare -n sh -c "iptables-legacy-restore < /tmp/aim-bench-$$.rules &&
     python3 bench/measure_rules.py '$BIN' \$(command -v iptables-legacy-save) 'check N=$n' $RUNS check --backend legacy --dry-run --input $ALLOW &&
-    build/bench/check_cache $ALLOW"
+    build/bench/check_cache $ALLOW && build/bench/check_cache $ALLOW --mdwe"
 done
 rm -f /tmp/aim-bench-$$.rules
