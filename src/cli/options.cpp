@@ -9,7 +9,8 @@ const std::set<std::string>& go_style_flag_names() {
   static const std::set<std::string> names = {
       "v",      "backend", "family",     "format",    "version",         "input",
       "input6", "ipv6",    "dry-run",    "output",    "kubeconfig",      "node-name",
-      "events", "interval", "request-timeout", "terminateOnSuccess"};
+      "events", "interval", "request-timeout", "terminateOnSuccess", "checkMap", "mapPath",
+      "installRoutesForHealthProbeReply"};
   return names;
 }
 
@@ -60,6 +61,16 @@ void register_options(CLI::App& app, CommandLine& cl) {
   app.add_flag("--terminateOnSuccess", cl.global.terminate_on_success,
                "Service: exit 0 after a clean check whose \"false\" label was set (never after an "
                "unknown verdict)");
+  app.add_flag("--checkMap", cl.global.check_map,
+               "Service: read the blocked-iptables-rule counter (key 0) of the pinned BPF map at "
+               "--mapPath each check; with --events, a Warning Event BlockedIPTablesRule when it "
+               "grew (needs CAP_BPF)");
+  app.add_option("--mapPath", cl.global.map_path,
+                 "Pinned BPF map of --checkMap (on the host usually "
+                 "/sys/fs/bpf/azure-block-iptables/iptables_block_event_counter)");
+  app.add_flag("--installRoutesForHealthProbeReply", cl.global.install_routes,
+               "Service: keep routes for 169.254.7.127/32 (and, with --ipv6, "
+               "fd16:9254:7127:1337:ffff:ffff:ffff:ffff/128) to lo, re-ensured every check");
   app.add_option("--request-timeout", cl.global.request_timeout_seconds,
                  "Timeout of one API request, in seconds")
       ->check(CLI::Range(0.1, 300.0));

@@ -27,6 +27,9 @@ struct GlobalOptions {
   double request_timeout_seconds = 5;    // per API request
   double interval_seconds = 300;         // service: time between checks
   bool terminate_on_success = false;     // service: exit 0 after a clean, labelled check
+  bool check_map = false;                // service: watch the BPF block counter
+  std::string map_path = "/azure-block-iptables-bpf-map/iptables_block_event_counter";
+  bool install_routes = false;           // service: ensure health-probe reply routes
 };
 
 struct RulesOptions {

@@ -11,6 +11,8 @@
 #include <set>
 
 #include "allowlist/allowlist.h"
+#include "bpf/block_counter.h"
+#include "net/health_probe_routes.h"
 #include "check/check.h"
 #include "check/report_format.h"
 #include "service/cluster_report.h"
@@ -140,8 +142,37 @@ struct Daemon::State {
     sd_event_source_set_enabled(timer.get(), SD_EVENT_ONESHOT);
   }
 
+  // Logs `message` when it is new (not logged last cycle under `key`).
+  void log_once(const std::string& key, const std::string& message) {
+    if (!once_.count(key + message)) log.warning(message);
+    once_next_.insert(key + message);
+  }
+
+  void parity_features() {
+    if (options.global.install_routes) {
+      for (const HealthProbeRoute& route : health_probe_routes(options.global.ipv6)) {
+        const Status st = ensure_route(route);
+        if (!st) log_once("route", "cannot ensure the health probe reply route: " + st.error());
+      }
+    }
+    if (!options.global.check_map) return;
+    const BlockTracker::Step step = blocks.observe(read_block_counter(options.global.map_path));
+    if (!step.log_error.empty()) log.warning(step.log_error + "; keeping the previous count");
+    if (step.recovered) log.info(0, "the BPF block counter " + options.global.map_path + " is readable again");
+    if (step.new_blocks == 0) return;
+    log.warning(std::to_string(step.new_blocks) +
+                " attempt(s) to add iptables rules were blocked since the last check (eBPF host "
+                "routing is on)");
+    if (options.global.events && !options.global.node_name.empty()) {
+      ApiOutcome sent = events->report("BlockedIPTablesRule", kBlockedMessage);
+      if (!sent.ok) log_once("blocked-event", "cannot record the BlockedIPTablesRule event: " + sent.error);
+    }
+  }
+
   void cycle() {
     const auto started = std::chrono::steady_clock::now();
+    once_next_.clear();
+    parity_features();
     std::vector<Family> families{Family::V4};
     if (options.global.ipv6) families.push_back(Family::V6);
     std::vector<RuleSet> sets;
@@ -192,6 +223,7 @@ struct Daemon::State {
       sd_event_exit(loop.get(), 0);
       return;
     }
+    once_.swap(once_next_);
     arm_timer(interval());
   }
 
@@ -258,6 +290,8 @@ struct Daemon::State {
   }
 
   bool pending_reload = false;
+  BlockTracker blocks;
+  std::set<std::string> once_, once_next_;
 };
 
 Daemon::Daemon(DaemonOptions options, std::vector<RuleReader*> readers, Logger& log)

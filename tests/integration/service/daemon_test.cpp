@@ -2,6 +2,8 @@
 // API server over HTTPS, and a NOTIFY_SOCKET this test listens on.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -266,6 +268,67 @@ TEST_F(DaemonTest, SoakHasFlatMemoryAndDescriptors) {
   waitpid(pid_, &status, 0);
   pid_ = -1;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
+  if (run("command -v bpftool >/dev/null").status != 0) GTEST_SKIP() << "bpftool not installed";
+  ASSERT_EQ(unshare(CLONE_NEWNS), 0);
+  ASSERT_EQ(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+  const std::string bpffs = server_->dir() + "/bpffs";
+  ASSERT_EQ(run("mkdir -p " + bpffs).status, 0);
+  ASSERT_EQ(mount("bpf", bpffs.c_str(), "bpf", 0, nullptr), 0);
+  const std::string map = bpffs + "/iptables_block_event_counter";
+  auto set = [&](int v) {
+    return run("bpftool map update pinned " + map + " key 0 0 0 0 value " + std::to_string(v) +
+               " 0 0 0 0 0 0 0")
+        .status;
+  };
+  ASSERT_EQ(run("bpftool map create " + map + " type array key 4 value 8 entries 1 name c").status, 0);
+  ASSERT_EQ(set(5), 0);  // blocks from before the start: no event for them
+
+  start({"--checkMap", "--mapPath", map, "--events", "--installRoutesForHealthProbeReply"});
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  auto blocked_events = [&] {
+    size_t n = 0;
+    Json::Value events = server_->state()["events"];
+    for (const auto& name : events.getMemberNames())
+      n += events[name]["reason"].asString() == "BlockedIPTablesRule";
+    return n;
+  };
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(blocked_events(), 0u) << "the first reading is the baseline";
+  ASSERT_EQ(set(7), 0);
+  EXPECT_TRUE(wait_for([&] { return blocked_events() == 1; }, 3s)) << daemon_log();
+  Json::Value events = server_->state()["events"];
+  for (const auto& name : events.getMemberNames()) {
+    if (events[name]["reason"].asString() == "BlockedIPTablesRule") {
+      EXPECT_NE(events[name]["message"].asString().find("aka.ms/acnsperformance"), std::string::npos);
+    }
+  }
+
+  // Routes: present, and back after a delete.
+  EXPECT_NE(run("ip route show table main").out.find("169.254.7.127 dev lo proto static scope link"),
+            std::string::npos);
+  ASSERT_EQ(run("ip route del 169.254.7.127/32 dev lo").status, 0);
+  EXPECT_TRUE(wait_for([&] {
+    return run("ip route show table main").out.find("169.254.7.127 dev lo") != std::string::npos;
+  }, 3s));
+
+  // The map disappears: logged once, the service goes on.
+  ASSERT_EQ(run("rm " + map).status, 0);
+  std::this_thread::sleep_for(2500ms);
+  const std::string log = daemon_log();
+  size_t mentions = 0, at = 0;
+  while ((at = log.find("cannot open the pinned BPF map", at)) != std::string::npos) ++mentions, ++at;
+  EXPECT_EQ(mentions, 1u) << log;
+  EXPECT_EQ(waitpid(pid_, nullptr, WNOHANG), 0);
+  umount2(bpffs.c_str(), MNT_DETACH);
 }
 
 }  // namespace
