@@ -6,7 +6,7 @@ namespace aim {
 
 void RuleStreamWriter::record(char type, std::string_view payload) {
   std::fputc(type, out_);
-  std::fwrite(payload.data(), 1, payload.size(), out_);
+  if (!payload.empty()) std::fwrite(payload.data(), 1, payload.size(), out_);
   std::fputc('\0', out_);
 }
 

@@ -34,12 +34,12 @@ TEST(ChildProcess, ReportsExitStatus) {
 TEST(ChildProcess, ReportsDeathBySignal) {
   auto r = run_in_child(
       [] {
-        std::raise(SIGSEGV);
+        std::raise(SIGKILL);  // not SIGSEGV: sanitizers catch that one
         return 0;
       },
       milliseconds(5000));
   ASSERT_TRUE(r.ok());
-  EXPECT_NE(r->failure.find("killed by signal 11"), std::string::npos) << r->failure;
+  EXPECT_NE(r->failure.find("killed by signal 9"), std::string::npos) << r->failure;
 }
 
 TEST(ChildProcess, KillsAChildThatHangs) {
