@@ -9,7 +9,7 @@ PACKAGES="
   iptables nftables ipset iproute2 kmod util-linux procps time python3 openssl etcd-server systemd
   libip4tc-dev libip6tc-dev libiptc-dev libxtables-dev
   libpcre2-dev libcurl4-openssl-dev libjsoncpp-dev libsystemd-dev libyaml-cpp-dev libbpf-dev bpftool
-  libcli11-dev libgtest-dev libgmock-dev golang-go
+  libcli11-dev libgtest-dev libgmock-dev golang-go clang libclang-rt-14-dev
 "
 
 missing=""

@@ -1,5 +1,9 @@
 #!/bin/sh
-# Installs what the project needs, builds, and runs the whole test suite.
+# Installs what the project needs, builds, and runs the whole test suite:
+#   1. the suite on the normal build;
+#   2. the suite again on an AddressSanitizer + UndefinedBehaviorSanitizer
+#      build (LeakSanitizer included: the daemon soak exits non-zero on a leak);
+#   3. every libFuzzer target for FUZZ_SECONDS (default 45) each.
 # Run as root: integration tests use private network namespaces (unshare -n),
 # the real iptables and a real kube-apiserver; as non-root they skip and say why.
 set -eu
@@ -15,4 +19,13 @@ if [ "$(id -u)" = 0 ]; then
     echo "run-tests: WARNING: building kube-apiserver failed; the real API server tests will skip" >&2
   fi
 fi
+echo "== test suite"
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)"
+
+echo "== test suite under ASan + UBSan"
+cmake -S . -B build-asan -DAIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-asan -j "$(nproc)" >/dev/null
+ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+
+echo "== fuzzers"
+./tests/fuzz/run-fuzzers.sh
