@@ -60,6 +60,17 @@ std::pair<std::string, std::string> host_port(const std::string& server) {
   return {rest.substr(0, colon), rest.substr(colon + 1)};
 }
 
+// curl's messages carry timings ("... after 3 ms: ..."); without them the
+// same failure reads the same every time, so it is logged once.
+std::string without_timings(std::string text) {
+  for (size_t at = text.find(" after "); at != std::string::npos; at = text.find(" after ", at + 1)) {
+    size_t i = at + 7;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i > at + 7 && text.compare(i, 3, " ms") == 0) text.erase(at, i + 3 - at);
+  }
+  return text;
+}
+
 }  // namespace
 
 struct HttpClient::Handle {
@@ -180,7 +191,7 @@ Result<HttpResponse> HttpClient::send(const Credentials& cred, const HttpRequest
   if (rc != CURLE_OK) {
     last_credentials_key_.clear();  // next time, a clean connection
     return Error{request.method + " " + url + ": " +
-                 (error_buffer[0] ? error_buffer : curl_easy_strerror(rc))};
+                 without_timings(error_buffer[0] ? error_buffer : curl_easy_strerror(rc))};
   }
   HttpResponse response;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);

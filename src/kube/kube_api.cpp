@@ -68,6 +68,24 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
     std::optional<int> retry_after;
     if (!response) {
       outcome.error = verb + " " + resource + ": " + response.error();
+      // Certificate problems do not go away by retrying within a check.
+      const std::string& e = response.error();
+      if (e.find("certificate verify failed") != std::string::npos ||
+          e.find("SSL certificate problem") != std::string::npos) {
+        return {false, 0,
+                outcome.error + "; the API server's certificate is not trusted by the CA in " +
+                    cred->source,
+                {}};
+      }
+      if (e.find("alert certificate") != std::string::npos ||
+          e.find("alert bad certificate") != std::string::npos ||
+          e.find("alert unknown ca") != std::string::npos) {
+        return {false, 0,
+                outcome.error + "; the API server refused our client certificate (expired or not "
+                                "signed by the cluster CA): check " + cred->source +
+                    " (the kubelet rotates its certificate)",
+                {}};
+      }
       transient = true;
     } else {
       outcome.status = response->status;

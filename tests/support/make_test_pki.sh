@@ -39,3 +39,23 @@ leaf other "/O=system:nodes/CN=system:node:other" ca "$CLIENT_EXT"
 leaf admin "/O=system:masters/CN=aim-admin" ca "$CLIENT_EXT"
 openssl ecparam -name prime256v1 -genkey -noout -out sa.key 2>/dev/null
 openssl ec -in sa.key -pubout -out sa.pub 2>/dev/null
+# A client certificate for node1 that expired long ago (fault tests).
+key node1-expired
+openssl req -new -key node1-expired.key -subj "/O=system:nodes/CN=system:node:node1" -out node1-expired.csr 2>/dev/null
+mkdir -p ca-db && : > ca-db/index.txt && echo 1000 > ca-db/serial
+cat > ca-db/ca.cnf <<CNF
+[ca]
+default_ca = aim
+[aim]
+database = ca-db/index.txt
+new_certs_dir = ca-db
+serial = ca-db/serial
+default_md = sha256
+policy = any
+[any]
+commonName = supplied
+organizationName = optional
+CNF
+openssl ca -batch -config ca-db/ca.cnf -cert ca.crt -keyfile ca.key -in node1-expired.csr \
+  -out node1-expired.crt -startdate 20200101000000Z -enddate 20200102000000Z -notext 2>/dev/null
+rm -f node1-expired.csr
