@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -240,9 +242,16 @@ long rss_kib(pid_t pid) {
   return -1;
 }
 
+// The descriptors always open: a check holds a few more while it runs (the
+// renderer's memfds, a pidfd, the netlink socket), so take the fewest seen.
 size_t open_fds(pid_t pid) {
-  return static_cast<size_t>(
-      std::stoul(run("ls /proc/" + std::to_string(pid) + "/fd | wc -l").out));
+  size_t fewest = SIZE_MAX;
+  for (int i = 0; i < 20; ++i) {
+    fewest = std::min<size_t>(
+        fewest, std::stoul(run("ls /proc/" + std::to_string(pid) + "/fd | wc -l").out));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return fewest;
 }
 
 // Thousands of back-to-back cycles (interval 0) on a 1,000-service node: memory
@@ -266,7 +275,7 @@ TEST_F(DaemonTest, SoakHasFlatMemoryAndDescriptors) {
   const size_t fds_end = open_fds(pid_);
   std::printf("soak: %zu cycles; RSS %ld KiB after 200, %ld KiB at the end; fds %zu -> %zu\n",
               statuses(), rss_warm, rss_end, fds_warm, fds_end);
-  EXPECT_EQ(fds_end, fds_warm);
+  EXPECT_LE(fds_end, fds_warm);
 #ifndef AIM_SANITIZED
   // Allocator noise is fine; a leak of even a few hundred bytes a cycle is not.
   EXPECT_LT(rss_end - rss_warm, 2048) << "RSS grew";
