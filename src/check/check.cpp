@@ -103,6 +103,15 @@ std::string_view verdict_name(Verdict v) {
   return "unknown";
 }
 
+std::vector<CheckInput> pair_with_allowlists(const std::vector<RuleSet>& sets,
+                                             const Allowlist& ipv4, const Allowlist& ipv6) {
+  std::vector<CheckInput> inputs;
+  inputs.reserve(sets.size());
+  for (const RuleSet& set : sets)
+    inputs.push_back({&set, set.family == Family::V6 ? &ipv6 : &ipv4});
+  return inputs;
+}
+
 void MatchCache::finish_check() {
   std::erase_if(allowed_, [this](const auto& entry) { return entry.second != check_; });
 }

@@ -97,6 +97,10 @@ class MatchCache {
   uint32_t check_ = 0;
 };
 
+// Pairs every set with its family's allowlist.
+std::vector<CheckInput> pair_with_allowlists(const std::vector<RuleSet>& sets,
+                                             const Allowlist& ipv4, const Allowlist& ipv6);
+
 // Checks every line of every input. Verdict: `unexpected` if any line matches
 // no pattern; otherwise `clean` only if every set and table was read;
 // otherwise `unknown`.

@@ -54,13 +54,8 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
   diagnostics.insert(diagnostics.end(), allow6.diagnostics().begin(), allow6.diagnostics().end());
   for (const Diagnostic& d : diagnostics) err << kPrefix << d.to_string() << '\n';
 
-  std::vector<RuleSet> sets;
-  for (RuleReader* reader : readers)
-    for (Family family : families) sets.push_back(reader->read(family));
-
-  std::vector<CheckInput> inputs;
-  for (const RuleSet& set : sets)
-    inputs.push_back({&set, set.family == Family::V6 ? &allow6 : &allow4});
+  const std::vector<RuleSet> sets = read_all(readers, families);
+  const std::vector<CheckInput> inputs = pair_with_allowlists(sets, allow4, allow6);
 
   VerboseObserver observer(err);
   const Report report = check(inputs, nullptr, global.verbosity >= 4 ? &observer : nullptr);

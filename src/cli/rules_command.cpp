@@ -50,9 +50,7 @@ void print_read_stats(std::ostream& err, const std::vector<RuleSet>& sets) {
 
 int run_rules_command(const RulesOptions& options, const std::vector<RuleReader*>& readers,
                       std::ostream& out, std::ostream& err) {
-  std::vector<RuleSet> sets;
-  for (RuleReader* reader : readers)
-    for (Family family : families_from(options.family)) sets.push_back(reader->read(family));
+  std::vector<RuleSet> sets = read_all(readers, families_from(options.family));
 
   std::vector<RuleSet> shown;
   for (RuleSet& set : sets)

@@ -3,6 +3,8 @@
 // one family of one backend into a RuleSet. Failures are inside the RuleSet
 // (RuleSet::error, Table::error), never thrown, so no caller can mistake a
 // partial read for a complete one.
+#include <vector>
+
 #include "rules/ruleset.h"
 
 namespace aim {
@@ -13,5 +15,14 @@ class RuleReader {
   virtual Backend backend() const = 0;
   virtual RuleSet read(Family family) = 0;
 };
+
+// Every family from every reader, reader by reader.
+inline std::vector<RuleSet> read_all(const std::vector<RuleReader*>& readers,
+                                     const std::vector<Family>& families) {
+  std::vector<RuleSet> sets;
+  for (RuleReader* reader : readers)
+    for (Family family : families) sets.push_back(reader->read(family));
+  return sets;
+}
 
 }  // namespace aim

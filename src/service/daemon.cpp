@@ -175,12 +175,8 @@ struct Daemon::State {
     parity_features();
     std::vector<Family> families{Family::V4};
     if (options.global.ipv6) families.push_back(Family::V6);
-    std::vector<RuleSet> sets;
-    for (RuleReader* reader : readers)
-      for (Family family : families) sets.push_back(reader->read(family));
-    std::vector<CheckInput> inputs;
-    for (const RuleSet& set : sets)
-      inputs.push_back({&set, set.family == Family::V6 ? &allow6 : &allow4});
+    const std::vector<RuleSet> sets = read_all(readers, families);
+    const std::vector<CheckInput> inputs = pair_with_allowlists(sets, allow4, allow6);
     LoggingObserver observer(log);
     // At -v 4 every line is matched (and logged), so no cache.
     const Report report = check(inputs, log.enabled(4) ? nullptr : &cache,

@@ -98,6 +98,16 @@ Json::Value TestApiServer::control(const std::string& method, const std::string&
   return out;
 }
 
+void TestApiServer::add_node1() {
+  Json::Value objects;
+  objects["ciliumnodes"].append("node1");
+  objects["nodes"]["node1"] = "uid-1";
+  control("POST", "/_test/objects", objects);
+  allow("system:node:node1", "patch", "ciliumnodes");
+  allow("system:node:node1", "get", "nodes");
+  allow("system:node:node1", "*", "events");
+}
+
 void TestApiServer::allow(const std::string& user, const std::string& verb,
                           const std::string& resource) {
   Json::Value grant;

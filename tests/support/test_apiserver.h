@@ -37,6 +37,10 @@ class TestApiServer {
   void fault(const Json::Value& fault) { control("POST", "/_test/faults", fault); }
   void reset() { control("POST", "/_test/reset"); }
 
+  // The objects and grants of a cluster with one node, node1 (UID uid-1): its
+  // CiliumNode and Node, and what the kubelet identity needs.
+  void add_node1();
+
   // Writes a kubeconfig in dir() using client certificate `client` (files,
   // by path) and returns its path. `ca` names the CA file in pki().
   std::string write_kubeconfig(const std::string& client, const std::string& ca = "ca",

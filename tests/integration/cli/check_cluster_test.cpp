@@ -21,13 +21,7 @@ class CheckClusterTest : public ::testing::Test {
     ASSERT_EQ(run("ip link set lo up").status, 0);
     server_ = std::make_unique<test::TestApiServer>();
     if (!server_->running()) GTEST_SKIP() << "test API server unavailable: " << server_->error();
-    Json::Value objects;
-    objects["ciliumnodes"].append("node1");
-    objects["nodes"]["node1"] = "uid-1";
-    server_->control("POST", "/_test/objects", objects);
-    server_->allow("system:node:node1", "patch", "ciliumnodes");
-    server_->allow("system:node:node1", "get", "nodes");
-    server_->allow("system:node:node1", "*", "events");
+    server_->add_node1();
     ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
     kubeconfig_ = server_->write_kubeconfig("node1");
   }

@@ -35,7 +35,7 @@ class DaemonTest : public ::testing::Test {
     ASSERT_EQ(run("ip link set lo up").status, 0);
     server_ = std::make_unique<test::TestApiServer>();
     if (!server_->running()) GTEST_SKIP() << "test API server unavailable: " << server_->error();
-    prepare_server();
+    server_->add_node1();
     // The sample node without its hand-added rule: clean.
     ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
     ASSERT_EQ(run("iptables-legacy -D INPUT 5").status, 0);
@@ -59,16 +59,6 @@ class DaemonTest : public ::testing::Test {
       waitpid(pid_, nullptr, 0);
     }
     if (notify_fd_ >= 0) close(notify_fd_);
-  }
-
-  void prepare_server() {
-    Json::Value objects;
-    objects["ciliumnodes"].append("node1");
-    objects["nodes"]["node1"] = "uid-1";
-    server_->control("POST", "/_test/objects", objects);
-    server_->allow("system:node:node1", "patch", "ciliumnodes");
-    server_->allow("system:node:node1", "get", "nodes");
-    server_->allow("system:node:node1", "*", "events");
   }
 
   void start(const std::vector<std::string>& extra = {}) {
@@ -172,7 +162,7 @@ TEST_F(DaemonTest, SurvivesTheApiServerGoingAwayAndComingBack) {
       << notified_;
   ASSERT_EQ(waitpid(pid_, nullptr, WNOHANG), 0) << "the daemon must keep running";
   ASSERT_TRUE(server_->restart());
-  prepare_server();
+  server_->add_node1();
   EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 30s)) << daemon_log();
   const std::string log = daemon_log();
   EXPECT_NE(log.find("the API server accepts requests again"), std::string::npos) << log;
