@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 namespace {
@@ -68,6 +69,31 @@ TEST_F(UnitFileTest, RestartPolicyMatchesTheExitStatuses) {
   EXPECT_NE(text.str().find("Restart=on-failure"), std::string::npos);
   EXPECT_NE(text.str().find("RestartPreventExitStatus=78"), std::string::npos);
   EXPECT_NE(text.str().find("ExecReload=/bin/kill -HUP $MAINPID"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+// The man page and --help stay in step: every long option --help lists is
+// documented in the man page.
+TEST(ManPage, DocumentsEveryOption) {
+  std::ifstream in(std::string(AIM_SOURCE_DIR) + "/man/azure-iptables-monitor.8");
+  std::stringstream text;
+  text << in.rdbuf();
+  // In roff source a "-" is written "\-".
+  const std::string man = std::regex_replace(text.str(), std::regex("\\\\-"), "-");
+  std::string help;
+  for (const char* cmd : {"", " rules", " check", " validate"})
+    help += run(std::string(AIM_BINARY) + cmd + " --help");
+  std::set<std::string> options;
+  std::regex long_option("--[a-zA-Z][a-zA-Z0-9-]+");
+  for (auto it = std::sregex_iterator(help.begin(), help.end(), long_option);
+       it != std::sregex_iterator(); ++it)
+    options.insert(it->str());
+  ASSERT_GT(options.size(), 15u) << help;
+  for (const std::string& option : options)
+    EXPECT_NE(man.find(option), std::string::npos) << option << " is in --help but not in the man page";
 }
 
 }  // namespace
