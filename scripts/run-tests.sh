@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Installs what the project needs, builds, and runs the whole test suite:
 #   1. the suite on the normal build;
 #   2. the suite again on an AddressSanitizer + UndefinedBehaviorSanitizer
@@ -7,6 +7,8 @@
 # Run as root: integration tests use private network namespaces (unshare -n),
 # the real iptables and a real kube-apiserver; as non-root they skip and say why.
 set -eu
+# A failing ctest inside a pipe must still fail the script.
+set -o pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
@@ -19,13 +21,23 @@ if [ "$(id -u)" = 0 ]; then
     echo "run-tests: WARNING: building kube-apiserver failed; the real API server tests will skip" >&2
   fi
 fi
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+# Tests counted from ctest's own summaries ("... out of N").
+count() { grep -o 'tests failed out of [0-9]*' "$LOG" | tail -1 | grep -o '[0-9]*$'; }
+
 echo "== test suite"
-ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)"
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" | tee "$LOG"
+plain=$(count)
 
 echo "== test suite under ASan + UBSan"
 cmake -S . -B build-asan -DAIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-asan -j "$(nproc)" >/dev/null
-ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+ctest --test-dir build-asan --output-on-failure -j "$(nproc)" | tee "$LOG"
+sanitized=$(count)
 
 echo "== fuzzers"
 ./tests/fuzz/run-fuzzers.sh
+fuzzers=$(ls tests/fuzz/fuzz_*.cpp | wc -l)
+
+echo "tests: $((plain + sanitized + fuzzers)) passed, 0 failed"
