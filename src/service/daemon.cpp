@@ -143,8 +143,9 @@ struct Daemon::State {
   }
 
   // Logs `message` when it is new (not logged last cycle under `key`).
-  void log_once(const std::string& key, const std::string& message) {
-    if (!once_.count(key + message)) log.warning(message);
+  void log_once(const std::string& key, const std::string& message, int priority = LOG_WARNING,
+                const LogFields& fields = {}) {
+    if (!once_.count(key + message)) log.log(0, priority, message, fields);
     once_next_.insert(key + message);
   }
 
@@ -242,12 +243,14 @@ struct Daemon::State {
                  {"RULE", r.rule}});
     }
     last_unexpected = std::move(now);
-    for (const std::string& e : report.errors)
-      if (!last_errors.count("read: " + e)) log.error("cannot read " + e);
+    // Read errors and limit hits: logged when they start, not every cycle.
+    for (const std::string& e : report.errors) log_once("read", "cannot read " + e, LOG_ERR);
     for (const PatternLimitHit& h : report.limit_hits)
-      log.warning(h.source.file + ":" + std::to_string(h.source.line) +
-                      ": pattern hit its match limit (counted as no match): " + h.pattern,
-                  {{"PATTERN_FILE", h.source.file}, {"PATTERN_LINE", std::to_string(h.source.line)}});
+      log_once("limit",
+               h.source.file + ":" + std::to_string(h.source.line) +
+                   ": pattern hit its match limit (counted as no match): " + h.pattern,
+               LOG_WARNING,
+               {{"PATTERN_FILE", h.source.file}, {"PATTERN_LINE", std::to_string(h.source.line)}});
   }
 
   void reload(const char* why) {

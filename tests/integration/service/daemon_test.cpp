@@ -374,3 +374,29 @@ TEST_F(DaemonTest, ConfigMapSwapsAndDeletedAllowlistsFailClosed) {
 
 }  // namespace
 }  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST_F(DaemonTest, RepeatedProblemsAreLoggedOnceNotEveryCycle) {
+  // A pattern that gives up on a rule, every cycle (comments hold at most 255
+  // bytes; 200 a's are far beyond what (a|a)* can backtrack through).
+  std::ofstream(allow_ + "/filter", std::ios::app) << "\"(a|a)*\"$\n";
+  ASSERT_EQ(run("iptables-legacy -A INPUT -m comment --comment '" + std::string(200, 'a') +
+                " b' -j ACCEPT")
+                .status,
+            0);
+  start();
+  ASSERT_TRUE(wait_for([&] {
+    size_t n = 0, at = 0;
+    while ((at = notified_.find("STATUS=", at)) != std::string::npos) ++n, ++at;
+    return n >= 4;
+  }, 15s)) << daemon_log();
+  const std::string log = daemon_log();
+  size_t hits = 0, at = 0;
+  while ((at = log.find("hit its match limit", at)) != std::string::npos) ++hits, ++at;
+  EXPECT_EQ(hits, 1u) << log;
+}
+
+}  // namespace
+}  // namespace aim
