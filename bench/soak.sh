@@ -5,4 +5,4 @@
 # Run as root after building.
 set -eu
 cd "$(dirname "$0")/.."
-AIM_SOAK_CYCLES=${1:-10000} build/tests/integration_tests --gtest_filter='DaemonTest.SoakHasFlatMemoryAndDescriptors' | grep -E 'soak:|OK|FAILED'
+AIM_SOAK_CYCLES=${1:-10000} build/tests/integration_tests --gtest_filter='DaemonTest.SoakHasFlatMemoryAndDescriptors' | grep -E 'soak:|OK|FAILED|Failure|Expected|Which is'
