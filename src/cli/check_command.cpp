@@ -34,12 +34,6 @@ class VerboseObserver : public CheckObserver {
   std::ostream& err_;
 };
 
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-  return buf;
-}
-
 }  // namespace
 
 int run_check_command(const GlobalOptions& global, const CheckOptions& options,
@@ -81,25 +75,12 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
     print_dry_run(dry, cred ? cred->server : "", node, global.events, report);
     if (!cred) dry << "  (no API server known yet: " << cred.error() << ")\n";
   } else {
-    bool warned = false;
-    HttpKubeApi api(
-        [&] {
-          auto cred = resolve_credentials(global.kubeconfig);
-          if (cred && cred->insecure_skip_tls_verify && !warned) {
-            warned = true;
-            err << kPrefix << "WARNING: " << cred->source
-                << " sets insecure-skip-tls-verify: the API server's identity is NOT verified; "
-                   "anyone on the path can read the credentials and forge answers\n";
-          }
-          return cred;
-        },
+    HttpKubeApi api(warning_if_insecure(
+                        [&] { return resolve_credentials(global.kubeconfig); },
+                        [&](const std::string& w) { err << kPrefix << "WARNING: " << w << '\n'; }),
                     std::chrono::milliseconds(
                         static_cast<long long>(global.request_timeout_seconds * 1000)));
-    EventReporter reporter(api, global.node_name, host_name(), [] {
-      return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-          .count();
-    });
+    EventReporter reporter(api, global.node_name, reporting_host(), unix_nanos_now);
     const ClusterResult sent =
         send_to_cluster(api, global.events ? &reporter : nullptr, global.node_name, report);
     for (const std::string& e : sent.errors) err << kPrefix << "error: " << e << '\n';

@@ -1,6 +1,8 @@
 #include "kube/kube_api.h"
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <random>
 #include <sstream>
 #include <thread>
@@ -25,6 +27,33 @@ double random01() {
 }
 
 }  // namespace
+
+CredentialsSource warning_if_insecure(CredentialsSource source,
+                                      std::function<void(const std::string&)> warn) {
+  auto warned = std::make_shared<bool>(false);
+  return [source = std::move(source), warn = std::move(warn), warned] {
+    auto cred = source();
+    if (cred && cred->insecure_skip_tls_verify && !*warned) {
+      *warned = true;
+      warn(cred->source +
+           " sets insecure-skip-tls-verify: the API server's identity is NOT verified; anyone on "
+           "the path can read the credentials and forge answers");
+    }
+    return cred;
+  };
+}
+
+std::string reporting_host() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+int64_t unix_nanos_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 HttpRequest label_request(const std::string& node, bool value) {
   return {"PATCH", "/apis/cilium.io/v2/ciliumnodes/" + node, label_patch(value), kMergePatch};

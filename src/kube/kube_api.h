@@ -75,6 +75,16 @@ class EventReporter {
   std::shared_ptr<void> memory_;  // an EventMemory (kept out of this header)
 };
 
+// `source`, warning through `warn` the first time the credentials it gives
+// skip TLS verification (insecure-skip-tls-verify).
+CredentialsSource warning_if_insecure(CredentialsSource source,
+                                      std::function<void(const std::string&)> warn);
+
+// This host's name, the reportingInstance of Events.
+std::string reporting_host();
+// The clock Events are stamped with.
+int64_t unix_nanos_now();
+
 // The HTTP request a label patch is, for --dry-run output.
 HttpRequest label_request(const std::string& node, bool value);
 

@@ -35,18 +35,6 @@ using EventSource = std::unique_ptr<sd_event_source, SourceDeleter>;
 
 void notify(const std::string& state) { sd_notify(0, state.c_str()); }
 
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-  return buf;
-}
-
-int64_t now_unix_nanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string rule_key(const UnexpectedRule& r) {
   return std::string(backend_name(r.backend)) + " " + std::string(family_name(r.family)) + " " +
          r.table + " " + r.rule;
@@ -87,7 +75,6 @@ struct Daemon::State {
   std::unique_ptr<HttpKubeApi> api;
   std::unique_ptr<EventReporter> events;
   bool ready_sent = false;
-  bool insecure_warned = false;
   int exit_status = 0;
   // What was last logged, so a condition is logged when it starts or
   // changes, not every cycle.
@@ -314,15 +301,9 @@ int Daemon::run() {
   // WATCHDOG=1 pings at half of WatchdogSec, when systemd asks for them.
   sd_event_set_watchdog(loop, true);
 
-  auto creds = [&s]() {
-    auto c = resolve_credentials(s.options.global.kubeconfig);
-    if (c && c->insecure_skip_tls_verify && !s.insecure_warned) {
-      s.insecure_warned = true;
-      s.log.warning(c->source + " sets insecure-skip-tls-verify: the API server's identity is NOT "
-                                "verified");
-    }
-    return c;
-  };
+  auto creds = warning_if_insecure(
+      [&s] { return resolve_credentials(s.options.global.kubeconfig); },
+      [&s](const std::string& w) { s.log.warning(w); });
   // Requests and retry waits give up as soon as a stop signal is pending:
   // SIGTERM is handled within a second even while the API server hangs.
   auto stopping = [] {
@@ -337,8 +318,8 @@ int Daemon::run() {
       std::chrono::milliseconds(
           static_cast<long long>(s.options.global.request_timeout_seconds * 1000)),
       policy, Sleeper{}, stopping);
-  s.events = std::make_unique<EventReporter>(*s.api, s.options.global.node_name, host_name(),
-                                             now_unix_nanos);
+  s.events = std::make_unique<EventReporter>(*s.api, s.options.global.node_name, reporting_host(),
+                                             unix_nanos_now);
 
   s.log.info(0, "starting: node " +
                     (s.options.global.node_name.empty() ? std::string("(none)")
