@@ -10,6 +10,7 @@ PACKAGES="
   libip4tc-dev libip6tc-dev libiptc-dev libxtables-dev
   libpcre2-dev libcurl4-openssl-dev libjsoncpp-dev libsystemd-dev libyaml-cpp-dev libbpf-dev bpftool
   libcli11-dev libgtest-dev libgmock-dev golang-go clang libclang-rt-14-dev
+  dpkg-dev debhelper fakeroot lintian rpm rpmlint debootstrap systemd-container
 "
 
 missing=""

@@ -4,6 +4,9 @@
 #   2. the suite again on an AddressSanitizer + UndefinedBehaviorSanitizer
 #      build (LeakSanitizer included: the daemon soak exits non-zero on a leak);
 #   3. every libFuzzer target for FUZZ_SECONDS (default 45) each.
+# Before the suite, the .deb and .rpm are built and linted
+# (scripts/build-packages.sh); the suite installs the .deb into a booted
+# systemd container (tests/packaging/deb_nspawn_e2e.sh).
 # Run as root: integration tests use private network namespaces (unshare -n),
 # the real iptables and a real kube-apiserver; as non-root they skip and say why.
 set -eu
@@ -21,6 +24,9 @@ if [ "$(id -u)" = 0 ]; then
     echo "run-tests: WARNING: building kube-apiserver failed; the real API server tests will skip" >&2
   fi
 fi
+echo "== packages"
+OUT="$(pwd)/${BUILD_DIR:-build}/packages" ./scripts/build-packages.sh all
+
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 # Tests counted from ctest's own summaries ("... out of N").

@@ -62,14 +62,16 @@ int main(int argc, char** argv) {
     return aim::run_check_command(cl.global, cl.check, readers, std::cout, std::cerr);
   }
 
-  // No command: the service.
+  // No command: the service. Its errors go to the journal at priority err
+  // (journalctl -p err), with the fields an operator filters on.
+  aim::Logger log(cl.global.verbosity, aim::Logger::stderr_is_journal());
   if (cl.global.node_name.empty()) {
-    std::cerr << "azure-iptables-monitor: error: no node name: set NODE_NAME (e.g. in "
-                 "/etc/default/azure-iptables-monitor) or --node-name; the service labels that "
-                 "node's CiliumNode\n";
+    log.error("no node name: set NODE_NAME (in /etc/default/azure-iptables-monitor, or "
+              "/etc/sysconfig/azure-iptables-monitor on RPM systems) or --node-name; the service "
+              "labels that node's CiliumNode. Not restarting (exit status 78).",
+              {{"EXIT_STATUS", std::to_string(kExitConfig)}});
     return kExitConfig;
   }
-  aim::Logger log(cl.global.verbosity, aim::Logger::stderr_is_journal());
   aim::DaemonOptions daemon_options{cl.global, cl.global.interval_seconds,
                                     cl.global.terminate_on_success};
   aim::Daemon daemon(daemon_options, readers, log);

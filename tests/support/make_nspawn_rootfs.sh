@@ -11,6 +11,8 @@
 #   python3 openssl            the test API server (tests/support/test_apiserver.py)
 #                              and its certificates, run inside the container
 #   procps iproute2 kmod       what an operator has on a node
+#   rpm                        installs the .rpm too (rpm -i --nodeps: its
+#                              libraries are Debian's, as on the build machine)
 # The package's own library dependencies are not here on purpose: the test
 # downloads exactly what `dpkg-deb -f ... Depends` names into the copy's apt
 # cache, so `apt install ./*.deb` inside the booted container (no network)
@@ -18,7 +20,9 @@
 set -eu
 CACHE=${AIM_NSPAWN_CACHE:-/var/cache/azure-iptables-monitor-tests}
 ROOT=$CACHE/rootfs-bookworm
-if [ -f "$ROOT/.complete" ]; then echo "$ROOT"; exit 0; fi
+INCLUDE=systemd,systemd-sysv,dbus,iptables,python3,openssl,procps,iproute2,kmod,rpm
+# The cache is reused only if it was made with this same package list.
+if [ "$(cat "$ROOT/.complete" 2>/dev/null)" = "$INCLUDE" ]; then echo "$ROOT"; exit 0; fi
 exec 3>&1 1>&2  # progress to stderr, the path alone to stdout
 export DEBIAN_FRONTEND=noninteractive
 command -v debootstrap >/dev/null || apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
@@ -31,13 +35,15 @@ mirror=$(grep -rhs '^URIs:' /etc/apt/sources.list.d/*.sources | grep -v security
 mkdir -p "$CACHE"
 rm -rf "$ROOT.partial"
 debootstrap --variant=minbase \
-  --include=systemd,systemd-sysv,dbus,iptables,python3,openssl,procps,iproute2,kmod \
+  --include="$INCLUDE" \
   bookworm "$ROOT.partial" "$mirror" >"$CACHE/debootstrap.log" 2>&1 || {
   tail -20 "$CACHE/debootstrap.log"; exit 1; }
 # A machine id and no getty: the container is driven with nsenter, not a console.
 : >"$ROOT.partial/etc/machine-id"
 rm -f "$ROOT.partial/etc/systemd/system/getty.target.wants/"* 2>/dev/null || true
+# debootstrap's downloads: each test copies the tree, so keep it small.
+rm -f "$ROOT.partial"/var/cache/apt/archives/*.deb
 rm -rf "$ROOT"
 mv "$ROOT.partial" "$ROOT"
-touch "$ROOT/.complete"
+echo "$INCLUDE" >"$ROOT/.complete"
 echo "$ROOT" >&3

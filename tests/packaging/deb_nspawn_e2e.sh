@@ -1,0 +1,76 @@
+#!/bin/bash
+# End-to-end test of the .deb as an operator uses it: apt install into a
+# booted Debian 12 (systemd as PID 1 under systemd-nspawn, private network),
+# then the service against a test API server inside the container
+# (nspawn_lib.sh), reinstall, remove and purge.
+#
+# Usage: deb_nspawn_e2e.sh PACKAGE.deb
+# Needs root, systemd-nspawn, debootstrap and the Debian mirror: the root is
+# made once and cached; the package's dependencies are downloaded into the
+# copy's apt cache before it boots without a network.
+set -eu -o pipefail
+UNIT=azure-iptables-monitor
+DEB=${1:?usage: deb_nspawn_e2e.sh PACKAGE.deb}
+[ -f "$DEB" ] || { echo "FAIL: $DEB not found: build it with scripts/build-packages.sh (scripts/run-tests.sh does)"; exit 1; }
+DEB=$(realpath "$DEB")
+DEB_NAME=$(basename "$DEB")
+# shellcheck source=nspawn_lib.sh
+. "$(dirname "$0")/nspawn_lib.sh"
+apt_in_ct() {  # apt-get ARGS... inside the container, from /opt/aim-test; log in $WORK/apt.log
+  in_ct sh -c "cd /opt/aim-test && DEBIAN_FRONTEND=noninteractive apt-get $*" >"$WORK/apt.log" 2>&1 \
+    || { tail -30 "$WORK/apt.log"; fail "apt-get $* failed"; }
+}
+
+e2e_init deb-e2e
+e2e_prepare_root "$DEB"
+step "download the package's dependencies into the container's apt cache (host network, not booted)"
+nspawn --pipe sh -c "cd /opt/aim-test && apt-get install -qq --download-only -y ./$DEB_NAME" >"$WORK/download.log" 2>&1 \
+  || { cat "$WORK/download.log"; fail "could not download the dependencies of $DEB_NAME"; }
+e2e_boot
+e2e_start_test_apiserver
+
+step "apt install ./$DEB_NAME (no network: dependencies from the apt cache)"
+apt_in_ct install -y "./$DEB_NAME"
+[ "$(in_ct systemctl is-enabled "$UNIT")" = enabled ] || fail "the unit is not enabled after install"
+for f in /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service /etc/default/$UNIT \
+         /etc/azure-iptables-monitor/ipv4/filter /etc/azure-iptables-monitor/ipv6/filter \
+         /usr/share/man/man8/azure-iptables-monitor.8.gz /usr/share/$UNIT/kubernetes/rbac.yaml; do
+  in_ct test -e "$f" || fail "$f not installed"
+done
+want_version=$(dpkg-deb -f "$DEB" Version)
+in_ct /usr/sbin/azure-iptables-monitor --version | grep -q "$want_version" || fail "--version does not say $want_version"
+
+# The package started the service on install; NODE_NAME is unset by default.
+e2e_expect_no_node_name_failure
+e2e_configure /etc/default/$UNIT
+e2e_service_scenario
+
+step "reinstall (upgrade path): edited conffiles kept, the service restarted"
+main_pid=$(unit_property MainPID)
+apt_in_ct install -y --reinstall "./$DEB_NAME"
+in_ct grep -qx 'NODE_NAME=node1' /etc/default/$UNIT || fail "reinstall replaced the edited /etc/default/$UNIT"
+in_ct grep -q 'dport 2222' /etc/azure-iptables-monitor/ipv4/filter || fail "reinstall replaced the edited allowlist"
+wait_for 20 in_ct systemctl is-active -q "$UNIT" || fail "not active after reinstall"
+[ "$(unit_property MainPID)" != "$main_pid" ] || fail "reinstall did not restart the service"
+wait_for 20 label_is false || fail "label is '$(label)' after reinstall, want false"
+
+step "systemctl stop is quick"
+t0=$SECONDS
+in_ct systemctl stop "$UNIT"
+[ $((SECONDS - t0)) -le 5 ] || fail "stop took $((SECONDS - t0)) s"
+
+step "apt remove keeps the configuration; apt purge removes everything"
+apt_in_ct remove -y "$UNIT"
+e2e_expect_absent "remove" /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service
+in_ct test -e /etc/default/$UNIT || fail "remove deleted the configuration (conffiles stay until purge)"
+apt_in_ct purge -y "$UNIT"
+e2e_expect_absent "purge" /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service \
+  /etc/default/$UNIT /etc/azure-iptables-monitor /usr/share/doc/$UNIT /usr/share/$UNIT \
+  /usr/share/man/man8/azure-iptables-monitor.8.gz \
+  /etc/systemd/system/multi-user.target.wants/$UNIT.service \
+  /var/lib/systemd/deb-systemd-helper-enabled/$UNIT.service.dsh-also
+if in_ct dpkg-query -W -f='${db:Status-Status}\n' "$UNIT" 2>/dev/null | grep -qv not-installed; then
+  fail "dpkg still lists the package"
+fi
+if in_ct systemctl cat "$UNIT" >/dev/null 2>&1; then fail "systemd still knows the unit"; fi
+echo "PASS: apt install, NODE_NAME unset, start, status, journal, label flips, reload, reinstall, stop, remove, purge"

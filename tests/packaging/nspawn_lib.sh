@@ -1,0 +1,236 @@
+# Shared by the package end-to-end tests (deb_nspawn_e2e.sh, rpm_nspawn_e2e.sh):
+# a copy of the cached Debian 12 root (tests/support/make_nspawn_rootfs.sh)
+# booted with systemd as PID 1 under systemd-nspawn with a private network
+# (its iptables are the container's own), commands run inside with nsenter,
+# and the test API server (tests/support/test_apiserver.py) inside the
+# container on 127.0.0.1:6443 with node1's CiliumNode, Node and RBAC grants.
+# Source it with UNIT set, then:
+#   e2e_init NAME; e2e_prepare_root FILE...; [nspawn --pipe CMD]  (host network)
+#   e2e_boot; e2e_start_test_apiserver; (install) ...
+#   e2e_expect_no_node_name_failure; e2e_configure ENV_FILE; e2e_service_scenario
+E2E_SUPPORT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../support" && pwd)
+
+step() { echo "== $*"; }
+fail() {
+  echo "FAIL: $*"
+  if [ -n "${CT_PID:-}" ]; then
+    echo "-- systemctl status"; in_ct systemctl status "$UNIT" --no-pager -l 2>&1 | tail -20 || true
+    echo "-- journal"; in_ct journalctl -u "$UNIT" --no-pager -o short-precise 2>&1 | tail -40 || true
+  fi
+  exit 1
+}
+
+e2e_init() {
+  if [ "$(id -u)" != 0 ]; then echo "SKIPPED: needs root (systemd-nspawn, debootstrap)"; exit 0; fi
+  local tool
+  for tool in systemd-nspawn nsenter debootstrap; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/install-deps.sh installs it)"; exit 1; }
+  done
+  WORK=$(mktemp -d "/var/tmp/aim-$1-XXXXXX")
+  ROOT=$WORK/root
+  CGROUP=
+  NSPAWN_PID=
+  CT_PID=
+  trap cleanup EXIT
+}
+
+cleanup() {
+  if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+    kill -TERM "$NSPAWN_PID" 2>/dev/null || true  # orderly shutdown of the container
+    for _ in $(seq 60); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$NSPAWN_PID" 2>/dev/null || true
+  fi
+  if [ -n "$CGROUP" ]; then rmdir "$CGROUP" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+
+# nspawn (with --keep-unit --register=no: no machined here) wants to be the
+# only thing in its cgroup: the launcher gets its own, on either hierarchy.
+make_cgroup() {
+  local name
+  name=$(basename "$WORK")
+  if [ -d /sys/fs/cgroup/systemd ]; then CGROUP=/sys/fs/cgroup/systemd/$name
+  else CGROUP=/sys/fs/cgroup/$name; fi
+  mkdir -p "$CGROUP"
+}
+nspawn() {  # systemd-nspawn ARGS... on the root, from its own cgroup
+  (echo "$BASHPID" >"$CGROUP/cgroup.procs"; exec systemd-nspawn -q -D "$ROOT" --register=no --keep-unit "$@")
+}
+in_ct() { nsenter -t "$CT_PID" -m -u -i -n -p -- "$@"; }
+# Waits up to $1 seconds for the command after it to succeed.
+wait_for() {
+  local seconds=$1; shift
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.5
+  done
+}
+
+# Copies the cached root and puts FILE... (the package) in /opt/aim-test.
+e2e_prepare_root() {
+  step "root file system"
+  local base
+  base=$("$E2E_SUPPORT/make_nspawn_rootfs.sh")
+  cp -a "$base" "$ROOT"
+  mkdir -p "$ROOT/opt/aim-test"
+  cp "$@" "$E2E_SUPPORT/test_apiserver.py" "$E2E_SUPPORT/make_test_pki.sh" "$ROOT/opt/aim-test/"
+  # A small client for the test server's control API (runs in the container).
+  cat >"$ROOT/opt/aim-test/control.py" <<'EOF'
+import ssl, sys, urllib.request
+method, path = sys.argv[1], sys.argv[2]
+body = sys.argv[3].encode() if len(sys.argv) > 3 else None
+ctx = ssl.create_default_context(cafile="/opt/aim-test/pki/ca.crt")
+req = urllib.request.Request("https://127.0.0.1:6443" + path, data=body, method=method,
+                             headers={"Authorization": "Bearer admin", "Content-Type": "application/json"})
+print(urllib.request.urlopen(req, context=ctx, timeout=5).read().decode())
+EOF
+  make_cgroup
+}
+
+e2e_boot() {
+  step "boot (systemd as PID 1, private network)"
+  # Backgrounded directly (not through nspawn()) so that $! is nspawn itself
+  # and its one child is the container's PID 1.
+  (echo "$BASHPID" >"$CGROUP/cgroup.procs"
+   exec systemd-nspawn -q -D "$ROOT" --register=no --keep-unit --boot --private-network \
+     --machine=aim-e2e --console=passive) >"$WORK/boot.log" 2>&1 &
+  NSPAWN_PID=$!
+  wait_for 30 pgrep -P "$NSPAWN_PID" || { cat "$WORK/boot.log"; fail "the container did not start"; }
+  CT_PID=$(pgrep -P "$NSPAWN_PID")
+  wait_for 60 in_ct systemctl is-system-running --wait || true
+  local state
+  state=$(in_ct systemctl is-system-running || true)
+  [ "$state" = running ] || { in_ct systemctl --failed --no-pager || true; fail "system state is '$state', not running"; }
+  if in_ct ip -o link show | grep -qv ' lo:'; then fail "the container has a network interface besides lo"; fi
+}
+
+e2e_start_test_apiserver() {
+  step "test API server inside the container"
+  in_ct sh /opt/aim-test/make_test_pki.sh /opt/aim-test/pki
+  in_ct systemd-run -q --unit=aim-test-apiserver python3 /opt/aim-test/test_apiserver.py \
+    --pki /opt/aim-test/pki --port-file /run/aim-test-port --port 6443
+  wait_for 20 in_ct test -s /run/aim-test-port || fail "test API server did not start"
+  control POST /_test/objects '{"ciliumnodes":["node1"],"nodes":{"node1":"uid-1"}}' >/dev/null
+  control POST /_test/allow '{"user":"system:node:node1","verb":"patch","resource":"ciliumnodes"}' >/dev/null
+  control POST /_test/allow '{"user":"system:node:node1","verb":"get","resource":"nodes"}' >/dev/null
+  control POST /_test/allow '{"user":"system:node:node1","verb":"*","resource":"events"}' >/dev/null
+  in_ct sh -c 'cat >/opt/aim-test/kubeconfig' <<'EOF'
+apiVersion: v1
+kind: Config
+current-context: test
+clusters:
+- name: test
+  cluster:
+    server: https://127.0.0.1:6443
+    certificate-authority: /opt/aim-test/pki/ca.crt
+contexts:
+- name: test
+  context: {cluster: test, user: node}
+users:
+- name: node
+  user:
+    client-certificate: /opt/aim-test/pki/node1.crt
+    client-key: /opt/aim-test/pki/node1.key
+EOF
+}
+control() { in_ct python3 /opt/aim-test/control.py "$@"; }
+label() {
+  control GET /_test/state | python3 -c 'import json,sys
+print(json.load(sys.stdin)["ciliumnodes"]["node1"].get("kubernetes.azure.com/user-iptables-rules", "<none>"))'
+}
+label_is() { [ "$(label)" = "$1" ]; }
+unit_property() { in_ct systemctl show -p "$1" --value "$UNIT"; }
+
+# The unit started without NODE_NAME (the packaged default): it must fail
+# with exit status 78, say why at priority err, and not be restarted.
+e2e_expect_no_node_name_failure() {
+  step "without NODE_NAME: fails with a clear message, and is not restarted"
+  wait_for 10 in_ct systemctl is-failed -q "$UNIT" || fail "the unit is not failed without NODE_NAME"
+  [ "$(unit_property ExecMainStatus)" = 78 ] || fail "exit status is not 78 (EX_CONFIG)"
+  in_ct journalctl -u "$UNIT" -p err --no-pager | grep -q 'no node name: set NODE_NAME' \
+    || fail "no clear journal message (priority err) about NODE_NAME"
+  sleep 12  # RestartSec=10s: a restart loop would have started again by now
+  [ "$(unit_property NRestarts)" = 0 ] || fail "the unit was restarted without NODE_NAME"
+  in_ct systemctl is-failed -q "$UNIT" || fail "the unit left the failed state without NODE_NAME"
+}
+
+# Sets NODE_NAME, KUBECONFIG (the test server) and a short interval with
+# Events, IPv6 and -v 2 in the packaged environment file ENV_FILE.
+e2e_configure() {
+  local env_file=$1
+  step "configure NODE_NAME and the kubeconfig in $env_file"
+  in_ct sed -i \
+    -e 's|^#NODE_NAME=.*|NODE_NAME=node1|' \
+    -e 's|^#KUBECONFIG=.*|KUBECONFIG=/opt/aim-test/kubeconfig|' \
+    -e 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"|AZURE_IPTABLES_MONITOR_OPTS="\1 --interval 2 --events --ipv6 -v 2"|' \
+    "$env_file"
+  in_ct grep -qx 'NODE_NAME=node1' "$env_file" || fail "could not set NODE_NAME in $env_file"
+  in_ct grep -q -- '--interval 2' "$env_file" || fail "could not set the options in $env_file"
+}
+
+# systemctl start/status/reload, the journal, label flips for nft and legacy
+# rules, and the sandbox the unit asks for, with the package installed and
+# configured. Leaves the service running with /etc/azure-iptables-monitor/ipv4/filter
+# edited (it allows the port 2222 rule).
+e2e_service_scenario() {
+  step "systemctl start"
+  in_ct systemctl start "$UNIT" || fail "systemctl start failed"
+  in_ct systemctl is-active -q "$UNIT" || fail "not active after start"
+  local status
+  status=$(in_ct systemctl status "$UNIT" --no-pager -l || true)
+  echo "$status" | grep -q 'Active: active (running)' || fail "systemctl status does not show active (running)"
+  echo "$status" | grep 'Status: "' || fail "systemctl status shows no STATUS line"
+
+  step "the API server received label false (only allowlisted rules)"
+  wait_for 20 label_is false || fail "label is '$(label)', want false"
+  in_ct journalctl -u "$UNIT" VERDICT=clean --no-pager -o cat | grep -q '^verdict clean' \
+    || fail "journalctl -u shows no check verdict (VERDICT=clean)"
+  in_ct journalctl -u "$UNIT" --no-pager -o cat | grep -q '^check took .* s: ' \
+    || fail "journalctl -u shows no per-check line at -v 2"
+
+  step "the process runs in the sandbox the unit asks for"
+  local main_pid proc_status
+  main_pid=$(unit_property MainPID)
+  proc_status=$(in_ct cat /proc/"$main_pid"/status)
+  echo "$proc_status" | grep -Eq '^Seccomp:[[:space:]]+2$' || fail "the service runs without a seccomp filter"
+  echo "$proc_status" | grep -Eq '^NoNewPrivs:[[:space:]]+1$' || fail "the service runs without NoNewPrivileges"
+  echo "$proc_status" | grep -Eq '^CapBnd:[[:space:]]+0000000000003000$' \
+    || fail "capability bounding set is not CAP_NET_ADMIN+CAP_NET_RAW: $(echo "$proc_status" | grep CapBnd)"
+
+  step "a user rule (iptables-nft, the container's default) flips the label to true"
+  in_ct iptables -A INPUT -p tcp --dport 2222 -j DROP
+  wait_for 20 label_is true || fail "label is '$(label)' after a user rule, want true"
+  in_ct journalctl -u "$UNIT" -p warning TABLE=filter --no-pager -o verbose \
+    | grep -q 'RULE=-A INPUT -p tcp -m tcp --dport 2222 -j DROP' \
+    || fail "no journal warning with TABLE=filter and RULE= for the user rule"
+  control GET /_test/state | grep -q '"Warning"' || fail "no Warning Event recorded"
+
+  step "systemctl reload after allowing the rule: label back to false"
+  in_ct sh -c "echo '^-A INPUT -p tcp -m tcp --dport 2222 -j DROP\$' >>/etc/azure-iptables-monitor/ipv4/filter"
+  in_ct systemctl reload "$UNIT" || fail "systemctl reload failed"
+  wait_for 20 label_is false || fail "label is '$(label)' after reload with the rule allowed, want false"
+  [ "$(unit_property MainPID)" = "$main_pid" ] || fail "reload restarted the process"
+  in_ct journalctl -u "$UNIT" --no-pager -o cat | grep -q 'reloading allowlists and credentials (SIGHUP)' \
+    || fail "no reload in the journal"
+
+  step "a legacy rule (libiptc + a dlopen'ed extension, under the seccomp filter and W^X)"
+  in_ct iptables-legacy -t mangle -A PREROUTING -p udp -m udp --dport 4444 -j MARK --set-xmark 0x4/0xffffffff
+  wait_for 20 label_is true || fail "label is '$(label)' after a legacy user rule, want true"
+  in_ct journalctl -u "$UNIT" TABLE=mangle --no-pager -o verbose | grep -q 'RULE=.*--dport 4444' \
+    || fail "no journal entry for the legacy mangle rule"
+  in_ct iptables-legacy -t mangle -D PREROUTING -p udp -m udp --dport 4444 -j MARK --set-xmark 0x4/0xffffffff
+  wait_for 20 label_is false || fail "label is '$(label)' after the legacy rule was deleted, want false"
+  [ "$(unit_property NRestarts)" = 0 ] || fail "the service restarted while checking"
+  if in_ct journalctl -u "$UNIT" --no-pager | grep -Eiq 'seccomp|bad system call|SIGSYS|operation not permitted'; then
+    fail "the journal shows a sandbox denial"
+  fi
+}
+
+# Fails if any PATH... exists in the container.
+e2e_expect_absent() {
+  local what=$1 f; shift
+  for f in "$@"; do
+    if in_ct test -e "$f"; then fail "$what left $f"; fi
+  done
+}
