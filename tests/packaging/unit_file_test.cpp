@@ -1,5 +1,5 @@
-// The systemd unit: `systemd-analyze verify` clean and an exposure score of
-// at most 2.5 from `systemd-analyze security --offline=true` (printed).
+// What gets installed: the unit file (`systemd-analyze verify` clean, exposure
+// at most 2.5), the man page against --help, and one version everywhere.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -94,6 +94,35 @@ TEST(ManPage, DocumentsEveryOption) {
   ASSERT_GT(options.size(), 15u) << help;
   for (const std::string& option : options)
     EXPECT_NE(man.find(option), std::string::npos) << option << " is in --help but not in the man page";
+}
+
+}  // namespace
+
+namespace {
+
+std::string first_match(const std::string& path, const std::string& pattern) {
+  std::ifstream in(path);
+  std::string line;
+  const std::regex re(pattern);
+  std::smatch m;
+  while (std::getline(in, line))
+    if (std::regex_search(line, m, re)) return m[1];
+  return "<no match in " + path + ">";
+}
+
+// The version lives in CMakeLists.txt's project(); --version, the Debian
+// changelog and the RPM spec all say the same (the package builds also
+// refuse to build otherwise).
+TEST(Version, OnePlace) {
+  const std::string src = AIM_SOURCE_DIR;
+  const std::string cmake =
+      first_match(src + "/CMakeLists.txt", "^project\\(azure-iptables-monitor VERSION ([0-9.]+)");
+  EXPECT_EQ(first_match(src + "/debian/changelog", "^azure-iptables-monitor \\(([^)]+)\\)"), cmake);
+  EXPECT_EQ(first_match(src + "/rpm/azure-iptables-monitor.spec", "^Version:\\s+(\\S+)"), cmake);
+  const std::string version = run(std::string(AIM_BINARY) + " --version");
+  EXPECT_NE(version.find(cmake), std::string::npos) << version;
+  // The first changelog entries name the same version too.
+  EXPECT_EQ(first_match(src + "/rpm/azure-iptables-monitor.spec", "^\\* .* - ([0-9.]+)-[0-9]+$"), cmake);
 }
 
 }  // namespace

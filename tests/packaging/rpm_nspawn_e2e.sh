@@ -1,0 +1,77 @@
+#!/bin/bash
+# End-to-end test of the .rpm's scriptlets and layout under a booted systemd
+# (nspawn_lib.sh): rpm -i, %post (preset), /etc/sysconfig, the service against
+# the test API server, rpm -U (%postun try-restart, %config(noreplace)),
+# rpm -e (%preun disable --now, .rpmsave for edited configuration).
+# The container is Debian 12 with Debian's rpm: --nodeps because the
+# libraries the binary links are Debian's (owned by dpkg, as on the machine
+# that built the .rpm); an Azure Linux / Fedora node resolves them by soname.
+#
+# Usage: rpm_nspawn_e2e.sh PACKAGE.rpm
+set -eu -o pipefail
+UNIT=azure-iptables-monitor
+RPM=${1:?usage: rpm_nspawn_e2e.sh PACKAGE.rpm}
+[ -f "$RPM" ] || { echo "FAIL: $RPM not found: build it with scripts/build-packages.sh (scripts/run-tests.sh does)"; exit 1; }
+RPM=$(realpath "$RPM")
+RPM_NAME=$(basename "$RPM")
+# shellcheck source=nspawn_lib.sh
+. "$(dirname "$0")/nspawn_lib.sh"
+rpm_in_ct() {  # rpm ARGS... inside the container; log in $WORK/rpm.log
+  in_ct rpm "$@" >"$WORK/rpm.log" 2>&1 || { cat "$WORK/rpm.log"; fail "rpm $* failed"; }
+}
+
+e2e_init rpm-e2e
+e2e_prepare_root "$RPM"
+step "install the Debian packages that provide the sonames the .rpm requires (host network, not booted)"
+# rpm's automatic Requires name sonames (libjsoncpp.so.25()(64bit)); the
+# Debian package holding each is found on this (the building) machine.
+debs=$(rpm -qp --requires "$RPM" | sed -n 's/^\(lib[^(]*\.so[^(]*\)(.*/\1/p' | sort -u | while read -r soname; do
+  dpkg -S "*/$soname" 2>/dev/null | head -1 | cut -d: -f1
+done | sort -u | tr '\n' ' ')
+[ -n "$debs" ] || fail "found no Debian packages for the .rpm's library requirements"
+nspawn --pipe sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -qq -y $debs" >"$WORK/download.log" 2>&1 \
+  || { cat "$WORK/download.log"; fail "could not install $debs"; }
+e2e_boot
+e2e_start_test_apiserver
+
+step "rpm -i $RPM_NAME"
+rpm_in_ct -i --nodeps "/opt/aim-test/$RPM_NAME"
+for f in /usr/sbin/azure-iptables-monitor /usr/lib/systemd/system/$UNIT.service /etc/sysconfig/$UNIT \
+         /etc/azure-iptables-monitor/ipv4/filter /usr/share/man/man8/azure-iptables-monitor.8.gz; do
+  in_ct test -e "$f" || fail "$f not installed"
+done
+in_ct test -e /etc/default/$UNIT && fail "the RPM installs /etc/default/$UNIT (it uses /etc/sysconfig)"
+want=$(rpm -qp --qf '%{VERSION}' "$RPM")
+in_ct /usr/sbin/azure-iptables-monitor --version | grep -q "$want" || fail "--version does not say $want"
+# %post applies the preset policy (Debian's: enable); Fedora-style, it does not start the unit.
+preset=$(in_ct systemctl is-enabled "$UNIT" || true)
+[ "$preset" = enabled ] || fail "%post did not apply the preset (is-enabled: $preset)"
+in_ct systemctl is-active -q "$UNIT" && fail "%post started the unit"
+
+step "started without NODE_NAME"
+in_ct systemctl start "$UNIT" 2>/dev/null || true  # fails: checked next
+e2e_expect_no_node_name_failure
+in_ct systemctl reset-failed "$UNIT"
+e2e_configure /etc/sysconfig/$UNIT
+e2e_service_scenario
+
+step "rpm -U (same package again): %postun try-restarts, edited %config(noreplace) files kept"
+main_pid=$(unit_property MainPID)
+rpm_in_ct -U --replacepkgs --nodeps "/opt/aim-test/$RPM_NAME"
+in_ct grep -qx 'NODE_NAME=node1' /etc/sysconfig/$UNIT || fail "rpm -U replaced the edited /etc/sysconfig/$UNIT"
+in_ct grep -q 'dport 2222' /etc/azure-iptables-monitor/ipv4/filter || fail "rpm -U replaced the edited allowlist"
+wait_for 20 in_ct systemctl is-active -q "$UNIT" || fail "not active after rpm -U"
+[ "$(unit_property MainPID)" != "$main_pid" ] || fail "rpm -U did not restart the service"
+wait_for 20 label_is false || fail "label is '$(label)' after rpm -U, want false"
+
+step "rpm -e: %preun stops and disables; edited configuration kept as .rpmsave"
+rpm_in_ct -e --nodeps "$UNIT"
+in_ct systemctl is-active -q "$UNIT" && fail "still running after rpm -e"
+e2e_expect_absent "rpm -e" /usr/sbin/azure-iptables-monitor /usr/lib/systemd/system/$UNIT.service \
+  /etc/sysconfig/$UNIT /etc/azure-iptables-monitor/ipv4/nat /usr/share/$UNIT \
+  /usr/share/man/man8/azure-iptables-monitor.8.gz \
+  /etc/systemd/system/multi-user.target.wants/$UNIT.service
+in_ct test -e /etc/sysconfig/$UNIT.rpmsave || fail "the edited /etc/sysconfig/$UNIT was not kept as .rpmsave"
+in_ct test -e /etc/azure-iptables-monitor/ipv4/filter.rpmsave || fail "the edited allowlist was not kept as .rpmsave"
+if in_ct rpm -q "$UNIT" >/dev/null 2>&1; then fail "rpm still lists the package"; fi
+echo "PASS: rpm -i (preset), NODE_NAME unset, start, status, journal, label flips, reload, rpm -U, rpm -e"
