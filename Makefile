@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all azure-iptables-monitor test-azure-iptables-monitor configure clean
+.PHONY: all azure-iptables-monitor test-azure-iptables-monitor packages configure clean
 
 all: azure-iptables-monitor
 
@@ -12,8 +12,13 @@ configure:
 azure-iptables-monitor: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test-azure-iptables-monitor: azure-iptables-monitor
+# The package tests (packaging.*_nspawn_e2e) install what `packages` built.
+test-azure-iptables-monitor: azure-iptables-monitor packages
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# .deb and .rpm into $(BUILD_DIR)/packages, linted.
+packages:
+	OUT=$(CURDIR)/$(BUILD_DIR)/packages ./scripts/build-packages.sh all
 
 clean:
 	rm -rf $(BUILD_DIR)
