@@ -10,12 +10,11 @@
 # copy's apt cache before it boots without a network.
 set -eu -o pipefail
 UNIT=azure-iptables-monitor
-DEB=${1:?usage: deb_nspawn_e2e.sh PACKAGE.deb}
-[ -f "$DEB" ] || { echo "FAIL: $DEB not found: build it with scripts/build-packages.sh (scripts/run-tests.sh does)"; exit 1; }
-DEB=$(realpath "$DEB")
-DEB_NAME=$(basename "$DEB")
 # shellcheck source=nspawn_lib.sh
 . "$(dirname "$0")/nspawn_lib.sh"
+e2e_package_argument "${1:-}"
+DEB=$PACKAGE
+DEB_NAME=$PACKAGE_NAME
 apt_in_ct() {  # apt-get ARGS... inside the container, from /opt/aim-test; log in $WORK/apt.log
   in_ct sh -c "cd /opt/aim-test && DEBIAN_FRONTEND=noninteractive apt-get $*" >"$WORK/apt.log" 2>&1 \
     || { tail -30 "$WORK/apt.log"; fail "apt-get $* failed"; }

@@ -11,6 +11,14 @@
 E2E_SUPPORT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../support" && pwd)
 
 step() { echo "== $*"; }
+
+# Sets PACKAGE (absolute) and PACKAGE_NAME from the test's argument.
+e2e_package_argument() {
+  [ -n "${1:-}" ] || { echo "usage: $0 PACKAGE"; exit 2; }
+  [ -f "$1" ] || { echo "FAIL: $1 not found: build it with scripts/build-packages.sh (scripts/run-tests.sh does)"; exit 1; }
+  PACKAGE=$(realpath "$1")
+  PACKAGE_NAME=$(basename "$PACKAGE")
+}
 fail() {
   echo "FAIL: $*"
   if [ -n "${CT_PID:-}" ]; then

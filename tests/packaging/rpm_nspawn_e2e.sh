@@ -10,12 +10,11 @@
 # Usage: rpm_nspawn_e2e.sh PACKAGE.rpm
 set -eu -o pipefail
 UNIT=azure-iptables-monitor
-RPM=${1:?usage: rpm_nspawn_e2e.sh PACKAGE.rpm}
-[ -f "$RPM" ] || { echo "FAIL: $RPM not found: build it with scripts/build-packages.sh (scripts/run-tests.sh does)"; exit 1; }
-RPM=$(realpath "$RPM")
-RPM_NAME=$(basename "$RPM")
 # shellcheck source=nspawn_lib.sh
 . "$(dirname "$0")/nspawn_lib.sh"
+e2e_package_argument "${1:-}"
+RPM=$PACKAGE
+RPM_NAME=$PACKAGE_NAME
 rpm_in_ct() {  # rpm ARGS... inside the container; log in $WORK/rpm.log
   in_ct rpm "$@" >"$WORK/rpm.log" 2>&1 || { cat "$WORK/rpm.log"; fail "rpm $* failed"; }
 }
