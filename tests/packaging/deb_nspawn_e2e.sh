@@ -53,6 +53,26 @@ wait_for 20 in_ct systemctl is-active -q "$UNIT" || fail "not active after reins
 [ "$(unit_property MainPID)" != "$main_pid" ] || fail "reinstall did not restart the service"
 wait_for 20 label_is false || fail "label is '$(label)' after reinstall, want false"
 
+step "upgrade to a newer version: unedited conffiles follow the package, edited ones are kept"
+# The same build repacked as a later version whose nat allowlist differs:
+# real dpkg upgrade mechanics (prerm upgrade, postinst configure OLD-VERSION)
+# without a second build.
+upgrade_dir=$WORK/upgrade
+dpkg-deb -R "$DEB" "$upgrade_dir"
+new_version="${want_version}+e2e1"
+sed -i "s/^Version: .*/Version: $new_version/" "$upgrade_dir/DEBIAN/control"
+echo '# added by the upgrade' >>"$upgrade_dir/etc/azure-iptables-monitor/ipv4/nat"
+dpkg-deb -b "$upgrade_dir" "$ROOT/opt/aim-test/upgrade.deb" >/dev/null
+main_pid=$(unit_property MainPID)
+apt_in_ct install -y ./upgrade.deb
+[ "$(in_ct dpkg-query -W -f='${Version}' "$UNIT")" = "$new_version" ] || fail "not upgraded to $new_version"
+in_ct grep -q '^# added by the upgrade' /etc/azure-iptables-monitor/ipv4/nat || fail "the unedited nat allowlist was not updated"
+in_ct grep -qx 'NODE_NAME=node1' /etc/default/$UNIT || fail "the upgrade replaced the edited /etc/default/$UNIT"
+in_ct grep -q 'dport 2222' /etc/azure-iptables-monitor/ipv4/filter || fail "the upgrade replaced the edited allowlist"
+wait_for 20 in_ct systemctl is-active -q "$UNIT" || fail "not active after the upgrade"
+[ "$(unit_property MainPID)" != "$main_pid" ] || fail "the upgrade did not restart the service"
+wait_for 20 label_is false || fail "label is '$(label)' after the upgrade, want false"
+
 step "systemctl stop is quick"
 t0=$SECONDS
 in_ct systemctl stop "$UNIT"
@@ -72,4 +92,4 @@ if in_ct dpkg-query -W -f='${db:Status-Status}\n' "$UNIT" 2>/dev/null | grep -qv
   fail "dpkg still lists the package"
 fi
 if in_ct systemctl cat "$UNIT" >/dev/null 2>&1; then fail "systemd still knows the unit"; fi
-echo "PASS: apt install, NODE_NAME unset, start, status, journal, label flips, reload, reinstall, stop, remove, purge"
+echo "PASS: apt install, NODE_NAME unset, start, status, journal, label flips, reload, reinstall, upgrade, stop, remove, purge"
