@@ -1,6 +1,7 @@
 #include "test_apiserver.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,11 +33,16 @@ bool TestApiServer::spawn(int port) {
   unlink(port_file.c_str());
   const std::string script = std::string(AIM_SUPPORT_DIR) + "/test_apiserver.py";
   const std::string port_text = std::to_string(port);
+  const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ == 0) {
+    // The server dies with its test (even one killed outright), so it needs
+    // no lifetime of its own: soaks run for as long as they are asked to.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     execlp("python3", "python3", script.c_str(), "--pki", pki_.c_str(), "--port-file",
            port_file.c_str(), "--cert", server_cert_.c_str(), "--port", port_text.c_str(),
-           static_cast<char*>(nullptr));
+           "--lifetime", "0", static_cast<char*>(nullptr));
     _exit(127);
   }
   for (int i = 0; i < 200; ++i) {

@@ -23,7 +23,7 @@ Control (HTTPS, same port, header "Authorization: Bearer admin"):
   POST /_test/objects           {"ciliumnodes":[names],"nodes":{name:uid}}
   GET  /_test/state             -> {"ciliumnodes":{name:{labels}},"events":{name:event}}
 
-usage: test_apiserver.py --pki DIR --port-file FILE [--cert server] [--port N]
+usage: test_apiserver.py --pki DIR --port-file FILE [--cert server] [--port N] [--lifetime S]
 """
 import argparse
 import json
@@ -265,6 +265,8 @@ def main():
     p.add_argument("--port-file", required=True)
     p.add_argument("--cert", default="server", help="server certificate name in --pki")
     p.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    p.add_argument("--lifetime", type=float, default=600,
+                   help="stop after this many seconds (0: never; for a parent that kills it)")
     args = p.parse_args()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(args.pki, args.cert + ".crt"),
@@ -279,8 +281,10 @@ def main():
     with open(tmp, "w") as f:
         f.write(str(server.server_address[1]))
     os.rename(tmp, args.port_file)
-    # Stops by itself: a test server must never outlive its test by long.
-    threading.Timer(600, server.shutdown).start()
+    # Stops by itself unless told otherwise: a test server must never outlive
+    # its test by long. (The C++ harness kills it with its parent instead.)
+    if args.lifetime > 0:
+        threading.Timer(args.lifetime, server.shutdown).start()
     server.serve_forever()
 
 
