@@ -83,10 +83,17 @@ class DaemonTest : public ::testing::Test {
   // Notifications received so far, accumulated.
   std::string notifications(std::chrono::milliseconds wait = 0ms) {
     const auto until = std::chrono::steady_clock::now() + wait;
+    // Drains every queued datagram: reading one per poll would let the queue
+    // fill and block the daemon's sd_notify (soaks then measure the harness).
     do {
       char buf[4096];
-      const ssize_t n = recv(notify_fd_, buf, sizeof buf, 0);
-      if (n > 0) notified_.append(buf, static_cast<size_t>(n)).append("\n");
+      ssize_t n;
+      bool got = false;
+      while ((n = recv(notify_fd_, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+        notified_.append(buf, static_cast<size_t>(n)).append("\n");
+        got = true;
+      }
+      if (!got && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
     } while (std::chrono::steady_clock::now() < until);
     return notified_;
   }
