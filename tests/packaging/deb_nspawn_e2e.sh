@@ -47,11 +47,7 @@ e2e_service_scenario
 step "reinstall (upgrade path): edited conffiles kept, the service restarted"
 main_pid=$(unit_property MainPID)
 apt_in_ct install -y --reinstall "./$DEB_NAME"
-in_ct grep -qx 'NODE_NAME=node1' /etc/default/$UNIT || fail "reinstall replaced the edited /etc/default/$UNIT"
-in_ct grep -q 'dport 2222' /etc/azure-iptables-monitor/ipv4/filter || fail "reinstall replaced the edited allowlist"
-wait_for 20 in_ct systemctl is-active -q "$UNIT" || fail "not active after reinstall"
-[ "$(unit_property MainPID)" != "$main_pid" ] || fail "reinstall did not restart the service"
-wait_for 20 label_is false || fail "label is '$(label)' after reinstall, want false"
+e2e_expect_kept_and_restarted reinstall /etc/default/$UNIT "$main_pid"
 
 step "upgrade to a newer version: unedited conffiles follow the package, edited ones are kept"
 # The same build repacked as a later version whose nat allowlist differs:
@@ -67,11 +63,7 @@ main_pid=$(unit_property MainPID)
 apt_in_ct install -y ./upgrade.deb
 [ "$(in_ct dpkg-query -W -f='${Version}' "$UNIT")" = "$new_version" ] || fail "not upgraded to $new_version"
 in_ct grep -q '^# added by the upgrade' /etc/azure-iptables-monitor/ipv4/nat || fail "the unedited nat allowlist was not updated"
-in_ct grep -qx 'NODE_NAME=node1' /etc/default/$UNIT || fail "the upgrade replaced the edited /etc/default/$UNIT"
-in_ct grep -q 'dport 2222' /etc/azure-iptables-monitor/ipv4/filter || fail "the upgrade replaced the edited allowlist"
-wait_for 20 in_ct systemctl is-active -q "$UNIT" || fail "not active after the upgrade"
-[ "$(unit_property MainPID)" != "$main_pid" ] || fail "the upgrade did not restart the service"
-wait_for 20 label_is false || fail "label is '$(label)' after the upgrade, want false"
+e2e_expect_kept_and_restarted "the upgrade" /etc/default/$UNIT "$main_pid"
 
 step "systemctl stop is quick"
 t0=$SECONDS

@@ -235,6 +235,18 @@ e2e_service_scenario() {
   fi
 }
 
+# After WHAT (a reinstall or upgrade) of a configured, running service whose
+# process was OLD_PID: the edited ENV_FILE and allowlist are kept, the service
+# was restarted and labels the node again.
+e2e_expect_kept_and_restarted() {
+  local what=$1 env_file=$2 old_pid=$3
+  in_ct grep -qx 'NODE_NAME=node1' "$env_file" || fail "$what replaced the edited $env_file"
+  in_ct grep -q 'dport 2222' /etc/azure-iptables-monitor/ipv4/filter || fail "$what replaced the edited allowlist"
+  wait_for 20 in_ct systemctl is-active -q "$UNIT" || fail "not active after $what"
+  [ "$(unit_property MainPID)" != "$old_pid" ] || fail "$what did not restart the service"
+  wait_for 20 label_is false || fail "label is '$(label)' after $what, want false"
+}
+
 # Fails if any PATH... exists in the container.
 e2e_expect_absent() {
   local what=$1 f; shift

@@ -57,11 +57,7 @@ e2e_service_scenario
 step "rpm -U (same package again): %postun try-restarts, edited %config(noreplace) files kept"
 main_pid=$(unit_property MainPID)
 rpm_in_ct -U --replacepkgs --nodeps "/opt/aim-test/$RPM_NAME"
-in_ct grep -qx 'NODE_NAME=node1' /etc/sysconfig/$UNIT || fail "rpm -U replaced the edited /etc/sysconfig/$UNIT"
-in_ct grep -q 'dport 2222' /etc/azure-iptables-monitor/ipv4/filter || fail "rpm -U replaced the edited allowlist"
-wait_for 20 in_ct systemctl is-active -q "$UNIT" || fail "not active after rpm -U"
-[ "$(unit_property MainPID)" != "$main_pid" ] || fail "rpm -U did not restart the service"
-wait_for 20 label_is false || fail "label is '$(label)' after rpm -U, want false"
+e2e_expect_kept_and_restarted "rpm -U" /etc/sysconfig/$UNIT "$main_pid"
 
 step "rpm -e: %preun stops and disables; edited configuration kept as .rpmsave"
 rpm_in_ct -e --nodeps "$UNIT"
