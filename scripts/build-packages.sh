@@ -3,10 +3,10 @@
 # working tree, into $OUT (default build/packages):
 #   azure-iptables-monitor_<version>_<arch>.deb
 #   azure-iptables-monitor-<version>-1.<arch>.rpm
-# then lints both and fails on anything lintian (after
-# debian/azure-iptables-monitor.lintian-overrides) or rpmlint (after
-# rpm/azure-iptables-monitor.rpmlintrc) still reports as an error or warning.
-# Each override says why there; the README lists them for operators.
+# then lints both and fails on any lintian error or warning (there are no
+# lintian overrides) and on anything rpmlint still reports after
+# rpm/azure-iptables-monitor.rpmlintrc (each filter says why there; the README
+# lists them for operators).
 # The version is CMakeLists.txt's project() version; debian/changelog and
 # rpm/azure-iptables-monitor.spec must agree (each build checks it).
 # Usage: scripts/build-packages.sh [deb|rpm|all]   (needs scripts/install-deps.sh)
@@ -15,8 +15,7 @@ cd "$(dirname "$0")/.."
 TOP=$(pwd)
 WHAT=${1:-all}
 OUT=${OUT:-$TOP/build/packages}
-VERSION=$(sed -n 's/^project(azure-iptables-monitor VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
-[ -n "$VERSION" ] || { echo "build-packages: no version in CMakeLists.txt project()" >&2; exit 1; }
+VERSION=$(scripts/version.sh)
 NAME=azure-iptables-monitor-$VERSION
 mkdir -p "$OUT"
 STAGE=$(mktemp -d "$OUT/.stage-XXXXXX")

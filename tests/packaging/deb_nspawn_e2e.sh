@@ -23,7 +23,7 @@ apt_in_ct() {  # apt-get ARGS... inside the container, from /opt/aim-test; log i
 e2e_init deb-e2e
 e2e_prepare_root "$DEB"
 step "download the package's dependencies into the container's apt cache (host network, not booted)"
-nspawn --pipe sh -c "cd /opt/aim-test && apt-get install -qq --download-only -y ./$DEB_NAME" >"$WORK/download.log" 2>&1 \
+(nspawn --pipe sh -c "cd /opt/aim-test && apt-get install -qq --download-only -y ./$DEB_NAME") >"$WORK/download.log" 2>&1 \
   || { cat "$WORK/download.log"; fail "could not download the dependencies of $DEB_NAME"; }
 e2e_boot
 e2e_start_test_apiserver

@@ -5,7 +5,7 @@
 # and the test API server (tests/support/test_apiserver.py) inside the
 # container on 127.0.0.1:6443 with node1's CiliumNode, Node and RBAC grants.
 # Source it with UNIT set, then:
-#   e2e_init NAME; e2e_prepare_root FILE...; [nspawn --pipe CMD]  (host network)
+#   e2e_init NAME; e2e_prepare_root FILE...; [(nspawn --pipe CMD)]  (host network)
 #   e2e_boot; e2e_start_test_apiserver; (install) ...
 #   e2e_expect_no_node_name_failure; e2e_configure ENV_FILE; e2e_service_scenario
 E2E_SUPPORT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../support" && pwd)
@@ -61,8 +61,12 @@ make_cgroup() {
   else CGROUP=/sys/fs/cgroup/$name; fi
   mkdir -p "$CGROUP"
 }
-nspawn() {  # systemd-nspawn ARGS... on the root, from its own cgroup
-  (echo "$BASHPID" >"$CGROUP/cgroup.procs"; exec systemd-nspawn -q -D "$ROOT" --register=no --keep-unit "$@")
+# systemd-nspawn ARGS... on the root, from its own cgroup. It moves and then
+# replaces the shell it runs in, so call it in a subshell: `(nspawn ...)`,
+# or `nspawn ... &` (then $! is nspawn itself).
+nspawn() {
+  echo "$BASHPID" >"$CGROUP/cgroup.procs"
+  exec systemd-nspawn -q -D "$ROOT" --register=no --keep-unit "$@"
 }
 in_ct() { nsenter -t "$CT_PID" -m -u -i -n -p -- "$@"; }
 # Waits up to $1 seconds for the command after it to succeed.
@@ -98,11 +102,8 @@ EOF
 
 e2e_boot() {
   step "boot (systemd as PID 1, private network)"
-  # Backgrounded directly (not through nspawn()) so that $! is nspawn itself
-  # and its one child is the container's PID 1.
-  (echo "$BASHPID" >"$CGROUP/cgroup.procs"
-   exec systemd-nspawn -q -D "$ROOT" --register=no --keep-unit --boot --private-network \
-     --machine=aim-e2e --console=passive) >"$WORK/boot.log" 2>&1 &
+  # $! is nspawn itself; its one child is the container's PID 1.
+  nspawn --boot --private-network --machine=aim-e2e --console=passive >"$WORK/boot.log" 2>&1 &
   NSPAWN_PID=$!
   wait_for 30 pgrep -P "$NSPAWN_PID" || { cat "$WORK/boot.log"; fail "the container did not start"; }
   CT_PID=$(pgrep -P "$NSPAWN_PID")

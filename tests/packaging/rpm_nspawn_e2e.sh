@@ -28,7 +28,7 @@ debs=$(rpm -qp --requires "$RPM" | sed -n 's/^\(lib[^(]*\.so[^(]*\)(.*/\1/p' | s
   dpkg -S "*/$soname" 2>/dev/null | head -1 | cut -d: -f1
 done | sort -u | tr '\n' ' ')
 [ -n "$debs" ] || fail "found no Debian packages for the .rpm's library requirements"
-nspawn --pipe sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -qq -y $debs" >"$WORK/download.log" 2>&1 \
+(nspawn --pipe sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -qq -y $debs") >"$WORK/download.log" 2>&1 \
   || { cat "$WORK/download.log"; fail "could not install $debs"; }
 e2e_boot
 e2e_start_test_apiserver
