@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "kube/events.h"
 #include "kube/http_client.h"
 
 namespace aim::test {
@@ -112,6 +113,10 @@ void TestApiServer::add_node1() {
   allow("system:node:node1", "patch", "ciliumnodes");
   allow("system:node:node1", "get", "nodes");
   allow("system:node:node1", "*", "events");
+}
+
+std::string TestApiServer::label(const std::string& node) {
+  return state()["ciliumnodes"][node][kLabelKey].asString();
 }
 
 void TestApiServer::allow(const std::string& user, const std::string& verb,

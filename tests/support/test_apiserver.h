@@ -36,6 +36,8 @@ class TestApiServer {
   void allow(const std::string& user, const std::string& verb, const std::string& resource);
   void fault(const Json::Value& fault) { control("POST", "/_test/faults", fault); }
   void reset() { control("POST", "/_test/reset"); }
+  // The user-iptables-rules label on `node`'s CiliumNode ("" when unset).
+  std::string label(const std::string& node = "node1");
 
   // The objects and grants of a cluster with one node, node1 (UID uid-1): its
   // CiliumNode and Node, and what the kubelet identity needs.

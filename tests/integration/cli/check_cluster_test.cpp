@@ -6,25 +6,15 @@
 #include <cstdlib>
 
 #include "netns.h"
-#include "test_apiserver.h"
+#include "node1_cluster_test.h"
 
 namespace aim {
 namespace {
 
 using test::run;
 
-class CheckClusterTest : public ::testing::Test {
+class CheckClusterTest : public test::Node1ClusterTest {
  protected:
-  void SetUp() override {
-    const std::string why = test::enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
-    ASSERT_EQ(run("ip link set lo up").status, 0);
-    server_ = std::make_unique<test::TestApiServer>();
-    if (!server_->running()) GTEST_SKIP() << "test API server unavailable: " << server_->error();
-    server_->add_node1();
-    ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
-    kubeconfig_ = server_->write_kubeconfig("node1");
-  }
   // Runs check with the kube-proxy allowlist; returns "STDOUT+STDERR\nrc=N".
   std::string check(const std::string& args) {
     return run(test::quote(test::binary_path()) + " check --backend legacy --input " +
@@ -32,17 +22,11 @@ class CheckClusterTest : public ::testing::Test {
                " 2>&1; echo \"rc=$?\"")
         .out;
   }
-  std::string label() {
-    return server_->state()["ciliumnodes"]["node1"]["kubernetes.azure.com/user-iptables-rules"]
-        .asString();
-  }
   size_t patches() {
     size_t n = 0;
     for (const auto& r : server_->requests()) n += r["method"].asString() == "PATCH";
     return n;
   }
-  std::unique_ptr<test::TestApiServer> server_;
-  std::string kubeconfig_;
 };
 
 TEST_F(CheckClusterTest, UnexpectedRuleLabelsTrueWithAnEventThenCleanLabelsFalse) {

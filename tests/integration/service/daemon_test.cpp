@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "netns.h"
-#include "test_apiserver.h"
+#include "node1_cluster_test.h"
 
 namespace aim {
 namespace {
@@ -27,21 +27,15 @@ namespace {
 using namespace std::chrono_literals;
 using test::run;
 
-class DaemonTest : public ::testing::Test {
+class DaemonTest : public test::Node1ClusterTest {
  protected:
   void SetUp() override {
-    const std::string why = test::enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
-    ASSERT_EQ(run("ip link set lo up").status, 0);
-    server_ = std::make_unique<test::TestApiServer>();
-    if (!server_->running()) GTEST_SKIP() << "test API server unavailable: " << server_->error();
-    server_->add_node1();
+    Node1ClusterTest::SetUp();
+    if (!ready()) return;
     // The sample node without its hand-added rule: clean.
-    ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
     ASSERT_EQ(run("iptables-legacy -D INPUT 5").status, 0);
     allow_ = server_->dir() + "/allow";
     ASSERT_EQ(run("cp -r " + std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node " + allow_).status, 0);
-    kubeconfig_ = server_->write_kubeconfig("node1");
 
     notify_path_ = server_->dir() + "/notify";
     notify_fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -108,17 +102,24 @@ class DaemonTest : public ::testing::Test {
     return cond();
   }
 
-  std::string label() {
-    return server_->state()["ciliumnodes"]["node1"]["kubernetes.azure.com/user-iptables-rules"]
-        .asString();
+  // Sends SIGTERM and waits (at most 5 s) for the daemon; expects exit 0
+  // within a second.
+  void expect_prompt_clean_stop() {
+    const auto t0 = std::chrono::steady_clock::now();
+    kill(pid_, SIGTERM);
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() - t0 < 5s)
+      std::this_thread::sleep_for(10ms);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    pid_ = -1;
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   }
   std::string daemon_log() {
     std::ifstream in(log_);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
-  std::unique_ptr<test::TestApiServer> server_;
-  std::string allow_, kubeconfig_, notify_path_, log_, notified_;
+  std::string allow_, notify_path_, log_, notified_;
   int notify_fd_ = -1;
   pid_t pid_ = -1;
 };
@@ -149,14 +150,7 @@ TEST_F(DaemonTest, FollowsTheRulesAndReloadsAndStops) {
   EXPECT_TRUE(wait_for([&] { return server_->requests().size() >= patches_before + 2; }, 3s));
 
   // SIGTERM: exit 0 within a second.
-  const auto t0 = std::chrono::steady_clock::now();
-  kill(pid_, SIGTERM);
-  int status = 0;
-  while (waitpid(pid_, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() - t0 < 3s)
-    std::this_thread::sleep_for(10ms);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
-  pid_ = -1;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  expect_prompt_clean_stop();
   EXPECT_NE(notifications(100ms).find("STOPPING=1"), std::string::npos);
 }
 
@@ -209,14 +203,7 @@ TEST_F(DaemonTest, StopsPromptlyEvenWhileTheApiServerHangs) {
   f["delay"] = 30;
   server_->fault(f);
   std::this_thread::sleep_for(1500ms);  // the next check is now waiting on the server
-  const auto t0 = std::chrono::steady_clock::now();
-  kill(pid_, SIGTERM);
-  int status = 0;
-  while (waitpid(pid_, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() - t0 < 5s)
-    std::this_thread::sleep_for(10ms);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
-  pid_ = -1;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  expect_prompt_clean_stop();
 }
 
 TEST_F(DaemonTest, NoNodeNameIsAConfigurationError) {
