@@ -9,10 +9,15 @@
 #include <sstream>
 
 #include "rules/child_process.h"
+#include "rules/nft_layout_reader.h"
 #include "rules/save_parser.h"
 
 namespace aim {
 namespace {
+
+// Reads under continuous churn give up after this many tries (the next
+// check tries again) instead of retrying forever.
+constexpr int kConsistentReadAttempts = 3;
 
 // Runs `path` with no arguments but `args` and the C locale; returns its
 // output or a description of the failure.
@@ -64,21 +69,40 @@ RuleSet NftReader::read(Family family) {
   };
   const std::string path = find_program(program);
   if (path.empty())
-    return failed(program + " not found (looked in /usr/sbin, /sbin, /usr/bin, /bin and $PATH): "
-                            "install the iptables package; without it rules added with "
-                            "iptables-nft cannot be seen");
+    return failed(program +
+                  " not found (looked in /usr/sbin, /sbin, /usr/bin, /bin and $PATH): "
+                  "install the iptables package; without it rules added with "
+                  "iptables-nft cannot be seen");
 
   const auto started = std::chrono::steady_clock::now();
-  auto child = run_program(path, {}, timeout_);
-  if (!child) return failed("cannot run " + path + ": " + child.error());
-  if (!child->failure.empty())
-    return failed(path + " " + child->failure + ": " + trimmed(child->stderr_text));
-
-  RuleSet set = parse_save_text(child->stdout_text(), child->stdout_map, family, Backend::Nft);
-  set.stats.helper_peak_rss_kib = child->peak_rss_kib;
-  set.stats.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return set;
+  // The text and the kernel's layout must describe one ruleset: read both
+  // between two equal generations, and read again if a commit came between.
+  std::string last_change;
+  for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
+    auto before = read_nft_generation();
+    if (!before) return failed(before.error());
+    auto child = run_program(path, {}, timeout_);
+    if (!child) return failed("cannot run " + path + ": " + child.error());
+    if (!child->failure.empty())
+      return failed(path + " " + child->failure + ": " + trimmed(child->stderr_text));
+    auto layout = read_kernel_layout(family);
+    if (!layout) return failed(layout.error());
+    auto after = read_nft_generation();
+    if (!after) return failed(after.error());
+    if (*before != *after) {
+      last_change = "generation " + std::to_string(*before) + " -> " + std::to_string(*after);
+      continue;
+    }
+    RuleSet set =
+        parse_save_text(child->stdout_text(), child->stdout_map, family, Backend::Nft, *layout);
+    set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+    set.stats.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return set;
+  }
+  return failed("the nftables ruleset changed during each of " +
+                std::to_string(kConsistentReadAttempts) + " reads (last: " + last_change +
+                "); the next check reads again");
 }
 
 }  // namespace aim

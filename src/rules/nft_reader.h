@@ -1,8 +1,10 @@
 #pragma once
 // Reads the rules iptables-nft manages, by running iptables-nft-save /
-// ip6tables-nft-save once per family and parsing its text (save_parser).
-// iptables-nft-save only lists: it creates nothing in nftables and takes no
-// lock. A missing program, a failing run or an incompatible table is a read
+// ip6tables-nft-save once per family and parsing its text (save_parser)
+// against the kernel's layout of the same generation (nft_layout_reader), so
+// rule text cannot pose as structure. iptables-nft-save only lists: it
+// creates nothing in nftables and takes no lock. A missing program, a failing
+// run, an incompatible table or text that disagrees with the kernel is a read
 // error (verdict unknown), never an empty table.
 #include <chrono>
 #include <string>

@@ -46,10 +46,8 @@ TEST_P(NftFixtureTest, MatchesIptablesNftSPerChainLineForLine) {
   EXPECT_EQ(test::legacy_table_names(Family::V6), "");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Fixtures, NftFixtureTest,
-    ::testing::ValuesIn(test::all_fixtures()),
-    [](const auto& info) { return test::fixture_test_name(info.param); });
+INSTANTIATE_TEST_SUITE_P(Fixtures, NftFixtureTest, ::testing::ValuesIn(test::all_fixtures()),
+                         [](const auto& info) { return test::fixture_test_name(info.param); });
 
 TEST_F(NftReaderTest, NoTablesIsCompleteAndCreatesNothing) {
   NftReader reader;
@@ -66,7 +64,8 @@ TEST_F(NftReaderTest, NoTablesIsCompleteAndCreatesNothing) {
 // with an iptables-style INPUT chain.
 RuleSet read_after(const std::string& nft_commands) {
   EXPECT_EQ(run("nft add table ip filter && nft add chain ip filter INPUT "
-                "'{ type filter hook input priority 0; policy accept; }' && " + nft_commands)
+                "'{ type filter hook input priority 0; policy accept; }' && " +
+                nft_commands)
                 .status,
             0);
   NftReader reader;
@@ -85,7 +84,8 @@ TEST_F(NftReaderTest, IncompatibleTableIsAReadError) {
 TEST_F(NftReaderTest, TableWithForeignBaseChainIsAReadError) {
   // A base chain iptables does not know filters packets that no iptables
   // listing shows.
-  RuleSet set = read_after("nft add chain ip filter extra '{ type filter hook input priority 10; }'");
+  RuleSet set =
+      read_after("nft add chain ip filter extra '{ type filter hook input priority 10; }'");
   EXPECT_FALSE(set.complete());
   ASSERT_EQ(set.tables.size(), 1u);
   EXPECT_FALSE(set.tables[0].read_ok());
@@ -119,6 +119,64 @@ TEST_F(NftReaderTest, CommentWithNewlineStaysOneRule) {
   ASSERT_EQ(filter->chains[0].rules.size(), 1u);
   EXPECT_EQ(filter->chains[0].rules[0],
             "-A INPUT -m comment --comment \"x\n-A INPUT -j ACCEPT\" -j DROP");
+}
+
+// Issue 13: an interface name holding "\n*filter" printed a table header
+// mid-table, and every earlier rule vanished from the check.
+TEST_F(NftReaderTest, InterfaceNameWithNewlineIsOneRuleNotATableHeader) {
+  ASSERT_EQ(run("iptables-nft -A INPUT -s 1.2.3.4 -j DROP && "
+                "iptables-nft -A OUTPUT -o \"$(printf 'a\\n*filter')\" -j ACCEPT && "
+                "iptables-nft -t nat -A PREROUTING -j DNAT --to-destination 10.0.0.1")
+                .status,
+            0);
+  NftReader reader;
+  RuleSet set = reader.read(Family::V4);
+  ASSERT_TRUE(set.complete()) << set.error;
+  EXPECT_EQ(set.rule_count(), 3u);
+  const Table* filter = set.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  ASSERT_EQ(filter->chains.size(), 3u);
+  EXPECT_EQ(filter->chains[0].rules,
+            (std::vector<std::string_view>{"-A INPUT -s 1.2.3.4/32 -j DROP"}));
+  // Byte for byte what iptables prints for the chain.
+  std::string listed(filter->chains[2].header);
+  for (std::string_view rule : filter->chains[2].rules) listed += "\n" + std::string(rule);
+  EXPECT_EQ(listed + "\n", run("iptables-nft -S OUTPUT").out);
+  EXPECT_EQ(filter->chains[2].rules,
+            (std::vector<std::string_view>{"-A OUTPUT -o a\n*filter -j ACCEPT"}));
+}
+
+// Issue 13: an interface name holding a quote opened a "quoted string" that
+// joined the following rules (a DROP, a DNAT) into one allowed rule.
+TEST_F(NftReaderTest, QuoteInInterfaceNameJoinsNoRules) {
+  ASSERT_EQ(run("iptables-nft -N IP-MASQ-AGENT && "
+                "iptables-nft -A INPUT -i 'x\"' -j IP-MASQ-AGENT && "
+                "iptables-nft -A INPUT -j DROP && "
+                "iptables-nft -A INPUT -m comment --comment 'a \"b\"' -j ACCEPT")
+                .status,
+            0);
+  NftReader reader;
+  RuleSet set = reader.read(Family::V4);
+  ASSERT_TRUE(set.complete()) << set.error;
+  const Table* filter = set.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  EXPECT_EQ(set.rule_count(), 3u);
+  EXPECT_EQ(tsv(set), test::expected_nft_tsv_per_chain(Family::V4));
+}
+
+// A newline in a string the kernel layout does not account for (here a
+// recent list name) cannot be attributed: the family is unreadable, never
+// read as the rules its lines pretend to be.
+TEST_F(NftReaderTest, NewlineTheLayoutCannotAttributeIsAReadError) {
+  ASSERT_EQ(run("iptables-nft -A INPUT -m recent --name \"$(printf 'a\\n-A INPUT -j ACCEPT')\" "
+                "--set -j ACCEPT && iptables-nft -A INPUT -j DROP")
+                .status,
+            0);
+  NftReader reader;
+  RuleSet set = reader.read(Family::V4);
+  EXPECT_FALSE(set.complete());
+  EXPECT_TRUE(set.tables.empty());
+  EXPECT_NE(set.error.find("disagrees with the kernel"), std::string::npos) << set.error;
 }
 
 TEST_F(NftReaderTest, GeneratedKubeProxyThousandsOfChains) {

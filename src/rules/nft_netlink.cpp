@@ -1,0 +1,124 @@
+#include "rules/nft_netlink.h"
+
+#include <arpa/inet.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace aim {
+namespace {
+
+Error system_error(const std::string& what) {
+  const int code = errno;
+  return Error{"nf_tables netlink: " + what + ": " + std::strerror(code), code};
+}
+
+void append_attribute(std::string& out, const NetlinkAttribute& a) {
+  nlattr header{};
+  header.nla_len = static_cast<uint16_t>(NLA_HDRLEN + a.value.size());
+  header.nla_type = a.type;
+  out.append(reinterpret_cast<const char*>(&header), sizeof header);
+  out.append(a.value);
+  out.append(NLA_ALIGN(a.value.size()) - a.value.size(), '\0');
+}
+
+}  // namespace
+
+bool for_each_attribute(std::string_view data,
+                        const std::function<void(uint16_t, std::string_view)>& f) {
+  while (data.size() >= NLA_HDRLEN) {
+    nlattr header;
+    std::memcpy(&header, data.data(), sizeof header);
+    if (header.nla_len < NLA_HDRLEN || header.nla_len > data.size()) return false;
+    f(header.nla_type & NLA_TYPE_MASK, data.substr(NLA_HDRLEN, header.nla_len - NLA_HDRLEN));
+    const size_t step = NLA_ALIGN(header.nla_len);
+    if (step >= data.size()) return true;
+    data.remove_prefix(step);
+  }
+  return data.empty();
+}
+
+bool read_be32(std::string_view payload, uint32_t& out) {
+  if (payload.size() != 4) return false;
+  uint32_t raw;
+  std::memcpy(&raw, payload.data(), 4);
+  out = ntohl(raw);
+  return true;
+}
+
+std::string_view attribute_string(std::string_view payload) {
+  const size_t nul = payload.find('\0');
+  return nul == std::string_view::npos ? payload : payload.substr(0, nul);
+}
+
+Result<NftNetlink> NftNetlink::open() {
+  UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
+  if (!fd.valid()) return system_error("socket");
+  // The kernel answers at once; a bound wait keeps a wedged socket from
+  // hanging a check.
+  timeval timeout{10, 0};
+  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  return NftNetlink(std::move(fd));
+}
+
+Status NftNetlink::request(uint16_t message, uint8_t family,
+                           const std::vector<NetlinkAttribute>& attributes, bool dump,
+                           const std::function<void(const NftAnswer&)>& on_answer) {
+  std::string packet(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg)), '\0');
+  for (const NetlinkAttribute& a : attributes) append_attribute(packet, a);
+  nlmsghdr header{};
+  header.nlmsg_len = static_cast<uint32_t>(packet.size());
+  header.nlmsg_type = static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | message);
+  header.nlmsg_flags = NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0);
+  header.nlmsg_seq = ++sequence_;
+  nfgenmsg body{};
+  body.nfgen_family = family;
+  body.version = NFNETLINK_V0;
+  std::memcpy(packet.data(), &header, sizeof header);
+  std::memcpy(packet.data() + NLMSG_HDRLEN, &body, sizeof body);
+
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd_.get(), packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
+             sizeof kernel) < 0)
+    return system_error("sendto");
+
+  // A dump answer is at most 32 KiB per read (the kernel's cap); twice that
+  // leaves room, and MSG_TRUNC tells if it ever does not.
+  buffer_.resize(64 * 1024);
+  for (;;) {
+    const ssize_t n = recv(fd_.get(), buffer_.data(), buffer_.size(), MSG_TRUNC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return system_error("recv");
+    if (static_cast<size_t>(n) > buffer_.size()) {
+      errno = EMSGSIZE;
+      return system_error("answer larger than the receive buffer");
+    }
+    int remaining = static_cast<int>(n);
+    for (auto* msg = reinterpret_cast<nlmsghdr*>(buffer_.data()); NLMSG_OK(msg, remaining);
+         msg = NLMSG_NEXT(msg, remaining)) {
+      if (msg->nlmsg_seq != sequence_) continue;  // a late answer to an earlier request
+      if (msg->nlmsg_type == NLMSG_DONE) return Ok{};
+      if (msg->nlmsg_type == NLMSG_ERROR) {
+        const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(msg));
+        if (err->error == 0) return Ok{};
+        errno = -err->error;
+        return system_error("kernel answered");
+      }
+      const size_t header_size = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(nfgenmsg)));
+      if (msg->nlmsg_len < header_size) return Error{"nf_tables netlink: short answer"};
+      const auto* gen = static_cast<const nfgenmsg*>(NLMSG_DATA(msg));
+      on_answer({static_cast<uint16_t>(msg->nlmsg_type & 0xff), gen->nfgen_family,
+                 std::string_view(reinterpret_cast<const char*>(msg) + header_size,
+                                  msg->nlmsg_len - header_size)});
+      if (!dump) return Ok{};
+    }
+  }
+}
+
+}  // namespace aim

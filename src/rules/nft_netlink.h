@@ -1,0 +1,57 @@
+#pragma once
+// A NETLINK_NETFILTER socket for nf_tables requests: one request, its answers
+// handed to a callback, attributes walked without trusting their lengths.
+// Shared by the table lister and the kernel layout reader; reads only.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/fd.h"
+#include "util/result.h"
+
+namespace aim {
+
+// One answer of the kernel: its NFT_MSG_* type, the object's family and its
+// attributes.
+struct NftAnswer {
+  uint16_t type;
+  uint8_t family;
+  std::string_view attributes;
+};
+
+struct NetlinkAttribute {
+  uint16_t type;
+  std::string value;  // strings are sent with their terminating NUL
+};
+
+class NftNetlink {
+ public:
+  static Result<NftNetlink> open();
+
+  // Sends NFT_MSG_`message` for `family` (NFPROTO_*) with `attributes` and
+  // calls `on_answer` for every answer. `dump` asks for every object;
+  // otherwise the first answer ends the request.
+  Status request(uint16_t message, uint8_t family, const std::vector<NetlinkAttribute>& attributes,
+                 bool dump, const std::function<void(const NftAnswer&)>& on_answer);
+
+ private:
+  explicit NftNetlink(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+  uint32_t sequence_ = 0;
+  std::vector<char> buffer_;
+};
+
+// Calls `f(type, payload)` for each netlink attribute in `data` (type without
+// the nested/byte-order flags). Returns false if an attribute's length does
+// not fit: the caller then treats the object as unreadable.
+bool for_each_attribute(std::string_view data,
+                        const std::function<void(uint16_t, std::string_view)>& f);
+
+// A big-endian 32-bit attribute value; false when the payload is not 4 bytes.
+bool read_be32(std::string_view payload, uint32_t& out);
+// A NUL-terminated string attribute, without its NUL.
+std::string_view attribute_string(std::string_view payload);
+
+}  // namespace aim
