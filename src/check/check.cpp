@@ -167,6 +167,11 @@ Report check(const std::vector<CheckInput>& inputs, MatchCache* cache, CheckObse
   for (const auto& [pattern, count] : limit_hits)
     report.limit_hits.push_back({pattern->source(), pattern->text(), count});
 
+  // A real node always has tables (the kubelet's, Cilium's): seeing none
+  // means looking at the wrong network namespace or not seeing what is there.
+  if (report.tables.empty() && report.errors.empty())
+    report.errors.push_back(std::string(kNoTablesError));
+
   if (!report.unexpected.empty())
     report.verdict = Verdict::Unexpected;
   else if (!report.errors.empty())

@@ -101,9 +101,16 @@ class MatchCache {
 std::vector<CheckInput> pair_with_allowlists(const std::vector<RuleSet>& sets,
                                              const Allowlist& ipv4, const Allowlist& ipv6);
 
+// The read error of a check that found no table in any backend and family.
+inline constexpr std::string_view kNoTablesError =
+    "no netfilter table was found in any backend or family: a node always has some (the "
+    "kubelet's, Cilium's), so this process is probably not in the host's network namespace "
+    "(run it with host networking) or cannot see the tables (it needs CAP_NET_ADMIN and "
+    "CAP_NET_RAW)";
+
 // Checks every line of every input. Verdict: `unexpected` if any line matches
 // no pattern; otherwise `clean` only if every set and table was read;
-// otherwise `unknown`.
+// otherwise `unknown`. No table at all is `unknown` too (kNoTablesError).
 Report check(const std::vector<CheckInput>& inputs, MatchCache* cache = nullptr,
              CheckObserver* observer = nullptr);
 

@@ -19,9 +19,11 @@ namespace {
 
 int shim_family(Family family) { return family == Family::V6 ? 6 : 4; }
 
-std::string open_error(Family family, std::string_view table, int err) {
-  std::string msg = "cannot open legacy " + std::string(family_name(family)) + " table " +
-                    std::string(table) + ": " + aim_table_strerror(shim_family(family), err);
+// Table errors are prefixed with "legacy ipvN table T: " by whoever reports
+// them, so the messages here do not repeat it.
+std::string open_error(Family family, int err) {
+  std::string msg =
+      std::string("cannot open the table: ") + aim_table_strerror(shim_family(family), err);
   if (err == EPERM || err == EACCES)
     msg += " (reading iptables needs CAP_NET_ADMIN and CAP_NET_RAW: run as root)";
   return msg;
@@ -96,13 +98,12 @@ int render_legacy_family(Family family, const std::vector<std::string>& tables) 
     errno = 0;
     TableHandle table(aim_table_open(shim_family(family), name.c_str()));
     if (!table) {
-      out.table_error(open_error(family, name, errno));
+      out.table_error(open_error(family, errno));
       continue;
     }
     std::string error = render_table(table.get(), out);
     if (!error.empty())
-      out.table_error("legacy " + std::string(family_name(family)) + " table " + name + ": " +
-                      error);
+      out.table_error(error);
     else
       out.end_table();
   }

@@ -40,6 +40,13 @@ std::string shown(std::string_view line) {
   return line.size() > 120 ? out + "..." : out;
 }
 
+// One "*table ... COMMIT" section being read.
+struct Section {
+  Table table;
+  const KernelTable* kernel = nullptr;
+  std::map<std::string_view, size_t> chain_index;
+};
+
 class Parser {
  public:
   Parser(std::string_view text, Family family, const KernelLayout& layout)
@@ -66,12 +73,6 @@ class Parser {
   const std::map<std::string, std::string>& incompatible() const { return incompatible_; }
 
  private:
-  struct Section {
-    Table table;
-    const KernelTable* kernel = nullptr;
-    std::map<std::string_view, size_t> chain_index;
-  };
-
   std::string_view next_line() {
     size_t end = text_.find('\n', pos_);
     if (end == std::string_view::npos) end = text_.size();

@@ -108,12 +108,16 @@ TEST_F(CheckCommandTest, UnreadableTableIsUnknownNeverClean) {
   EXPECT_NE(denied.find("rc=2"), std::string::npos) << denied;
 }
 
-TEST_F(CheckCommandTest, AutoOnAnEmptyNodeIsClean) {
+// Issue 13: a namespace without any table (a container without host
+// networking) was "clean" and the service sent "false".
+TEST_F(CheckCommandTest, ANamespaceWithoutAnyTableIsUnknown) {
   const std::string dir = temp_dir();
   int status = 0;
-  const std::string out = check("--input " + dir, &status);
-  EXPECT_EQ(status, 0) << out;
-  EXPECT_NE(out.find("0 unexpected of 0 lines in 0 tables"), std::string::npos) << out;
+  const std::string out = check("--ipv6 --input " + dir + " --input6 " + dir, &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("verdict: unknown"), std::string::npos) << out;
+  EXPECT_NE(out.find("no netfilter table was found"), std::string::npos) << out;
+  EXPECT_NE(out.find("would send nothing"), std::string::npos) << out;
 }
 
 TEST_F(CheckCommandTest, MissingAllowlistDirectoryMakesEveryRuleUnexpected) {
@@ -167,6 +171,7 @@ TEST_F(CheckCommandTest, Ipv6IsCheckedWithItsOwnAllowlist) {
 }
 
 TEST_F(CheckCommandTest, GoStyleFlags) {
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("docker.v4.rules"), Family::V4), "");
   const std::string dir = temp_dir();
   run("printf '.*\\n' > " + dir + "/global");
   int status = 0;

@@ -43,10 +43,19 @@ Report run(const RuleSet& set, const Allowlist& list, MatchCache* cache = nullpt
   return check({{&set, &list}}, cache);
 }
 
-TEST(Check, NoRulesAndNoPatternsIsClean) {
-  RuleSet set = make_set({});
+// Issue 13: a namespace with no tables at all was "clean" and labelled
+// false. A node always has tables; none seen is unknown.
+TEST(Check, NoTableAnywhereIsUnknownNeverClean) {
+  RuleSet v4 = make_set({});
+  RuleSet v6 = make_set({}, Family::V6, Backend::Nft);
   Allowlist list = Allowlist::from_files("/d", {});
-  EXPECT_EQ(run(set, list).verdict, Verdict::Clean);
+  Report r = check({{&v4, &list}, {&v6, &list}});
+  EXPECT_EQ(r.verdict, Verdict::Unknown);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0], kNoTablesError);
+  // One empty table anywhere is enough to have looked at the right place.
+  v6.tables.push_back(Table{"raw", {}, {}});
+  EXPECT_EQ(check({{&v4, &list}, {&v6, &list}}).verdict, Verdict::Clean);
 }
 
 TEST(Check, EmptyTablesAreClean) {
