@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   aim::DaemonOptions daemon_options{cl.global, cl.global.interval_seconds,
-                                    cl.global.terminate_on_success};
+                                    cl.global.terminate_on_success,
+                                    cl.global.unknown_grace_seconds};
   aim::Daemon daemon(daemon_options, readers, log);
   return daemon.run();
 }

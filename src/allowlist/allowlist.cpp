@@ -78,9 +78,9 @@ void Allowlist::add_file(const std::string& name, std::string_view contents) {
   for (PatternLine& pl : split_pattern_lines(contents, path, diagnostics_)) {
     auto compiled = Pattern::compile(pl.text, {path, pl.line});
     if (auto* err = std::get_if<Pattern::CompileError>(&compiled)) {
-      diagnostics_.push_back({Diagnostic::Severity::Error, path, pl.line, err->column,
-                              "pattern does not compile, skipped: " + err->reason + " (pattern: " +
-                                  pl.text + ")"});
+      diagnostics_.push_back(
+          {Diagnostic::Severity::Error, path, pl.line, err->column,
+           "pattern does not compile, skipped: " + err->reason + " (pattern: " + pl.text + ")"});
       continue;
     }
     target->push_back(std::move(std::get<Pattern>(compiled)));
@@ -103,13 +103,14 @@ Allowlist Allowlist::load(const std::string& dir) {
   struct stat st {};
   std::string why;
   if (stat(dir.c_str(), &st) != 0)
-    why = errno == ENOENT ? "does not exist" : std::string("cannot be read: ") + std::strerror(errno);
+    why =
+        errno == ENOENT ? "does not exist" : std::string("cannot be read: ") + std::strerror(errno);
   else if (!S_ISDIR(st.st_mode))
     why = "is not a directory";
   if (!why.empty()) {
-    list.diagnostics_.push_back({Diagnostic::Severity::Warning, dir, 0, 0,
-                                 "allowlist directory " + why +
-                                     "; no patterns apply, so every rule is unexpected"});
+    list.diagnostics_.push_back(
+        {Diagnostic::Severity::Warning, dir, 0, 0,
+         "allowlist directory " + why + "; no patterns apply, so every rule is unexpected"});
     return list;
   }
   std::vector<std::string> names{std::string(kGlobalFile)};
@@ -119,9 +120,9 @@ Allowlist Allowlist::load(const std::string& dir) {
     struct stat fst {};
     if (stat(path.c_str(), &fst) != 0) {
       if (errno == ENOENT) continue;  // a missing file means no patterns for it
-      list.diagnostics_.push_back({Diagnostic::Severity::Error, path, 0, 0,
-                                   std::string("cannot read: ") + std::strerror(errno) +
-                                       "; its patterns do not apply"});
+      list.diagnostics_.push_back(
+          {Diagnostic::Severity::Error, path, 0, 0,
+           std::string("cannot read: ") + std::strerror(errno) + "; its patterns do not apply"});
       continue;
     }
     if (!S_ISREG(fst.st_mode)) {
@@ -146,6 +147,21 @@ Allowlist Allowlist::load(const std::string& dir) {
     list.add_file(name, *contents);
   }
   return list;
+}
+
+std::string Allowlist::fingerprint(const std::string& dir) {
+  auto identity = [](const std::string& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) return std::string("missing:") + std::to_string(errno) + ";";
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+           std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_ctim.tv_sec) + "." +
+           std::to_string(st.st_ctim.tv_nsec) + ";";
+  };
+  std::string out = identity(dir);
+  out += identity(join_path(dir, kGlobalFile));
+  for (auto t : kTableOrder) out += identity(join_path(dir, t));
+  return out;
 }
 
 const std::vector<Pattern>& Allowlist::table_patterns(std::string_view table) const {

@@ -46,6 +46,11 @@ class Allowlist {
   // pattern that does not compile is skipped while the others apply. A missing
   // or unreadable directory leaves every list empty (every rule unexpected).
   static Allowlist load(const std::string& dir);
+  // What `dir` and its allowlist files are right now (through symlinks:
+  // device, inode, size, change times). Differs whenever what load() would
+  // read may differ: a file edited, added or removed, a ConfigMap update, a
+  // symlinked directory re-pointed or deleted and recreated.
+  static std::string fingerprint(const std::string& dir);
   // Builds one from in-memory file contents (name -> contents), for tests
   // and for callers that read files themselves.
   static Allowlist from_files(const std::string& dir,

@@ -1,12 +1,12 @@
 #include "check/check.h"
 
-#include "allowlist/go_regex.h"
-
 #include <algorithm>
 #include <bit>
 #include <cstring>
 #include <functional>
 #include <map>
+
+#include "allowlist/go_regex.h"
 
 namespace aim {
 namespace {
@@ -46,13 +46,41 @@ uint64_t table_seed(const RuleSet& set, std::string_view table, uint64_t generat
 // 128 bits from two unrelated hash functions: a false "already allowed"
 // needs both to collide at once.
 MatchCache::Key cache_key(uint64_t seed, std::string_view line) {
-  return {mix_hash(line, seed), std::hash<std::string_view>{}(line) ^ (seed * 0x2545f4914f6cdd1dULL)};
+  return {mix_hash(line, seed),
+          std::hash<std::string_view>{}(line) ^ (seed * 0x2545f4914f6cdd1dULL)};
 }
 
 // Patterns for one table: the table's own, then global (upstream's order;
 // any order gives the same answer, as a line is allowed if any pattern
 // matches). Tried most-recently-matched first: neighbouring rules (one chain,
 // one service) keep matching the same few patterns.
+// Tells a long match to give up: polled before every pattern tried (one line
+// against thousands of patterns that each hit their match limit can take
+// seconds), reading the clock only every 64 polls.
+class Interrupt {
+ public:
+  explicit Interrupt(const CheckLimits& limits) : limits_(limits) {}
+  bool now() {
+    if (fired_) return true;
+    if (limits_.stop && limits_.stop->load(std::memory_order_relaxed)) {
+      fired_ = true;
+      reason_ = "the check was stopped (the service is stopping)";
+    } else if ((++polls_ & 63) == 0 && std::chrono::steady_clock::now() >= limits_.deadline) {
+      fired_ = true;
+      reason_ = "matching overran its time budget";
+    }
+    return fired_;
+  }
+  bool fired() const { return fired_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  const CheckLimits& limits_;
+  uint32_t polls_ = 0;
+  bool fired_ = false;
+  std::string reason_;
+};
+
 class TableMatcher {
  public:
   TableMatcher(const Allowlist& list, std::string_view table) {
@@ -61,10 +89,12 @@ class TableMatcher {
   }
 
   // The pattern that allows `raw_line`, or nullptr. Limit hits are recorded.
-  const Pattern* find(std::string_view raw_line, std::map<const Pattern*, size_t>& limit_hits) {
+  const Pattern* find(std::string_view raw_line, std::map<const Pattern*, size_t>& limit_hits,
+                      Interrupt& interrupt) {
     if (order_.empty()) return nullptr;
     const std::string_view line = as_go_text(raw_line, buffer_);
     for (size_t k = 0; k < order_.size(); ++k) {
+      if (interrupt.now()) return nullptr;
       const Pattern* p = order_[k];
       switch (p->search_go_text(line)) {
         case MatchResult::Match:
@@ -116,9 +146,11 @@ void MatchCache::finish_check() {
   std::erase_if(allowed_, [this](const auto& entry) { return entry.second != check_; });
 }
 
-Report check(const std::vector<CheckInput>& inputs, MatchCache* cache, CheckObserver* observer) {
+Report check(const std::vector<CheckInput>& inputs, MatchCache* cache, CheckObserver* observer,
+             const CheckLimits& limits) {
   Report report;
   std::map<const Pattern*, size_t> limit_hits;
+  Interrupt interrupt(limits);
   if (cache) cache->start_check();
 
   for (const CheckInput& input : inputs) {
@@ -146,26 +178,45 @@ Report check(const std::vector<CheckInput>& inputs, MatchCache* cache, CheckObse
             return;
           }
         }
-        if (const Pattern* p = matcher.find(line, limit_hits)) {
+        if (const Pattern* p = matcher.find(line, limit_hits, interrupt)) {
           if (cache) cache->remember(key);
           if (observer) observer->allowed(set, table.name, chain.name, line, *p);
           return;
         }
+        if (interrupt.fired()) return;  // undecided, not unexpected
         ++result.unexpected;
-        report.unexpected.push_back({set.family, set.backend, table.name, std::string(chain.name),
-                                     std::string(line)});
+        report.unexpected.push_back(
+            {set.family, set.backend, table.name, std::string(chain.name), std::string(line)});
       };
       for (const Chain& chain : table.chains) {
+        if (interrupt.fired()) break;
         decide(chain, chain.header);
-        for (std::string_view rule : chain.rules) decide(chain, rule);
+        for (std::string_view rule : chain.rules) {
+          if (interrupt.fired()) break;
+          decide(chain, rule);
+        }
       }
       report.tables.push_back(std::move(result));
     }
   }
-  if (cache) cache->finish_check();
+  // An interrupted check saw only part of the rules: its cache entries are
+  // still right, but dropping what it did not reach would waste them.
+  if (cache && !interrupt.fired()) cache->finish_check();
 
   for (const auto& [pattern, count] : limit_hits)
     report.limit_hits.push_back({pattern->source(), pattern->text(), count});
+
+  if (interrupt.fired()) {
+    std::string why = interrupt.reason() + " after " + std::to_string(report.lines_checked) +
+                      " lines; not every rule was decided";
+    // What was slow: patterns that gave up at their match limit cost the most.
+    auto slowest = std::max_element(report.limit_hits.begin(), report.limit_hits.end(),
+                                    [](const auto& a, const auto& b) { return a.rules < b.rules; });
+    if (slowest != report.limit_hits.end())
+      why += "; slowest: " + slowest->source.file + ":" + std::to_string(slowest->source.line) +
+             " hit its match limit on " + std::to_string(slowest->rules) + " rules (simplify it)";
+    report.errors.push_back(why);
+  }
 
   // A real node always has tables (the kubelet's, Cilium's): seeing none
   // means looking at the wrong network namespace or not seeing what is there.

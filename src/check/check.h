@@ -2,6 +2,8 @@
 // The decision: which rules no allowlist pattern accounts for, and whether
 // the node is clean. Pure: knows RuleSets and Allowlists, nothing of the
 // kernel, files or HTTP.
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -101,6 +103,14 @@ class MatchCache {
 std::vector<CheckInput> pair_with_allowlists(const std::vector<RuleSet>& sets,
                                              const Allowlist& ipv4, const Allowlist& ipv6);
 
+// Bounds on one check: a deadline (a budget for matching) and a stop request
+// (the service is stopping). Either ends matching early with the verdict
+// `unknown` (unless an unexpected rule was already found).
+struct CheckLimits {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  const std::atomic<bool>* stop = nullptr;
+};
+
 // The read error of a check that found no table in any backend and family.
 inline constexpr std::string_view kNoTablesError =
     "no netfilter table was found in any backend or family: a node always has some (the "
@@ -112,6 +122,6 @@ inline constexpr std::string_view kNoTablesError =
 // no pattern; otherwise `clean` only if every set and table was read;
 // otherwise `unknown`. No table at all is `unknown` too (kNoTablesError).
 Report check(const std::vector<CheckInput>& inputs, MatchCache* cache = nullptr,
-             CheckObserver* observer = nullptr);
+             CheckObserver* observer = nullptr, const CheckLimits& limits = {});
 
 }  // namespace aim

@@ -4,15 +4,14 @@
 
 #include <chrono>
 
-#include "service/cluster_report.h"
-#include "kube/kube_api.h"
-#include "kube/kubeconfig.h"
-
 #include "allowlist/allowlist.h"
 #include "allowlist/lint.h"
 #include "check/check.h"
 #include "check/report_format.h"
 #include "cli/rules_command.h"
+#include "kube/kube_api.h"
+#include "kube/kubeconfig.h"
+#include "service/cluster_report.h"
 
 namespace aim {
 namespace {
@@ -58,7 +57,8 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
     print_read_stats(err, sets);
     err << kPrefix << "allowlists: " << allow4.pattern_count() << " IPv4 patterns from "
         << global.input;
-    if (global.ipv6) err << ", " << allow6.pattern_count() << " IPv6 patterns from " << global.input6;
+    if (global.ipv6)
+      err << ", " << allow6.pattern_count() << " IPv6 patterns from " << global.input6;
     err << '\n';
   }
 
@@ -75,14 +75,16 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
     print_dry_run(dry, cred ? cred->server : "", node, global.events, report);
     if (!cred) dry << "  (no API server known yet: " << cred.error() << ")\n";
   } else {
-    HttpKubeApi api(warning_if_insecure(
-                        [&] { return resolve_credentials(global.kubeconfig); },
-                        [&](const std::string& w) { err << kPrefix << "WARNING: " << w << '\n'; }),
-                    std::chrono::milliseconds(
-                        static_cast<long long>(global.request_timeout_seconds * 1000)));
+    HttpKubeApi api(
+        warning_if_insecure(
+            [&] { return resolve_credentials(global.kubeconfig); },
+            [&](const std::string& w) { err << kPrefix << "WARNING: " << w << '\n'; }),
+        std::chrono::milliseconds(static_cast<long long>(global.request_timeout_seconds * 1000)));
     EventReporter reporter(api, global.node_name, reporting_host(), unix_nanos_now);
+    // One check has no history: an unknown verdict sends nothing.
+    const LabelDecision label = UnknownGrace().decide(report.verdict, UnknownGrace::Clock::now());
     const ClusterResult sent =
-        send_to_cluster(api, global.events ? &reporter : nullptr, global.node_name, report);
+        send_to_cluster(api, global.events ? &reporter : nullptr, global.node_name, report, label);
     for (const std::string& e : sent.errors) err << kPrefix << "error: " << e << '\n';
     if (!sent.ok) return 2;
   }

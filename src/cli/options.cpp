@@ -1,16 +1,30 @@
 #include "cli/options.h"
 
-
 #include "version.h"
 
 namespace aim {
 
 const std::set<std::string>& go_style_flag_names() {
-  static const std::set<std::string> names = {
-      "v",      "backend", "family",     "format",    "version",         "input",
-      "input6", "ipv6",    "dry-run",    "output",    "kubeconfig",      "node-name",
-      "events", "interval", "request-timeout", "terminateOnSuccess", "checkMap", "mapPath",
-      "installRoutesForHealthProbeReply"};
+  static const std::set<std::string> names = {"v",
+                                              "backend",
+                                              "family",
+                                              "format",
+                                              "version",
+                                              "input",
+                                              "input6",
+                                              "ipv6",
+                                              "dry-run",
+                                              "output",
+                                              "kubeconfig",
+                                              "node-name",
+                                              "events",
+                                              "interval",
+                                              "unknown-grace",
+                                              "request-timeout",
+                                              "terminateOnSuccess",
+                                              "checkMap",
+                                              "mapPath",
+                                              "installRoutesForHealthProbeReply"};
   return names;
 }
 
@@ -57,6 +71,10 @@ void register_options(CLI::App& app, CommandLine& cl) {
                "Create/update Warning Events on the Node when unexpected rules are found");
   app.add_option("--interval", cl.global.interval_seconds,
                  "Service: seconds between checks (fractions allowed)")
+      ->check(CLI::Range(0.0, 86400.0));
+  app.add_option("--unknown-grace", cl.global.unknown_grace_seconds,
+                 "Service: when rules stay unreadable (verdict unknown) for this many seconds and "
+                 "at least two checks, label \"true\", the safe value (never \"false\")")
       ->check(CLI::Range(0.0, 86400.0));
   app.add_flag("--terminateOnSuccess", cl.global.terminate_on_success,
                "Service: exit 0 after a clean check whose \"false\" label was set (never after an "
@@ -105,9 +123,9 @@ void register_options(CLI::App& app, CommandLine& cl) {
       ->check(CLI::IsMember({"text", "json"}))
       ->default_str("text");
 
-  cl.validate_command = app.add_subcommand(
-      "validate",
-      "Check the allowlist files (IPv4 always; IPv6 with --ipv6 or --input6). Exit 1 on any problem");
+  cl.validate_command = app.add_subcommand("validate",
+                                           "Check the allowlist files (IPv4 always; IPv6 with "
+                                           "--ipv6 or --input6). Exit 1 on any problem");
 }
 
 }  // namespace aim

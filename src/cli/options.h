@@ -26,6 +26,7 @@ struct GlobalOptions {
   bool events = false;                   // Warning Events on the Node
   double request_timeout_seconds = 5;    // per API request
   double interval_seconds = 300;         // service: time between checks
+  double unknown_grace_seconds = 60;     // service: unknown this long (and 2 checks) -> "true"
   bool terminate_on_success = false;     // service: exit 0 after a clean, labelled check
   bool check_map = false;                // service: watch the BPF block counter
   std::string map_path = "/azure-block-iptables-bpf-map/iptables_block_event_counter";

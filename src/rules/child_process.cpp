@@ -2,12 +2,14 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 
@@ -20,7 +22,8 @@ std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     const char* name = sigdescr_np(WTERMSIG(status));
-    return "killed by signal " + std::to_string(WTERMSIG(status)) + (name ? std::string(" (") + name + ")" : "");
+    return "killed by signal " + std::to_string(WTERMSIG(status)) +
+           (name ? std::string(" (") + name + ")" : "");
   }
   return "ended with wait status " + std::to_string(status);
 }
@@ -28,7 +31,8 @@ std::string describe_status(int status) {
 }  // namespace
 
 Result<ChildOutput> run_in_child(const std::function<int()>& body,
-                                 std::chrono::milliseconds timeout) {
+                                 std::chrono::milliseconds timeout,
+                                 const std::function<bool()>& abort) {
   auto out = make_memfd("aim-child-stdout");
   if (!out) return Error{out.error()};
   auto err = make_memfd("aim-child-stderr");
@@ -49,17 +53,26 @@ Result<ChildOutput> run_in_child(const std::function<int()>& body,
 
   UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
   int status = 0;
-  bool timed_out = false;
+  bool timed_out = false, aborted = false;
   if (pidfd.valid()) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     pollfd p{pidfd.get(), POLLIN, 0};
-    int r;
-    do {
-      r = poll(&p, 1, static_cast<int>(timeout.count()));
-    } while (r < 0 && errno == EINTR);
-    if (r == 0) {
-      timed_out = true;
-      kill(pid, SIGKILL);
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        timed_out = true;
+        break;
+      }
+      if (abort && abort()) {
+        aborted = true;
+        break;
+      }
+      const int r = poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 200)));
+      if (r > 0) break;
+      if (r < 0 && errno != EINTR) break;
     }
+    if (timed_out || aborted) kill(pid, SIGKILL);
   }
   struct rusage usage {};
   while (wait4(pid, &status, 0, &usage) < 0) {
@@ -75,6 +88,8 @@ Result<ChildOutput> run_in_child(const std::function<int()>& body,
   result.stderr_text = err_text ? std::move(*err_text) : std::string();
   if (timed_out)
     result.failure = "timed out after " + std::to_string(timeout.count() / 1000) + " s";
+  else if (aborted)
+    result.failure = "abandoned (stopping)";
   else if (status != 0)
     result.failure = describe_status(status);
   return result;

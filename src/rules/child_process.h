@@ -25,8 +25,10 @@ struct ChildOutput {
 };
 
 // `body` runs in the child and returns its exit status; the child never
-// returns into the caller's code. The child is killed after `timeout`.
+// returns into the caller's code. The child is killed after `timeout`, or as
+// soon as `abort` (polled a few times a second) returns true.
 Result<ChildOutput> run_in_child(const std::function<int()>& body,
-                                 std::chrono::milliseconds timeout);
+                                 std::chrono::milliseconds timeout,
+                                 const std::function<bool()>& abort = {});
 
 }  // namespace aim

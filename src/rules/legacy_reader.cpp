@@ -136,7 +136,8 @@ RuleSet LegacyReader::read(Family family) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  auto child = run_in_child([&] { return render_legacy_family(family, tables); }, timeout_);
+  auto child =
+      run_in_child([&] { return render_legacy_family(family, tables); }, timeout_, abort_);
   if (!child) {
     RuleSet set;
     set.family = family;

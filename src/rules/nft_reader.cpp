@@ -22,7 +22,8 @@ constexpr int kConsistentReadAttempts = 3;
 // Runs `path` with no arguments but `args` and the C locale; returns its
 // output or a description of the failure.
 Result<ChildOutput> run_program(const std::string& path, const std::vector<std::string>& args,
-                                std::chrono::milliseconds timeout) {
+                                std::chrono::milliseconds timeout,
+                                const std::function<bool()>& abort) {
   return run_in_child(
       [&]() -> int {
         std::vector<char*> argv;
@@ -34,7 +35,7 @@ Result<ChildOutput> run_program(const std::string& path, const std::vector<std::
         std::fprintf(stderr, "cannot run %s: %s\n", path.c_str(), std::strerror(errno));
         return 127;
       },
-      timeout);
+      timeout, abort);
 }
 
 std::string trimmed(std::string s) {
@@ -81,7 +82,7 @@ RuleSet NftReader::read(Family family) {
   for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
     auto before = read_nft_generation();
     if (!before) return failed(before.error());
-    auto child = run_program(path, {}, timeout_);
+    auto child = run_program(path, {}, timeout_, abort_);
     if (!child) return failed("cannot run " + path + ": " + child.error());
     if (!child->failure.empty())
       return failed(path + " " + child->failure + ": " + trimmed(child->stderr_text));

@@ -3,6 +3,7 @@
 // one family of one backend into a RuleSet. Failures are inside the RuleSet
 // (RuleSet::error, Table::error), never thrown, so no caller can mistake a
 // partial read for a complete one.
+#include <functional>
 #include <vector>
 
 #include "rules/ruleset.h"
@@ -14,6 +15,11 @@ class RuleReader {
   virtual ~RuleReader() = default;
   virtual Backend backend() const = 0;
   virtual RuleSet read(Family family) = 0;
+  // Polled during long reads: returning true abandons the read (an error).
+  void set_abort(std::function<bool()> abort) { abort_ = std::move(abort); }
+
+ protected:
+  std::function<bool()> abort_;
 };
 
 // Every family from every reader, reader by reader.

@@ -9,16 +9,18 @@ std::string event_message(const Report& report) {
   std::vector<std::string> rules;
   rules.reserve(report.unexpected.size());
   for (const UnexpectedRule& r : report.unexpected)
-    rules.push_back(std::string(backend_name(r.backend)) + " " + std::string(family_name(r.family)) +
-                    " " + r.table + ": " + r.rule);
+    rules.push_back(std::string(backend_name(r.backend)) + " " +
+                    std::string(family_name(r.family)) + " " + r.table + ": " + r.rule);
   return unexpected_rules_message(rules);
 }
 
 ClusterResult send_to_cluster(KubeApi& api, EventReporter* events, const std::string& node,
-                              const Report& report) {
+                              const Report& report, const LabelDecision& label) {
   ClusterResult result;
-  if (report.verdict == Verdict::Unknown) return result;  // the label is left as it is
-  const bool value = report.verdict == Verdict::Unexpected;
+  if (!label.value) return result;  // the label is left as it is
+  const bool value = *label.value;
+  // Never "false" unless every table was read and every rule allowed.
+  if (!value && report.verdict != Verdict::Clean) return result;
   ApiOutcome patched = api.patch_label(node, value);
   if (!patched.ok) {
     result.ok = false;
@@ -32,6 +34,14 @@ ClusterResult send_to_cluster(KubeApi& api, EventReporter* events, const std::st
       result.errors.push_back("cannot record the UnexpectedIPTablesRules event: " + reported.error);
     }
   }
+  if (events && label.unknown_too_long) {
+    ApiOutcome reported =
+        events->report("UnreadableIPTablesRules", unknown_too_long_message(label, report));
+    if (!reported.ok) {
+      result.ok = false;
+      result.errors.push_back("cannot record the UnreadableIPTablesRules event: " + reported.error);
+    }
+  }
   return result;
 }
 
@@ -42,8 +52,8 @@ void print_dry_run(std::ostream& out, const std::string& server, const std::stri
     return;
   }
   const HttpRequest req = label_request(node, report.verdict == Verdict::Unexpected);
-  out << "dry run: would send " << req.method << ' ' << server << req.path << "\n  Content-Type: "
-      << req.content_type << "\n  " << req.body << '\n';
+  out << "dry run: would send " << req.method << ' ' << server << req.path
+      << "\n  Content-Type: " << req.content_type << "\n  " << req.body << '\n';
   if (events && report.verdict == Verdict::Unexpected)
     out << "dry run: would create or update a Warning Event UnexpectedIPTablesRules about Node "
         << node << " in namespace default: " << event_message(report) << '\n';

@@ -1,25 +1,30 @@
 #include "service/daemon.h"
 
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <set>
+#include <thread>
 
 #include "allowlist/allowlist.h"
 #include "bpf/block_counter.h"
-#include "net/health_probe_routes.h"
 #include "check/check.h"
 #include "check/report_format.h"
-#include "service/cluster_report.h"
+#include "kube/events.h"
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
-#include "kube/events.h"
+#include "net/health_probe_routes.h"
+#include "reconcile/unknown_grace.h"
+#include "service/cluster_report.h"
 #include "service/status.h"
+#include "util/fd.h"
 
 namespace aim {
 namespace {
@@ -34,6 +39,21 @@ using EventLoop = std::unique_ptr<sd_event, EventDeleter>;
 using EventSource = std::unique_ptr<sd_event_source, SourceDeleter>;
 
 void notify(const std::string& state) { sd_notify(0, state.c_str()); }
+
+// Matching gives up after this long and the check ends `unknown` (reads have
+// their own timeouts). Thousands of patterns that each hit their match limit
+// are what makes matching slow; a healthy check takes well under a second.
+constexpr std::chrono::seconds kMatchBudget{60};
+// After an allowlist change is noticed: settle for a moment (ConfigMap
+// updates swap a symlink in several steps).
+constexpr std::chrono::milliseconds kAllowlistSettle{500};
+
+std::string parent_of(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
 
 std::string rule_key(const UnexpectedRule& r) {
   return std::string(backend_name(r.backend)) + " " + std::string(family_name(r.family)) + " " +
@@ -69,7 +89,20 @@ struct Daemon::State {
   Logger& log;
   EventLoop loop;
   EventSource timer;
+  EventSource settle_timer;
+  EventSource done_source;
+  UniqueFd done_fd;  // the worker's "check finished" to the loop
   std::vector<EventSource> watches;
+  std::string fingerprint;  // of the allowlists loaded
+  UnknownGrace grace;
+  // The check runs on a worker thread: the loop stays free for signals and
+  // watchdog pings however long a read or a request takes.
+  std::thread worker;
+  bool check_running = false;
+  bool check_requested = false;  // a trigger came while a check ran
+  std::atomic<bool> stopping{false};
+  std::chrono::microseconds next_delay{0};
+  bool exit_after_check = false;
   Allowlist allow4, allow6;
   MatchCache cache;
   std::unique_ptr<HttpKubeApi> api;
@@ -83,14 +116,24 @@ struct Daemon::State {
   std::set<std::string> last_errors;
 
   State(DaemonOptions o, std::vector<RuleReader*> r, Logger& l)
-      : options(std::move(o)), readers(std::move(r)), log(l) {}
+      : options(std::move(o)),
+        readers(std::move(r)),
+        log(l),
+        grace(UnknownGracePolicy{
+            2, std::chrono::seconds(static_cast<long long>(options.unknown_grace_seconds))}) {}
 
   std::chrono::microseconds interval() const {
-    return std::chrono::microseconds(
-        static_cast<long long>(options.interval_seconds * 1000000.0));
+    return std::chrono::microseconds(static_cast<long long>(options.interval_seconds * 1000000.0));
+  }
+
+  std::string current_fingerprint() const {
+    std::string f = Allowlist::fingerprint(options.global.input);
+    if (options.global.ipv6) f += "|" + Allowlist::fingerprint(options.global.input6);
+    return f;
   }
 
   void load_allowlists() {
+    fingerprint = current_fingerprint();
     allow4 = Allowlist::load(options.global.input);
     if (options.global.ipv6) allow6 = Allowlist::load(options.global.input6);
     for (const Allowlist* list : {&allow4, &allow6}) {
@@ -109,19 +152,40 @@ struct Daemon::State {
                          : ""));
   }
 
+  // Watches each allowlist directory (as its path resolves now) and its
+  // parent (where a symlinked directory is re-pointed or a directory is
+  // recreated). Re-done after every reload, so a new target is watched; and
+  // before every check the fingerprint is compared anyway, so nothing
+  // depends on inotify alone.
   void watch_allowlists() {
     watches.clear();
-    std::vector<std::string> dirs{options.global.input};
-    if (options.global.ipv6) dirs.push_back(options.global.input6);
-    for (const std::string& dir : dirs) {
+    std::vector<std::string> paths{options.global.input, parent_of(options.global.input)};
+    if (options.global.ipv6) {
+      paths.push_back(options.global.input6);
+      paths.push_back(parent_of(options.global.input6));
+    }
+    for (const std::string& path : paths) {
       sd_event_source* source = nullptr;
       const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
                             IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
-      if (sd_event_add_inotify(loop.get(), &source, dir.c_str(), mask, on_allowlist_change, this) >= 0)
+      if (sd_event_add_inotify(loop.get(), &source, path.c_str(), mask, on_allowlist_change,
+                               this) >= 0)
         watches.emplace_back(source);
       else
-        log.info(2, "not watching " + dir + " for changes (it does not exist yet); SIGHUP reloads");
+        log.info(2, "not watching " + path +
+                        " for changes (it does not exist yet); it is "
+                        "compared before every check");
     }
+  }
+
+  // Reloads when the allowlists are not what was loaded. Loop thread only,
+  // never while a check runs.
+  bool reload_if_changed(const char* why) {
+    if (current_fingerprint() == fingerprint) return false;
+    log.info(0, std::string("allowlists changed (") + why + "): reloading");
+    load_allowlists();
+    watch_allowlists();
+    return true;
   }
 
   void arm_timer(std::chrono::microseconds after) {
@@ -146,18 +210,45 @@ struct Daemon::State {
     if (!options.global.check_map) return;
     const BlockTracker::Step step = blocks.observe(read_block_counter(options.global.map_path));
     if (!step.log_error.empty()) log.warning(step.log_error + "; keeping the previous count");
-    if (step.recovered) log.info(0, "the BPF block counter " + options.global.map_path + " is readable again");
+    if (step.recovered)
+      log.info(0, "the BPF block counter " + options.global.map_path + " is readable again");
     if (step.new_blocks == 0) return;
     log.warning(std::to_string(step.new_blocks) +
                 " attempt(s) to add iptables rules were blocked since the last check (eBPF host "
                 "routing is on)");
     if (options.global.events && !options.global.node_name.empty()) {
       ApiOutcome sent = events->report("BlockedIPTablesRule", kBlockedMessage);
-      if (!sent.ok) log_once("blocked-event", "cannot record the BlockedIPTablesRule event: " + sent.error);
+      if (!sent.ok)
+        log_once("blocked-event", "cannot record the BlockedIPTablesRule event: " + sent.error);
     }
   }
 
-  void cycle() {
+  // Starts a check on the worker thread, or remembers to start one when the
+  // running one ends.
+  void request_check() {
+    if (check_running) {
+      check_requested = true;
+      return;
+    }
+    check_requested = false;
+    if (pending_reload) {
+      pending_reload = false;
+      load_allowlists();
+      watch_allowlists();
+    } else {
+      reload_if_changed("noticed before the check");
+    }
+    check_running = true;
+    worker = std::thread([this] {
+      work();
+      const uint64_t one = 1;
+      [[maybe_unused]] ssize_t n = write(done_fd.get(), &one, sizeof one);
+    });
+  }
+
+  // The check: read, match, send. Runs on the worker thread; touches only
+  // what the loop leaves alone while check_running.
+  void work() {
     const auto started = std::chrono::steady_clock::now();
     once_next_.clear();
     parity_features();
@@ -166,49 +257,86 @@ struct Daemon::State {
     const std::vector<RuleSet> sets = read_all(readers, families);
     const std::vector<CheckInput> inputs = pair_with_allowlists(sets, allow4, allow6);
     LoggingObserver observer(log);
+    CheckLimits limits;
+    limits.deadline = std::chrono::steady_clock::now() + kMatchBudget;
+    limits.stop = &stopping;
     // At -v 4 every line is matched (and logged), so no cache.
     const Report report = check(inputs, log.enabled(4) ? nullptr : &cache,
-                                log.enabled(4) ? &observer : nullptr);
+                                log.enabled(4) ? &observer : nullptr, limits);
     log_report(report);
+    if (stopping) return;
 
+    const LabelDecision label = grace.decide(report.verdict, std::chrono::steady_clock::now());
+    if (label.unknown_too_long)
+      log_once("unknown-too-long", unknown_too_long_message(label, report), LOG_WARNING,
+               {{"LABEL_VALUE", "true"}, {"NODE_NAME", options.global.node_name}});
     ClusterResult sent;
     const bool cluster = !options.global.node_name.empty();
     if (cluster) {
       sent = send_to_cluster(*api, options.global.events ? events.get() : nullptr,
-                             options.global.node_name, report);
+                             options.global.node_name, report, label);
     }
     std::set<std::string> errors(sent.errors.begin(), sent.errors.end());
     for (const std::string& e : errors)
       if (!last_errors.count(e)) log.error(e, {{"NODE_NAME", options.global.node_name}});
-    if (errors.empty() && !last_errors.empty()) log.info(0, "the API server accepts requests again");
+    if (errors.empty() && !last_errors.empty())
+      log.info(0, "the API server accepts requests again");
     last_errors = std::move(errors);
-    if (cluster && sent.ok && report.verdict != Verdict::Unknown)
-      log.info(2, "label " + std::string(kLabelKey) + "=" + std::string(label_for(report.verdict)) +
-                      " set on " + options.global.node_name,
-               {{"LABEL_VALUE", std::string(label_for(report.verdict))},
+    if (cluster && sent.ok && label.value)
+      log.info(2,
+               "label " + std::string(kLabelKey) + "=" + (*label.value ? "true" : "false") +
+                   " set on " + options.global.node_name,
+               {{"LABEL_VALUE", *label.value ? "true" : "false"},
                 {"NODE_NAME", options.global.node_name}});
 
+    // Unknown but not yet past its grace: check again by the time it may
+    // escalate, not a whole interval later.
+    next_delay = interval();
+    if (auto due = grace.time_to_escalation(std::chrono::steady_clock::now()))
+      next_delay =
+          std::min(next_delay, std::max(std::chrono::duration_cast<std::chrono::microseconds>(*due),
+                                        std::chrono::microseconds(std::chrono::seconds(1))));
     const std::time_t next = std::chrono::system_clock::to_time_t(
         std::chrono::system_clock::now() +
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(interval()));
-    notify("STATUS=" + status_line(report, cluster, sent.errors.empty() ? "" : sent.errors.front(),
-                                   next));
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(next_delay));
+    notify("STATUS=" + status_line(report, label, cluster,
+                                   sent.errors.empty() ? "" : sent.errors.front(), next));
+    log.info(
+        2,
+        "check took " +
+            std::to_string(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()) +
+            " s: " + summarize(report));
+    exit_after_check =
+        options.terminate_on_success && cluster && sent.ok && report.verdict == Verdict::Clean;
+    once_.swap(once_next_);
+  }
+
+  // Loop thread: the worker finished.
+  void check_done() {
+    if (worker.joinable()) worker.join();
+    check_running = false;
+    if (stopping) return;
     if (!ready_sent) {
       notify("READY=1");
       ready_sent = true;
     }
-    log.info(2, "check took " +
-                    std::to_string(std::chrono::duration<double>(
-                                       std::chrono::steady_clock::now() - started)
-                                       .count()) +
-                    " s: " + summarize(report));
-    if (options.terminate_on_success && cluster && sent.ok && report.verdict == Verdict::Clean) {
+    if (exit_after_check) {
       log.info(0, "clean and labelled false: exiting (--terminateOnSuccess)");
       sd_event_exit(loop.get(), 0);
       return;
     }
-    once_.swap(once_next_);
-    arm_timer(interval());
+    if (check_requested)
+      request_check();
+    else
+      arm_timer(next_delay);
+  }
+
+  static int on_check_done(sd_event_source*, int fd, uint32_t, void* self) {
+    uint64_t count;
+    [[maybe_unused]] ssize_t n = read(fd, &count, sizeof count);
+    static_cast<State*>(self)->check_done();
+    return 0;
   }
 
   void log_report(const Report& report) {
@@ -221,13 +349,14 @@ struct Daemon::State {
       const std::string key = rule_key(r);
       now.insert(key);
       if (!last_unexpected.count(key) || log.enabled(2))
-        log.log(0, LOG_WARNING, "unexpected rule (" + key.substr(0, key.size() - r.rule.size() - 1) +
-                                    "): " + r.rule,
-                {{"BACKEND", std::string(backend_name(r.backend))},
-                 {"FAMILY", std::string(family_name(r.family))},
-                 {"TABLE", r.table},
-                 {"CHAIN", r.chain},
-                 {"RULE", r.rule}});
+        log.log(
+            0, LOG_WARNING,
+            "unexpected rule (" + key.substr(0, key.size() - r.rule.size() - 1) + "): " + r.rule,
+            {{"BACKEND", std::string(backend_name(r.backend))},
+             {"FAMILY", std::string(family_name(r.family))},
+             {"TABLE", r.table},
+             {"CHAIN", r.chain},
+             {"RULE", r.rule}});
     }
     last_unexpected = std::move(now);
     // Read errors and limit hits: logged when they start, not every cycle.
@@ -243,14 +372,24 @@ struct Daemon::State {
   void reload(const char* why) {
     notify("RELOADING=1");
     log.info(0, std::string("reloading allowlists and credentials (") + why + ")");
-    load_allowlists();
-    watch_allowlists();
+    // Applied before the next check starts (a running one keeps its lists).
+    pending_reload = true;
     notify("READY=1");
-    arm_timer(std::chrono::microseconds(0));
+    request_check();
   }
 
   static int on_timer(sd_event_source*, uint64_t, void* self) {
-    static_cast<State*>(self)->cycle();
+    static_cast<State*>(self)->request_check();
+    return 0;
+  }
+
+  static int on_settled(sd_event_source*, uint64_t, void* self) {
+    auto* s = static_cast<State*>(self);
+    if (s->check_running) {
+      s->check_requested = true;  // compared again before the next check
+      return 0;
+    }
+    if (s->current_fingerprint() != s->fingerprint) s->request_check();
     return 0;
   }
 
@@ -262,16 +401,18 @@ struct Daemon::State {
     }
     notify("STOPPING=1");
     s->log.info(0, std::string("stopping on ") + sigabbrev_np(static_cast<int>(info->ssi_signo)));
+    s->stopping = true;  // a running check gives up at its next poll
     sd_event_exit(s->loop.get(), 0);
     return 0;
   }
 
   static int on_allowlist_change(sd_event_source*, const inotify_event*, void* self) {
     auto* s = static_cast<State*>(self);
-    // ConfigMap updates swap a symlink in several steps: settle for a moment.
-    s->log.info(2, "an allowlist file changed: reloading shortly");
-    s->pending_reload = true;
-    s->arm_timer(std::chrono::milliseconds(500));
+    s->log.info(4, "a change near the allowlists: comparing them shortly");
+    sd_event_source_set_time_relative(
+        s->settle_timer.get(),
+        static_cast<uint64_t>(std::chrono::microseconds(kAllowlistSettle).count()));
+    sd_event_source_set_enabled(s->settle_timer.get(), SD_EVENT_ONESHOT);
     return 0;
   }
 
@@ -282,7 +423,12 @@ struct Daemon::State {
 
 Daemon::Daemon(DaemonOptions options, std::vector<RuleReader*> readers, Logger& log)
     : state_(std::make_unique<State>(std::move(options), std::move(readers), log)) {}
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+  if (state_ && state_->worker.joinable()) {
+    state_->stopping = true;
+    state_->worker.join();
+  }
+}
 
 int Daemon::run() {
   State& s = *state_;
@@ -301,53 +447,54 @@ int Daemon::run() {
   // WATCHDOG=1 pings at half of WatchdogSec, when systemd asks for them.
   sd_event_set_watchdog(loop, true);
 
-  auto creds = warning_if_insecure(
-      [&s] { return resolve_credentials(s.options.global.kubeconfig); },
-      [&s](const std::string& w) { s.log.warning(w); });
-  // Requests and retry waits give up as soon as a stop signal is pending:
-  // SIGTERM is handled within a second even while the API server hangs.
-  auto stopping = [] {
-    sigset_t pending;
-    sigpending(&pending);
-    return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
-  };
+  auto creds =
+      warning_if_insecure([&s] { return resolve_credentials(s.options.global.kubeconfig); },
+                          [&s](const std::string& w) { s.log.warning(w); });
+  // Requests, retry waits and reads give up as soon as the loop saw a stop
+  // signal: SIGTERM is acted on within a second even while the API server
+  // hangs or a read takes a minute.
+  auto stopping = [&s] { return s.stopping.load(); };
+  for (RuleReader* reader : s.readers) reader->set_abort(stopping);
   RetryPolicy policy;
   policy.budget = std::chrono::milliseconds(10000);
-  s.api = std::make_unique<HttpKubeApi>(
-      creds,
-      std::chrono::milliseconds(
-          static_cast<long long>(s.options.global.request_timeout_seconds * 1000)),
-      policy, Sleeper{}, stopping);
+  s.api = std::make_unique<HttpKubeApi>(creds,
+                                        std::chrono::milliseconds(static_cast<long long>(
+                                            s.options.global.request_timeout_seconds * 1000)),
+                                        policy, Sleeper{}, stopping);
   s.events = std::make_unique<EventReporter>(*s.api, s.options.global.node_name, reporting_host(),
                                              unix_nanos_now);
 
-  s.log.info(0, "starting: node " +
-                    (s.options.global.node_name.empty() ? std::string("(none)")
-                                                        : s.options.global.node_name) +
-                    ", interval " + std::to_string(s.options.interval_seconds) + " s",
+  s.log.info(0,
+             "starting: node " +
+                 (s.options.global.node_name.empty() ? std::string("(none)")
+                                                     : s.options.global.node_name) +
+                 ", interval " + std::to_string(s.options.interval_seconds) + " s",
              {{"NODE_NAME", s.options.global.node_name}});
   s.load_allowlists();
   s.watch_allowlists();
 
   sd_event_source* timer = nullptr;
-  auto on_timer = [](sd_event_source* src, uint64_t usec, void* self) -> int {
-    auto* st = static_cast<State*>(self);
-    if (st->pending_reload) {
-      st->pending_reload = false;
-      st->load_allowlists();
-      st->watch_allowlists();
-    }
-    return State::on_timer(src, usec, self);
-  };
-  if (sd_event_add_time_relative(loop, &timer, CLOCK_MONOTONIC, 0, 1000, on_timer, &s) < 0) {
-    s.log.error("cannot create the check timer");
+  sd_event_source* settle = nullptr;
+  sd_event_source* done = nullptr;
+  s.done_fd.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!s.done_fd.valid() ||
+      sd_event_add_time_relative(loop, &timer, CLOCK_MONOTONIC, 0, 1000, State::on_timer, &s) < 0 ||
+      sd_event_add_time_relative(loop, &settle, CLOCK_MONOTONIC, 0, 1000, State::on_settled, &s) <
+          0 ||
+      sd_event_add_io(loop, &done, s.done_fd.get(), EPOLLIN, State::on_check_done, &s) < 0) {
+    s.log.error("cannot create the event sources");
     return 1;
   }
   s.timer.reset(timer);
+  s.settle_timer.reset(settle);
+  s.done_source.reset(done);
+  sd_event_source_set_enabled(settle, SD_EVENT_OFF);
   sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
 
   const int r = sd_event_loop(loop);
   notify("STOPPING=1");
+  s.stopping = true;
+  if (s.worker.joinable()) s.worker.join();
   return r < 0 ? 1 : r;
 }
 

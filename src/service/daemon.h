@@ -18,6 +18,7 @@ struct DaemonOptions {
   GlobalOptions global;
   double interval_seconds = 300;
   bool terminate_on_success = false;
+  double unknown_grace_seconds = 60;
 };
 
 class Daemon {

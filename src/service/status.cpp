@@ -4,8 +4,8 @@
 
 namespace aim {
 
-std::string status_line(const Report& report, bool cluster_enabled, const std::string& label_error,
-                        std::time_t next_check) {
+std::string status_line(const Report& report, const LabelDecision& label, bool cluster_enabled,
+                        const std::string& label_error, std::time_t next_check) {
   std::string line;
   switch (report.verdict) {
     case Verdict::Unexpected: {
@@ -32,6 +32,10 @@ std::string status_line(const Report& report, bool cluster_enabled, const std::s
   }
   if (!cluster_enabled) {
     line += "; label not sent (no node name)";
+  } else if (report.verdict == Verdict::Unknown && label.unknown_too_long) {
+    line +=
+        "; unreadable for " + std::to_string(label.unknown_for.count()) + " s: label " +
+        (label_error.empty() ? "true (fail-safe)" : "NOT updated: " + label_error.substr(0, 120));
   } else if (report.verdict == Verdict::Unknown) {
     line += "; label left as it was";
   } else if (!label_error.empty()) {

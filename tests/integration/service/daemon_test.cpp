@@ -206,6 +206,70 @@ TEST_F(DaemonTest, StopsPromptlyEvenWhileTheApiServerHangs) {
   expect_prompt_clean_stop();
 }
 
+// Issue 13: a lasting unknown left an old "false" label in place forever.
+// Without extension libraries the sample node's tables cannot be rendered:
+// unknown at every check. The label stays "false" through the grace, then
+// becomes "true" with the reason in STATUS and the log.
+TEST_F(DaemonTest, LastingUnknownLabelsTrueAfterItsGrace) {
+  start();
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  expect_prompt_clean_stop();
+  notified_.clear();
+  setenv("XTABLES_LIBDIR", "/nonexistent", 1);
+  start({"--unknown-grace", "3"});
+  unsetenv("XTABLES_LIBDIR");
+  ASSERT_TRUE(wait_for([&] { return notified_.find("label left as it was") != std::string::npos; },
+                       20s))
+      << notified_ << daemon_log();
+  EXPECT_EQ(label(), "false") << "a first unknown never changes the label";
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 30s)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return notified_.find("label true (fail-safe)") != std::string::npos; },
+                       10s))
+      << notified_;
+  EXPECT_NE(daemon_log().find("labelling true, the safe value"), std::string::npos) << daemon_log();
+}
+
+// Issue 13: an --input that is a symlink to a directory, re-pointed to a
+// narrower list, went unnoticed until SIGHUP (fail-open).
+TEST_F(DaemonTest, RepointedAllowlistSymlinkIsPickedUp) {
+  ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
+  const std::string wide = server_->dir() + "/wide", link = server_->dir() + "/current";
+  ASSERT_EQ(run("cp -r " + allow_ + " " + wide + " && echo '^-A INPUT -p tcp -m tcp --dport 9999 "
+                "-j ACCEPT$' >> " + wide + "/filter && ln -s " + wide + " " + link)
+                .status,
+            0);
+  allow_ = link;
+  start({"--interval", "3600"});
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  ASSERT_EQ(run("ln -sfn " + server_->dir() + "/allow " + link + ".new && mv -T " + link + ".new " +
+                link)
+                .status,
+            0);
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
+}
+
+// Issue 13: a directory deleted and recreated more than half a second later
+// was never watched again.
+TEST_F(DaemonTest, RecreatedAllowlistDirectoryIsWatchedAgain) {
+  ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
+  ASSERT_EQ(run("echo '^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$' >> " + allow_ + "/filter")
+                .status,
+            0);
+  start({"--interval", "3600"});
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  const std::string saved = server_->dir() + "/saved";
+  ASSERT_EQ(run("mv " + allow_ + " " + saved).status, 0);
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_EQ(run("mkdir " + allow_ + " && cp " + saved + "/* " + allow_).status, 0);
+  // The recreated directory is watched: a narrower list is noticed.
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << "no rule is allowed while the "
+                                                                   "directory is missing";
+  ASSERT_EQ(run("cp " + saved + "/filter " + allow_ + "/filter").status, 0);
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  ASSERT_EQ(run("grep -v 9999 " + saved + "/filter > " + allow_ + "/filter").status, 0);
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
+}
+
 TEST_F(DaemonTest, NoNodeNameIsAConfigurationError) {
   const auto r = run(test::quote(test::binary_path()) + " --backend legacy 2>&1; echo rc=$?");
   EXPECT_NE(r.out.find("rc=78"), std::string::npos) << r.out;

@@ -118,8 +118,10 @@ TEST(Check, GlobalAppliesToEveryTable) {
 }
 
 TEST(Check, TableFileDoesNotLeakIntoAnotherTable) {
-  RuleSet set = make_set({{"nat", "-A POSTROUTING -j SWIFT"}, {"filter", "-A POSTROUTING -j SWIFT"}});
-  Allowlist list = Allowlist::from_files("/d", {{"nat", "-A POSTROUTING -j SWIFT\n^-N "}, {"global", ""}});
+  RuleSet set =
+      make_set({{"nat", "-A POSTROUTING -j SWIFT"}, {"filter", "-A POSTROUTING -j SWIFT"}});
+  Allowlist list =
+      Allowlist::from_files("/d", {{"nat", "-A POSTROUTING -j SWIFT\n^-N "}, {"global", ""}});
   Report r = run(set, list);
   EXPECT_EQ(r.verdict, Verdict::Unexpected);
   ASSERT_EQ(r.unexpected.size(), 2u);  // filter's -N and -A
@@ -128,7 +130,8 @@ TEST(Check, TableFileDoesNotLeakIntoAnotherTable) {
 
 TEST(Check, ReadErrorWithoutUnexpectedIsUnknownNeverClean) {
   RuleSet set = make_set({{"nat", "-P PREROUTING ACCEPT"}});
-  set.tables.push_back(Table{"filter", "cannot open legacy ipv4 table filter: Permission denied", {}});
+  set.tables.push_back(
+      Table{"filter", "cannot open legacy ipv4 table filter: Permission denied", {}});
   Allowlist list = Allowlist::from_files("/d", {{"global", "^-P "}});
   Report r = run(set, list);
   EXPECT_EQ(r.verdict, Verdict::Unknown);
@@ -209,9 +212,8 @@ TEST(Check, CacheIsPerTable) {
 }
 
 TEST(ReportFormat, TextGroupsByTableAndChainThenSummarizes) {
-  RuleSet set = make_set({{"filter", "-A INPUT -j A"},
-                          {"filter", "-A INPUT -j B"},
-                          {"nat", "-A POSTROUTING -j C"}});
+  RuleSet set = make_set(
+      {{"filter", "-A INPUT -j A"}, {"filter", "-A INPUT -j B"}, {"nat", "-A POSTROUTING -j C"}});
   Allowlist list = Allowlist::from_files("/d", {{"global", "^-N "}});
   Report r = run(set, list);
   std::ostringstream out;
@@ -225,6 +227,46 @@ TEST(ReportFormat, TextGroupsByTableAndChainThenSummarizes) {
             "\n"
             "verdict: unexpected (3 unexpected (filter 2, nat 1) of 5 lines in 2 tables)\n"
             "label: true\n");
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+// Issue 13: a stop request during matching was not acted on, and a check
+// had no bound. Both end matching early, the verdict unknown.
+TEST(CheckLimits, StopRequestEndsMatchingUnknown) {
+  RuleSet set = make_set({{"filter", "-A INPUT -j ACCEPT"}, {"filter", "-A INPUT -j DROP"}});
+  Allowlist list = Allowlist::from_files("/d", {{"global", "nothing-matches-this\n"}});
+  std::atomic<bool> stop{true};
+  CheckLimits limits;
+  limits.stop = &stop;
+  Report r = check({{&set, &list}}, nullptr, nullptr, limits);
+  EXPECT_EQ(r.verdict, Verdict::Unknown);
+  EXPECT_TRUE(r.unexpected.empty()) << "undecided lines are not unexpected";
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_NE(r.errors.back().find("stopped"), std::string::npos) << r.errors.back();
+}
+
+TEST(CheckLimits, OverrunBudgetIsUnknownAndNamesTheSlowPattern) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  for (int i = 0; i < 200; ++i)
+    lines.push_back({"filter", "-A INPUT -j ACCEPT" + std::to_string(i)});
+  RuleSet set = make_set(lines);
+  std::string patterns;
+  for (int i = 0; i < 100; ++i) patterns += "nope" + std::to_string(i) + "\n";
+  Allowlist list = Allowlist::from_files("/d", {{"global", patterns}});
+  CheckLimits limits;
+  limits.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  Report r = check({{&set, &list}}, nullptr, nullptr, limits);
+  EXPECT_EQ(r.verdict, Verdict::Unknown);
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_NE(r.errors.back().find("time budget"), std::string::npos) << r.errors.back();
+  EXPECT_LT(r.lines_checked, 200u);
+  // Without limits the same check decides every line.
+  EXPECT_EQ(check({{&set, &list}}).verdict, Verdict::Unexpected);
 }
 
 }  // namespace

@@ -181,21 +181,47 @@ Report report_with(Verdict v) {
   return r;
 }
 
+// What one check with no history decides.
+LabelDecision fresh(Verdict v) { return UnknownGrace().decide(v, UnknownGrace::Clock::now()); }
+
 TEST(ClusterReport, VerdictDecidesTheLabel) {
   FakeKubeApi api;
   EventReporter events(api, "n", "h", [] { return int64_t{1}; });
-  EXPECT_TRUE(send_to_cluster(api, &events, "n", report_with(Verdict::Clean)).ok);
-  EXPECT_TRUE(send_to_cluster(api, &events, "n", report_with(Verdict::Unexpected)).ok);
-  EXPECT_TRUE(send_to_cluster(api, &events, "n", report_with(Verdict::Unknown)).ok);
+  for (Verdict v : {Verdict::Clean, Verdict::Unexpected, Verdict::Unknown})
+    EXPECT_TRUE(send_to_cluster(api, &events, "n", report_with(v), fresh(v)).ok);
   EXPECT_EQ(api.calls, (std::vector<std::string>{"label n=false", "label n=true", "get n",
                                                  "create UnexpectedIPTablesRules"}))
       << "unknown sends nothing: never a false label";
 }
 
+// Issue 13: a lasting unknown sends the safe "true", with an Event saying why.
+TEST(ClusterReport, UnknownPastItsGraceSendsTrueWithAnEvent) {
+  FakeKubeApi api;
+  EventReporter events(api, "n", "h", [] { return int64_t{1}; });
+  UnknownGrace grace;
+  const UnknownGrace::Clock::time_point t0{};
+  Report unknown = report_with(Verdict::Unknown);
+  unknown.errors = {"nft ipv4: iptables-nft-save exited with status 3"};
+  EXPECT_TRUE(send_to_cluster(api, &events, "n", unknown, grace.decide(Verdict::Unknown, t0)).ok);
+  EXPECT_TRUE(api.calls.empty());
+  EXPECT_TRUE(send_to_cluster(api, &events, "n", unknown,
+                              grace.decide(Verdict::Unknown, t0 + std::chrono::seconds(90)))
+                  .ok);
+  EXPECT_EQ(api.calls,
+            (std::vector<std::string>{"label n=true", "get n", "create UnreadableIPTablesRules"}));
+  // A decision of "false" is never sent for a report that is not clean.
+  api.calls.clear();
+  LabelDecision wrong;
+  wrong.value = false;
+  EXPECT_TRUE(send_to_cluster(api, nullptr, "n", unknown, wrong).ok);
+  EXPECT_TRUE(api.calls.empty());
+}
+
 TEST(ClusterReport, NoEventsWithoutTheFlagAndFailuresAreReported) {
   FakeKubeApi api;
   api.fail_patch = true;
-  ClusterResult r = send_to_cluster(api, nullptr, "n", report_with(Verdict::Unexpected));
+  ClusterResult r = send_to_cluster(api, nullptr, "n", report_with(Verdict::Unexpected),
+                                    fresh(Verdict::Unexpected));
   EXPECT_FALSE(r.ok);
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].find("user-iptables-rules=true"), std::string::npos);
