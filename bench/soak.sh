@@ -1,5 +1,5 @@
 #!/bin/sh
-# Soak: the service checking back to back (--interval 0) on a 1,000-service
+# Soak: the service checking back to back (driven by reload signals) on a 1,000-service
 # node against the test API server; prints RSS and open file descriptors
 # after 200 cycles and at the end. Default 10,000 cycles (~12 minutes).
 # Run as root after building.

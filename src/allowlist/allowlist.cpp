@@ -26,9 +26,11 @@ bool only_whitespace(std::string_view s) {
                      [](char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; });
 }
 
-uint64_t next_generation() {
-  static uint64_t counter = 0;
-  return ++counter;
+// FNV-1a, continued from `h`: the generation is a digest of the files'
+// names and contents, so reloading unchanged files keeps the match cache.
+uint64_t digest(uint64_t h, std::string_view bytes) {
+  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ULL;
+  return (h ^ 0xff) * 0x100000001b3ULL;  // a separator byte no file name ends with
 }
 
 }  // namespace
@@ -75,6 +77,7 @@ void Allowlist::add_file(const std::string& name, std::string_view contents) {
   } else {
     return;  // not an allowlist key; callers decide whether to mention it
   }
+  generation_ = digest(digest(generation_, name), contents);
   for (PatternLine& pl : split_pattern_lines(contents, path, diagnostics_)) {
     auto compiled = Pattern::compile(pl.text, {path, pl.line});
     if (auto* err = std::get_if<Pattern::CompileError>(&compiled)) {
@@ -91,7 +94,6 @@ Allowlist Allowlist::from_files(const std::string& dir,
                                 const std::vector<std::pair<std::string, std::string>>& files) {
   Allowlist list;
   list.directory_ = dir;
-  list.generation_ = next_generation();
   for (const auto& [name, contents] : files) list.add_file(name, contents);
   return list;
 }
@@ -99,7 +101,6 @@ Allowlist Allowlist::from_files(const std::string& dir,
 Allowlist Allowlist::load(const std::string& dir) {
   Allowlist list;
   list.directory_ = dir;
-  list.generation_ = next_generation();
   struct stat st {};
   std::string why;
   if (stat(dir.c_str(), &st) != 0)

@@ -63,15 +63,16 @@ class Allowlist {
   const std::string& directory() const { return directory_; }
   size_t pattern_count() const;
   bool has_errors() const;
-  // Distinct for every Allowlist built in this process: caches of decisions
-  // made under one allowlist are keyed by it.
+  // A digest of the patterns' files (names and contents): caches of
+  // decisions made under one allowlist are keyed by it, and reloading
+  // unchanged files keeps them.
   uint64_t generation() const { return generation_; }
 
  private:
   void add_file(const std::string& name, std::string_view contents);
 
   std::string directory_;
-  uint64_t generation_ = 0;
+  uint64_t generation_ = 0xcbf29ce484222325ULL;  // the digest of no file
   std::array<std::vector<Pattern>, std::size(kTableOrder)> tables_;
   std::vector<Pattern> global_;
   std::vector<Pattern> none_;

@@ -70,8 +70,8 @@ void register_options(CLI::App& app, CommandLine& cl) {
   app.add_flag("--events", cl.global.events,
                "Create/update Warning Events on the Node when unexpected rules are found");
   app.add_option("--interval", cl.global.interval_seconds,
-                 "Service: seconds between checks (fractions allowed)")
-      ->check(CLI::Range(0.0, 86400.0));
+                 "Service: seconds between checks (at least 1; fractions allowed)")
+      ->check(CLI::Range(1.0, 86400.0));
   app.add_option("--unknown-grace", cl.global.unknown_grace_seconds,
                  "Service: when rules stay unreadable (verdict unknown) for this many seconds and "
                  "at least two checks, label \"true\", the safe value (never \"false\")")

@@ -158,3 +158,24 @@ TEST(Lint, PortWithoutProtocolMatchCanNeverMatch) {
 
 }  // namespace
 }  // namespace aim
+
+namespace aim {
+namespace {
+
+// The generation keys the match cache: the same files give the same one (a
+// SIGHUP with nothing changed keeps the cache), any change gives another.
+TEST(AllowlistGeneration, IsADigestOfTheFiles) {
+  const auto a = Allowlist::from_files("/d", {{"global", "^-N \n"}, {"nat", "x\n"}});
+  const auto same = Allowlist::from_files("/other", {{"global", "^-N \n"}, {"nat", "x\n"}});
+  EXPECT_EQ(a.generation(), same.generation());
+  for (const auto& files : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {{"global", "^-N \n"}},
+           {{"global", "^-N \n"}, {"nat", "y\n"}},
+           {{"global", "^-N \n"}, {"filter", "x\n"}},
+           {{"global", "^-N \nx\n"}},
+           {{"global", "^-N \nx"}, {"nat", "\n"}}})
+    EXPECT_NE(Allowlist::from_files("/d", files).generation(), a.generation());
+}
+
+}  // namespace
+}  // namespace aim
