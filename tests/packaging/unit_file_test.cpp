@@ -8,6 +8,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include "require.h"
 
 namespace {
 
@@ -28,7 +29,7 @@ class UnitFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (run("command -v systemd-analyze").empty())
-      GTEST_SKIP() << "systemd-analyze not installed (package systemd)";
+      AIM_REQUIRE_OR_SKIP("systemd-analyze not installed (package systemd)");
   }
 };
 

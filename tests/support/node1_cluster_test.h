@@ -11,6 +11,7 @@
 
 #include "netns.h"
 #include "test_apiserver.h"
+#include "require.h"
 
 namespace aim::test {
 
@@ -18,10 +19,10 @@ class Node1ClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string why = enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
+    if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
     ASSERT_EQ(run("ip link set lo up").status, 0);
     server_ = std::make_unique<TestApiServer>();
-    if (!server_->running()) GTEST_SKIP() << "test API server unavailable: " << server_->error();
+    if (!server_->running()) AIM_REQUIRE_OR_SKIP(std::string() + "test API server unavailable: " + server_->error());
     server_->add_node1();
     ASSERT_EQ(load_legacy_fixture(fixture_path("sample-node.v4.rules"), Family::V4), "");
     kubeconfig_ = server_->write_kubeconfig("node1");

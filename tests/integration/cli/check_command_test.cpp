@@ -7,6 +7,7 @@
 
 #include "configmap.h"
 #include "netns.h"
+#include "require.h"
 
 namespace aim {
 namespace {
@@ -17,7 +18,7 @@ class CheckCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string why = test::enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
+    if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
   }
   void TearDown() override {
     for (const auto& d : cleanup_) std::system(("rm -rf '" + d + "'").c_str());
@@ -137,7 +138,7 @@ TEST_F(CheckCommandTest, MissingAllowlistDirectoryMakesEveryRuleUnexpected) {
 
 TEST_F(CheckCommandTest, UpstreamAllowlistsOnCiliumAndAksNodes) {
   const std::string cm = test::upstream_allowlist_path("allowed-iptables-patterns.yaml");
-  if (access(cm.c_str(), R_OK) != 0) GTEST_SKIP() << "reference allowlists not found at " << cm;
+  if (access(cm.c_str(), R_OK) != 0) AIM_REQUIRE_OR_SKIP(std::string() + "reference allowlists not found at " + cm);
   const std::string dir = test::configmap_to_directory(cm);
   cleanup_.push_back(dir);
 
@@ -204,7 +205,7 @@ namespace {
 // A rule added with the other iptables variant filters packets all the same.
 TEST_F(CheckCommandTest, MixedNodesAreUnexpectedUnderAuto) {
   if (run("command -v iptables-nft-save >/dev/null").status != 0)
-    GTEST_SKIP() << "iptables-nft-save not installed";
+    AIM_REQUIRE_OR_SKIP("iptables-nft-save not installed");
   const std::string allow = test::quote(kube_proxy_allowlist());
   auto gen = run(test::generator_path() + " 20");
 
@@ -243,7 +244,7 @@ TEST_F(CheckCommandTest, MixedNodesAreUnexpectedUnderAuto) {
 
 TEST_F(CheckCommandTest, NftOnlyNodeNeverCreatesLegacyTables) {
   if (run("command -v iptables-nft-save >/dev/null").status != 0)
-    GTEST_SKIP() << "iptables-nft-save not installed";
+    AIM_REQUIRE_OR_SKIP("iptables-nft-save not installed");
   ASSERT_EQ(test::load_nft_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
   ASSERT_EQ(test::legacy_table_names(Family::V4), "");
   int status = 0;
@@ -255,7 +256,7 @@ TEST_F(CheckCommandTest, NftOnlyNodeNeverCreatesLegacyTables) {
 }
 
 TEST_F(CheckCommandTest, IncompatibleNftTableIsUnknown) {
-  if (run("command -v nft >/dev/null").status != 0) GTEST_SKIP() << "nft not installed";
+  if (run("command -v nft >/dev/null").status != 0) AIM_REQUIRE_OR_SKIP("nft not installed");
   ASSERT_EQ(run("nft add table ip filter && nft add chain ip filter INPUT "
                 "'{ type filter hook input priority 0; policy accept; }' && "
                 "nft add rule ip filter INPUT ip saddr 1.2.3.4 ct state new log prefix x drop")

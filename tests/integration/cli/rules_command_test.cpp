@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "netns.h"
+#include "require.h"
 
 namespace aim {
 namespace {
@@ -12,7 +13,7 @@ class RulesCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string why = test::enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
+    if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
   }
   std::string bin() { return test::quote(test::binary_path()); }
 };
@@ -56,7 +57,7 @@ TEST_F(RulesCommandTest, MissingCapabilitiesIsAClearErrorNamingTheTable) {
   ASSERT_EQ(test::load_legacy_text("*filter\n:INPUT DROP [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n",
                                    Family::V4),
             "");
-  if (run("command -v setpriv >/dev/null").status != 0) GTEST_SKIP() << "setpriv not installed";
+  if (run("command -v setpriv >/dev/null").status != 0) AIM_REQUIRE_OR_SKIP("setpriv not installed");
   auto r = run("setpriv --inh-caps=-all --bounding-set=-all " + bin() + " rules --backend legacy 2>&1 >/dev/null; echo \"rc=$?\"");
   EXPECT_NE(r.out.find("table filter"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("CAP_NET_ADMIN"), std::string::npos) << r.out;

@@ -17,6 +17,7 @@
 #include "kube/http_client.h"
 #include "netns.h"
 #include "yaml_json.h"
+#include "require.h"
 
 namespace aim {
 namespace {
@@ -55,11 +56,11 @@ class RealApiServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (access(kube_apiserver_binary().c_str(), X_OK) != 0)
-      GTEST_SKIP() << "no kube-apiserver at " << kube_apiserver_binary()
-                   << " (tests/support/build_kube_apiserver.sh builds it; run-tests.sh does)";
-    if (access("/usr/bin/etcd", X_OK) != 0) GTEST_SKIP() << "etcd (package etcd-server) missing";
+      AIM_REQUIRE_OR_SKIP(std::string() + "no kube-apiserver at " + kube_apiserver_binary()
+                   + " (tests/support/build_kube_apiserver.sh builds it; run-tests.sh does)");
+    if (access("/usr/bin/etcd", X_OK) != 0) AIM_REQUIRE_OR_SKIP("etcd (package etcd-server) missing");
     const std::string why = test::enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
+    if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
     ASSERT_EQ(run("ip link set lo up").status, 0);
     char tmpl[] = "/tmp/aim-real-apiserver-XXXXXX";
     dir_ = mkdtemp(tmpl);

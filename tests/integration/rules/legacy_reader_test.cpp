@@ -9,6 +9,7 @@
 
 #include "netns.h"
 #include "rules/print.h"
+#include "require.h"
 
 namespace aim {
 namespace {
@@ -21,7 +22,7 @@ class LegacyReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string why = test::enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
+    if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
   }
 };
 

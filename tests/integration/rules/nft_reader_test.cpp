@@ -10,6 +10,7 @@
 #include "rules/legacy_reader.h"
 #include "rules/nft_tables.h"
 #include "rules/print.h"
+#include "require.h"
 
 namespace aim {
 namespace {
@@ -22,9 +23,9 @@ class NftReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string why = test::enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
+    if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
     if (run("command -v nft >/dev/null").status != 0)
-      GTEST_SKIP() << "nft (package nftables) is not installed: needed to list tables";
+      AIM_REQUIRE_OR_SKIP("nft (package nftables) is not installed: needed to list tables");
   }
 };
 

@@ -9,6 +9,7 @@
 #include "netns.h"
 #include "rules/legacy_reader.h"
 #include "rules/nft_reader.h"
+#include "require.h"
 
 namespace aim {
 namespace {
@@ -28,9 +29,9 @@ class RandomRulesTest : public ::testing::TestWithParam<RandomCase> {
  protected:
   void SetUp() override {
     const std::string why = test::enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
+    if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
     if (GetParam().backend == Backend::Nft && run("command -v nft >/dev/null").status != 0)
-      GTEST_SKIP() << "nft not installed";
+      AIM_REQUIRE_OR_SKIP("nft not installed");
   }
 };
 

@@ -20,6 +20,7 @@
 
 #include "netns.h"
 #include "node1_cluster_test.h"
+#include "require.h"
 
 namespace aim {
 namespace {
@@ -368,7 +369,7 @@ namespace aim {
 namespace {
 
 TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
-  if (run("command -v bpftool >/dev/null").status != 0) GTEST_SKIP() << "bpftool not installed";
+  if (run("command -v bpftool >/dev/null").status != 0) AIM_REQUIRE_OR_SKIP("bpftool not installed");
   ASSERT_EQ(unshare(CLONE_NEWNS), 0);
   ASSERT_EQ(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
   const std::string bpffs = server_->dir() + "/bpffs";

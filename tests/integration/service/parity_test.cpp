@@ -13,6 +13,7 @@
 #include "bpf/block_counter.h"
 #include "net/health_probe_routes.h"
 #include "netns.h"
+#include "require.h"
 
 namespace aim {
 namespace {
@@ -23,8 +24,8 @@ class BpfMapTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string why = test::enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
-    if (run("command -v bpftool >/dev/null").status != 0) GTEST_SKIP() << "bpftool not installed";
+    if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
+    if (run("command -v bpftool >/dev/null").status != 0) AIM_REQUIRE_OR_SKIP("bpftool not installed");
     // A mount namespace of our own, so the bpffs never appears on the host.
     ASSERT_EQ(unshare(CLONE_NEWNS), 0);
     ASSERT_EQ(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
@@ -82,7 +83,7 @@ class RouteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string why = test::enter_fresh_netns();
-    if (!why.empty()) GTEST_SKIP() << why;
+    if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
     ASSERT_EQ(run("ip link set lo up").status, 0);
   }
 };

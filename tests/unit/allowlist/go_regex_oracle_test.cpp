@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "allowlist/go_regex.h"
+#include "require.h"
 
 #ifndef AIM_GO_ORACLE
 #define AIM_GO_ORACLE ""
@@ -232,9 +233,9 @@ std::vector<std::string> ask_go(const std::string& oracle,
 TEST(GoRegexOracle, TranslationAgreesWithGoOnEveryPatternAndSubject) {
   const std::string oracle = oracle_path();
   if (oracle.empty() || access(oracle.c_str(), X_OK) != 0)
-    GTEST_SKIP() << "Go regexp oracle not available (no Go toolchain when building; "
+    AIM_REQUIRE_OR_SKIP("Go regexp oracle not available (no Go toolchain when building; "
                     "apt-get install golang-go and rebuild, or set AIM_GO_ORACLE to a binary "
-                    "built from tests/support/go_regex_oracle.go)";
+                    "built from tests/support/go_regex_oracle.go)");
   std::vector<std::pair<std::string, std::string>> pairs;
   const auto subs = subjects();
   for (const auto& p : kPatterns)

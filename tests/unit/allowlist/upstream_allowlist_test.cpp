@@ -9,6 +9,7 @@
 #include "allowlist/allowlist.h"
 #include "allowlist/lint.h"
 #include "configmap.h"
+#include "require.h"
 
 namespace aim {
 namespace {
@@ -18,7 +19,7 @@ class UpstreamAllowlist : public ::testing::Test {
   void SetUp() override {
     const std::string path = test::upstream_allowlist_path("allowed-iptables-patterns.yaml");
     if (access(path.c_str(), R_OK) != 0)
-      GTEST_SKIP() << "reference allowlists not found at " << path;
+      AIM_REQUIRE_OR_SKIP(std::string() + "reference allowlists not found at " + path);
     dir4_ = test::configmap_to_directory(path);
     dir6_ = test::configmap_to_directory(
         test::upstream_allowlist_path("allowed-ip6tables-patterns.yaml"));
