@@ -8,7 +8,6 @@
 #include <mutex>
 
 #include "kube/retry.h"
-#include "util/fd.h"
 
 namespace aim {
 namespace {
@@ -63,7 +62,8 @@ std::pair<std::string, std::string> host_port(const std::string& server) {
 // curl's messages carry timings ("... after 3 ms: ..."); without them the
 // same failure reads the same every time, so it is logged once.
 std::string without_timings(std::string text) {
-  for (size_t at = text.find(" after "); at != std::string::npos; at = text.find(" after ", at + 1)) {
+  for (size_t at = text.find(" after "); at != std::string::npos;
+       at = text.find(" after ", at + 1)) {
     size_t i = at + 7;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
     if (i > at + 7 && text.compare(i, 3, " ms") == 0) text.erase(at, i + 3 - at);
@@ -89,13 +89,22 @@ HttpClient::HttpClient(std::chrono::milliseconds timeout)
 }
 HttpClient::~HttpClient() = default;
 
-Result<HttpResponse> HttpClient::send(const Credentials& cred, const HttpRequest& request,
+Result<HttpResponse> HttpClient::send(const Credentials& named, const HttpRequest& request,
                                       bool fresh_connection) {
+  // Every credential file is read here, as hostile input, and handed to
+  // libcurl as bytes: libcurl would open them itself with blocking reads
+  // (a FIFO hangs) and no size limit.
+  auto loaded = read_credential_files(named);
+  if (!loaded) return Error{loaded.error(), loaded.error_code()};
+  const Credentials& cred = *loaded;
+
   if (!handle_->curl) handle_->curl.reset(curl_easy_init());
   CURL* curl = handle_->curl.get();
   if (!curl) return Error{"cannot initialise libcurl"};
   curl_easy_reset(curl);  // options only; the connection cache is kept
 
+  // The file contents are part of the key: a rotated file means a new
+  // connection.
   const std::string key = credentials_key(cred);
   if (key != last_credentials_key_) fresh_connection = true;  // rotated files: new TLS session
   last_credentials_key_ = key;
@@ -146,33 +155,27 @@ Result<HttpResponse> HttpClient::send(const Credentials& cred, const HttpRequest
     curl_easy_setopt(curl, CURLOPT_CAINFO, nullptr);
     curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
     curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca_blob);
-  } else if (!cred.ca_file.empty()) {
-    curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
-    curl_easy_setopt(curl, CURLOPT_CAINFO, cred.ca_file.c_str());
   }
 
   // Client identity.
   curl_blob cert_blob{const_cast<char*>(cred.cert_pem.data()), cred.cert_pem.size(),
                       CURL_BLOB_COPY};
   curl_blob key_blob{const_cast<char*>(cred.key_pem.data()), cred.key_pem.size(), CURL_BLOB_COPY};
-  if (!cred.cert_pem.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert_blob);
-  if (!cred.cert_file.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT, cred.cert_file.c_str());
-  if (!cred.key_pem.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key_blob);
-  if (!cred.key_file.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY, cred.key_file.c_str());
+  if (!cred.cert_pem.empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert_blob);
+  }
+  if (!cred.key_pem.empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+    curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key_blob);
+  }
 
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Accept: application/json");
   if (!request.content_type.empty())
     headers = curl_slist_append(headers, ("Content-Type: " + request.content_type).c_str());
-  std::string token = cred.token;
-  if (!cred.token_file.empty()) {
-    auto t = read_file(cred.token_file);
-    if (!t) return Error{"cannot read token file: " + t.error()};
-    token = *t;
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
-      token.pop_back();
-  }
-  if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
+  if (!cred.token.empty())
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + cred.token).c_str());
   SlistPtr headers_owner(headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 

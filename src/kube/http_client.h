@@ -2,8 +2,9 @@
 // HTTPS requests to the API server with libcurl: TLS always verified (only
 // against the kubeconfig's CA when it names one), client certificates or
 // bearer tokens, one reused connection, a per-request timeout. Credential
-// files are re-read for every request; when they change (the kubelet rotates
-// its certificate) the next request opens a new connection.
+// files are re-read for every request (by this program, as hostile input, and
+// handed to libcurl as bytes); when they change (the kubelet rotates its
+// certificate) the next request opens a new connection.
 #include <chrono>
 #include <functional>
 #include <memory>

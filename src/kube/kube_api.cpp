@@ -1,8 +1,8 @@
 #include "kube/kube_api.h"
 
-#include <algorithm>
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -71,9 +71,8 @@ HttpKubeApi::HttpKubeApi(CredentialsSource credentials, std::chrono::millisecond
       const auto until = std::chrono::steady_clock::now() + d;
       while (std::chrono::steady_clock::now() < until) {
         if (abort && abort()) return false;
-        std::this_thread::sleep_for(
-            std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(50),
-                                                          until - std::chrono::steady_clock::now()));
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
       }
       return true;
     };
@@ -87,8 +86,12 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
   bool fresh = false;
   std::string last_error;
   for (int attempt = 1;; ++attempt) {
-    auto cred = credentials_();
-    if (!cred) return {false, 0, cred.error(), {}};
+    auto named = credentials_();
+    if (!named) return {false, 0, named.error(), {}};
+    // A credential file that is missing or unusable stays so for this check:
+    // not retried (the next check reads it again).
+    auto cred = read_credential_files(*named);
+    if (!cred) return {false, 0, verb + " " + resource + ": " + cred.error(), {}};
     const ApiCall described{verb, resource, cred->server, cred->source, cred->identity_hint};
     auto response = http_.send(*cred, request, fresh);
     fresh = false;
@@ -101,7 +104,8 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
       const std::string& e = response.error();
       if (e.find("certificate verify failed") != std::string::npos ||
           e.find("SSL certificate problem") != std::string::npos) {
-        return {false, 0,
+        return {false,
+                0,
                 outcome.error + "; the API server's certificate is not trusted by the CA in " +
                     cred->source,
                 {}};
@@ -109,10 +113,12 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
       if (e.find("alert certificate") != std::string::npos ||
           e.find("alert bad certificate") != std::string::npos ||
           e.find("alert unknown ca") != std::string::npos) {
-        return {false, 0,
-                outcome.error + "; the API server refused our client certificate (expired or not "
-                                "signed by the cluster CA): check " + cred->source +
-                    " (the kubelet rotates its certificate)",
+        return {false,
+                0,
+                outcome.error +
+                    "; the API server refused our client certificate (expired or not "
+                    "signed by the cluster CA): check " +
+                    cred->source + " (the kubelet rotates its certificate)",
                 {}};
       }
       transient = true;

@@ -3,11 +3,13 @@
 #include "kube/kube_api.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 
+#include "deadline.h"
 #include "kube/events.h"
 #include "test_apiserver.h"
 
@@ -33,7 +35,8 @@ class KubeApiTest : public ::testing::Test {
     return o;
   }
   // An API over `kubeconfig`, recording the delays it would sleep.
-  std::unique_ptr<HttpKubeApi> api(const std::string& kubeconfig, milliseconds timeout = milliseconds(5000)) {
+  std::unique_ptr<HttpKubeApi> api(const std::string& kubeconfig,
+                                   milliseconds timeout = milliseconds(5000)) {
     return std::make_unique<HttpKubeApi>([kubeconfig] { return load_kubeconfig(kubeconfig); },
                                          timeout, RetryPolicy{},
                                          [this](milliseconds d) {
@@ -42,6 +45,24 @@ class KubeApiTest : public ::testing::Test {
                                          });
   }
   std::string label() { return server_->label(); }
+  // patch_label over `kubeconfig` in a child with a deadline: "ok" or the
+  // error, then how many retry waits there were; "HUNG" when it did not end
+  // in time (or died).
+  std::string patch_with_deadline(const std::string& kubeconfig) {
+    auto kube = api(kubeconfig);
+    auto out = test::run_with_deadline(std::chrono::seconds(20), [&] {
+      ApiOutcome r = kube->patch_label("node1", true);
+      return (r.ok ? std::string("ok") : r.error) + " [" + std::to_string(slept_.size()) +
+             " retry waits]";
+    });
+    return out ? *out : "HUNG";
+  }
+  // A FIFO nobody writes to, in the test's directory.
+  std::string fifo(const std::string& name) {
+    const std::string path = server_->dir() + "/" + name;
+    EXPECT_EQ(mkfifo(path.c_str(), 0600), 0);
+    return path;
+  }
   std::unique_ptr<test::TestApiServer> server_;
   std::vector<milliseconds> slept_;
 };
@@ -87,7 +108,8 @@ TEST_F(KubeApiTest, ForbiddenNamesVerbResourceIdentityAndRbac) {
   ApiOutcome r = kube->patch_label("node1", true);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.status, 403);
-  EXPECT_NE(r.error.find("may not patch ciliumnodes.cilium.io/node1"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("may not patch ciliumnodes.cilium.io/node1"), std::string::npos)
+      << r.error;
   EXPECT_NE(r.error.find("system:node:other"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("RBAC"), std::string::npos) << r.error;
   EXPECT_EQ(server_->requests().size(), 1u);
@@ -197,16 +219,18 @@ TEST_F(KubeApiTest, SystemTrustIsNotUsedWhenTheKubeconfigNamesACa) {
 }
 
 TEST_F(KubeApiTest, InsecureSkipVerifyConnectsAnyway) {
-  auto kube = api(server_->write_kubeconfig("node1", "rogue-ca", "",
-                                            "    insecure-skip-tls-verify: true\n"));
+  auto kube = api(
+      server_->write_kubeconfig("node1", "rogue-ca", "", "    insecure-skip-tls-verify: true\n"));
   ApiOutcome r = kube->patch_label("node1", true);
   EXPECT_TRUE(r.ok) << r.error;
 }
 
 TEST_F(KubeApiTest, TlsServerNameIsVerified) {
-  auto kube = api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: apiserver.test\n"));
+  auto kube =
+      api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: apiserver.test\n"));
   EXPECT_TRUE(kube->patch_label("node1", true).ok);
-  auto wrong = api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: evil.test\n"));
+  auto wrong =
+      api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: evil.test\n"));
   EXPECT_FALSE(wrong->patch_label("node1", true).ok);
 }
 
@@ -224,9 +248,8 @@ TEST_F(KubeApiTest, RotatedCertificateIsPickedUpWithoutRestart) {
   };
   const std::string first = bundle("node1"), second = bundle("node1-rotated");
   ASSERT_EQ(symlink(first.c_str(), link.c_str()), 0);
-  auto kube = api(server_->write_kubeconfig("", "ca",
-                                            "    client-certificate: " + link +
-                                                "\n    client-key: " + link + "\n"));
+  auto kube = api(server_->write_kubeconfig(
+      "", "ca", "    client-certificate: " + link + "\n    client-key: " + link + "\n"));
   ASSERT_TRUE(kube->patch_label("node1", true).ok);
   ASSERT_EQ(unlink(link.c_str()), 0);
   ASSERT_EQ(symlink(second.c_str(), link.c_str()), 0);
@@ -273,12 +296,90 @@ TEST_F(KubeApiTest, ExpiredClientCertificateIsRefusedAndSaysSo) {
   auto kube = api(server_->write_kubeconfig("node1-expired"));
   ApiOutcome r = kube->patch_label("node1", false);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(server_->requests().size(), 0u) << "nothing may be accepted with an expired certificate";
+  EXPECT_EQ(server_->requests().size(), 0u)
+      << "nothing may be accepted with an expired certificate";
   // With TLS 1.3 the client learns of the rejection only when it reads, so
   // what curl reports varies (the alert, or a closed connection); the
   // message names the certificate problem when the alert arrives.
   EXPECT_FALSE(r.error.empty());
   EXPECT_NE(label(), "false");
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+// Credential files are hostile input: a FIFO, a device or a huge file named
+// in a kubeconfig is an error that names it, never a hang or a crash, and
+// nothing is sent.
+
+TEST_F(KubeApiTest, FifoKubeconfigIsAnErrorNotAHang) {
+  const std::string path = fifo("kubeconfig");
+  auto out = test::run_with_deadline(std::chrono::seconds(20), [&] {
+    auto c = load_kubeconfig(path);
+    return c ? std::string("loaded") : c.error();
+  });
+  ASSERT_TRUE(out) << "load_kubeconfig hung on a FIFO";
+  EXPECT_NE(out->find("kubeconfig " + path), std::string::npos) << *out;
+  EXPECT_NE(out->find("a FIFO (named pipe), not a regular file"), std::string::npos) << *out;
+}
+
+TEST_F(KubeApiTest, FifoTokenFileIsAnErrorNotAHang) {
+  const std::string token = fifo("token");
+  const std::string out =
+      patch_with_deadline(server_->write_kubeconfig("", "ca", "    tokenFile: " + token + "\n"));
+  EXPECT_NE(out.find("cannot use tokenFile of "), std::string::npos) << out;
+  EXPECT_NE(out.find(token + ": it is a FIFO (named pipe)"), std::string::npos) << out;
+  EXPECT_NE(out.find("[0 retry waits]"), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, FifoCaFileIsAnErrorNotAHang) {
+  // libcurl would open the CA file itself, with a blocking open.
+  const std::string ca = fifo("fifo-ca.crt");
+  ASSERT_EQ(rename(ca.c_str(), (server_->pki() + "/fifo-ca.crt").c_str()), 0);
+  const std::string out = patch_with_deadline(server_->write_kubeconfig("node1", "fifo-ca"));
+  EXPECT_NE(out.find("cannot use certificate-authority of "), std::string::npos) << out;
+  EXPECT_NE(out.find("fifo-ca.crt: it is a FIFO (named pipe)"), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, FifoClientKeyIsAnErrorNotAHang) {
+  const std::string key = fifo("client.key");
+  const std::string out = patch_with_deadline(server_->write_kubeconfig(
+      "", "ca",
+      "    client-certificate: " + server_->pki() + "/node1.crt\n    client-key: " + key + "\n"));
+  EXPECT_NE(out.find("cannot use client-key of "), std::string::npos) << out;
+  EXPECT_NE(out.find(key + ": it is a FIFO (named pipe)"), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, DeviceTokenFileIsRefusedNotReadUntilMemoryRunsOut) {
+  const std::string out =
+      patch_with_deadline(server_->write_kubeconfig("", "ca", "    tokenFile: /dev/zero\n"));
+  EXPECT_NE(out.find("/dev/zero: it is a character device, not a regular file"), std::string::npos)
+      << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, HugeTokenFileIsRefusedAtItsCap) {
+  const std::string token = server_->dir() + "/huge-token";
+  std::ofstream(token) << std::string(100 * 1024, 'a');
+  const std::string out =
+      patch_with_deadline(server_->write_kubeconfig("", "ca", "    tokenFile: " + token + "\n"));
+  EXPECT_NE(out.find(token + ": it is larger than 65536 bytes"), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, TokenWithALineBreakInsideIsRefused) {
+  const std::string token = server_->dir() + "/token";
+  std::ofstream(token) << "node1-token\r\nX-Injected: 1\n";
+  const std::string out =
+      patch_with_deadline(server_->write_kubeconfig("", "ca", "    tokenFile: " + token + "\n"));
+  EXPECT_NE(out.find("spaces or control characters"), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
 }
 
 }  // namespace
