@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -19,6 +20,25 @@ std::string compact(const Json::Value& v) {
   Json::StreamWriterBuilder b;
   b["indentation"] = "";
   return Json::writeString(b, v);
+}
+
+// What to add to the message of a transport failure that retrying within
+// this call cannot fix, or nullopt when another attempt may succeed.
+std::optional<std::string> lasting_transport_failure(const std::string& e,
+                                                     const Credentials& cred) {
+  if (e.find("certificate verify failed") != std::string::npos ||
+      e.find("SSL certificate problem") != std::string::npos)
+    return "; the API server's certificate is not trusted by the CA in " + cred.source;
+  if (e.find("alert certificate") != std::string::npos ||
+      e.find("alert bad certificate") != std::string::npos ||
+      e.find("alert unknown ca") != std::string::npos)
+    return "; the API server refused our client certificate (expired or not signed by the "
+           "cluster CA): check " +
+           cred.source + " (the kubelet rotates its certificate)";
+  // The same server sends the same oversized answer again (the message says
+  // what to check).
+  if (e.find("response body larger than") != std::string::npos) return "";
+  return std::nullopt;
 }
 
 double random01() {
@@ -81,10 +101,12 @@ HttpKubeApi::HttpKubeApi(CredentialsSource credentials, std::chrono::millisecond
 
 ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resource,
                              HttpRequest request) {
+  // The budget bounds the whole call: every attempt ends by this deadline
+  // (its request timeout is shortened to fit) and no retry starts past it.
   const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + policy_.budget;
   bool retried_unauthorized = false;
   bool fresh = false;
-  std::string last_error;
   for (int attempt = 1;; ++attempt) {
     auto named = credentials_();
     if (!named) return {false, 0, named.error(), {}};
@@ -93,34 +115,15 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
     auto cred = read_credential_files(*named);
     if (!cred) return {false, 0, verb + " " + resource + ": " + cred.error(), {}};
     const ApiCall described{verb, resource, cred->server, cred->source, cred->identity_hint};
-    auto response = http_.send(*cred, request, fresh);
+    auto response = http_.send(*cred, request, fresh, deadline);
     fresh = false;
     ApiOutcome outcome;
     bool transient = false;
     std::optional<int> retry_after;
     if (!response) {
       outcome.error = verb + " " + resource + ": " + response.error();
-      // Certificate problems do not go away by retrying within a check.
-      const std::string& e = response.error();
-      if (e.find("certificate verify failed") != std::string::npos ||
-          e.find("SSL certificate problem") != std::string::npos) {
-        return {false,
-                0,
-                outcome.error + "; the API server's certificate is not trusted by the CA in " +
-                    cred->source,
-                {}};
-      }
-      if (e.find("alert certificate") != std::string::npos ||
-          e.find("alert bad certificate") != std::string::npos ||
-          e.find("alert unknown ca") != std::string::npos) {
-        return {false,
-                0,
-                outcome.error +
-                    "; the API server refused our client certificate (expired or not "
-                    "signed by the cluster CA): check " +
-                    cred->source + " (the kubelet rotates its certificate)",
-                {}};
-      }
+      if (auto why = lasting_transport_failure(response.error(), *cred))
+        return {false, 0, outcome.error + *why, {}};
       transient = true;
     } else {
       outcome.status = response->status;
@@ -130,7 +133,8 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
         return outcome;
       }
       outcome.error = describe_api_failure(described, response->status, response->body);
-      if (response->status == 401 && !retried_unauthorized) {
+      if (response->status == 401 && !retried_unauthorized &&
+          std::chrono::steady_clock::now() < deadline) {
         // The kubelet may have just rotated its certificate: read the files
         // again and try once more on a new connection.
         retried_unauthorized = true;
@@ -145,7 +149,11 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
     const auto delay = retry_delay(policy_, attempt, retry_after, random01());
     const auto elapsed = std::chrono::steady_clock::now() - started;
     if (attempt >= policy_.max_attempts || elapsed + delay > policy_.budget) {
-      outcome.error += " (gave up after " + std::to_string(attempt) + " attempts)";
+      outcome.error += " (gave up after " + std::to_string(attempt) + " attempts";
+      if (attempt < policy_.max_attempts)
+        outcome.error += ": no time left for another within the " +
+                         std::to_string(policy_.budget.count()) + " ms this request may take";
+      outcome.error += ")";
       return outcome;
     }
     if (!sleep_(delay)) {

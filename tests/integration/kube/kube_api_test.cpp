@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "deadline.h"
 #include "kube/events.h"
@@ -36,9 +37,10 @@ class KubeApiTest : public ::testing::Test {
   }
   // An API over `kubeconfig`, recording the delays it would sleep.
   std::unique_ptr<HttpKubeApi> api(const std::string& kubeconfig,
-                                   milliseconds timeout = milliseconds(5000)) {
+                                   milliseconds timeout = milliseconds(5000),
+                                   RetryPolicy policy = {}) {
     return std::make_unique<HttpKubeApi>([kubeconfig] { return load_kubeconfig(kubeconfig); },
-                                         timeout, RetryPolicy{},
+                                         timeout, policy,
                                          [this](milliseconds d) {
                                            slept_.push_back(d);
                                            return true;
@@ -380,6 +382,93 @@ TEST_F(KubeApiTest, TokenWithALineBreakInsideIsRefused) {
       patch_with_deadline(server_->write_kubeconfig("", "ca", "    tokenFile: " + token + "\n"));
   EXPECT_NE(out.find("spaces or control characters"), std::string::npos) << out;
   EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+// This process's peak resident memory (VmHWM), in MB.
+long peak_rss_mb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
+  return -1;
+}
+
+// An API answer is bounded in size and time: a huge or endless body is
+// abandoned at the body cap, and one call ends by its retry budget.
+class KubeApiResponseBoundsTest : public KubeApiTest {
+ protected:
+  // patch_label in a child with a generous deadline: "ok" or the error, the
+  // retry waits, the seconds it took and how much the peak memory grew.
+  std::string bounded_patch(milliseconds timeout, RetryPolicy policy = {}) {
+    auto kube = api(server_->write_kubeconfig("node1"), timeout, policy);
+    auto out = test::run_with_deadline(std::chrono::seconds(90), [&] {
+      const long rss_before = peak_rss_mb();
+      const auto started = std::chrono::steady_clock::now();
+      ApiOutcome r = kube->patch_label("node1", true);
+      const auto took = std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::steady_clock::now() - started);
+      std::ostringstream o;
+      o << (r.ok ? std::string("ok") : r.error) << "\nwaits=" << slept_.size()
+        << " seconds=" << took.count() << " rss_growth_mb=" << peak_rss_mb() - rss_before;
+      return o.str();
+    });
+    return out ? *out : "HUNG or died";
+  }
+  static long field(const std::string& out, const std::string& name) {
+    const size_t at = out.rfind(name + "=");
+    return at == std::string::npos ? -1 : std::atol(out.c_str() + at + name.size() + 1);
+  }
+};
+
+TEST_F(KubeApiResponseBoundsTest, HugeBodyIsRefusedAtTheCapAndNotRetried) {
+  Json::Value f;
+  f["count"] = 5;
+  f["huge_body"] = 100 * 1024 * 1024;
+  server_->fault(f);
+  const std::string out = bounded_patch(milliseconds(5000));
+  EXPECT_NE(out.find("response body larger than 4194304 bytes"), std::string::npos) << out;
+  EXPECT_EQ(field(out, "waits"), 0) << out;
+  EXPECT_EQ(server_->requests().size(), 1u) << out;
+  EXPECT_GE(field(out, "rss_growth_mb"), 0) << out;
+  EXPECT_LT(field(out, "rss_growth_mb"), 100) << out;
+}
+
+TEST_F(KubeApiResponseBoundsTest, EndlessChunkedBodyIsCutAtTheCap) {
+  Json::Value f;
+  f["count"] = 5;
+  f["endless_body"] = true;
+  server_->fault(f);
+  const std::string out = bounded_patch(milliseconds(2000));
+  EXPECT_NE(out.find("response body larger than 4194304 bytes"), std::string::npos) << out;
+  EXPECT_GE(field(out, "seconds"), 0) << out;
+  EXPECT_LT(field(out, "seconds"), 30) << out;
+  EXPECT_GE(field(out, "rss_growth_mb"), 0) << out;
+  EXPECT_LT(field(out, "rss_growth_mb"), 100) << out;
+}
+
+TEST_F(KubeApiResponseBoundsTest, SlowEndlessBodyEndsWithinTheRetryBudget) {
+  // Trickled slowly enough never to reach the cap: only time ends it. The
+  // request timeout (40 s) is far beyond the call's budget (2 s).
+  Json::Value f;
+  f["count"] = 50;
+  f["endless_body"] = true;
+  f["chunk"] = 16;
+  f["pause"] = 0.1;
+  server_->fault(f);
+  RetryPolicy policy;
+  policy.budget = milliseconds(2000);
+  const std::string out = bounded_patch(milliseconds(40000), policy);
+  EXPECT_EQ(out.rfind("ok", 0), std::string::npos) << out;
+  EXPECT_NE(out.find("timed out"), std::string::npos) << out;
+  EXPECT_EQ(out.find("milliseconds"), std::string::npos) << "timings vary: not in messages " << out;
+  EXPECT_GE(field(out, "seconds"), 0) << out;
+  EXPECT_LT(field(out, "seconds"), 20) << out;
 }
 
 }  // namespace
