@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "kube/retry.h"
+#include "kube/url.h"
 
 namespace aim {
 namespace {
@@ -240,12 +241,12 @@ Result<HttpResponse> HttpClient::send(
   if (rc != CURLE_OK) {
     last_credentials_key_.clear();  // next time, a clean connection
     if (body.over || rc == CURLE_FILESIZE_EXCEEDED)
-      return Error{request.method + " " + url + ": response body larger than " +
+      return Error{request.method + " " + redact_url(url) + ": response body larger than " +
                    std::to_string(max_response_body_) +
                    " bytes, abandoned (the API server answers these requests in a few KB: check "
                    "that the kubeconfig's server is the API server, not a proxy or another "
                    "service)"};
-    return Error{request.method + " " + url + ": " +
+    return Error{request.method + " " + redact_url(url) + ": " +
                  without_timings(error_buffer[0] ? error_buffer : curl_easy_strerror(rc))};
   }
   HttpResponse response;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <utility>
 
+#include "kube/url.h"
 #include "util/fd.h"
 
 namespace aim {
@@ -103,8 +104,15 @@ Result<Credentials> parse_kubeconfig(const std::string& yaml, const std::string&
     c.server = text(cluster, "server");
     if (c.server.empty()) return fail("cluster '" + cluster_name + "' has no server");
     while (!c.server.empty() && c.server.back() == '/') c.server.pop_back();
+    // Credentials in the URL would end up in messages and logs; the API
+    // server does not take them there anyway.
+    if (c.server.find('@') != std::string::npos)
+      return fail("server " + redact_url(c.server) +
+                  " has a user name or password in it (user:password@): the API server does not "
+                  "take credentials in its URL; remove them and use a client certificate or token");
     if (c.server.rfind("https://", 0) != 0)
-      return fail("server " + c.server + " is not https://: refusing to send credentials in clear");
+      return fail("server " + redact_url(c.server) +
+                  " is not https://: refusing to send credentials in clear");
     c.ca_file = resolve(text(cluster, "certificate-authority"), base_dir);
     bool ok = true;
     if (const std::string data = text(cluster, "certificate-authority-data"); !data.empty()) {

@@ -2,6 +2,7 @@
 
 #include "check/report_format.h"
 #include "kube/events.h"
+#include "kube/url.h"
 
 namespace aim {
 
@@ -9,8 +10,8 @@ std::string event_message(const Report& report) {
   std::vector<std::string> rules;
   rules.reserve(report.unexpected.size());
   for (const UnexpectedRule& r : report.unexpected)
-    rules.push_back(std::string(backend_name(r.backend)) + " " + std::string(family_name(r.family)) +
-                    " " + r.table + ": " + r.rule);
+    rules.push_back(std::string(backend_name(r.backend)) + " " +
+                    std::string(family_name(r.family)) + " " + r.table + ": " + r.rule);
   return unexpected_rules_message(rules);
 }
 
@@ -42,8 +43,8 @@ void print_dry_run(std::ostream& out, const std::string& server, const std::stri
     return;
   }
   const HttpRequest req = label_request(node, report.verdict == Verdict::Unexpected);
-  out << "dry run: would send " << req.method << ' ' << server << req.path << "\n  Content-Type: "
-      << req.content_type << "\n  " << req.body << '\n';
+  out << "dry run: would send " << req.method << ' ' << redact_url(server + req.path)
+      << "\n  Content-Type: " << req.content_type << "\n  " << req.body << '\n';
   if (events && report.verdict == Verdict::Unexpected)
     out << "dry run: would create or update a Warning Event UnexpectedIPTablesRules about Node "
         << node << " in namespace default: " << event_message(report) << '\n';

@@ -473,3 +473,27 @@ TEST_F(KubeApiResponseBoundsTest, SlowEndlessBodyEndsWithinTheRetryBudget) {
 
 }  // namespace
 }  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST_F(KubeApiTest, TransportErrorsDoNotShowAPasswordInTheServerUrl) {
+  // parse_kubeconfig refuses such a server; the client redacts it anyway.
+  Credentials c;
+  c.server = "https://admin:s3cret@" + server_->url().substr(std::string("https://").size());
+  c.ca_file = server_->pki() + "/rogue-ca.crt";
+  c.source = "test";
+  HttpKubeApi kube([c] { return Result<Credentials>(c); }, milliseconds(5000), RetryPolicy{},
+                   [this](milliseconds d) {
+                     slept_.push_back(d);
+                     return true;
+                   });
+  ApiOutcome r = kube.patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.find("s3cret"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("PATCH https://***@127.0.0.1:"), std::string::npos) << r.error;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+}  // namespace
+}  // namespace aim
