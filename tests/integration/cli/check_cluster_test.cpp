@@ -98,5 +98,20 @@ TEST_F(CheckClusterTest, KubeconfigThatDoesNotExistYetIsAwaited) {
   EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
 }
 
+TEST_F(CheckClusterTest, APasswordInTheServerUrlIsNeverShownNorSent) {
+  // A kubeconfig whose server carries basic-auth credentials.
+  const std::string with_password = server_->dir() + "/kubeconfig-password";
+  ASSERT_EQ(run("sed 's|server: https://|server: https://admin:s3cret@|' " + kubeconfig_ + " > " +
+                with_password)
+                .status,
+            0);
+  for (const std::string& args : {std::string("--dry-run "), std::string()}) {
+    const std::string out = check(args + "--kubeconfig " + with_password + " --node-name node1");
+    EXPECT_EQ(out.find("s3cret"), std::string::npos) << out;
+    EXPECT_NE(out.find("has a user name or password in it"), std::string::npos) << out;
+  }
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
 }  // namespace
 }  // namespace aim
