@@ -10,6 +10,8 @@
 
 #include "kube/api_errors.h"
 #include "kube/events.h"
+#include "kube/node_name.h"
+#include "kube/url.h"
 
 namespace aim {
 namespace {
@@ -76,7 +78,8 @@ int64_t unix_nanos_now() {
 }
 
 HttpRequest label_request(const std::string& node, bool value) {
-  return {"PATCH", "/apis/cilium.io/v2/ciliumnodes/" + node, label_patch(value), kMergePatch};
+  return {"PATCH", "/apis/cilium.io/v2/ciliumnodes/" + escape_path_segment(node),
+          label_patch(value), kMergePatch};
 }
 
 HttpKubeApi::HttpKubeApi(CredentialsSource credentials, std::chrono::milliseconds timeout,
@@ -164,11 +167,16 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
 }
 
 ApiOutcome HttpKubeApi::patch_label(const std::string& node, bool value) {
+  // main refuses such a name before anything runs; this is the last line
+  // before a request path is made of it (some servers decode %2F).
+  if (!is_valid_node_name(node)) return {false, 0, invalid_node_name_message(node), {}};
   return call("patch", "ciliumnodes.cilium.io/" + node, label_request(node, value));
 }
 
 ApiOutcome HttpKubeApi::get_node(const std::string& node) {
-  return call("get", "nodes/" + node, {"GET", "/api/v1/nodes/" + node, "", ""});
+  if (!is_valid_node_name(node)) return {false, 0, invalid_node_name_message(node), {}};
+  return call("get", "nodes/" + node,
+              {"GET", "/api/v1/nodes/" + escape_path_segment(node), "", ""});
 }
 
 ApiOutcome HttpKubeApi::create_event(const Json::Value& event) {
@@ -178,7 +186,8 @@ ApiOutcome HttpKubeApi::create_event(const Json::Value& event) {
 
 ApiOutcome HttpKubeApi::patch_event(const std::string& name, const Json::Value& patch) {
   return call("patch", "events/" + name + " in namespace default",
-              {"PATCH", "/api/v1/namespaces/default/events/" + name, compact(patch), kMergePatch});
+              {"PATCH", "/api/v1/namespaces/default/events/" + escape_path_segment(name),
+               compact(patch), kMergePatch});
 }
 
 EventReporter::EventReporter(KubeApi& api, std::string node, std::string host,

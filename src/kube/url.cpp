@@ -18,4 +18,26 @@ std::string redact_url(std::string_view url) {
   return out;
 }
 
+std::string escape_path_segment(std::string_view segment) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const bool only_dots = !segment.empty() && segment.size() <= 2 &&
+                         segment.find_first_not_of('.') == std::string_view::npos;
+  std::string out;
+  out.reserve(segment.size());
+  for (const char ch : segment) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '~' ||
+                            (c == '.' && !only_dots);
+    if (unreserved) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  return out;
+}
+
 }  // namespace aim

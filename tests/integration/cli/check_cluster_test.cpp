@@ -98,6 +98,21 @@ TEST_F(CheckClusterTest, KubeconfigThatDoesNotExistYetIsAwaited) {
   EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
 }
 
+TEST_F(CheckClusterTest, NodeNameThatIsAPathIsAConfigurationErrorAndNothingIsSent) {
+  const std::string bad = "node1/../../../api/v1/namespaces/kube-system/secrets/x";
+  std::string out = check("--kubeconfig " + kubeconfig_ + " --node-name " + test::quote(bad));
+  EXPECT_NE(out.find("rc=78"), std::string::npos) << out;
+  EXPECT_NE(out.find("is not a valid Kubernetes node name"), std::string::npos) << out;
+  // From the environment, and with --dry-run, alike.
+  out = run("NODE_NAME=Node1 " + test::quote(test::binary_path()) +
+            " check --dry-run --backend legacy --input /nonexistent --kubeconfig " + kubeconfig_ +
+            " 2>&1; echo rc=$?")
+            .out;
+  EXPECT_NE(out.find("rc=78"), std::string::npos) << out;
+  EXPECT_NE(out.find("node name \"Node1\""), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
 TEST_F(CheckClusterTest, APasswordInTheServerUrlIsNeverShownNorSent) {
   // A kubeconfig whose server carries basic-auth credentials.
   const std::string with_password = server_->dir() + "/kubeconfig-password";

@@ -497,3 +497,33 @@ TEST_F(KubeApiTest, TransportErrorsDoNotShowAPasswordInTheServerUrl) {
 
 }  // namespace
 }  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST_F(KubeApiTest, InvalidNodeNameIsRefusedBeforeAnythingIsSent) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  const std::string bad = "node1/../../../api/v1/namespaces/kube-system/secrets/x";
+  ApiOutcome patched = kube->patch_label(bad, true);
+  EXPECT_FALSE(patched.ok);
+  EXPECT_NE(patched.error.find("is not a valid Kubernetes node name"), std::string::npos)
+      << patched.error;
+  EXPECT_FALSE(kube->get_node(bad).ok);
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, EventNamesAreSentAsOnePathSegment) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  Json::Value bump;
+  bump["count"] = 2;
+  ApiOutcome r = kube->patch_event("x/../../../../apis/cilium.io/v2/ciliumnodes/node1", bump);
+  EXPECT_EQ(r.status, 404) << r.error;
+  Json::Value reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0]["path"].asString(),
+            "/api/v1/namespaces/default/events/"
+            "x%2F..%2F..%2F..%2F..%2Fapis%2Fcilium.io%2Fv2%2Fciliumnodes%2Fnode1");
+}
+
+}  // namespace
+}  // namespace aim
