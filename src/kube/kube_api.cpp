@@ -37,6 +37,13 @@ std::optional<std::string> lasting_transport_failure(const std::string& e,
     return "; the API server refused our client certificate (expired or not signed by the "
            "cluster CA): check " +
            cred.source + " (the kubelet rotates its certificate)";
+  // The name asked for is not one the certificate was issued for (the
+  // kubeconfig's server, or its tls-server-name).
+  if (e.find("does not match target host name") != std::string::npos ||
+      e.find("no alternative certificate subject name matches") != std::string::npos)
+    return "; the API server's certificate is not issued for that host name: in " + cred.source +
+           ", set server (or tls-server-name) to a name the certificate covers (one of its "
+           "subject alternative names)";
   // The same server sends the same oversized answer again (the message says
   // what to check).
   if (e.find("response body larger than") != std::string::npos) return "";

@@ -527,3 +527,54 @@ TEST_F(KubeApiTest, EventNamesAreSentAsOnePathSegment) {
 
 }  // namespace
 }  // namespace aim
+
+namespace aim {
+namespace {
+
+// Failures that another attempt cannot fix are reported at once, saying what
+// to change, instead of being tried five times.
+
+TEST_F(KubeApiTest, TlsServerNameTheCertificateDoesNotCoverIsNotRetried) {
+  auto kube = api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: evil.test\n"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("evil.test"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("certificate is not issued for that host name"), std::string::npos)
+      << r.error;
+  EXPECT_NE(r.error.find("set server (or tls-server-name)"), std::string::npos) << r.error;
+  EXPECT_TRUE(slept_.empty()) << "one attempt, not " << slept_.size() + 1;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, ServerHostTheCertificateDoesNotCoverIsNotRetried) {
+  // This server's certificate names apiserver.test only; the kubeconfig
+  // reaches it as 127.0.0.1.
+  test::TestApiServer named_only("server-dns-only");
+  if (!named_only.running()) GTEST_SKIP() << named_only.error();
+  auto kube = api(named_only.write_kubeconfig("node1"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("127.0.0.1"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("certificate is not issued for that host name"), std::string::npos)
+      << r.error;
+  EXPECT_TRUE(slept_.empty()) << "one attempt, not " << slept_.size() + 1;
+  EXPECT_EQ(named_only.requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, MissingTokenFileIsNotRetried) {
+  const std::string token = server_->dir() + "/no-such-token";
+  auto kube = api(server_->write_kubeconfig("", "ca", "    tokenFile: " + token + "\n"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("cannot use tokenFile of " + server_->dir()), std::string::npos)
+      << r.error;
+  EXPECT_NE(r.error.find("cannot open " + token + ": No such file or directory"), std::string::npos)
+      << r.error;
+  EXPECT_NE(r.error.find("it must name the file that holds a bearer token"), std::string::npos)
+      << r.error;
+  EXPECT_TRUE(slept_.empty()) << "one attempt, not " << slept_.size() + 1;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+}  // namespace
+}  // namespace aim
