@@ -8,6 +8,7 @@
 #include "cli/go_flags.h"
 #include "cli/options.h"
 #include "cli/rules_command.h"
+#include "kube/node_name.h"
 #include "rules/legacy_reader.h"
 #include "rules/nft_reader.h"
 #include "log/logger.h"
@@ -59,6 +60,11 @@ int main(int argc, char** argv) {
                    "(the CiliumNode to label), or use --dry-run to only report\n";
       return kExitConfig;
     }
+    if (!cl.global.node_name.empty() && !aim::is_valid_node_name(cl.global.node_name)) {
+      std::cerr << "azure-iptables-monitor: error: "
+                << aim::invalid_node_name_message(cl.global.node_name) << '\n';
+      return kExitConfig;
+    }
     return aim::run_check_command(cl.global, cl.check, readers, std::cout, std::cerr);
   }
 
@@ -70,6 +76,12 @@ int main(int argc, char** argv) {
               "/etc/sysconfig/azure-iptables-monitor on RPM systems) or --node-name; the service "
               "labels that node's CiliumNode. Not restarting (exit status 78).",
               {{"EXIT_STATUS", std::to_string(kExitConfig)}});
+    return kExitConfig;
+  }
+  if (!aim::is_valid_node_name(cl.global.node_name)) {
+    log.error(
+        aim::invalid_node_name_message(cl.global.node_name) + ". Not restarting (exit status 78).",
+        {{"EXIT_STATUS", std::to_string(kExitConfig)}});
     return kExitConfig;
   }
   aim::DaemonOptions daemon_options{cl.global, cl.global.interval_seconds,

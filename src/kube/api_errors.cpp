@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "kube/url.h"
+
 namespace aim {
 
 std::string status_message(const std::string& body) {
@@ -20,7 +22,7 @@ std::string status_message(const std::string& body) {
 }
 
 std::string describe_api_failure(const ApiCall& call, long status, const std::string& body) {
-  const std::string what = call.verb + " " + call.resource + " on " + call.server;
+  const std::string what = call.verb + " " + call.resource + " on " + redact_url(call.server);
   const std::string said = status_message(body);
   const std::string detail = said.empty() ? "" : " (server said: " + said + ")";
   switch (status) {

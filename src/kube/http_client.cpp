@@ -3,12 +3,13 @@
 #include <curl/curl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <functional>
 #include <mutex>
 
 #include "kube/retry.h"
-#include "util/fd.h"
+#include "kube/url.h"
 
 namespace aim {
 namespace {
@@ -27,9 +28,23 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// The response body, up to a cap: past it the transfer is abandoned (a
+// short count makes libcurl stop with CURLE_WRITE_ERROR).
+struct BodySink {
+  std::string text;
+  size_t max = 0;
+  bool over = false;
+};
+
 size_t append_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
+  auto* sink = static_cast<BodySink*>(user);
+  const size_t n = size * count;
+  if (n > sink->max - sink->text.size()) {
+    sink->over = true;
+    return 0;
+  }
+  sink->text.append(data, n);
+  return n;
 }
 
 size_t read_header(char* data, size_t size, size_t count, void* user) {
@@ -60,14 +75,29 @@ std::pair<std::string, std::string> host_port(const std::string& server) {
   return {rest.substr(0, colon), rest.substr(colon + 1)};
 }
 
-// curl's messages carry timings ("... after 3 ms: ..."); without them the
+// curl's messages carry timings and counts ("... after 3 ms: ...", "timed
+// out after 2000 milliseconds with 320 bytes received"); without them the
 // same failure reads the same every time, so it is logged once.
 std::string without_timings(std::string text) {
-  for (size_t at = text.find(" after "); at != std::string::npos; at = text.find(" after ", at + 1)) {
+  for (size_t at = text.find(" after "); at != std::string::npos;
+       at = text.find(" after ", at + 1)) {
     size_t i = at + 7;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    if (i > at + 7 && text.compare(i, 3, " ms") == 0) text.erase(at, i + 3 - at);
+    if (i == at + 7) continue;
+    for (const std::string unit : {" milliseconds", " ms"}) {
+      if (text.compare(i, unit.size(), unit) == 0) {
+        text.erase(at, i + unit.size() - at);
+        break;
+      }
+    }
   }
+  const std::string received = " bytes received";
+  const size_t with = text.find(" with ");
+  const size_t end = text.find(received, with);
+  if (with != std::string::npos && end != std::string::npos &&
+      text.substr(with + 6, end - with - 6).find_first_not_of("0123456789 -outf") ==
+          std::string::npos)
+    text.erase(with, end + received.size() - with);
   return text;
 }
 
@@ -83,19 +113,42 @@ std::string credentials_key(const Credentials& c) {
          std::to_string(std::hash<std::string>{}(c.ca_pem + c.cert_pem + c.key_pem + c.token));
 }
 
-HttpClient::HttpClient(std::chrono::milliseconds timeout)
-    : handle_(std::make_unique<Handle>()), timeout_(timeout) {
+HttpClient::HttpClient(std::chrono::milliseconds timeout, size_t max_response_body)
+    : handle_(std::make_unique<Handle>()),
+      timeout_(timeout),
+      max_response_body_(max_response_body) {
   global_init();
 }
 HttpClient::~HttpClient() = default;
 
-Result<HttpResponse> HttpClient::send(const Credentials& cred, const HttpRequest& request,
-                                      bool fresh_connection) {
+Result<HttpResponse> HttpClient::send(
+    const Credentials& named, const HttpRequest& request, bool fresh_connection,
+    std::optional<std::chrono::steady_clock::time_point> deadline) {
+  // CURLOPT_TIMEOUT_MS bounds the whole transfer (connect, TLS, a body that
+  // never ends); a caller's deadline shortens it.
+  std::chrono::milliseconds timeout = timeout_;
+  if (deadline) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+    if (left <= std::chrono::milliseconds(0))
+      return Error{request.method + " " + request.path + ": no time left for this request"};
+    timeout = std::min(timeout, left);
+  }
+
+  // Every credential file is read here, as hostile input, and handed to
+  // libcurl as bytes: libcurl would open them itself with blocking reads
+  // (a FIFO hangs) and no size limit.
+  auto loaded = read_credential_files(named);
+  if (!loaded) return Error{loaded.error(), loaded.error_code()};
+  const Credentials& cred = *loaded;
+
   if (!handle_->curl) handle_->curl.reset(curl_easy_init());
   CURL* curl = handle_->curl.get();
   if (!curl) return Error{"cannot initialise libcurl"};
   curl_easy_reset(curl);  // options only; the connection cache is kept
 
+  // The file contents are part of the key: a rotated file means a new
+  // connection.
   const std::string key = credentials_key(cred);
   if (key != last_credentials_key_) fresh_connection = true;  // rotated files: new TLS session
   last_credentials_key_ = key;
@@ -113,14 +166,17 @@ Result<HttpResponse> HttpClient::send(const Credentials& cred, const HttpRequest
   }
   SlistPtr connect_to_owner(connect_to_list);
 
-  std::string body;
+  BodySink body;
+  body.max = max_response_body_;
   std::string retry_after;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
+  // A Content-Length over the cap is refused before the body is read.
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_response_body_));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
@@ -146,33 +202,27 @@ Result<HttpResponse> HttpClient::send(const Credentials& cred, const HttpRequest
     curl_easy_setopt(curl, CURLOPT_CAINFO, nullptr);
     curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
     curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca_blob);
-  } else if (!cred.ca_file.empty()) {
-    curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
-    curl_easy_setopt(curl, CURLOPT_CAINFO, cred.ca_file.c_str());
   }
 
   // Client identity.
   curl_blob cert_blob{const_cast<char*>(cred.cert_pem.data()), cred.cert_pem.size(),
                       CURL_BLOB_COPY};
   curl_blob key_blob{const_cast<char*>(cred.key_pem.data()), cred.key_pem.size(), CURL_BLOB_COPY};
-  if (!cred.cert_pem.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert_blob);
-  if (!cred.cert_file.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT, cred.cert_file.c_str());
-  if (!cred.key_pem.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key_blob);
-  if (!cred.key_file.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY, cred.key_file.c_str());
+  if (!cred.cert_pem.empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert_blob);
+  }
+  if (!cred.key_pem.empty()) {
+    curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+    curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key_blob);
+  }
 
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Accept: application/json");
   if (!request.content_type.empty())
     headers = curl_slist_append(headers, ("Content-Type: " + request.content_type).c_str());
-  std::string token = cred.token;
-  if (!cred.token_file.empty()) {
-    auto t = read_file(cred.token_file);
-    if (!t) return Error{"cannot read token file: " + t.error()};
-    token = *t;
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
-      token.pop_back();
-  }
-  if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
+  if (!cred.token.empty())
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + cred.token).c_str());
   SlistPtr headers_owner(headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 
@@ -190,12 +240,18 @@ Result<HttpResponse> HttpClient::send(const Credentials& cred, const HttpRequest
   const CURLcode rc = curl_easy_perform(curl);
   if (rc != CURLE_OK) {
     last_credentials_key_.clear();  // next time, a clean connection
-    return Error{request.method + " " + url + ": " +
+    if (body.over || rc == CURLE_FILESIZE_EXCEEDED)
+      return Error{request.method + " " + redact_url(url) + ": response body larger than " +
+                   std::to_string(max_response_body_) +
+                   " bytes, abandoned (the API server answers these requests in a few KB: check "
+                   "that the kubeconfig's server is the API server, not a proxy or another "
+                   "service)"};
+    return Error{request.method + " " + redact_url(url) + ": " +
                  without_timings(error_buffer[0] ? error_buffer : curl_easy_strerror(rc))};
   }
   HttpResponse response;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  response.body = std::move(body);
+  response.body = std::move(body.text);
   response.retry_after_seconds = parse_retry_after(retry_after);
   return response;
 }

@@ -2,9 +2,11 @@
 // HTTPS requests to the API server with libcurl: TLS always verified (only
 // against the kubeconfig's CA when it names one), client certificates or
 // bearer tokens, one reused connection, a per-request timeout. Credential
-// files are re-read for every request; when they change (the kubelet rotates
-// its certificate) the next request opens a new connection.
+// files are re-read for every request (by this program, as hostile input, and
+// handed to libcurl as bytes); when they change (the kubelet rotates its
+// certificate) the next request opens a new connection.
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -28,17 +30,25 @@ struct HttpResponse {
   std::optional<int> retry_after_seconds;
 };
 
+// The API server's answers here are a few KB; anything far larger is not an
+// answer to these requests and is not kept.
+inline constexpr size_t kDefaultMaxResponseBody = 4 * 1024 * 1024;
+
 class HttpClient {
  public:
-  explicit HttpClient(std::chrono::milliseconds timeout);
+  explicit HttpClient(std::chrono::milliseconds timeout,
+                      size_t max_response_body = kDefaultMaxResponseBody);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // A transport failure (connect, TLS, timeout) is an Error; any HTTP answer
-  // is a response. `fresh_connection` forces a new connection.
-  Result<HttpResponse> send(const Credentials& credentials, const HttpRequest& request,
-                            bool fresh_connection = false);
+  // A transport failure (connect, TLS, timeout, a body over the cap) is an
+  // Error; any other HTTP answer is a response. `fresh_connection` forces a
+  // new connection. The whole transfer ends within the timeout, and by
+  // `deadline` when one is given (an Error without trying when it has passed).
+  Result<HttpResponse> send(
+      const Credentials& credentials, const HttpRequest& request, bool fresh_connection = false,
+      std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
   // Polled while a request is in flight; returning true abandons it.
   void set_abort(std::function<bool()> abort) { abort_ = std::move(abort); }
 
@@ -46,6 +56,7 @@ class HttpClient {
   struct Handle;
   std::unique_ptr<Handle> handle_;
   std::chrono::milliseconds timeout_;
+  size_t max_response_body_;
   std::string last_credentials_key_;
   std::function<bool()> abort_;
 };

@@ -1,14 +1,17 @@
 #include "kube/kube_api.h"
 
-#include <algorithm>
 #include <unistd.h>
 
+#include <algorithm>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "kube/api_errors.h"
 #include "kube/events.h"
+#include "kube/node_name.h"
+#include "kube/url.h"
 
 namespace aim {
 namespace {
@@ -19,6 +22,32 @@ std::string compact(const Json::Value& v) {
   Json::StreamWriterBuilder b;
   b["indentation"] = "";
   return Json::writeString(b, v);
+}
+
+// What to add to the message of a transport failure that retrying within
+// this call cannot fix, or nullopt when another attempt may succeed.
+std::optional<std::string> lasting_transport_failure(const std::string& e,
+                                                     const Credentials& cred) {
+  if (e.find("certificate verify failed") != std::string::npos ||
+      e.find("SSL certificate problem") != std::string::npos)
+    return "; the API server's certificate is not trusted by the CA in " + cred.source;
+  if (e.find("alert certificate") != std::string::npos ||
+      e.find("alert bad certificate") != std::string::npos ||
+      e.find("alert unknown ca") != std::string::npos)
+    return "; the API server refused our client certificate (expired or not signed by the "
+           "cluster CA): check " +
+           cred.source + " (the kubelet rotates its certificate)";
+  // The name asked for is not one the certificate was issued for (the
+  // kubeconfig's server, or its tls-server-name).
+  if (e.find("does not match target host name") != std::string::npos ||
+      e.find("no alternative certificate subject name matches") != std::string::npos)
+    return "; the API server's certificate is not issued for that host name: in " + cred.source +
+           ", set server (or tls-server-name) to a name the certificate covers (one of its "
+           "subject alternative names)";
+  // The same server sends the same oversized answer again (the message says
+  // what to check).
+  if (e.find("response body larger than") != std::string::npos) return "";
+  return std::nullopt;
 }
 
 double random01() {
@@ -56,7 +85,8 @@ int64_t unix_nanos_now() {
 }
 
 HttpRequest label_request(const std::string& node, bool value) {
-  return {"PATCH", "/apis/cilium.io/v2/ciliumnodes/" + node, label_patch(value), kMergePatch};
+  return {"PATCH", "/apis/cilium.io/v2/ciliumnodes/" + escape_path_segment(node),
+          label_patch(value), kMergePatch};
 }
 
 HttpKubeApi::HttpKubeApi(CredentialsSource credentials, std::chrono::milliseconds timeout,
@@ -71,9 +101,8 @@ HttpKubeApi::HttpKubeApi(CredentialsSource credentials, std::chrono::millisecond
       const auto until = std::chrono::steady_clock::now() + d;
       while (std::chrono::steady_clock::now() < until) {
         if (abort && abort()) return false;
-        std::this_thread::sleep_for(
-            std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(50),
-                                                          until - std::chrono::steady_clock::now()));
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
       }
       return true;
     };
@@ -82,39 +111,29 @@ HttpKubeApi::HttpKubeApi(CredentialsSource credentials, std::chrono::millisecond
 
 ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resource,
                              HttpRequest request) {
+  // The budget bounds the whole call: every attempt ends by this deadline
+  // (its request timeout is shortened to fit) and no retry starts past it.
   const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + policy_.budget;
   bool retried_unauthorized = false;
   bool fresh = false;
-  std::string last_error;
   for (int attempt = 1;; ++attempt) {
-    auto cred = credentials_();
-    if (!cred) return {false, 0, cred.error(), {}};
+    auto named = credentials_();
+    if (!named) return {false, 0, named.error(), {}};
+    // A credential file that is missing or unusable stays so for this check:
+    // not retried (the next check reads it again).
+    auto cred = read_credential_files(*named);
+    if (!cred) return {false, 0, verb + " " + resource + ": " + cred.error(), {}};
     const ApiCall described{verb, resource, cred->server, cred->source, cred->identity_hint};
-    auto response = http_.send(*cred, request, fresh);
+    auto response = http_.send(*cred, request, fresh, deadline);
     fresh = false;
     ApiOutcome outcome;
     bool transient = false;
     std::optional<int> retry_after;
     if (!response) {
       outcome.error = verb + " " + resource + ": " + response.error();
-      // Certificate problems do not go away by retrying within a check.
-      const std::string& e = response.error();
-      if (e.find("certificate verify failed") != std::string::npos ||
-          e.find("SSL certificate problem") != std::string::npos) {
-        return {false, 0,
-                outcome.error + "; the API server's certificate is not trusted by the CA in " +
-                    cred->source,
-                {}};
-      }
-      if (e.find("alert certificate") != std::string::npos ||
-          e.find("alert bad certificate") != std::string::npos ||
-          e.find("alert unknown ca") != std::string::npos) {
-        return {false, 0,
-                outcome.error + "; the API server refused our client certificate (expired or not "
-                                "signed by the cluster CA): check " + cred->source +
-                    " (the kubelet rotates its certificate)",
-                {}};
-      }
+      if (auto why = lasting_transport_failure(response.error(), *cred))
+        return {false, 0, outcome.error + *why, {}};
       transient = true;
     } else {
       outcome.status = response->status;
@@ -124,7 +143,8 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
         return outcome;
       }
       outcome.error = describe_api_failure(described, response->status, response->body);
-      if (response->status == 401 && !retried_unauthorized) {
+      if (response->status == 401 && !retried_unauthorized &&
+          std::chrono::steady_clock::now() < deadline) {
         // The kubelet may have just rotated its certificate: read the files
         // again and try once more on a new connection.
         retried_unauthorized = true;
@@ -139,7 +159,11 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
     const auto delay = retry_delay(policy_, attempt, retry_after, random01());
     const auto elapsed = std::chrono::steady_clock::now() - started;
     if (attempt >= policy_.max_attempts || elapsed + delay > policy_.budget) {
-      outcome.error += " (gave up after " + std::to_string(attempt) + " attempts)";
+      outcome.error += " (gave up after " + std::to_string(attempt) + " attempts";
+      if (attempt < policy_.max_attempts)
+        outcome.error += ": no time left for another within the " +
+                         std::to_string(policy_.budget.count()) + " ms this request may take";
+      outcome.error += ")";
       return outcome;
     }
     if (!sleep_(delay)) {
@@ -150,11 +174,16 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
 }
 
 ApiOutcome HttpKubeApi::patch_label(const std::string& node, bool value) {
+  // main refuses such a name before anything runs; this is the last line
+  // before a request path is made of it (some servers decode %2F).
+  if (!is_valid_node_name(node)) return {false, 0, invalid_node_name_message(node), {}};
   return call("patch", "ciliumnodes.cilium.io/" + node, label_request(node, value));
 }
 
 ApiOutcome HttpKubeApi::get_node(const std::string& node) {
-  return call("get", "nodes/" + node, {"GET", "/api/v1/nodes/" + node, "", ""});
+  if (!is_valid_node_name(node)) return {false, 0, invalid_node_name_message(node), {}};
+  return call("get", "nodes/" + node,
+              {"GET", "/api/v1/nodes/" + escape_path_segment(node), "", ""});
 }
 
 ApiOutcome HttpKubeApi::create_event(const Json::Value& event) {
@@ -164,7 +193,8 @@ ApiOutcome HttpKubeApi::create_event(const Json::Value& event) {
 
 ApiOutcome HttpKubeApi::patch_event(const std::string& name, const Json::Value& patch) {
   return call("patch", "events/" + name + " in namespace default",
-              {"PATCH", "/api/v1/namespaces/default/events/" + name, compact(patch), kMergePatch});
+              {"PATCH", "/api/v1/namespaces/default/events/" + escape_path_segment(name),
+               compact(patch), kMergePatch});
 }
 
 EventReporter::EventReporter(KubeApi& api, std::string node, std::string host,

@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <utility>
 
+#include "kube/url.h"
 #include "util/fd.h"
 
 namespace aim {
@@ -73,9 +75,7 @@ std::string base64_decode(const std::string& in, bool* ok) {
 
 Result<Credentials> parse_kubeconfig(const std::string& yaml, const std::string& base_dir,
                                      const std::string& source) {
-  auto fail = [&](const std::string& why) {
-    return Error{"kubeconfig " + source + ": " + why};
-  };
+  auto fail = [&](const std::string& why) { return Error{"kubeconfig " + source + ": " + why}; };
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
@@ -104,8 +104,15 @@ Result<Credentials> parse_kubeconfig(const std::string& yaml, const std::string&
     c.server = text(cluster, "server");
     if (c.server.empty()) return fail("cluster '" + cluster_name + "' has no server");
     while (!c.server.empty() && c.server.back() == '/') c.server.pop_back();
+    // Credentials in the URL would end up in messages and logs; the API
+    // server does not take them there anyway.
+    if (c.server.find('@') != std::string::npos)
+      return fail("server " + redact_url(c.server) +
+                  " has a user name or password in it (user:password@): the API server does not "
+                  "take credentials in its URL; remove them and use a client certificate or token");
     if (c.server.rfind("https://", 0) != 0)
-      return fail("server " + c.server + " is not https://: refusing to send credentials in clear");
+      return fail("server " + redact_url(c.server) +
+                  " is not https://: refusing to send credentials in clear");
     c.ca_file = resolve(text(cluster, "certificate-authority"), base_dir);
     bool ok = true;
     if (const std::string data = text(cluster, "certificate-authority-data"); !data.empty()) {
@@ -117,7 +124,8 @@ Result<Credentials> parse_kubeconfig(const std::string& yaml, const std::string&
 
     if (!user_name.empty()) {
       const std::optional<YAML::Node> user_entry = find_named(root, "users", user_name);
-      if (!user_entry) return fail("user '" + user_name + "' of the current context is not defined");
+      if (!user_entry)
+        return fail("user '" + user_name + "' of the current context is not defined");
       const YAML::Node user = (*user_entry)["user"];
       if (user && user["exec"])
         return fail("user '" + user_name +
@@ -145,7 +153,8 @@ Result<Credentials> parse_kubeconfig(const std::string& yaml, const std::string&
     const bool has_cert = !c.cert_file.empty() || !c.cert_pem.empty();
     const bool has_key = !c.key_file.empty() || !c.key_pem.empty();
     if (has_cert != has_key)
-      return fail("user '" + user_name + "' has a client certificate without its key, or a key "
+      return fail("user '" + user_name +
+                  "' has a client certificate without its key, or a key "
                   "without its certificate");
     c.identity_hint = has_cert ? "the client certificate of user '" + user_name + "'"
                       : (!c.token.empty() || !c.token_file.empty())
@@ -158,9 +167,57 @@ Result<Credentials> parse_kubeconfig(const std::string& yaml, const std::string&
 }
 
 Result<Credentials> load_kubeconfig(const std::string& path) {
-  auto contents = read_file(path);
-  if (!contents) return Error{"kubeconfig " + path + ": " + contents.error(), contents.error_code()};
+  auto contents = read_file(path, kKubeconfigLimit);
+  if (!contents)
+    return Error{"kubeconfig " + path + ": " + contents.error(), contents.error_code()};
   return parse_kubeconfig(*contents, dir_of(path), path);
+}
+
+Result<Credentials> read_credential_files(const Credentials& credentials) {
+  Credentials c = credentials;
+  // Reads `file` (when set) into `into`, unless `into` already holds inline
+  // data and `file_wins` is false; forgets the file name.
+  auto load = [&c](std::string& file, std::string& into, bool file_wins, const char* setting,
+                   size_t limit, const char* holds) -> std::optional<Error> {
+    const std::string path = std::exchange(file, std::string());
+    if (path.empty() || (!into.empty() && !file_wins)) return std::nullopt;
+    auto contents = read_file(path, limit);
+    if (!contents)
+      return Error{"cannot use " + std::string(setting) + " of " + c.source + ": " +
+                       contents.error() + " (it must name the file that holds " + holds + ")",
+                   contents.error_code()};
+    if (contents->empty())
+      return Error{"cannot use " + std::string(setting) + " of " + c.source + ": " + path +
+                   " is empty (it must name the file that holds " + holds + ")"};
+    into = std::move(*contents);
+    return std::nullopt;
+  };
+  if (auto e = load(c.ca_file, c.ca_pem, false, "certificate-authority", kPemFileLimit,
+                    "the cluster CA's certificate(s), PEM"))
+    return *e;
+  if (auto e = load(c.cert_file, c.cert_pem, false, "client-certificate", kPemFileLimit,
+                    "the client certificate, PEM"))
+    return *e;
+  if (auto e = load(c.key_file, c.key_pem, false, "client-key", kPemFileLimit,
+                    "the client certificate's private key, PEM"))
+    return *e;
+  const std::string token_file = c.token_file;
+  if (auto e = load(c.token_file, c.token, true, "tokenFile", kTokenFileLimit, "a bearer token"))
+    return *e;
+  auto is_space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; };
+  while (!c.token.empty() && is_space(c.token.back())) c.token.pop_back();
+  while (!c.token.empty() && is_space(c.token.front())) c.token.erase(0, 1);
+  // A token goes into a header line: a control character or space in it
+  // would end or split that line.
+  for (const char ch : c.token) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u <= 0x20 || u == 0x7f)
+      return Error{"cannot use the bearer token of " + c.source +
+                   (token_file.empty() ? std::string() : " (tokenFile " + token_file + ")") +
+                   ": it contains spaces or control characters, which no bearer token has; check "
+                   "that it is the token file the cluster issued"};
+  }
+  return c;
 }
 
 Result<Credentials> in_cluster_credentials(const std::string& sa_dir) {
@@ -210,9 +267,10 @@ Result<Credentials> resolve_credentials(const std::string& flag) {
                    ENOENT};
   }
   if (std::getenv("KUBERNETES_SERVICE_HOST")) return in_cluster_credentials();
-  return Error{"no credentials: none of --kubeconfig, $KUBECONFIG, /var/lib/kubelet/kubeconfig, "
-               "/etc/kubernetes/kubelet.conf exists and KUBERNETES_SERVICE_HOST is not set",
-               ENOENT};
+  return Error{
+      "no credentials: none of --kubeconfig, $KUBECONFIG, /var/lib/kubelet/kubeconfig, "
+      "/etc/kubernetes/kubelet.conf exists and KUBERNETES_SERVICE_HOST is not set",
+      ENOENT};
 }
 
 }  // namespace aim

@@ -2,6 +2,7 @@
 
 #include "check/report_format.h"
 #include "kube/events.h"
+#include "kube/url.h"
 
 namespace aim {
 
@@ -52,7 +53,7 @@ void print_dry_run(std::ostream& out, const std::string& server, const std::stri
     return;
   }
   const HttpRequest req = label_request(node, report.verdict == Verdict::Unexpected);
-  out << "dry run: would send " << req.method << ' ' << server << req.path
+  out << "dry run: would send " << req.method << ' ' << redact_url(server + req.path)
       << "\n  Content-Type: " << req.content_type << "\n  " << req.body << '\n';
   if (events && report.verdict == Verdict::Unexpected)
     out << "dry run: would create or update a Warning Event UnexpectedIPTablesRules about Node "

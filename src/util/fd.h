@@ -1,5 +1,6 @@
 #pragma once
 // RAII file descriptor and the few fd helpers the readers need.
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -50,7 +51,15 @@ Result<std::shared_ptr<const MappedFile>> map_whole_file(int fd);
 Result<UniqueFd> make_memfd(const char* name);
 // Everything in fd from offset 0 (uses pread; the fd offset is not used).
 Result<std::string> read_all_from_start(int fd);
-// Whole contents of a (small) file such as one under /proc.
-Result<std::string> read_file(const std::string& path);
+// The default cap of read_file: far above any file this program reads.
+inline constexpr size_t kDefaultReadLimit = 1024 * 1024;
+
+// Whole contents of a small file (a credential, a kubeconfig, an allowlist, a
+// file under /proc), read as hostile input: never blocks on a FIFO or device
+// (opened non-blocking, and anything but a regular file is refused), and never
+// reads more than `max_bytes` (counted while reading: /proc and /sys files
+// report size 0 and some never end). Error codes: errno from open/read,
+// EISDIR or EINVAL for what is not a regular file, EFBIG when over the cap.
+Result<std::string> read_file(const std::string& path, size_t max_bytes = kDefaultReadLimit);
 
 }  // namespace aim

@@ -2,6 +2,7 @@
 # Makes a throwaway PKI for the test API server in DIR (EC P-256, openssl):
 #   ca.{crt,key}            the cluster CA
 #   server.{crt,key}        API server cert from ca (localhost, 127.0.0.1, apiserver.test)
+#   server-dns-only.{crt,key} the same, for apiserver.test only (not the address it listens on)
 #   node1.{crt,key}         client cert from ca: CN=system:node:node1, O=system:nodes
 #   node1-rotated.{crt,key} the same identity with a new key (kubelet rotation)
 #   other.{crt,key}         client cert CN=system:node:other, O=system:nodes
@@ -31,6 +32,8 @@ SERVER_EXT="subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:apiserver.test
 extendedKeyUsage=serverAuth"
 CLIENT_EXT="extendedKeyUsage=clientAuth"
 leaf server "/CN=kube-apiserver" ca "$SERVER_EXT"
+leaf server-dns-only "/CN=kube-apiserver" ca "subjectAltName=DNS:apiserver.test
+extendedKeyUsage=serverAuth"
 leaf rogue-server "/CN=kube-apiserver" rogue-ca "$SERVER_EXT"
 leaf node1 "/O=system:nodes/CN=system:node:node1" ca "$CLIENT_EXT"
 leaf node1-rotated "/O=system:nodes/CN=system:node:node1" ca "$CLIENT_EXT"

@@ -17,7 +17,12 @@ Control (HTTPS, same port, header "Authorization: Bearer admin"):
                                      "client_port","cert_serial"}]
   POST /_test/reset             -> forget requests, faults
   POST /_test/faults            {"count":N,"status":500|429,"retry_after":S,
-                                  "delay":S,"reset":true}  (applied to the next N API requests)
+                                  "delay":S,"reset":true,
+                                  "huge_body":BYTES,        (a 200 with Content-Length BYTES)
+                                  "endless_body":true, "chunk":BYTES, "pause":S}
+                                                            (a chunked 200 that never ends: CHUNK
+                                                             bytes every S seconds)
+                                (applied to the next N API requests)
   POST /_test/allow             {"user":U,"verb":"patch","resource":"ciliumnodes"} (or "*")
   POST /_test/deny              same shape: remove a grant
   POST /_test/objects           {"ciliumnodes":[names],"nodes":{name:uid}}
@@ -67,6 +72,32 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+    def stream_body(self, total=None, chunk=65536, pause=0.0):
+        """A 200 whose body is `total` bytes (Content-Length), or endless
+        (chunked) when total is None, until the client hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if total is None:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(total))
+        self.end_headers()
+        self.close_connection = True
+        block = b" " * chunk
+        sent = 0
+        try:
+            while total is None or sent < total:
+                piece = block if total is None else block[:min(chunk, total - sent)]
+                if total is None:
+                    self.wfile.write(b"%x\r\n" % len(piece) + piece + b"\r\n")
+                else:
+                    self.wfile.write(piece)
+                sent += len(piece)
+                if pause:
+                    time.sleep(pause)
+        except (OSError, ssl.SSLError):
+            pass  # the client hung up, as it should
 
     def fail(self, code, reason, message):
         self.reply(code, status_body(code, reason, message))
@@ -125,6 +156,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.close()
                 self.close_connection = True
                 return
+            if fault.get("huge_body"):
+                return self.stream_body(total=int(fault["huge_body"]))
+            if fault.get("endless_body"):
+                return self.stream_body(chunk=int(fault.get("chunk", 65536)),
+                                        pause=float(fault.get("pause", 0)))
             if fault.get("status") == 429:
                 return self.reply(429, raw=b"Too many requests, please try again later.\n",
                                   content_type="text/plain; charset=utf-8",

@@ -98,5 +98,35 @@ TEST_F(CheckClusterTest, KubeconfigThatDoesNotExistYetIsAwaited) {
   EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
 }
 
+TEST_F(CheckClusterTest, NodeNameThatIsAPathIsAConfigurationErrorAndNothingIsSent) {
+  const std::string bad = "node1/../../../api/v1/namespaces/kube-system/secrets/x";
+  std::string out = check("--kubeconfig " + kubeconfig_ + " --node-name " + test::quote(bad));
+  EXPECT_NE(out.find("rc=78"), std::string::npos) << out;
+  EXPECT_NE(out.find("is not a valid Kubernetes node name"), std::string::npos) << out;
+  // From the environment, and with --dry-run, alike.
+  out = run("NODE_NAME=Node1 " + test::quote(test::binary_path()) +
+            " check --dry-run --backend legacy --input /nonexistent --kubeconfig " + kubeconfig_ +
+            " 2>&1; echo rc=$?")
+            .out;
+  EXPECT_NE(out.find("rc=78"), std::string::npos) << out;
+  EXPECT_NE(out.find("node name \"Node1\""), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(CheckClusterTest, APasswordInTheServerUrlIsNeverShownNorSent) {
+  // A kubeconfig whose server carries basic-auth credentials.
+  const std::string with_password = server_->dir() + "/kubeconfig-password";
+  ASSERT_EQ(run("sed 's|server: https://|server: https://admin:s3cret@|' " + kubeconfig_ + " > " +
+                with_password)
+                .status,
+            0);
+  for (const std::string& args : {std::string("--dry-run "), std::string()}) {
+    const std::string out = check(args + "--kubeconfig " + with_password + " --node-name node1");
+    EXPECT_EQ(out.find("s3cret"), std::string::npos) << out;
+    EXPECT_NE(out.find("has a user name or password in it"), std::string::npos) << out;
+  }
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
 }  // namespace
 }  // namespace aim

@@ -3,11 +3,14 @@
 #include "kube/kube_api.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
+#include "deadline.h"
 #include "kube/events.h"
 #include "test_apiserver.h"
 
@@ -33,15 +36,35 @@ class KubeApiTest : public ::testing::Test {
     return o;
   }
   // An API over `kubeconfig`, recording the delays it would sleep.
-  std::unique_ptr<HttpKubeApi> api(const std::string& kubeconfig, milliseconds timeout = milliseconds(5000)) {
+  std::unique_ptr<HttpKubeApi> api(const std::string& kubeconfig,
+                                   milliseconds timeout = milliseconds(5000),
+                                   RetryPolicy policy = {}) {
     return std::make_unique<HttpKubeApi>([kubeconfig] { return load_kubeconfig(kubeconfig); },
-                                         timeout, RetryPolicy{},
+                                         timeout, policy,
                                          [this](milliseconds d) {
                                            slept_.push_back(d);
                                            return true;
                                          });
   }
   std::string label() { return server_->label(); }
+  // patch_label over `kubeconfig` in a child with a deadline: "ok" or the
+  // error, then how many retry waits there were; "HUNG" when it did not end
+  // in time (or died).
+  std::string patch_with_deadline(const std::string& kubeconfig) {
+    auto kube = api(kubeconfig);
+    auto out = test::run_with_deadline(std::chrono::seconds(20), [&] {
+      ApiOutcome r = kube->patch_label("node1", true);
+      return (r.ok ? std::string("ok") : r.error) + " [" + std::to_string(slept_.size()) +
+             " retry waits]";
+    });
+    return out ? *out : "HUNG";
+  }
+  // A FIFO nobody writes to, in the test's directory.
+  std::string fifo(const std::string& name) {
+    const std::string path = server_->dir() + "/" + name;
+    EXPECT_EQ(mkfifo(path.c_str(), 0600), 0);
+    return path;
+  }
   std::unique_ptr<test::TestApiServer> server_;
   std::vector<milliseconds> slept_;
 };
@@ -87,7 +110,8 @@ TEST_F(KubeApiTest, ForbiddenNamesVerbResourceIdentityAndRbac) {
   ApiOutcome r = kube->patch_label("node1", true);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.status, 403);
-  EXPECT_NE(r.error.find("may not patch ciliumnodes.cilium.io/node1"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("may not patch ciliumnodes.cilium.io/node1"), std::string::npos)
+      << r.error;
   EXPECT_NE(r.error.find("system:node:other"), std::string::npos) << r.error;
   EXPECT_NE(r.error.find("RBAC"), std::string::npos) << r.error;
   EXPECT_EQ(server_->requests().size(), 1u);
@@ -197,16 +221,18 @@ TEST_F(KubeApiTest, SystemTrustIsNotUsedWhenTheKubeconfigNamesACa) {
 }
 
 TEST_F(KubeApiTest, InsecureSkipVerifyConnectsAnyway) {
-  auto kube = api(server_->write_kubeconfig("node1", "rogue-ca", "",
-                                            "    insecure-skip-tls-verify: true\n"));
+  auto kube = api(
+      server_->write_kubeconfig("node1", "rogue-ca", "", "    insecure-skip-tls-verify: true\n"));
   ApiOutcome r = kube->patch_label("node1", true);
   EXPECT_TRUE(r.ok) << r.error;
 }
 
 TEST_F(KubeApiTest, TlsServerNameIsVerified) {
-  auto kube = api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: apiserver.test\n"));
+  auto kube =
+      api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: apiserver.test\n"));
   EXPECT_TRUE(kube->patch_label("node1", true).ok);
-  auto wrong = api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: evil.test\n"));
+  auto wrong =
+      api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: evil.test\n"));
   EXPECT_FALSE(wrong->patch_label("node1", true).ok);
 }
 
@@ -224,9 +250,8 @@ TEST_F(KubeApiTest, RotatedCertificateIsPickedUpWithoutRestart) {
   };
   const std::string first = bundle("node1"), second = bundle("node1-rotated");
   ASSERT_EQ(symlink(first.c_str(), link.c_str()), 0);
-  auto kube = api(server_->write_kubeconfig("", "ca",
-                                            "    client-certificate: " + link +
-                                                "\n    client-key: " + link + "\n"));
+  auto kube = api(server_->write_kubeconfig(
+      "", "ca", "    client-certificate: " + link + "\n    client-key: " + link + "\n"));
   ASSERT_TRUE(kube->patch_label("node1", true).ok);
   ASSERT_EQ(unlink(link.c_str()), 0);
   ASSERT_EQ(symlink(second.c_str(), link.c_str()), 0);
@@ -273,12 +298,283 @@ TEST_F(KubeApiTest, ExpiredClientCertificateIsRefusedAndSaysSo) {
   auto kube = api(server_->write_kubeconfig("node1-expired"));
   ApiOutcome r = kube->patch_label("node1", false);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(server_->requests().size(), 0u) << "nothing may be accepted with an expired certificate";
+  EXPECT_EQ(server_->requests().size(), 0u)
+      << "nothing may be accepted with an expired certificate";
   // With TLS 1.3 the client learns of the rejection only when it reads, so
   // what curl reports varies (the alert, or a closed connection); the
   // message names the certificate problem when the alert arrives.
   EXPECT_FALSE(r.error.empty());
   EXPECT_NE(label(), "false");
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+// Credential files are hostile input: a FIFO, a device or a huge file named
+// in a kubeconfig is an error that names it, never a hang or a crash, and
+// nothing is sent.
+
+TEST_F(KubeApiTest, FifoKubeconfigIsAnErrorNotAHang) {
+  const std::string path = fifo("kubeconfig");
+  auto out = test::run_with_deadline(std::chrono::seconds(20), [&] {
+    auto c = load_kubeconfig(path);
+    return c ? std::string("loaded") : c.error();
+  });
+  ASSERT_TRUE(out) << "load_kubeconfig hung on a FIFO";
+  EXPECT_NE(out->find("kubeconfig " + path), std::string::npos) << *out;
+  EXPECT_NE(out->find("a FIFO (named pipe), not a regular file"), std::string::npos) << *out;
+}
+
+TEST_F(KubeApiTest, FifoTokenFileIsAnErrorNotAHang) {
+  const std::string token = fifo("token");
+  const std::string out =
+      patch_with_deadline(server_->write_kubeconfig("", "ca", "    tokenFile: " + token + "\n"));
+  EXPECT_NE(out.find("cannot use tokenFile of "), std::string::npos) << out;
+  EXPECT_NE(out.find(token + ": it is a FIFO (named pipe)"), std::string::npos) << out;
+  EXPECT_NE(out.find("[0 retry waits]"), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, FifoCaFileIsAnErrorNotAHang) {
+  // libcurl would open the CA file itself, with a blocking open.
+  const std::string ca = fifo("fifo-ca.crt");
+  ASSERT_EQ(rename(ca.c_str(), (server_->pki() + "/fifo-ca.crt").c_str()), 0);
+  const std::string out = patch_with_deadline(server_->write_kubeconfig("node1", "fifo-ca"));
+  EXPECT_NE(out.find("cannot use certificate-authority of "), std::string::npos) << out;
+  EXPECT_NE(out.find("fifo-ca.crt: it is a FIFO (named pipe)"), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, FifoClientKeyIsAnErrorNotAHang) {
+  const std::string key = fifo("client.key");
+  const std::string out = patch_with_deadline(server_->write_kubeconfig(
+      "", "ca",
+      "    client-certificate: " + server_->pki() + "/node1.crt\n    client-key: " + key + "\n"));
+  EXPECT_NE(out.find("cannot use client-key of "), std::string::npos) << out;
+  EXPECT_NE(out.find(key + ": it is a FIFO (named pipe)"), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, DeviceTokenFileIsRefusedNotReadUntilMemoryRunsOut) {
+  const std::string out =
+      patch_with_deadline(server_->write_kubeconfig("", "ca", "    tokenFile: /dev/zero\n"));
+  EXPECT_NE(out.find("/dev/zero: it is a character device, not a regular file"), std::string::npos)
+      << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, HugeTokenFileIsRefusedAtItsCap) {
+  const std::string token = server_->dir() + "/huge-token";
+  std::ofstream(token) << std::string(100 * 1024, 'a');
+  const std::string out =
+      patch_with_deadline(server_->write_kubeconfig("", "ca", "    tokenFile: " + token + "\n"));
+  EXPECT_NE(out.find(token + ": it is larger than 65536 bytes"), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, TokenWithALineBreakInsideIsRefused) {
+  const std::string token = server_->dir() + "/token";
+  std::ofstream(token) << "node1-token\r\nX-Injected: 1\n";
+  const std::string out =
+      patch_with_deadline(server_->write_kubeconfig("", "ca", "    tokenFile: " + token + "\n"));
+  EXPECT_NE(out.find("spaces or control characters"), std::string::npos) << out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+// This process's peak resident memory (VmHWM), in MB.
+long peak_rss_mb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
+  return -1;
+}
+
+// An API answer is bounded in size and time: a huge or endless body is
+// abandoned at the body cap, and one call ends by its retry budget.
+class KubeApiResponseBoundsTest : public KubeApiTest {
+ protected:
+  // patch_label in a child with a generous deadline: "ok" or the error, the
+  // retry waits, the seconds it took and how much the peak memory grew.
+  std::string bounded_patch(milliseconds timeout, RetryPolicy policy = {}) {
+    auto kube = api(server_->write_kubeconfig("node1"), timeout, policy);
+    auto out = test::run_with_deadline(std::chrono::seconds(90), [&] {
+      const long rss_before = peak_rss_mb();
+      const auto started = std::chrono::steady_clock::now();
+      ApiOutcome r = kube->patch_label("node1", true);
+      const auto took = std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::steady_clock::now() - started);
+      std::ostringstream o;
+      o << (r.ok ? std::string("ok") : r.error) << "\nwaits=" << slept_.size()
+        << " seconds=" << took.count() << " rss_growth_mb=" << peak_rss_mb() - rss_before;
+      return o.str();
+    });
+    return out ? *out : "HUNG or died";
+  }
+  static long field(const std::string& out, const std::string& name) {
+    const size_t at = out.rfind(name + "=");
+    return at == std::string::npos ? -1 : std::atol(out.c_str() + at + name.size() + 1);
+  }
+  // Expects what bounded_patch measured as `name` to be in [0, below).
+  static void expect_below(const std::string& out, const std::string& name, long below) {
+    EXPECT_GE(field(out, name), 0) << name << " not measured: " << out;
+    EXPECT_LT(field(out, name), below) << name << ": " << out;
+  }
+};
+
+TEST_F(KubeApiResponseBoundsTest, HugeBodyIsRefusedAtTheCapAndNotRetried) {
+  Json::Value f;
+  f["count"] = 5;
+  f["huge_body"] = 100 * 1024 * 1024;
+  server_->fault(f);
+  const std::string out = bounded_patch(milliseconds(5000));
+  EXPECT_NE(out.find("response body larger than 4194304 bytes"), std::string::npos) << out;
+  EXPECT_EQ(field(out, "waits"), 0) << out;
+  EXPECT_EQ(server_->requests().size(), 1u) << out;
+  expect_below(out, "rss_growth_mb", 100);
+}
+
+TEST_F(KubeApiResponseBoundsTest, EndlessChunkedBodyIsCutAtTheCap) {
+  Json::Value f;
+  f["count"] = 5;
+  f["endless_body"] = true;
+  server_->fault(f);
+  const std::string out = bounded_patch(milliseconds(2000));
+  EXPECT_NE(out.find("response body larger than 4194304 bytes"), std::string::npos) << out;
+  expect_below(out, "seconds", 30);
+  expect_below(out, "rss_growth_mb", 100);
+}
+
+TEST_F(KubeApiResponseBoundsTest, SlowEndlessBodyEndsWithinTheRetryBudget) {
+  // Trickled slowly enough never to reach the cap: only time ends it. The
+  // request timeout (40 s) is far beyond the call's budget (2 s).
+  Json::Value f;
+  f["count"] = 50;
+  f["endless_body"] = true;
+  f["chunk"] = 16;
+  f["pause"] = 0.1;
+  server_->fault(f);
+  RetryPolicy policy;
+  policy.budget = milliseconds(2000);
+  const std::string out = bounded_patch(milliseconds(40000), policy);
+  EXPECT_EQ(out.rfind("ok", 0), std::string::npos) << out;
+  EXPECT_NE(out.find("timed out"), std::string::npos) << out;
+  EXPECT_EQ(out.find("milliseconds"), std::string::npos) << "timings vary: not in messages " << out;
+  expect_below(out, "seconds", 20);
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST_F(KubeApiTest, TransportErrorsDoNotShowAPasswordInTheServerUrl) {
+  // parse_kubeconfig refuses such a server; the client redacts it anyway.
+  Credentials c;
+  c.server = "https://admin:s3cret@" + server_->url().substr(std::string("https://").size());
+  c.ca_file = server_->pki() + "/rogue-ca.crt";
+  c.source = "test";
+  HttpKubeApi kube([c] { return Result<Credentials>(c); }, milliseconds(5000), RetryPolicy{},
+                   [this](milliseconds d) {
+                     slept_.push_back(d);
+                     return true;
+                   });
+  ApiOutcome r = kube.patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.find("s3cret"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("PATCH https://***@127.0.0.1:"), std::string::npos) << r.error;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+TEST_F(KubeApiTest, InvalidNodeNameIsRefusedBeforeAnythingIsSent) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  const std::string bad = "node1/../../../api/v1/namespaces/kube-system/secrets/x";
+  ApiOutcome patched = kube->patch_label(bad, true);
+  EXPECT_FALSE(patched.ok);
+  EXPECT_NE(patched.error.find("is not a valid Kubernetes node name"), std::string::npos)
+      << patched.error;
+  EXPECT_FALSE(kube->get_node(bad).ok);
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, EventNamesAreSentAsOnePathSegment) {
+  auto kube = api(server_->write_kubeconfig("node1"));
+  Json::Value bump;
+  bump["count"] = 2;
+  ApiOutcome r = kube->patch_event("x/../../../../apis/cilium.io/v2/ciliumnodes/node1", bump);
+  EXPECT_EQ(r.status, 404) << r.error;
+  Json::Value reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0]["path"].asString(),
+            "/api/v1/namespaces/default/events/"
+            "x%2F..%2F..%2F..%2F..%2Fapis%2Fcilium.io%2Fv2%2Fciliumnodes%2Fnode1");
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+// Failures that another attempt cannot fix are reported at once, saying what
+// to change, instead of being tried five times.
+
+TEST_F(KubeApiTest, TlsServerNameTheCertificateDoesNotCoverIsNotRetried) {
+  auto kube = api(server_->write_kubeconfig("node1", "ca", "", "    tls-server-name: evil.test\n"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("evil.test"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("certificate is not issued for that host name"), std::string::npos)
+      << r.error;
+  EXPECT_NE(r.error.find("set server (or tls-server-name)"), std::string::npos) << r.error;
+  EXPECT_TRUE(slept_.empty()) << "one attempt, not " << slept_.size() + 1;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, ServerHostTheCertificateDoesNotCoverIsNotRetried) {
+  // This server's certificate names apiserver.test only; the kubeconfig
+  // reaches it as 127.0.0.1.
+  test::TestApiServer named_only("server-dns-only");
+  if (!named_only.running()) GTEST_SKIP() << named_only.error();
+  auto kube = api(named_only.write_kubeconfig("node1"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("127.0.0.1"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("certificate is not issued for that host name"), std::string::npos)
+      << r.error;
+  EXPECT_TRUE(slept_.empty()) << "one attempt, not " << slept_.size() + 1;
+  EXPECT_EQ(named_only.requests().size(), 0u);
+}
+
+TEST_F(KubeApiTest, MissingTokenFileIsNotRetried) {
+  const std::string token = server_->dir() + "/no-such-token";
+  auto kube = api(server_->write_kubeconfig("", "ca", "    tokenFile: " + token + "\n"));
+  ApiOutcome r = kube->patch_label("node1", true);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("cannot use tokenFile of " + server_->dir()), std::string::npos)
+      << r.error;
+  EXPECT_NE(r.error.find("cannot open " + token + ": No such file or directory"), std::string::npos)
+      << r.error;
+  EXPECT_NE(r.error.find("it must name the file that holds a bearer token"), std::string::npos)
+      << r.error;
+  EXPECT_TRUE(slept_.empty()) << "one attempt, not " << slept_.size() + 1;
+  EXPECT_EQ(server_->requests().size(), 0u);
 }
 
 }  // namespace

@@ -285,6 +285,17 @@ TEST_F(DaemonTest, NoNodeNameIsAConfigurationError) {
   EXPECT_NE(r.out.find("no node name"), std::string::npos) << r.out;
 }
 
+TEST_F(DaemonTest, InvalidNodeNameIsAConfigurationErrorAndNothingIsSent) {
+  // `timeout`: a service that accepted the name would run on.
+  const auto r = run(
+      "timeout 30 " + test::quote(test::binary_path()) + " --backend legacy --interval 1 --input " +
+      allow_ + " --kubeconfig " + kubeconfig_ + " --node-name " +
+      test::quote("node1/../../../api/v1/namespaces/kube-system/secrets/x") + " 2>&1; echo rc=$?");
+  EXPECT_NE(r.out.find("rc=78"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("is not a valid Kubernetes node name"), std::string::npos) << r.out;
+  EXPECT_EQ(server_->requests().size(), 0u);
+}
+
 }  // namespace
 }  // namespace aim
 
