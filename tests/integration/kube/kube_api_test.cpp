@@ -12,6 +12,7 @@
 
 #include "deadline.h"
 #include "kube/events.h"
+#include "require.h"
 #include "test_apiserver.h"
 
 namespace aim {
@@ -23,7 +24,8 @@ class KubeApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     server_ = std::make_unique<test::TestApiServer>();
-    if (!server_->running()) GTEST_SKIP() << "test API server unavailable: " << server_->error();
+    if (!server_->running())
+      AIM_REQUIRE_OR_SKIP("test API server unavailable: " + server_->error());
     server_->control("POST", "/_test/objects", objects());
     server_->allow("system:node:node1", "patch", "ciliumnodes");
     server_->allow("system:node:node1", "get", "nodes");
@@ -551,7 +553,8 @@ TEST_F(KubeApiTest, ServerHostTheCertificateDoesNotCoverIsNotRetried) {
   // This server's certificate names apiserver.test only; the kubeconfig
   // reaches it as 127.0.0.1.
   test::TestApiServer named_only("server-dns-only");
-  if (!named_only.running()) GTEST_SKIP() << named_only.error();
+  if (!named_only.running())
+    AIM_REQUIRE_OR_SKIP("test API server unavailable: " + named_only.error());
   auto kube = api(named_only.write_kubeconfig("node1"));
   ApiOutcome r = kube->patch_label("node1", true);
   EXPECT_FALSE(r.ok);
