@@ -1,17 +1,17 @@
 // Wiring only: parse the command line, build the parts, run a command.
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/check_command.h"
 #include "cli/go_flags.h"
 #include "cli/options.h"
 #include "cli/rules_command.h"
 #include "kube/node_name.h"
-#include "rules/legacy_reader.h"
-#include "rules/nft_reader.h"
 #include "log/logger.h"
+#include "rules/legacy_reader.h"
+#include "rules/native_reader.h"
+#include "rules/nft_reader.h"
 #include "service/daemon.h"
 
 namespace {
@@ -42,11 +42,21 @@ int main(int argc, char** argv) {
     return aim::run_validate_command(cl.global, cl.global.ipv6 || cl.input6_option->count() > 0,
                                      std::cout, std::cerr);
 
+  // In this order: the native reader reads what the nft reader leaves it.
   std::vector<std::unique_ptr<aim::RuleReader>> owned;
+  auto delegated = std::make_shared<aim::DelegatedTables>();
   if (cl.global.backend != aim::BackendChoice::Nft)
     owned.push_back(std::make_unique<aim::LegacyReader>());
-  if (cl.global.backend != aim::BackendChoice::Legacy)
-    owned.push_back(std::make_unique<aim::NftReader>());
+  if (cl.global.backend != aim::BackendChoice::Legacy) {
+    auto nft = std::make_unique<aim::NftReader>();
+    if (cl.global.nftables) nft->delegate_incompatible_to(delegated);
+    owned.push_back(std::move(nft));
+  }
+  // `rules --backend legacy|nft` prints that backend alone; every check
+  // reads native tables unless --nftables=false.
+  const bool native = cl.global.nftables && (!cl.rules_command->parsed() ||
+                                             cl.global.backend == aim::BackendChoice::Auto);
+  if (native) owned.push_back(std::make_unique<aim::NativeNftReader>(delegated));
   std::vector<aim::RuleReader*> readers;
   for (auto& r : owned) readers.push_back(r.get());
 
@@ -72,10 +82,11 @@ int main(int argc, char** argv) {
   // (journalctl -p err), with the fields an operator filters on.
   aim::Logger log(cl.global.verbosity, aim::Logger::stderr_is_journal());
   if (cl.global.node_name.empty()) {
-    log.error("no node name: set NODE_NAME (in /etc/default/azure-iptables-monitor, or "
-              "/etc/sysconfig/azure-iptables-monitor on RPM systems) or --node-name; the service "
-              "labels that node's CiliumNode. Not restarting (exit status 78).",
-              {{"EXIT_STATUS", std::to_string(kExitConfig)}});
+    log.error(
+        "no node name: set NODE_NAME (in /etc/default/azure-iptables-monitor, or "
+        "/etc/sysconfig/azure-iptables-monitor on RPM systems) or --node-name; the service "
+        "labels that node's CiliumNode. Not restarting (exit status 78).",
+        {{"EXIT_STATUS", std::to_string(kExitConfig)}});
     return kExitConfig;
   }
   if (!aim::is_valid_node_name(cl.global.node_name)) {

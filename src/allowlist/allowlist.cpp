@@ -72,6 +72,8 @@ void Allowlist::add_file(const std::string& name, std::string_view contents) {
   std::vector<Pattern>* target = nullptr;
   if (name == kGlobalFile) {
     target = &global_;
+  } else if (name == kNftablesFile) {
+    target = &nftables_;
   } else if (auto rank = table_rank(name)) {
     target = &tables_[*rank];
   } else {
@@ -114,7 +116,7 @@ Allowlist Allowlist::load(const std::string& dir) {
          "allowlist directory " + why + "; no patterns apply, so every rule is unexpected"});
     return list;
   }
-  std::vector<std::string> names{std::string(kGlobalFile)};
+  std::vector<std::string> names{std::string(kGlobalFile), std::string(kNftablesFile)};
   for (auto t : kTableOrder) names.emplace_back(t);
   for (const std::string& name : names) {
     const std::string path = join_path(dir, name);
@@ -161,6 +163,7 @@ std::string Allowlist::fingerprint(const std::string& dir) {
   };
   std::string out = identity(dir);
   out += identity(join_path(dir, kGlobalFile));
+  out += identity(join_path(dir, kNftablesFile));
   for (auto t : kTableOrder) out += identity(join_path(dir, t));
   return out;
 }
@@ -171,7 +174,7 @@ const std::vector<Pattern>& Allowlist::table_patterns(std::string_view table) co
 }
 
 size_t Allowlist::pattern_count() const {
-  size_t n = global_.size();
+  size_t n = global_.size() + nftables_.size();
   for (const auto& t : tables_) n += t.size();
   return n;
 }

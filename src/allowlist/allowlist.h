@@ -41,6 +41,10 @@ class Allowlist {
  public:
   // Files a directory may hold: one per table, and `global` for all tables.
   static constexpr std::string_view kGlobalFile = "global";
+  // Patterns for native nftables tables (every family), in nft's command
+  // syntax; `global` does not apply to them (its patterns are iptables
+  // syntax), nor do they apply to iptables tables.
+  static constexpr std::string_view kNftablesFile = "nftables";
 
   // Loads `dir`. Never fails as a whole: problems become diagnostics, and a
   // pattern that does not compile is skipped while the others apply. A missing
@@ -59,6 +63,7 @@ class Allowlist {
   // Patterns for `table` (its own file) and the global ones.
   const std::vector<Pattern>& table_patterns(std::string_view table) const;
   const std::vector<Pattern>& global_patterns() const { return global_; }
+  const std::vector<Pattern>& nftables_patterns() const { return nftables_; }
   const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
   const std::string& directory() const { return directory_; }
   size_t pattern_count() const;
@@ -75,6 +80,7 @@ class Allowlist {
   uint64_t generation_ = 0xcbf29ce484222325ULL;  // the digest of no file
   std::array<std::vector<Pattern>, std::size(kTableOrder)> tables_;
   std::vector<Pattern> global_;
+  std::vector<Pattern> nftables_;
   std::vector<Pattern> none_;
   std::vector<Diagnostic> diagnostics_;
 };

@@ -36,7 +36,8 @@ uint64_t mix_hash(std::string_view data, uint64_t seed) {
 uint64_t table_seed(const RuleSet& set, std::string_view table, uint64_t generation) {
   std::string context;
   context += set.family == Family::V6 ? '6' : '4';
-  context += set.backend == Backend::Nft ? 'n' : 'l';
+  context += backend_name(set.backend);
+  context += '\0';
   context += std::to_string(generation);
   context += '\0';
   context += table;
@@ -83,7 +84,11 @@ class Interrupt {
 
 class TableMatcher {
  public:
-  TableMatcher(const Allowlist& list, std::string_view table) {
+  TableMatcher(const Allowlist& list, Backend backend, std::string_view table) {
+    if (backend == Backend::Native) {
+      for (const Pattern& p : list.nftables_patterns()) order_.push_back(&p);
+      return;
+    }
     for (const Pattern& p : list.table_patterns(table)) order_.push_back(&p);
     for (const Pattern& p : list.global_patterns()) order_.push_back(&p);
   }
@@ -115,9 +120,7 @@ class TableMatcher {
   std::string buffer_;
 };
 
-std::string where(const RuleSet& set) {
-  return std::string(backend_name(set.backend)) + " " + std::string(family_name(set.family));
-}
+std::string where(const RuleSet& set) { return source_name(set.backend, set.family); }
 
 }  // namespace
 
@@ -165,7 +168,7 @@ Report check(const std::vector<CheckInput>& inputs, MatchCache* cache, CheckObse
         report.tables.push_back(std::move(result));
         continue;
       }
-      TableMatcher matcher(list, table.name);
+      TableMatcher matcher(list, set.backend, table.name);
       const uint64_t seed = table_seed(set, table.name, list.generation());
       auto decide = [&](const Chain& chain, std::string_view line) {
         ++result.rules;

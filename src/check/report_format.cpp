@@ -2,18 +2,16 @@
 
 #include <json/json.h>
 
-#include "util/json_write.h"
-
 #include <algorithm>
 #include <map>
 #include <memory>
 
+#include "util/json_write.h"
+
 namespace aim {
 namespace {
 
-std::string set_name(Family f, Backend b) {
-  return std::string(backend_name(b)) + " " + std::string(family_name(f));
-}
+std::string set_name(Family f, Backend b) { return source_name(b, f); }
 
 }  // namespace
 
@@ -67,8 +65,8 @@ void print_report_text(std::ostream& out, const Report& report) {
   if (!report.unexpected.empty()) out << '\n';
   for (const std::string& e : report.errors) out << "error: cannot read " << e << '\n';
   for (const PatternLimitHit& h : report.limit_hits)
-    out << "warning: " << h.source.file << ':' << h.source.line << ": pattern hit its match limit on "
-        << h.rules << (h.rules == 1 ? " line" : " lines")
+    out << "warning: " << h.source.file << ':' << h.source.line
+        << ": pattern hit its match limit on " << h.rules << (h.rules == 1 ? " line" : " lines")
         << " (counted as no match; simplify it): " << h.pattern << '\n';
   out << "verdict: " << verdict_name(report.verdict) << " (" << summarize(report) << ")\n";
   const std::string_view label = label_for(report.verdict);

@@ -24,7 +24,7 @@ class VerboseObserver : public CheckObserver {
   explicit VerboseObserver(std::ostream& err) : err_(err) {}
   void allowed(const RuleSet& set, std::string_view table, std::string_view, std::string_view line,
                const Pattern& pattern) override {
-    err_ << kPrefix << "allowed " << backend_name(set.backend) << ' ' << family_name(set.family)
+    err_ << kPrefix << "allowed " << source_name(set.backend, set.family)
          << ' ' << table << ": " << line << "  [" << pattern.source().file << ':'
          << pattern.source().line << ' ' << pattern.text() << "]\n";
   }
@@ -125,6 +125,7 @@ int run_validate_command(const GlobalOptions& global, bool check_ipv6, std::ostr
       }
     };
     lint(list.global_patterns());
+    lint(list.nftables_patterns());
     for (auto table : kTableOrder) lint(list.table_patterns(table));
   }
   out << patterns << " patterns checked, " << problems << (problems == 1 ? " problem" : " problems")

@@ -13,6 +13,7 @@ const std::set<std::string>& go_style_flag_names() {
                                               "input",
                                               "input6",
                                               "ipv6",
+                                              "nftables",
                                               "dry-run",
                                               "output",
                                               "kubeconfig",
@@ -61,6 +62,11 @@ void register_options(CLI::App& app, CommandLine& cl) {
   app.add_option("--input", cl.global.input, "IPv4 allowlist directory");
   cl.input6_option = app.add_option("--input6", cl.global.input6, "IPv6 allowlist directory");
   app.add_flag("--ipv6", cl.global.ipv6, "Also check ip6tables (with the --input6 allowlists)");
+  app.add_flag("--nftables,!--no-nftables", cl.global.nftables,
+               "Also check native nftables tables (every table no iptables tool shows, any "
+               "family) against the `nftables` file of --input; --nftables=false is upstream's "
+               "behaviour, blind to them")
+      ->default_str("true");
   app.add_option("--kubeconfig", cl.global.kubeconfig,
                  "Kubeconfig for the API server (default: $KUBECONFIG, then the kubelet's "
                  "/var/lib/kubelet/kubeconfig or /etc/kubernetes/kubelet.conf, then in-cluster)");

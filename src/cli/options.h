@@ -21,6 +21,7 @@ struct GlobalOptions {
   std::string input = "/etc/config/";    // IPv4 allowlist directory
   std::string input6 = "/etc/config6/";  // IPv6 allowlist directory
   bool ipv6 = false;                     // also check ip6tables
+  bool nftables = true;                  // also check native nftables tables
   std::string kubeconfig;                // --kubeconfig, else $KUBECONFIG, kubelet's, in-cluster
   std::string node_name;                 // --node-name, else $NODE_NAME
   bool events = false;                   // Warning Events on the Node

@@ -11,8 +11,7 @@ namespace aim {
 
 std::vector<std::string> describe_read_errors(const RuleSet& set) {
   std::vector<std::string> lines;
-  const std::string where =
-      std::string(backend_name(set.backend)) + " " + std::string(family_name(set.family));
+  const std::string where = source_name(set.backend, set.family);
   if (!set.error.empty()) lines.push_back(where + ": " + set.error);
   for (const Table& table : set.tables)
     if (!table.read_ok()) lines.push_back(where + " table " + table.name + ": " + table.error);
@@ -22,6 +21,9 @@ std::vector<std::string> describe_read_errors(const RuleSet& set) {
 void print_backend_overview(std::ostream& err, const std::vector<RuleSet>& sets) {
   for (const std::string& line : describe_backends(sets))
     err << "azure-iptables-monitor: " << line << '\n';
+  // With the native reader the tables are read and listed as its own block.
+  for (const RuleSet& set : sets)
+    if (set.backend == Backend::Native) return;
   auto tables = list_nft_tables();
   if (!tables) {
     err << "azure-iptables-monitor: " << tables.error() << '\n';
@@ -30,19 +32,18 @@ void print_backend_overview(std::ostream& err, const std::vector<RuleSet>& sets)
   for (const std::string& t : foreign_tables(*tables))
     err << "azure-iptables-monitor: nftables table " << t
         << " is not an iptables table: its rules are invisible to every iptables tool and are "
-           "not checked\n";
+           "not checked (--nftables=false)\n";
 }
 
 void print_read_stats(std::ostream& err, const std::vector<RuleSet>& sets) {
   long helper_peak = 0;
   for (const RuleSet& set : sets) {
-    err << "azure-iptables-monitor: " << backend_name(set.backend) << ' '
-        << family_name(set.family) << ": read " << set.tables.size() << " tables, "
-        << set.chain_count() << " chains, " << set.rule_count() << " rules in "
-        << set.stats.seconds << " s\n";
+    err << "azure-iptables-monitor: " << source_name(set.backend, set.family) << ": read "
+        << set.tables.size() << " tables, " << set.chain_count() << " chains, " << set.rule_count()
+        << " rules in " << set.stats.seconds << " s\n";
     helper_peak = std::max(helper_peak, set.stats.helper_peak_rss_kib);
   }
-  rusage self {};
+  rusage self{};
   getrusage(RUSAGE_SELF, &self);
   err << "azure-iptables-monitor: peak RSS: this process " << self.ru_maxrss
       << " KiB, largest reader helper " << helper_peak << " KiB\n";

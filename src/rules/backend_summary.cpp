@@ -7,8 +7,7 @@ bool has_content(const RuleSet& set) { return !set.tables.empty() || !set.error.
 std::vector<std::string> describe_backends(const std::vector<RuleSet>& sets) {
   std::vector<std::string> lines;
   for (const RuleSet& set : sets) {
-    const std::string where =
-        std::string(backend_name(set.backend)) + " " + std::string(family_name(set.family));
+    const std::string where = source_name(set.backend, set.family);
     if (!set.error.empty()) {
       lines.push_back(where + ": could not be read");
       continue;
@@ -18,8 +17,7 @@ std::vector<std::string> describe_backends(const std::vector<RuleSet>& sets) {
       continue;
     }
     std::string line = where + ": tables";
-    for (size_t i = 0; i < set.tables.size(); ++i)
-      line += (i ? ", " : " ") + set.tables[i].name;
+    for (size_t i = 0; i < set.tables.size(); ++i) line += (i ? ", " : " ") + set.tables[i].name;
     lines.push_back(line);
     for (const Table& table : set.tables) {
       std::string markers;

@@ -59,51 +59,108 @@ std::string find_program(const std::string& program) {
   return {};
 }
 
-RuleSet NftReader::read(Family family) {
-  const std::string& program = family == Family::V6 ? save_v6_ : save_v4_;
-  auto failed = [&](std::string why) {
-    RuleSet set;
-    set.family = family;
-    set.backend = Backend::Nft;
-    set.error = std::move(why);
-    return set;
-  };
-  const std::string path = find_program(program);
-  if (path.empty())
-    return failed(program +
-                  " not found (looked in /usr/sbin, /sbin, /usr/bin, /bin and $PATH): "
-                  "install the iptables package; without it rules added with "
-                  "iptables-nft cannot be seen");
+// One read of iptables-nft-save's text and the kernel's layout between two
+// equal generations (a commit in between: read again).
+struct NftReader::Attempt {
+  RuleSet set;
+  bool incompatible_exit = false;  // iptables-nft-save gave up on a table (status 3)
+};
 
-  const auto started = std::chrono::steady_clock::now();
-  // The text and the kernel's layout must describe one ruleset: read both
-  // between two equal generations, and read again if a commit came between.
+NftReader::Attempt NftReader::read_consistently(const std::string& path, Family family,
+                                                const std::string& only_table) {
+  Attempt a;
+  a.set.family = family;
+  a.set.backend = Backend::Nft;
+  std::vector<std::string> args;
+  if (!only_table.empty()) args = {"-t", only_table};
   std::string last_change;
   for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
     auto before = read_nft_generation();
-    if (!before) return failed(before.error());
-    auto child = run_program(path, {}, timeout_, abort_);
-    if (!child) return failed("cannot run " + path + ": " + child.error());
-    if (!child->failure.empty())
-      return failed(path + " " + child->failure + ": " + trimmed(child->stderr_text));
+    if (!before) return a.set.error = before.error(), std::move(a);
+    auto child = run_program(path, args, timeout_, abort_);
+    if (!child) return a.set.error = "cannot run " + path + ": " + child.error(), std::move(a);
+    if (!child->failure.empty()) {
+      // Status 3: a rule iptables-nft cannot parse (a native statement).
+      a.incompatible_exit = child->failure == "exited with status 3";
+      a.set.error = path + " " + child->failure + ": " + trimmed(child->stderr_text);
+      return a;
+    }
     auto layout = read_kernel_layout(family);
-    if (!layout) return failed(layout.error());
+    if (!layout) return a.set.error = layout.error(), std::move(a);
     auto after = read_nft_generation();
-    if (!after) return failed(after.error());
+    if (!after) return a.set.error = after.error(), std::move(a);
     if (*before != *after) {
       last_change = "generation " + std::to_string(*before) + " -> " + std::to_string(*after);
       continue;
     }
-    RuleSet set =
-        parse_save_text(child->stdout_text(), child->stdout_map, family, Backend::Nft, *layout);
-    set.stats.helper_peak_rss_kib = child->peak_rss_kib;
-    set.stats.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!only_table.empty())
+      std::erase_if(layout->tables, [&](const auto& t) { return t.first != only_table; });
+    a.set = parse_save_text(child->stdout_text(), child->stdout_map, family, Backend::Nft, *layout);
+    a.set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+    return a;
+  }
+  a.set.error = "the nftables ruleset changed during each of " +
+                std::to_string(kConsistentReadAttempts) + " reads (last: " + last_change +
+                "); the next check reads again";
+  return a;
+}
+
+RuleSet NftReader::read(Family family) {
+  const std::string& program = family == Family::V6 ? save_v6_ : save_v4_;
+  const std::string family_word = family == Family::V6 ? "ip6 " : "ip ";
+  const std::string path = find_program(program);
+  if (delegated_)
+    std::erase_if(delegated_->labels,
+                  [&](const std::string& l) { return l.starts_with(family_word); });
+  if (path.empty()) {
+    RuleSet set;
+    set.family = family;
+    set.backend = Backend::Nft;
+    set.error = program +
+                " not found (looked in /usr/sbin, /sbin, /usr/bin, /bin and $PATH): "
+                "install the iptables package; without it rules added with "
+                "iptables-nft cannot be seen";
     return set;
   }
-  return failed("the nftables ruleset changed during each of " +
-                std::to_string(kConsistentReadAttempts) + " reads (last: " + last_change +
-                "); the next check reads again");
+  const auto started = std::chrono::steady_clock::now();
+  Attempt whole = read_consistently(path, family, "");
+  RuleSet set = std::move(whole.set);
+  if (delegated_ && whole.incompatible_exit) {
+    // iptables-nft-save stops at the first table it cannot show: read table
+    // by table, so the others are still read and that one is delegated.
+    auto layout = read_kernel_layout(family);
+    if (layout) {
+      RuleSet by_table;
+      by_table.family = family;
+      by_table.backend = Backend::Nft;
+      for (std::string_view name : kTableOrder) {
+        if (!layout->tables.count(std::string(name))) continue;
+        Attempt one = read_consistently(path, family, std::string(name));
+        if (one.incompatible_exit) {
+          Table t;
+          t.name = std::string(name);
+          t.incompatible = true;
+          t.error = "iptables-nft cannot show this table";
+          by_table.tables.push_back(std::move(t));
+          continue;
+        }
+        if (!one.set.error.empty() && by_table.error.empty()) by_table.error = one.set.error;
+        by_table.arena->keep_alive(one.set.arena);
+        for (Table& t : one.set.tables) by_table.tables.push_back(std::move(t));
+      }
+      set = std::move(by_table);
+    }
+  }
+  if (delegated_) {
+    std::erase_if(set.tables, [&](const Table& t) {
+      if (!t.incompatible) return false;
+      delegated_->labels.insert(family_word + t.name);
+      return true;
+    });
+  }
+  set.stats.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return set;
 }
 
 }  // namespace aim

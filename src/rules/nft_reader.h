@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/native_reader.h"
 #include "rules/reader.h"
 
 namespace aim {
@@ -22,8 +23,17 @@ class NftReader : public RuleReader {
       : timeout_(timeout), save_v4_(std::move(save_v4)), save_v6_(std::move(save_v6)) {}
   Backend backend() const override { return Backend::Nft; }
   RuleSet read(Family family) override;
+  // With a native reader: tables iptables-nft cannot show are left out of
+  // this reader's sets and named in `delegated` for the native reader,
+  // instead of being read errors.
+  void delegate_incompatible_to(std::shared_ptr<DelegatedTables> delegated) {
+    delegated_ = std::move(delegated);
+  }
 
  private:
+  struct Attempt;
+  Attempt read_consistently(const std::string& path, Family family, const std::string& only_table);
+  std::shared_ptr<DelegatedTables> delegated_;
   std::chrono::milliseconds timeout_;
   std::string save_v4_, save_v6_;
 };

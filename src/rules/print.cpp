@@ -2,9 +2,9 @@
 
 #include <json/json.h>
 
-#include "util/json_write.h"
-
 #include <memory>
+
+#include "util/json_write.h"
 
 namespace aim {
 
@@ -20,14 +20,29 @@ namespace {
 void print_tsv(std::ostream& out, const RuleSet& set) {
   for (const Table& table : set.tables) {
     if (!table.read_ok()) continue;
+    // Native lines name their table themselves ("add rule inet bar ...").
+    const std::string_view first =
+        set.backend == Backend::Native ? backend_name(set.backend) : std::string_view(table.name);
     for (const Chain& chain : table.chains) {
-      out << table.name << '\t' << chain.header << '\n';
-      for (std::string_view rule : chain.rules) out << table.name << '\t' << rule << '\n';
+      out << first << '\t' << chain.header << '\n';
+      for (std::string_view rule : chain.rules) out << first << '\t' << rule << '\n';
+    }
+  }
+}
+
+// Native tables: their lines are already nft commands (`nft -f` takes them).
+void print_nft_commands(std::ostream& out, const RuleSet& set) {
+  for (const Table& table : set.tables) {
+    if (!table.read_ok()) continue;
+    for (const Chain& chain : table.chains) {
+      out << chain.header << '\n';
+      for (std::string_view rule : chain.rules) out << rule << '\n';
     }
   }
 }
 
 void print_save(std::ostream& out, const RuleSet& set) {
+  if (set.backend == Backend::Native) return print_nft_commands(out, set);
   for (const Table& table : set.tables) {
     if (!table.read_ok()) continue;
     out << '*' << table.name << '\n';
@@ -78,7 +93,7 @@ void print_rulesets(std::ostream& out, const std::vector<RuleSet>& sets, RulesFo
   }
   const bool labelled = sets.size() > 1;
   for (const RuleSet& set : sets) {
-    if (labelled) out << "# " << backend_name(set.backend) << ' ' << family_name(set.family) << '\n';
+    if (labelled) out << "# " << source_name(set.backend, set.family) << '\n';
     if (format == RulesFormat::Tsv)
       print_tsv(out, set);
     else

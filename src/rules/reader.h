@@ -15,6 +15,9 @@ class RuleReader {
   virtual ~RuleReader() = default;
   virtual Backend backend() const = 0;
   virtual RuleSet read(Family family) = 0;
+  // False for a reader whose tables are not per address family (native
+  // nftables): it is read once, not once per family.
+  virtual bool per_family() const { return true; }
   // Polled during long reads: returning true abandons the read (an error).
   void set_abort(std::function<bool()> abort) { abort_ = std::move(abort); }
 
@@ -22,12 +25,19 @@ class RuleReader {
   std::function<bool()> abort_;
 };
 
-// Every family from every reader, reader by reader.
+// Every family from every reader, reader by reader (a reader that is not per
+// family once). Readers run in order: the nft reader before the native one,
+// which reads what the nft reader left to it.
 inline std::vector<RuleSet> read_all(const std::vector<RuleReader*>& readers,
                                      const std::vector<Family>& families) {
   std::vector<RuleSet> sets;
-  for (RuleReader* reader : readers)
+  for (RuleReader* reader : readers) {
+    if (!reader->per_family()) {
+      sets.push_back(reader->read(Family::V4));
+      continue;
+    }
     for (Family family : families) sets.push_back(reader->read(family));
+  }
   return sets;
 }
 

@@ -5,7 +5,22 @@
 namespace aim {
 
 std::string_view family_name(Family f) { return f == Family::V4 ? "ipv4" : "ipv6"; }
-std::string_view backend_name(Backend b) { return b == Backend::Legacy ? "legacy" : "nft"; }
+std::string_view backend_name(Backend b) {
+  switch (b) {
+    case Backend::Legacy:
+      return "legacy";
+    case Backend::Nft:
+      return "nft";
+    case Backend::Native:
+      break;
+  }
+  return "nftables";
+}
+
+std::string source_name(Backend b, Family f) {
+  if (b == Backend::Native) return std::string(backend_name(b));
+  return std::string(backend_name(b)) + " " + std::string(family_name(f));
+}
 
 std::optional<size_t> table_rank(std::string_view table) {
   for (size_t i = 0; i < std::size(kTableOrder); ++i)

@@ -12,13 +12,19 @@
 namespace aim {
 
 enum class Family { V4, V6 };
-enum class Backend { Legacy, Nft };
+// Legacy: x_tables (iptables-legacy); Nft: the tables iptables-nft manages;
+// Native: every other nftables table (not per family: its sets say Family::V4
+// and are checked with the --input directory's `nftables` file).
+enum class Backend { Legacy, Nft, Native };
 
 // The tables in the order every output and check uses.
 inline constexpr std::string_view kTableOrder[] = {"nat", "mangle", "filter", "raw", "security"};
 
 std::string_view family_name(Family f);    // "ipv4" / "ipv6"
-std::string_view backend_name(Backend b);  // "legacy" / "nft"
+std::string_view backend_name(Backend b);  // "legacy" / "nft" / "nftables"
+// Where a set's rules come from, for messages: "legacy ipv4", "nft ipv6",
+// "nftables" (native tables have no one family).
+std::string source_name(Backend b, Family f);
 // Index of a table name in kTableOrder, or nullopt for a table we don't check.
 std::optional<size_t> table_rank(std::string_view table);
 
@@ -38,7 +44,7 @@ class TextArena {
 
 struct Chain {
   std::string_view name;
-  std::string_view header;            // "-P NAME POLICY" or "-N NAME"
+  std::string_view header;              // "-P NAME POLICY" or "-N NAME"
   std::vector<std::string_view> rules;  // "-A NAME ..." lines, no trailing newline
 };
 
@@ -48,6 +54,9 @@ struct Table {
   // nothing that may be trusted as complete.
   std::string error;
   std::vector<Chain> chains;
+  // nft backend: iptables-nft cannot show this table (it holds native
+  // nftables rules); the native reader may read it instead.
+  bool incompatible = false;
 
   bool read_ok() const { return error.empty(); }
   size_t line_count() const;  // headers + rules

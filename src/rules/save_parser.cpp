@@ -264,6 +264,7 @@ RuleSet parse_save_text(std::string_view text, std::shared_ptr<const void> owner
     table.name = key;
     if (incompatible != parser.incompatible().end()) {
       table.error = incompatible->second;
+      table.incompatible = true;
     } else if (found != tables.end()) {
       table = std::move(found->second);
     } else if (kernel != layout.tables.end()) {

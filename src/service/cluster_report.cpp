@@ -10,8 +10,7 @@ std::string event_message(const Report& report) {
   std::vector<std::string> rules;
   rules.reserve(report.unexpected.size());
   for (const UnexpectedRule& r : report.unexpected)
-    rules.push_back(std::string(backend_name(r.backend)) + " " +
-                    std::string(family_name(r.family)) + " " + r.table + ": " + r.rule);
+    rules.push_back(source_name(r.backend, r.family) + " " + r.table + ": " + r.rule);
   return unexpected_rules_message(rules);
 }
 

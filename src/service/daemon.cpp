@@ -55,9 +55,13 @@ std::string parent_of(std::string path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// Native nftables tables have no one address family: no FAMILY value.
+std::string family_field(Backend b, Family f) {
+  return b == Backend::Native ? std::string() : std::string(family_name(f));
+}
+
 std::string rule_key(const UnexpectedRule& r) {
-  return std::string(backend_name(r.backend)) + " " + std::string(family_name(r.family)) + " " +
-         r.table + " " + r.rule;
+  return source_name(r.backend, r.family) + " " + r.table + " " + r.rule;
 }
 
 // -v 4: every allowed line and the pattern that allowed it.
@@ -68,7 +72,7 @@ class LoggingObserver : public CheckObserver {
                std::string_view line, const Pattern& p) override {
     log_.info(4, "allowed: " + std::string(line),
               {{"BACKEND", std::string(backend_name(set.backend))},
-               {"FAMILY", std::string(family_name(set.family))},
+               {"FAMILY", family_field(set.backend, set.family)},
                {"TABLE", std::string(table)},
                {"CHAIN", std::string(chain)},
                {"RULE", std::string(line)},
@@ -353,7 +357,7 @@ struct Daemon::State {
             0, LOG_WARNING,
             "unexpected rule (" + key.substr(0, key.size() - r.rule.size() - 1) + "): " + r.rule,
             {{"BACKEND", std::string(backend_name(r.backend))},
-             {"FAMILY", std::string(family_name(r.family))},
+             {"FAMILY", family_field(r.backend, r.family)},
              {"TABLE", r.table},
              {"CHAIN", r.chain},
              {"RULE", r.rule}});

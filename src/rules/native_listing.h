@@ -1,0 +1,60 @@
+#pragma once
+// Native nftables tables as lines an allowlist can match, in nft's own
+// command syntax (the way `iptables -S` lines are iptables command syntax):
+//
+//   add table inet bar
+//   add set inet bar blocklist { type ipv4_addr; flags interval; }
+//   add chain inet bar input { type filter hook input priority filter; policy accept; }
+//   add rule inet bar input tcp dport 22 drop
+//
+// built from libnftables' stateless, terse listing of one table (`nft -s -t
+// -a list table FAMILY NAME`: no counters, no set elements, handles). Like
+// iptables, nft prints strings (comments, interface names) raw inside quotes,
+// newlines included, so the text alone cannot say where a rule ends: the
+// table's JSON description (`nft -j`, strings escaped) gives the objects, the
+// chains and per rule its handle and how many newlines its strings hold, and
+// the text must agree with it exactly. Any disagreement makes the table
+// unreadable (verdict unknown), never content. Pure.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/ruleset.h"
+#include "util/result.h"
+
+namespace aim {
+
+struct NativeRuleShape {
+  uint64_t handle = 0;
+  uint32_t newlines = 0;  // '\n' in the rule's strings: its text spans newlines + 1 lines
+};
+
+// A named object of a table, in listing order: a chain (with its rules) or a
+// set, map, flowtable, counter, quota, "ct helper", ...
+struct NativeBlockShape {
+  std::string kind;
+  std::string name;
+  uint64_t handle = 0;
+  std::vector<NativeRuleShape> rules;  // chains only
+};
+
+struct NativeTableShape {
+  std::string family;  // "ip", "ip6", "inet", "arp", "bridge", "netdev"
+  std::string name;
+  uint64_t handle = 0;
+  std::vector<NativeBlockShape> blocks;
+};
+
+// The shape of the one table in libnftables' JSON listing of it.
+Result<NativeTableShape> native_shape_from_json(std::string_view json);
+
+// The table's lines from its text listing, held against `shape`. Lines are
+// views into `text`, which the caller keeps alive (e.g. in the arena).
+// On any disagreement the Table has an error and no chains.
+Table parse_native_table(std::string_view text, const NativeTableShape& shape, TextArena& arena);
+
+// "inet bar": how a native table is named in reports, logs and allowlists.
+std::string native_table_label(std::string_view family, std::string_view name);
+
+}  // namespace aim
