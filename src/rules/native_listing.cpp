@@ -94,6 +94,8 @@ struct Failure {
   std::string why;
 };
 
+Result<NativeTableShape> shape_from_json(std::string_view json);
+
 }  // namespace
 
 std::string native_table_label(std::string_view family, std::string_view name) {
@@ -101,11 +103,24 @@ std::string native_table_label(std::string_view family, std::string_view name) {
 }
 
 Result<NativeTableShape> native_shape_from_json(std::string_view json) {
+  // jsoncpp throws on a value of an unexpected type: no JSON shape may end
+  // the program, only this read.
+  try {
+    return shape_from_json(json);
+  } catch (const Json::Exception& e) {
+    return Error{std::string("libnftables' JSON listing has an unexpected shape: ") + e.what()};
+  }
+}
+
+namespace {
+
+Result<NativeTableShape> shape_from_json(std::string_view json) {
   Json::Value root;
   std::string errors;
   std::unique_ptr<Json::CharReader> reader(Json::CharReaderBuilder().newCharReader());
   if (!reader->parse(json.data(), json.data() + json.size(), &root, &errors))
     return Error{"libnftables' JSON listing does not parse: " + errors};
+  if (!root.isObject()) return Error{"libnftables' JSON listing is not an object"};
   const Json::Value& items = root["nftables"];
   if (!items.isArray()) return Error{"libnftables' JSON listing has no \"nftables\" array"};
   NativeTableShape shape;
@@ -141,6 +156,8 @@ Result<NativeTableShape> native_shape_from_json(std::string_view json) {
   if (!have_table) return Error{"the JSON listing holds no table"};
   return shape;
 }
+
+}  // namespace
 
 Table parse_native_table(std::string_view text, const NativeTableShape& shape, TextArena& arena) {
   Table table;
@@ -191,7 +208,6 @@ Table parse_native_table(std::string_view text, const NativeTableShape& shape, T
           const std::string_view l = scan.next();
           ahead.push_back(l);
           if (l.ends_with(first_end) && ahead.size() > first.newlines) break;
-          if (l == "\t}") throw Failure{"chain " + block.name + " ended before its rules"};
         }
         const size_t prop_count = ahead.size() - first.newlines - 1;
         for (size_t i = 0; i < prop_count; ++i) props.push_back(lines.next());

@@ -337,3 +337,53 @@ TEST_F(CheckCommandTest, ShippedAllowlistsAllowCiliumNodesOnly) {
 
 }  // namespace
 }  // namespace aim
+
+namespace aim {
+namespace {
+
+// Issue 14: a native nftables table was never checked: `clean` and label
+// "false" on a node with a user firewall that eBPF host routing bypasses.
+TEST_F(CheckCommandTest, NativeNftablesRuleIsUnexpectedEvenWhenIptablesAllowsAll) {
+  ASSERT_EQ(run("nft add table inet bar && nft add chain inet bar input '{ type filter hook input "
+                "priority 0; policy accept; }' && nft add rule inet bar input tcp dport 22 drop")
+                .status,
+            0);
+  const std::string dir = temp_dir();
+  run("printf '.*\\n' > " + dir + "/global");
+  int status = 0;
+  const std::string out = check("--input " + dir, &status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("add rule inet bar input tcp dport 22 drop"), std::string::npos) << out;
+  // The nftables file allows native lines; global never does.
+  run("printf '^add (table|chain|rule) inet bar( |$)\\n' > " + dir + "/nftables");
+  EXPECT_NE(check("--input " + dir, &status).find("verdict: clean"), std::string::npos);
+  EXPECT_EQ(status, 0);
+  // --nftables=false is upstream's behaviour: blind to native tables.
+  run("rm " + dir + "/nftables");
+  check("--nftables=false --input " + dir, &status);
+  EXPECT_EQ(status, 2) << "without the native table nothing is left to check: unknown";
+}
+
+// A kube-proxy nftables-mode node is clean under the kube-proxy allowlist; a
+// user rule in another native table is not.
+TEST_F(CheckCommandTest, KubeProxyNftablesModeIsCleanAndAUserTableIsNot) {
+  ASSERT_EQ(run("nft -f " + std::string(AIM_SUPPORT_DIR) + "/nftables/kube-proxy.nft").status, 0);
+  ASSERT_EQ(run("iptables-nft -t mangle -N KUBE-KUBELET-CANARY").status, 0);
+  const std::string allow = std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node";
+  int status = 0;
+  const std::string out = check("--input " + allow, &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("verdict: clean"), std::string::npos) << out;
+  ASSERT_EQ(run("nft add table inet filter && nft add chain inet filter input '{ type filter hook "
+                "input priority 0; }' && nft add rule inet filter input tcp dport 2222 accept")
+                .status,
+            0);
+  const std::string dirty = check("--input " + allow, &status);
+  EXPECT_EQ(status, 1) << dirty;
+  EXPECT_NE(dirty.find("add rule inet filter input tcp dport 2222 accept"), std::string::npos)
+      << dirty;
+  EXPECT_EQ(dirty.find("kube-proxy"), std::string::npos) << "kube-proxy's table stays allowed";
+}
+
+}  // namespace
+}  // namespace aim

@@ -349,12 +349,26 @@ TEST_F(DaemonTest, SoakHasFlatMemoryAndDescriptors) {
   // Signals only once it handles them (before, SIGHUP's default would end it).
   ASSERT_TRUE(wait_for([&] { return notified_.find("READY=1") != std::string::npos; }, 60s))
       << daemon_log();
+  // Measures between checks: a check running holds a few descriptors more.
+  auto settle = [&] {
+    size_t seen = statuses();
+    wait_for([&] {
+      const size_t now = statuses();
+      std::this_thread::sleep_for(500ms);
+      notifications();
+      const bool quiet = now == seen && statuses() == now;
+      seen = statuses();
+      return quiet;
+    }, 30s);
+  };
   ASSERT_TRUE(hup_until(200, 120s)) << daemon_log();
+  settle();
   const long rss_warm = rss_kib(pid_);
   const size_t fds_warm = open_fds(pid_);
   // ~75 ms a cycle here; allow 4x that.
   ASSERT_TRUE(hup_until(static_cast<size_t>(cycles), std::chrono::milliseconds(300LL * cycles + 60000)))
       << statuses() << " cycles; " << daemon_log();
+  settle();
   const long rss_end = rss_kib(pid_);
   const size_t fds_end = open_fds(pid_);
   std::printf("soak: %zu cycles; RSS %ld KiB after 200, %ld KiB at the end; fds %zu -> %zu\n",
