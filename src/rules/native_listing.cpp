@@ -7,6 +7,8 @@
 #include <memory>
 #include <sstream>
 
+#include "util/line_cursor.h"
+
 namespace aim {
 namespace {
 
@@ -43,39 +45,6 @@ std::string printed_name(std::string_view name) {
   });
   return plain ? std::string(name) : "\"" + std::string(name) + "\"";
 }
-
-class Lines {
- public:
-  explicit Lines(std::string_view text) : text_(text) {}
-  bool done() const { return pos_ >= text_.size(); }
-  size_t pos() const { return pos_; }
-  std::string_view next() {
-    size_t end = text_.find('\n', pos_);
-    if (end == std::string_view::npos) end = text_.size();
-    const std::string_view line = text_.substr(pos_, end - pos_);
-    pos_ = end + 1;
-    return line;
-  }
-  std::string_view peek() const {
-    Lines copy = *this;
-    return copy.next();
-  }
-  // The span of the next `count` lines (without the last newline).
-  std::string_view take(size_t count) {
-    const size_t start = pos_;
-    size_t end = start;
-    for (size_t i = 0; i < count; ++i) {
-      if (pos_ > text_.size()) return {};
-      next();
-      end = std::min(pos_ - 1, text_.size());
-    }
-    return text_.substr(start, end - start);
-  }
-
- private:
-  std::string_view text_;
-  size_t pos_ = 0;
-};
 
 // "{ type ipv4_addr; flags interval; }" from property lines, or "".
 std::string properties(const std::vector<std::string_view>& lines) {
@@ -165,7 +134,7 @@ Table parse_native_table(std::string_view text, const NativeTableShape& shape, T
   const std::string family = shape.family;
   const std::string tname = printed_name(shape.name);
   const std::string prefix = family + " " + tname;
-  Lines lines(text);
+  LineCursor lines(text);
   auto expect = [&](std::string_view got, const std::string& want) {
     if (got != want)
       throw Failure{"expected \"" + shown(want) + "\", found \"" + shown(got) + "\""};
@@ -201,7 +170,7 @@ Table parse_native_table(std::string_view text, const NativeTableShape& shape, T
         const NativeRuleShape& first = block.rules.front();
         const std::string first_end = handle_suffix(first.handle);
         std::vector<std::string_view> ahead;
-        Lines scan = lines;
+        LineCursor scan = lines;
         for (;;) {
           if (scan.done())
             throw Failure{"rule handle " + std::to_string(first.handle) + " not found"};

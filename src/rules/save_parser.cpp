@@ -4,6 +4,8 @@
 #include <optional>
 #include <set>
 
+#include "util/line_cursor.h"
+
 namespace aim {
 namespace {
 
@@ -54,7 +56,7 @@ class Parser {
 
   // Fills `set`; returns false with set.error on any disagreement.
   bool run(RuleSet& set) {
-    while (pos_ < text_.size()) {
+    while (!lines_.done()) {
       const std::string_view line = next_line();
       if (!current_) {
         if (!top_level(line)) return fail(set);
@@ -73,13 +75,7 @@ class Parser {
   const std::map<std::string, std::string>& incompatible() const { return incompatible_; }
 
  private:
-  std::string_view next_line() {
-    size_t end = text_.find('\n', pos_);
-    if (end == std::string_view::npos) end = text_.size();
-    const std::string_view line = text_.substr(pos_, end - pos_);
-    pos_ = end + 1;
-    return line;
-  }
+  std::string_view next_line() { return lines_.next(); }
 
   bool fail(RuleSet& set) {
     set.error = "iptables-nft-save's text disagrees with the kernel: " + error_ +
@@ -188,7 +184,7 @@ class Parser {
         const size_t next = text_.find('\n', end + 1);
         end = next == std::string_view::npos ? text_.size() : next;
       }
-      pos_ = end + 1;
+      lines_.seek(end + 1);
       chain.rules.push_back(text_.substr(start, end - start));
       return true;
     }
@@ -225,7 +221,7 @@ class Parser {
   std::string_view text_;
   Family family_;
   const KernelLayout& layout_;
-  size_t pos_ = 0;
+  LineCursor lines_{text_};
   std::optional<Section> current_;
   std::map<std::string, Table> done_;
   std::map<std::string, std::string> incompatible_;

@@ -24,6 +24,12 @@ class CheckCommandTest : public ::testing::Test {
     for (const auto& d : cleanup_) std::system(("rm -rf '" + d + "'").c_str());
   }
   std::string bin() { return test::quote(test::binary_path()); }
+  // An allowlist directory whose global file allows every iptables line.
+  std::string allow_all_iptables_dir() {
+    const std::string dir = temp_dir();
+    run("printf '.*\\n' > " + dir + "/global");
+    return dir;
+  }
   std::string kube_proxy_allowlist() { return std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node"; }
   std::string temp_dir() {
     char tmpl[] = "/tmp/aim-check-XXXXXX";
@@ -179,8 +185,7 @@ TEST_F(CheckCommandTest, Ipv6IsCheckedWithItsOwnAllowlist) {
 
 TEST_F(CheckCommandTest, GoStyleFlags) {
   ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("docker.v4.rules"), Family::V4), "");
-  const std::string dir = temp_dir();
-  run("printf '.*\\n' > " + dir + "/global");
+  const std::string dir = allow_all_iptables_dir();
   int status = 0;
   check("-backend=legacy -input=" + dir + " -dry-run -output=json", &status);
   EXPECT_EQ(status, 0);
@@ -272,8 +277,7 @@ TEST_F(CheckCommandTest, IncompatibleNftTableIsReadNatively) {
                 "nft add rule ip filter INPUT ip saddr 1.2.3.4 ct state new log prefix x drop")
                 .status,
             0);
-  const std::string dir = temp_dir();
-  run("printf '.*\\n' > " + dir + "/global");
+  const std::string dir = allow_all_iptables_dir();
   int status = 0;
   const std::string out = check("--input " + dir, &status);
   EXPECT_EQ(status, 1) << out;
@@ -348,8 +352,7 @@ TEST_F(CheckCommandTest, NativeNftablesRuleIsUnexpectedEvenWhenIptablesAllowsAll
                 "priority 0; policy accept; }' && nft add rule inet bar input tcp dport 22 drop")
                 .status,
             0);
-  const std::string dir = temp_dir();
-  run("printf '.*\\n' > " + dir + "/global");
+  const std::string dir = allow_all_iptables_dir();
   int status = 0;
   const std::string out = check("--input " + dir, &status);
   EXPECT_EQ(status, 1) << out;

@@ -7,10 +7,10 @@
 #include <sstream>
 
 #include "netns.h"
+#include "require.h"
 #include "rules/legacy_reader.h"
 #include "rules/nft_tables.h"
 #include "rules/print.h"
-#include "require.h"
 
 namespace aim {
 namespace {
@@ -21,6 +21,12 @@ using test::tsv;
 
 class NftReaderTest : public ::testing::Test {
  protected:
+  // Runs `commands` (they must succeed), then reads ipv4 through iptables-nft.
+  static RuleSet read_after_commands(const std::string& commands) {
+    EXPECT_EQ(run(commands).status, 0) << commands;
+    NftReader reader;
+    return reader.read(Family::V4);
+  }
   void SetUp() override {
     const std::string why = test::enter_fresh_netns();
     if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
@@ -108,12 +114,9 @@ TEST_F(NftReaderTest, FailingProgramIsAReadError) {
 }
 
 TEST_F(NftReaderTest, CommentWithNewlineStaysOneRule) {
-  ASSERT_EQ(run("iptables-nft -A INPUT -m comment --comment \"$(printf 'x\\n-A INPUT -j "
-                "ACCEPT')\" -j DROP")
-                .status,
-            0);
-  NftReader reader;
-  RuleSet set = reader.read(Family::V4);
+  RuleSet set = read_after_commands(
+      "iptables-nft -A INPUT -m comment --comment \"$(printf 'x\\n-A INPUT -j "
+      "ACCEPT')\" -j DROP");
   ASSERT_TRUE(set.complete()) << set.error;
   const Table* filter = set.find_table("filter");
   ASSERT_NE(filter, nullptr);
@@ -125,13 +128,10 @@ TEST_F(NftReaderTest, CommentWithNewlineStaysOneRule) {
 // Issue 13: an interface name holding "\n*filter" printed a table header
 // mid-table, and every earlier rule vanished from the check.
 TEST_F(NftReaderTest, InterfaceNameWithNewlineIsOneRuleNotATableHeader) {
-  ASSERT_EQ(run("iptables-nft -A INPUT -s 1.2.3.4 -j DROP && "
-                "iptables-nft -A OUTPUT -o \"$(printf 'a\\n*filter')\" -j ACCEPT && "
-                "iptables-nft -t nat -A PREROUTING -j DNAT --to-destination 10.0.0.1")
-                .status,
-            0);
-  NftReader reader;
-  RuleSet set = reader.read(Family::V4);
+  RuleSet set = read_after_commands(
+      "iptables-nft -A INPUT -s 1.2.3.4 -j DROP && "
+      "iptables-nft -A OUTPUT -o \"$(printf 'a\\n*filter')\" -j ACCEPT && "
+      "iptables-nft -t nat -A PREROUTING -j DNAT --to-destination 10.0.0.1");
   ASSERT_TRUE(set.complete()) << set.error;
   EXPECT_EQ(set.rule_count(), 3u);
   const Table* filter = set.find_table("filter");
@@ -150,14 +150,11 @@ TEST_F(NftReaderTest, InterfaceNameWithNewlineIsOneRuleNotATableHeader) {
 // Issue 13: an interface name holding a quote opened a "quoted string" that
 // joined the following rules (a DROP, a DNAT) into one allowed rule.
 TEST_F(NftReaderTest, QuoteInInterfaceNameJoinsNoRules) {
-  ASSERT_EQ(run("iptables-nft -N IP-MASQ-AGENT && "
-                "iptables-nft -A INPUT -i 'x\"' -j IP-MASQ-AGENT && "
-                "iptables-nft -A INPUT -j DROP && "
-                "iptables-nft -A INPUT -m comment --comment 'a \"b\"' -j ACCEPT")
-                .status,
-            0);
-  NftReader reader;
-  RuleSet set = reader.read(Family::V4);
+  RuleSet set = read_after_commands(
+      "iptables-nft -N IP-MASQ-AGENT && "
+      "iptables-nft -A INPUT -i 'x\"' -j IP-MASQ-AGENT && "
+      "iptables-nft -A INPUT -j DROP && "
+      "iptables-nft -A INPUT -m comment --comment 'a \"b\"' -j ACCEPT");
   ASSERT_TRUE(set.complete()) << set.error;
   const Table* filter = set.find_table("filter");
   ASSERT_NE(filter, nullptr);
@@ -169,12 +166,9 @@ TEST_F(NftReaderTest, QuoteInInterfaceNameJoinsNoRules) {
 // recent list name) cannot be attributed: the family is unreadable, never
 // read as the rules its lines pretend to be.
 TEST_F(NftReaderTest, NewlineTheLayoutCannotAttributeIsAReadError) {
-  ASSERT_EQ(run("iptables-nft -A INPUT -m recent --name \"$(printf 'a\\n-A INPUT -j ACCEPT')\" "
-                "--set -j ACCEPT && iptables-nft -A INPUT -j DROP")
-                .status,
-            0);
-  NftReader reader;
-  RuleSet set = reader.read(Family::V4);
+  RuleSet set = read_after_commands(
+      "iptables-nft -A INPUT -m recent --name \"$(printf 'a\\n-A INPUT -j ACCEPT')\" "
+      "--set -j ACCEPT && iptables-nft -A INPUT -j DROP");
   EXPECT_FALSE(set.complete());
   EXPECT_TRUE(set.tables.empty());
   EXPECT_NE(set.error.find("disagrees with the kernel"), std::string::npos) << set.error;
