@@ -39,7 +39,10 @@ def main():
         m = re.search(r"peak RSS: this process (\d+) KiB, largest reader helper (\d+) KiB", err)
         proc_rss.append(int(m.group(1)))
         helper_rss.append(int(m.group(2)))
-        info = re.search(r"read ([^\n]*) in", err).group(1)
+        # AIM_BENCH_SOURCE picks which reader's line to show ("nftables").
+        source = os.environ.get("AIM_BENCH_SOURCE", "")
+        info = re.search(re.escape(source) + r"[^\n]*?: read ([^\n]*) in" if source
+                         else r"read ([^\n]*) in", err).group(1)
         t, rss, _ = timed([save])
         save_t.append(t)
         save_rss.append(rss)

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Benchmark: reading native nftables tables (`azure-iptables-monitor rules`,
-# whose native reader lists each table twice through libnftables, text and
-# JSON, and checks one against the other) vs one `nft -s list ruleset`, on a
+# Benchmark: reading native nftables tables (`azure-iptables-monitor rules`:
+# each table listed once through libnftables and held against the kernel's
+# description read over netlink) vs one `nft -s list ruleset`, on a
 # native table of N rules (default 10000) in 100 chains, plus sets and maps.
 # Target: at most 1.5x. Run as root after building.
 set -eu
@@ -33,4 +33,4 @@ PY
 printf '#!/bin/sh\nexec nft -s list ruleset\n' > "$tmp/nft-list"
 chmod +x "$tmp/nft-list"
 unshare -n sh -c "nft -f $tmp/ruleset.nft &&
-  python3 bench/measure_rules.py '$BIN' $tmp/nft-list 'native rules N=$N' $RUNS rules"
+  AIM_BENCH_SOURCE=nftables python3 bench/measure_rules.py '$BIN' $tmp/nft-list 'native rules N=$N' $RUNS rules"

@@ -1,7 +1,5 @@
 #include "rules/native_listing.h"
 
-#include <json/json.h>
-
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -11,24 +9,6 @@
 
 namespace aim {
 namespace {
-
-// '\n' in every string of a rule's JSON, except where it sits (family,
-// table, chain are not part of the rule's printed text).
-uint32_t newlines_in(const Json::Value& v, bool top = false) {
-  uint32_t n = 0;
-  if (v.isString()) {
-    const std::string s = v.asString();
-    return static_cast<uint32_t>(std::count(s.begin(), s.end(), '\n'));
-  }
-  if (v.isArray())
-    for (const auto& e : v) n += newlines_in(e);
-  if (v.isObject())
-    for (const auto& key : v.getMemberNames()) {
-      if (top && (key == "family" || key == "table" || key == "chain")) continue;
-      n += newlines_in(v[key]);
-    }
-  return n;
-}
 
 std::string shown(std::string_view line) {
   std::string out(line.substr(0, 100));
@@ -63,70 +43,11 @@ struct Failure {
   std::string why;
 };
 
-Result<NativeTableShape> shape_from_json(std::string_view json);
-
 }  // namespace
 
 std::string native_table_label(std::string_view family, std::string_view name) {
   return std::string(family) + " " + std::string(name);
 }
-
-Result<NativeTableShape> native_shape_from_json(std::string_view json) {
-  // jsoncpp throws on a value of an unexpected type: no JSON shape may end
-  // the program, only this read.
-  try {
-    return shape_from_json(json);
-  } catch (const Json::Exception& e) {
-    return Error{std::string("libnftables' JSON listing has an unexpected shape: ") + e.what()};
-  }
-}
-
-namespace {
-
-Result<NativeTableShape> shape_from_json(std::string_view json) {
-  Json::Value root;
-  std::string errors;
-  std::unique_ptr<Json::CharReader> reader(Json::CharReaderBuilder().newCharReader());
-  if (!reader->parse(json.data(), json.data() + json.size(), &root, &errors))
-    return Error{"libnftables' JSON listing does not parse: " + errors};
-  if (!root.isObject()) return Error{"libnftables' JSON listing is not an object"};
-  const Json::Value& items = root["nftables"];
-  if (!items.isArray()) return Error{"libnftables' JSON listing has no \"nftables\" array"};
-  NativeTableShape shape;
-  bool have_table = false;
-  std::map<std::string, size_t> chain_index;
-  for (const Json::Value& item : items) {
-    if (!item.isObject() || item.size() != 1) return Error{"unexpected item in the JSON listing"};
-    const std::string kind = item.getMemberNames()[0];
-    const Json::Value& v = item[kind];
-    if (kind == "metainfo") continue;
-    if (!v.isObject()) return Error{"unexpected " + kind + " in the JSON listing"};
-    if (kind == "table") {
-      if (have_table) return Error{"the JSON listing of one table holds two"};
-      have_table = true;
-      shape.family = v["family"].asString();
-      shape.name = v["name"].asString();
-      shape.handle = v["handle"].asUInt64();
-      continue;
-    }
-    if (!have_table) return Error{"the JSON listing has a " + kind + " before its table"};
-    if (kind == "rule") {
-      auto it = chain_index.find(v["chain"].asString());
-      if (it == chain_index.end())
-        return Error{"the JSON listing has a rule of an unlisted chain " + v["chain"].asString()};
-      shape.blocks[it->second].rules.push_back({v["handle"].asUInt64(), newlines_in(v, true)});
-      continue;
-    }
-    if (kind == "element") continue;  // not listed (terse); never an object of its own
-    NativeBlockShape block{kind, v["name"].asString(), v["handle"].asUInt64(), {}};
-    if (kind == "chain") chain_index[block.name] = shape.blocks.size();
-    shape.blocks.push_back(std::move(block));
-  }
-  if (!have_table) return Error{"the JSON listing holds no table"};
-  return shape;
-}
-
-}  // namespace
 
 Table parse_native_table(std::string_view text, const NativeTableShape& shape, TextArena& arena) {
   Table table;
@@ -149,11 +70,32 @@ Table parse_native_table(std::string_view text, const NativeTableShape& shape, T
       table_props.push_back(lines.next());
     Chain objects{"", arena.add("add table " + prefix + properties(table_props)), {}};
     std::vector<Chain> chains;
-    for (const NativeBlockShape& block : shape.blocks) {
+    // Blocks come in nft's print order; each header names its handle, which
+    // must be one of the kernel's objects of that kind and name, once.
+    std::map<uint64_t, const NativeBlockShape*> by_handle;
+    for (const NativeBlockShape& b : shape.blocks) by_handle[b.handle] = &b;
+    size_t blocks_seen = 0;
+    for (;;) {
       while (!lines.done() && lines.peek().empty()) lines.next();
+      if (lines.done() || lines.peek() == "}") break;
+      const std::string_view header = lines.next();
+      const size_t mark = header.rfind(" { # handle ");
+      if (!header.starts_with("\t") || mark == std::string_view::npos)
+        throw Failure{"expected an object or chain, found \"" + shown(header) + "\""};
+      uint64_t handle = 0;
+      const std::string_view digits = header.substr(mark + 12);
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
+        throw Failure{"malformed handle in \"" + shown(header) + "\""};
+      for (char c : digits) handle = handle * 10 + static_cast<uint64_t>(c - '0');
+      auto found = by_handle.find(handle);
+      if (found == by_handle.end() || !found->second)
+        throw Failure{"\"" + shown(header) + "\" is not an object of the kernel's (or twice)"};
+      const NativeBlockShape& block = *found->second;
+      found->second = nullptr;
+      ++blocks_seen;
+      expect(header, "\t" + block.kind + " " + printed_name(block.name) + " {" +
+                         handle_suffix(block.handle));
       const std::string what = block.kind + " " + prefix + " " + printed_name(block.name);
-      expect(lines.next(), "\t" + block.kind + " " + printed_name(block.name) + " {" +
-                               handle_suffix(block.handle));
       std::vector<std::string_view> props;
       if (block.kind != "chain") {
         while (!lines.done() && lines.peek() != "\t}") props.push_back(lines.next());
@@ -163,7 +105,6 @@ Table parse_native_table(std::string_view text, const NativeTableShape& shape, T
       }
       Chain chain;
       chain.name = arena.add(block.name);
-      std::vector<std::string_view> rules;
       if (!block.rules.empty()) {
         // Properties run up to the first rule: the line where the first
         // rule's text (its newlines counted) ends with its handle.
@@ -197,6 +138,9 @@ Table parse_native_table(std::string_view text, const NativeTableShape& shape, T
       expect(lines.next(), "\t}");
       chains.push_back(std::move(chain));
     }
+    if (blocks_seen != shape.blocks.size())
+      throw Failure{std::to_string(shape.blocks.size() - blocks_seen) +
+                    " of the kernel's objects or chains are not in the listing"};
     while (!lines.done() && lines.peek().empty()) lines.next();
     expect(lines.next(), "}");
     while (!lines.done()) {
@@ -207,7 +151,7 @@ Table parse_native_table(std::string_view text, const NativeTableShape& shape, T
     for (Chain& c : chains) table.chains.push_back(std::move(c));
   } catch (const Failure& f) {
     table.chains.clear();
-    table.error = "nft's listing of this table disagrees with its JSON description (" + f.why +
+    table.error = "nft's listing of this table disagrees with the kernel's description (" + f.why +
                   "): a string in a rule (a comment, an interface name) may mimic structure, or "
                   "the table changed while it was read";
   }

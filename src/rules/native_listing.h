@@ -11,17 +11,17 @@
 // -a list table FAMILY NAME`: no counters, no set elements, handles). Like
 // iptables, nft prints strings (comments, interface names) raw inside quotes,
 // newlines included, so the text alone cannot say where a rule ends: the
-// table's JSON description (`nft -j`, strings escaped) gives the objects, the
-// chains and per rule its handle and how many newlines its strings hold, and
-// the text must agree with it exactly. Any disagreement makes the table
-// unreadable (verdict unknown), never content. Pure.
+// kernel's description of the table over netlink (nft_layout_reader) gives
+// its objects and chains with their handles and per rule its handle and how
+// many newlines its strings hold, and the text must agree with it exactly.
+// Any disagreement makes the table unreadable (verdict unknown), never
+// content. Pure.
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "rules/ruleset.h"
-#include "util/result.h"
 
 namespace aim {
 
@@ -30,8 +30,8 @@ struct NativeRuleShape {
   uint32_t newlines = 0;  // '\n' in the rule's strings: its text spans newlines + 1 lines
 };
 
-// A named object of a table, in listing order: a chain (with its rules) or a
-// set, map, flowtable, counter, quota, "ct helper", ...
+// A named object of a table (any order): a chain (with its rules) or a set,
+// map, flowtable, counter, quota, "ct helper", ...
 struct NativeBlockShape {
   std::string kind;
   std::string name;
@@ -45,9 +45,6 @@ struct NativeTableShape {
   uint64_t handle = 0;
   std::vector<NativeBlockShape> blocks;
 };
-
-// The shape of the one table in libnftables' JSON listing of it.
-Result<NativeTableShape> native_shape_from_json(std::string_view json);
 
 // The table's lines from its text listing, held against `shape`. Lines are
 // views into `text`, which the caller keeps alive (e.g. in the arena).

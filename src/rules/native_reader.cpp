@@ -20,12 +20,11 @@ struct ContextDeleter {
 using Context = std::unique_ptr<nft_ctx, ContextDeleter>;
 
 // One `list table` through libnftables: stateless (no counters), terse (no
-// set elements: a set can hold millions), with handles; JSON or text.
-Result<std::string> list_table(const NftTable& table, bool json) {
+// set elements: a set can hold millions), with handles.
+Result<std::string> list_table(const NftTable& table) {
   Context ctx(nft_ctx_new(NFT_CTX_DEFAULT));
   if (!ctx) return Error{"cannot create a libnftables context"};
   unsigned flags = NFT_CTX_OUTPUT_STATELESS | NFT_CTX_OUTPUT_TERSE | NFT_CTX_OUTPUT_HANDLE;
-  if (json) flags |= NFT_CTX_OUTPUT_JSON;
   nft_ctx_output_set_flags(ctx.get(), flags);
   if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0)
     return Error{"cannot buffer libnftables output"};
@@ -60,8 +59,8 @@ Table read_table(const NftTable& t, TextArena& arena) {
       table.error = before.error();
       return table;
     }
-    auto text = list_table(t, false);
-    auto json = text ? list_table(t, true) : Result<std::string>(Error{text.error()});
+    auto text = list_table(t);
+    auto shape = text ? read_native_shape(t) : Result<NativeTableShape>(Error{text.error()});
     auto after = read_nft_generation();
     if (!after) {
       table.error = after.error();
@@ -75,17 +74,8 @@ Table read_table(const NftTable& t, TextArena& arena) {
       table.error = text.error();
       return table;
     }
-    if (!json) {
-      table.error = json.error();
-      return table;
-    }
-    auto shape = native_shape_from_json(*json);
     if (!shape) {
       table.error = shape.error();
-      return table;
-    }
-    if (shape->family != t.family || shape->name != t.name) {
-      table.error = "libnftables listed another table (" + shape->family + " " + shape->name + ")";
       return table;
     }
     const std::string_view kept = arena.adopt(std::move(*text));

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <optional>
 
 #include "rules/nft_netlink.h"
@@ -114,6 +115,47 @@ class RuleNewlines {
   uint32_t count_ = 0;
 };
 
+bool read_be64(std::string_view payload, uint64_t& out) {
+  if (payload.size() != 8) return false;
+  uint32_t hi, lo;
+  if (!read_be32(payload.substr(0, 4), hi) || !read_be32(payload.substr(4), lo)) return false;
+  out = (static_cast<uint64_t>(hi) << 32) | lo;
+  return true;
+}
+
+uint8_t nfproto_of(const std::string& family) {
+  if (family == "ip") return NFPROTO_IPV4;
+  if (family == "ip6") return NFPROTO_IPV6;
+  if (family == "inet") return NFPROTO_INET;
+  if (family == "arp") return NFPROTO_ARP;
+  if (family == "bridge") return NFPROTO_BRIDGE;
+  if (family == "netdev") return NFPROTO_NETDEV;
+  return NFPROTO_UNSPEC;
+}
+
+// How nft names a stateful object type in its listing.
+std::string object_kind(uint32_t type) {
+  switch (type) {
+    case NFT_OBJECT_COUNTER:
+      return "counter";
+    case NFT_OBJECT_QUOTA:
+      return "quota";
+    case NFT_OBJECT_CT_HELPER:
+      return "ct helper";
+    case NFT_OBJECT_LIMIT:
+      return "limit";
+    case NFT_OBJECT_CT_TIMEOUT:
+      return "ct timeout";
+    case NFT_OBJECT_SECMARK:
+      return "secmark";
+    case NFT_OBJECT_CT_EXPECT:
+      return "ct expectation";
+    case NFT_OBJECT_SYNPROXY:
+      return "synproxy";
+  }
+  return "object type " + std::to_string(type);
+}
+
 Error layout_error(const std::string& what) {
   return Error{"reading the nf_tables layout to check iptables-nft-save's text: " + what};
 }
@@ -199,6 +241,111 @@ Result<KernelLayout> read_kernel_layout(Family family) {
   }
   if (malformed) return layout_error("the kernel's answer is malformed");
   return layout;
+}
+
+Result<NativeTableShape> read_native_shape(const NftTable& table) {
+  const uint8_t nfproto = nfproto_of(table.family);
+  auto netlink = NftNetlink::open();
+  if (!netlink) return layout_error(netlink.error());
+  NativeTableShape shape{table.family, table.name, 0, {}};
+  bool malformed = false;
+  const NetlinkAttribute table_attr{NFTA_TABLE_NAME, nul_terminated(table.name)};
+  // Every kind of object a table holds, from one dump each, kept if it is
+  // this table's. `table_attr_type` is the kind's "table" attribute.
+  auto dump = [&](uint16_t message, uint16_t table_attr_type,
+                  const std::function<void(std::string_view)>& one) -> Status {
+    return netlink->request(
+        message, nfproto, {{table_attr_type, table_attr.value}}, true, [&](const NftAnswer& a) {
+          if (a.family != nfproto) return;
+          std::string owner;
+          malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
+            if (type == table_attr_type) owner = attribute_string(v);
+          });
+          if (owner == table.name) one(a.attributes);
+        });
+  };
+  bool found = false;
+  Status st = dump(NFT_MSG_GETTABLE, NFTA_TABLE_NAME, [&](std::string_view attrs) {
+    found = true;
+    malformed |= !for_each_attribute(attrs, [&](uint16_t type, std::string_view v) {
+      if (type == NFTA_TABLE_HANDLE) read_be64(v, shape.handle);
+    });
+  });
+  if (!st) return layout_error("table " + table.family + " " + table.name + ": " + st.error());
+  if (!found) return layout_error("table " + table.family + " " + table.name + " is gone");
+  st = dump(NFT_MSG_GETSET, NFTA_SET_TABLE, [&](std::string_view attrs) {
+    NativeBlockShape b{"set", "", 0, {}};
+    uint32_t flags = 0;
+    malformed |= !for_each_attribute(attrs, [&](uint16_t type, std::string_view v) {
+      if (type == NFTA_SET_NAME) b.name = attribute_string(v);
+      if (type == NFTA_SET_HANDLE) read_be64(v, b.handle);
+      if (type == NFTA_SET_FLAGS) read_be32(v, flags);
+    });
+    if (flags & NFT_SET_ANONYMOUS) return;  // printed inside its rule
+    if (flags & (NFT_SET_MAP | NFT_SET_OBJECT)) b.kind = "map";
+    shape.blocks.push_back(std::move(b));
+  });
+  if (st)
+    st = dump(NFT_MSG_GETOBJ, NFTA_OBJ_TABLE, [&](std::string_view attrs) {
+      NativeBlockShape b{"", "", 0, {}};
+      uint32_t type_id = 0;
+      malformed |= !for_each_attribute(attrs, [&](uint16_t type, std::string_view v) {
+        if (type == NFTA_OBJ_NAME) b.name = attribute_string(v);
+        if (type == NFTA_OBJ_HANDLE) read_be64(v, b.handle);
+        if (type == NFTA_OBJ_TYPE) read_be32(v, type_id);
+      });
+      b.kind = object_kind(type_id);
+      shape.blocks.push_back(std::move(b));
+    });
+  if (st)
+    st = dump(NFT_MSG_GETFLOWTABLE, NFTA_FLOWTABLE_TABLE, [&](std::string_view attrs) {
+      NativeBlockShape b{"flowtable", "", 0, {}};
+      malformed |= !for_each_attribute(attrs, [&](uint16_t type, std::string_view v) {
+        if (type == NFTA_FLOWTABLE_NAME) b.name = attribute_string(v);
+        if (type == NFTA_FLOWTABLE_HANDLE) read_be64(v, b.handle);
+      });
+      shape.blocks.push_back(std::move(b));
+    });
+  if (st)
+    st = dump(NFT_MSG_GETCHAIN, NFTA_CHAIN_TABLE, [&](std::string_view attrs) {
+      NativeBlockShape b{"chain", "", 0, {}};
+      malformed |= !for_each_attribute(attrs, [&](uint16_t type, std::string_view v) {
+        if (type == NFTA_CHAIN_NAME) b.name = attribute_string(v);
+        if (type == NFTA_CHAIN_HANDLE) read_be64(v, b.handle);
+      });
+      shape.blocks.push_back(std::move(b));
+    });
+  if (!st) return layout_error("table " + table.family + " " + table.name + ": " + st.error());
+  for (NativeBlockShape& block : shape.blocks) {
+    if (block.kind != "chain") continue;
+    st = netlink->request(
+        NFT_MSG_GETRULE, nfproto,
+        {{NFTA_RULE_TABLE, nul_terminated(table.name)},
+         {NFTA_RULE_CHAIN, nul_terminated(block.name)}},
+        true, [&](const NftAnswer& a) {
+          if (a.family != nfproto) return;
+          RuleNewlines counter;
+          std::string rule_table, rule_chain;
+          uint64_t handle = 0;
+          malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
+            if (type == NFTA_RULE_TABLE) rule_table = attribute_string(v);
+            if (type == NFTA_RULE_CHAIN) rule_chain = attribute_string(v);
+            if (type == NFTA_RULE_HANDLE) read_be64(v, handle);
+            if (type == NFTA_RULE_USERDATA) malformed |= !counter.add_user_data(v);
+            if (type == NFTA_RULE_EXPRESSIONS)
+              malformed |= !for_each_attribute(v, [&](uint16_t t, std::string_view element) {
+                if (t == NFTA_LIST_ELEM) malformed |= !counter.add_expression(element);
+              });
+          });
+          if (rule_table != table.name || rule_chain != block.name) return;
+          block.rules.push_back({handle, counter.count()});
+        });
+    if (!st)
+      return layout_error("rules of " + table.family + " " + table.name + " " + block.name + ": " +
+                          st.error());
+  }
+  if (malformed) return layout_error("the kernel's answer is malformed");
+  return shape;
 }
 
 }  // namespace aim

@@ -6,12 +6,20 @@
 #include <cstdint>
 
 #include "rules/kernel_layout.h"
+#include "rules/native_listing.h"
+#include "rules/nft_tables.h"
 #include "rules/ruleset.h"
 #include "util/result.h"
 
 namespace aim {
 
 Result<KernelLayout> read_kernel_layout(Family family);
+// The shape of one native table: its sets, maps, stateful objects,
+// flowtables and chains with their handles, and per rule its handle and the
+// newlines its strings hold (counted as for iptables-nft rules: comments,
+// interface names, log prefixes; any other string with a newline makes the
+// text disagree, and the table unreadable).
+Result<NativeTableShape> read_native_shape(const NftTable& table);
 Result<uint32_t> read_nft_generation();
 
 }  // namespace aim
