@@ -213,9 +213,15 @@ Result<KernelLayout> read_kernel_layout(Family family) {
   });
   if (!st) return layout_error("chains: " + st.error());
 
-  for (auto& [table, contents] : layout.tables) {
+  // Named references, not structured bindings: the lambda below captures
+  // them (clang before 16 cannot capture a structured binding).
+  for (auto& table_entry : layout.tables) {
+    const std::string& table = table_entry.first;
+    KernelTable& contents = table_entry.second;
     if (!contents.unreadable.empty()) continue;
-    for (auto& [chain, rules] : contents.chains) {
+    for (auto& chain_entry : contents.chains) {
+      const std::string& chain = chain_entry.first;
+      KernelChain& rules = chain_entry.second;
       st = netlink->request(
           NFT_MSG_GETRULE, nfproto,
           {{NFTA_RULE_TABLE, nul_terminated(table)}, {NFTA_RULE_CHAIN, nul_terminated(chain)}},
