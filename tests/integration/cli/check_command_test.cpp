@@ -51,8 +51,9 @@ Json::Value parse_json(const std::string& text) {
 TEST_F(CheckCommandTest, SampleNodeHasExactlyTheHandAddedRuleUnexpected) {
   ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
   int status = 0;
-  const std::string out = check("--backend legacy --output json --input " +
-                                    test::quote(kube_proxy_allowlist()), &status, "2>/dev/null");
+  const std::string out =
+      check("--backend legacy --output json --input " + test::quote(kube_proxy_allowlist()),
+            &status, "2>/dev/null");
   EXPECT_EQ(status, 1);
   Json::Value report = parse_json(out);
   EXPECT_EQ(report["verdict"].asString(), "unexpected");
@@ -75,7 +76,8 @@ TEST_F(CheckCommandTest, SampleNodeHasExactlyTheHandAddedRuleUnexpected) {
 TEST_F(CheckCommandTest, RemovingTheUserRuleMakesTheNodeClean) {
   ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
   ASSERT_EQ(run("iptables-legacy -D INPUT -p tcp -m tcp --dport 8080 -m comment --comment "
-                "'added by hand' -j ACCEPT").status,
+                "'added by hand' -j ACCEPT")
+                .status,
             0);
   int status = 0;
   const std::string out =
@@ -86,12 +88,20 @@ TEST_F(CheckCommandTest, RemovingTheUserRuleMakesTheNodeClean) {
 }
 
 TEST_F(CheckCommandTest, GeneratedKubeProxyNodeIsCleanUnderItsAllowlist) {
-  auto gen = run(test::generator_path() + " 300");
-  ASSERT_EQ(test::load_legacy_text(gen.out, Family::V4), "");
+  std::string rules;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&rules, 300), "");
+  ASSERT_EQ(test::load_legacy_text(rules, Family::V4), "");
   int status = 0;
   const std::string out =
-      check("--backend legacy --input " + test::quote(kube_proxy_allowlist()), &status);
+      check("--backend legacy --output json --input " + test::quote(kube_proxy_allowlist()),
+            &status, "2>/dev/null");
   EXPECT_EQ(status, 0) << out;
+  Json::Value report = parse_json(out);
+  EXPECT_EQ(report["verdict"].asString(), "clean");
+  // Every generated line was checked (rules and chain headers), no other.
+  uint64_t checked = 0;
+  for (const Json::Value& t : report["tables"]) checked += t["rules"].asUInt64();
+  EXPECT_EQ(checked, test::kube_proxy_rule_count(300) + test::kube_proxy_chain_count(300)) << out;
 }
 
 TEST_F(CheckCommandTest, UnreadableTableIsUnknownNeverClean) {
@@ -101,9 +111,10 @@ TEST_F(CheckCommandTest, UnreadableTableIsUnknownNeverClean) {
   int status = 0;
   const std::string out = check("--backend legacy --input " + dir, &status);
   EXPECT_EQ(status, 0) << "everything is allowed when readable: " << out;
-  const std::string denied = run("setpriv --inh-caps=-all --bounding-set=-all " + bin() +
-                                 " check --dry-run --backend legacy --input " + dir + " 2>&1; echo rc=$?")
-                                 .out;
+  const std::string denied =
+      run("setpriv --inh-caps=-all --bounding-set=-all " + bin() +
+          " check --dry-run --backend legacy --input " + dir + " 2>&1; echo rc=$?")
+          .out;
   EXPECT_NE(denied.find("verdict: unknown"), std::string::npos) << denied;
   EXPECT_NE(denied.find("label: left unchanged"), std::string::npos) << denied;
   EXPECT_NE(denied.find("rc=2"), std::string::npos) << denied;
@@ -123,7 +134,9 @@ TEST_F(CheckCommandTest, ANamespaceWithoutAnyTableIsUnknown) {
 
 TEST_F(CheckCommandTest, MissingAllowlistDirectoryMakesEveryRuleUnexpected) {
   ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("docker.v4.rules"), Family::V4), "");
-  auto r = run(bin() + " check --dry-run --backend legacy --output json --input /nonexistent/dir 2>&1 >/dev/null");
+  auto r = run(
+      bin() +
+      " check --dry-run --backend legacy --output json --input /nonexistent/dir 2>&1 >/dev/null");
   EXPECT_NE(r.out.find("/nonexistent/dir: warning: allowlist directory does not exist"),
             std::string::npos)
       << r.out;
@@ -138,7 +151,8 @@ TEST_F(CheckCommandTest, MissingAllowlistDirectoryMakesEveryRuleUnexpected) {
 
 TEST_F(CheckCommandTest, UpstreamAllowlistsOnCiliumAndAksNodes) {
   const std::string cm = test::upstream_allowlist_path("allowed-iptables-patterns.yaml");
-  if (access(cm.c_str(), R_OK) != 0) AIM_REQUIRE_OR_SKIP(std::string() + "reference allowlists not found at " + cm);
+  if (access(cm.c_str(), R_OK) != 0)
+    AIM_REQUIRE_OR_SKIP(std::string() + "reference allowlists not found at " + cm);
   const std::string dir = test::configmap_to_directory(cm);
   cleanup_.push_back(dir);
 
@@ -191,7 +205,8 @@ TEST(ValidateCommand, ReportsEveryProblemWithFileLineColumn) {
   EXPECT_NE(r.out.find(dir + "/filter:1:1: warning"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("rc=1"), std::string::npos) << r.out;
   run("printf '^-N .*\\n' > " + dir + "/global; rm " + dir + "/filter");
-  auto ok = run(test::quote(test::binary_path()) + " validate --input " + dir + " 2>&1; echo rc=$?");
+  auto ok =
+      run(test::quote(test::binary_path()) + " validate --input " + dir + " 2>&1; echo rc=$?");
   EXPECT_NE(ok.out.find("rc=0"), std::string::npos) << ok.out;
   run("rm -rf " + dir);
 }
@@ -207,10 +222,11 @@ TEST_F(CheckCommandTest, MixedNodesAreUnexpectedUnderAuto) {
   if (run("command -v iptables-nft-save >/dev/null").status != 0)
     AIM_REQUIRE_OR_SKIP("iptables-nft-save not installed");
   const std::string allow = test::quote(kube_proxy_allowlist());
-  auto gen = run(test::generator_path() + " 20");
+  std::string rules;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&rules, 20), "");
 
   // kube-proxy in nft, a user rule in legacy.
-  ASSERT_EQ(test::load_nft_text(gen.out, Family::V4), "");
+  ASSERT_EQ(test::load_nft_text(rules, Family::V4), "");
   int status = 0;
   std::string out = check("--input " + allow, &status);
   EXPECT_EQ(status, 0) << out;
@@ -229,7 +245,7 @@ TEST_F(CheckCommandTest, MixedNodesAreUnexpectedUnderAuto) {
 
   // kube-proxy in legacy, a user rule in nft.
   ASSERT_EQ(test::enter_fresh_netns(), "");
-  ASSERT_EQ(test::load_legacy_text(gen.out, Family::V4), "");
+  ASSERT_EQ(test::load_legacy_text(rules, Family::V4), "");
   check("--input " + allow, &status);
   EXPECT_EQ(status, 0);
   ASSERT_EQ(run("iptables-nft -A OUTPUT -d 192.0.2.1/32 -j DROP").status, 0);

@@ -1,8 +1,8 @@
 // The service outside systemd: real rules in a private namespace, the test
 // API server over HTTPS, and a NOTIFY_SOCKET this test listens on.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -36,7 +36,8 @@ class DaemonTest : public test::Node1ClusterTest {
     // The sample node without its hand-added rule: clean.
     ASSERT_EQ(run("iptables-legacy -D INPUT 5").status, 0);
     allow_ = server_->dir() + "/allow";
-    ASSERT_EQ(run("cp -r " + std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node " + allow_).status, 0);
+    ASSERT_EQ(run("cp -r " + std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node " + allow_).status,
+              0);
 
     notify_path_ = server_->dir() + "/notify";
     notify_fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -58,9 +59,19 @@ class DaemonTest : public test::Node1ClusterTest {
 
   void start(const std::vector<std::string>& extra = {}) {
     log_ = server_->dir() + "/daemon.log";
-    std::vector<std::string> args{test::binary_path(), "--backend", "legacy", "--input", allow_,
-                                  "--kubeconfig", kubeconfig_, "--node-name", "node1",
-                                  "--interval", "1", "-v", "2"};
+    std::vector<std::string> args{test::binary_path(),
+                                  "--backend",
+                                  "legacy",
+                                  "--input",
+                                  allow_,
+                                  "--kubeconfig",
+                                  kubeconfig_,
+                                  "--node-name",
+                                  "node1",
+                                  "--interval",
+                                  "1",
+                                  "-v",
+                                  "2"};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -135,8 +146,12 @@ TEST_F(DaemonTest, FollowsTheRulesAndReloadsAndStops) {
   // A user rule: true within two intervals.
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
   EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 2500ms)) << daemon_log();
-  EXPECT_TRUE(wait_for([&] { return notified_.find("STATUS=1 unexpected rule (filter 1); label true") !=
-                                    std::string::npos; }, 2s))
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return notified_.find("STATUS=1 unexpected rule (filter 1); label true") !=
+               std::string::npos;
+      },
+      2s))
       << notified_;
 
   // Allow it, and reload with SIGHUP: back to false.
@@ -160,7 +175,8 @@ TEST_F(DaemonTest, SurvivesTheApiServerGoingAwayAndComingBack) {
   ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
   server_->stop();
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
-  EXPECT_TRUE(wait_for([&] { return notified_.find("label NOT updated") != std::string::npos; }, 15s))
+  EXPECT_TRUE(
+      wait_for([&] { return notified_.find("label NOT updated") != std::string::npos; }, 15s))
       << notified_;
   ASSERT_EQ(waitpid(pid_, nullptr, WNOHANG), 0) << "the daemon must keep running";
   ASSERT_TRUE(server_->restart());
@@ -219,13 +235,13 @@ TEST_F(DaemonTest, LastingUnknownLabelsTrueAfterItsGrace) {
   setenv("XTABLES_LIBDIR", "/nonexistent", 1);
   start({"--unknown-grace", "3"});
   unsetenv("XTABLES_LIBDIR");
-  ASSERT_TRUE(wait_for([&] { return notified_.find("label left as it was") != std::string::npos; },
-                       20s))
+  ASSERT_TRUE(
+      wait_for([&] { return notified_.find("label left as it was") != std::string::npos; }, 20s))
       << notified_ << daemon_log();
   EXPECT_EQ(label(), "false") << "a first unknown never changes the label";
   EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 30s)) << daemon_log();
-  EXPECT_TRUE(wait_for([&] { return notified_.find("label true (fail-safe)") != std::string::npos; },
-                       10s))
+  EXPECT_TRUE(
+      wait_for([&] { return notified_.find("label true (fail-safe)") != std::string::npos; }, 10s))
       << notified_;
   EXPECT_NE(daemon_log().find("labelling true, the safe value"), std::string::npos) << daemon_log();
 }
@@ -235,17 +251,19 @@ TEST_F(DaemonTest, LastingUnknownLabelsTrueAfterItsGrace) {
 TEST_F(DaemonTest, RepointedAllowlistSymlinkIsPickedUp) {
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
   const std::string wide = server_->dir() + "/wide", link = server_->dir() + "/current";
-  ASSERT_EQ(run("cp -r " + allow_ + " " + wide + " && echo '^-A INPUT -p tcp -m tcp --dport 9999 "
-                "-j ACCEPT$' >> " + wide + "/filter && ln -s " + wide + " " + link)
+  ASSERT_EQ(run("cp -r " + allow_ + " " + wide +
+                " && echo '^-A INPUT -p tcp -m tcp --dport 9999 "
+                "-j ACCEPT$' >> " +
+                wide + "/filter && ln -s " + wide + " " + link)
                 .status,
             0);
   allow_ = link;
   start({"--interval", "3600"});
   ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
-  ASSERT_EQ(run("ln -sfn " + server_->dir() + "/allow " + link + ".new && mv -T " + link + ".new " +
-                link)
-                .status,
-            0);
+  ASSERT_EQ(
+      run("ln -sfn " + server_->dir() + "/allow " + link + ".new && mv -T " + link + ".new " + link)
+          .status,
+      0);
   EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
 }
 
@@ -253,9 +271,9 @@ TEST_F(DaemonTest, RepointedAllowlistSymlinkIsPickedUp) {
 // was never watched again.
 TEST_F(DaemonTest, RecreatedAllowlistDirectoryIsWatchedAgain) {
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
-  ASSERT_EQ(run("echo '^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$' >> " + allow_ + "/filter")
-                .status,
-            0);
+  ASSERT_EQ(
+      run("echo '^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$' >> " + allow_ + "/filter").status,
+      0);
   start({"--interval", "3600"});
   ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
   const std::string saved = server_->dir() + "/saved";
@@ -325,9 +343,11 @@ size_t open_fds(pid_t pid) {
 // Thousands of back-to-back cycles (reload signals) on a 1,000-service node: memory
 // and file descriptors stay flat. bench/soak.sh runs the 10,000-cycle version.
 TEST_F(DaemonTest, SoakHasFlatMemoryAndDescriptors) {
-  const int cycles = std::getenv("AIM_SOAK_CYCLES") ? std::atoi(std::getenv("AIM_SOAK_CYCLES")) : 600;
-  auto gen = run(test::generator_path() + " 1000 --user-rules 2");
-  ASSERT_EQ(test::load_legacy_text(gen.out, Family::V4), "");
+  const int cycles =
+      std::getenv("AIM_SOAK_CYCLES") ? std::atoi(std::getenv("AIM_SOAK_CYCLES")) : 600;
+  std::string rules;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&rules, 1000, Family::V4, 2), "");
+  ASSERT_EQ(test::load_legacy_text(rules, Family::V4), "");
   // Back-to-back cycles: --interval has a floor of 1 s, so reload signals
   // (each a reload and a check; a check already running takes the next one
   // right after it) drive them, exercising reload as well.
@@ -353,7 +373,8 @@ TEST_F(DaemonTest, SoakHasFlatMemoryAndDescriptors) {
   const long rss_warm = rss_kib(pid_);
   const size_t fds_warm = open_fds(pid_);
   // ~75 ms a cycle here; allow 4x that.
-  ASSERT_TRUE(hup_until(static_cast<size_t>(cycles), std::chrono::milliseconds(300LL * cycles + 60000)))
+  ASSERT_TRUE(
+      hup_until(static_cast<size_t>(cycles), std::chrono::milliseconds(300LL * cycles + 60000)))
       << statuses() << " cycles; " << daemon_log();
   const long rss_end = rss_kib(pid_);
   const size_t fds_end = open_fds(pid_);
@@ -380,7 +401,8 @@ namespace aim {
 namespace {
 
 TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
-  if (run("command -v bpftool >/dev/null").status != 0) AIM_REQUIRE_OR_SKIP("bpftool not installed");
+  if (run("command -v bpftool >/dev/null").status != 0)
+    AIM_REQUIRE_OR_SKIP("bpftool not installed");
   ASSERT_EQ(unshare(CLONE_NEWNS), 0);
   ASSERT_EQ(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
   const std::string bpffs = server_->dir() + "/bpffs";
@@ -392,7 +414,8 @@ TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
                " 0 0 0 0 0 0 0")
         .status;
   };
-  ASSERT_EQ(run("bpftool map create " + map + " type array key 4 value 8 entries 1 name c").status, 0);
+  ASSERT_EQ(run("bpftool map create " + map + " type array key 4 value 8 entries 1 name c").status,
+            0);
   ASSERT_EQ(set(5), 0);  // blocks from before the start: no event for them
 
   start({"--checkMap", "--mapPath", map, "--events", "--installRoutesForHealthProbeReply"});
@@ -411,24 +434,30 @@ TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
   Json::Value events = server_->state()["events"];
   for (const auto& name : events.getMemberNames()) {
     if (events[name]["reason"].asString() == "BlockedIPTablesRule") {
-      EXPECT_NE(events[name]["message"].asString().find("aka.ms/acnsperformance"), std::string::npos);
+      EXPECT_NE(events[name]["message"].asString().find("aka.ms/acnsperformance"),
+                std::string::npos);
     }
   }
 
   // Routes: present, and back after a delete.
-  EXPECT_NE(run("ip route show table main").out.find("169.254.7.127 dev lo proto static scope link"),
-            std::string::npos);
+  EXPECT_NE(
+      run("ip route show table main").out.find("169.254.7.127 dev lo proto static scope link"),
+      std::string::npos);
   ASSERT_EQ(run("ip route del 169.254.7.127/32 dev lo").status, 0);
-  EXPECT_TRUE(wait_for([&] {
-    return run("ip route show table main").out.find("169.254.7.127 dev lo") != std::string::npos;
-  }, 3s));
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return run("ip route show table main").out.find("169.254.7.127 dev lo") !=
+               std::string::npos;
+      },
+      3s));
 
   // The map disappears: logged once, the service goes on.
   ASSERT_EQ(run("rm " + map).status, 0);
   std::this_thread::sleep_for(2500ms);
   const std::string log = daemon_log();
   size_t mentions = 0, at = 0;
-  while ((at = log.find("cannot open the pinned BPF map", at)) != std::string::npos) ++mentions, ++at;
+  while ((at = log.find("cannot open the pinned BPF map", at)) != std::string::npos)
+    ++mentions, ++at;
   EXPECT_EQ(mentions, 1u) << log;
   EXPECT_EQ(waitpid(pid_, nullptr, WNOHANG), 0);
   umount2(bpffs.c_str(), MNT_DETACH);
@@ -445,9 +474,14 @@ namespace {
 // means its patterns are gone (fail closed: the label goes true).
 TEST_F(DaemonTest, ConfigMapSwapsAndDeletedAllowlistsFailClosed) {
   const std::string cm = server_->dir() + "/configmap";
-  ASSERT_EQ(run("mkdir -p " + cm + "/..v1 && cp " + allow_ + "/* " + cm + "/..v1/ && "
-                "ln -s ..v1 " + cm + "/..data && for f in global nat mangle filter raw security; "
-                "do ln -s ..data/$f " + cm + "/$f; done").status,
+  ASSERT_EQ(run("mkdir -p " + cm + "/..v1 && cp " + allow_ + "/* " + cm +
+                "/..v1/ && "
+                "ln -s ..v1 " +
+                cm +
+                "/..data && for f in global nat mangle filter raw security; "
+                "do ln -s ..data/$f " +
+                cm + "/$f; done")
+                .status,
             0);
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
   allow_ = cm;
@@ -455,9 +489,14 @@ TEST_F(DaemonTest, ConfigMapSwapsAndDeletedAllowlistsFailClosed) {
   ASSERT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
 
   // New ConfigMap version that allows the rule, swapped in atomically.
-  ASSERT_EQ(run("cp -r " + cm + "/..v1 " + cm + "/..v2 && echo '^-A INPUT -p tcp -m tcp --dport "
-                "9999 -j ACCEPT$' >> " + cm + "/..v2/filter && ln -s ..v2 " + cm + "/..tmp && "
-                "mv -T " + cm + "/..tmp " + cm + "/..data").status,
+  ASSERT_EQ(run("cp -r " + cm + "/..v1 " + cm +
+                "/..v2 && echo '^-A INPUT -p tcp -m tcp --dport "
+                "9999 -j ACCEPT$' >> " +
+                cm + "/..v2/filter && ln -s ..v2 " + cm +
+                "/..tmp && "
+                "mv -T " +
+                cm + "/..tmp " + cm + "/..data")
+                .status,
             0);
   EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 5s)) << daemon_log();
 
@@ -481,11 +520,14 @@ TEST_F(DaemonTest, RepeatedProblemsAreLoggedOnceNotEveryCycle) {
                 .status,
             0);
   start();
-  ASSERT_TRUE(wait_for([&] {
-    size_t n = 0, at = 0;
-    while ((at = notified_.find("STATUS=", at)) != std::string::npos) ++n, ++at;
-    return n >= 4;
-  }, 15s)) << daemon_log();
+  ASSERT_TRUE(wait_for(
+      [&] {
+        size_t n = 0, at = 0;
+        while ((at = notified_.find("STATUS=", at)) != std::string::npos) ++n, ++at;
+        return n >= 4;
+      },
+      15s))
+      << daemon_log();
   const std::string log = daemon_log();
   size_t hits = 0, at = 0;
   while ((at = log.find("hit its match limit", at)) != std::string::npos) ++hits, ++at;
