@@ -214,13 +214,16 @@ TEST_F(DaemonTest, TerminateOnSuccessExitsAfterACleanLabelledCheck) {
 }
 
 TEST_F(DaemonTest, StopsPromptlyEvenWhileTheApiServerHangs) {
-  start();
+  // Requests may take a minute: stopping must not wait for one to end.
+  start({"--request-timeout", "60"});
   ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
   Json::Value f;
   f["count"] = 100;
-  f["delay"] = 30;
+  f["delay"] = 120;
   server_->fault(f);
-  std::this_thread::sleep_for(1500ms);  // the next check is now waiting on the server
+  // The next label re-assertion is held by the server: the daemon is waiting
+  // on it now.
+  ASSERT_TRUE(wait_for([&] { return server_->delayed_in_flight() > 0; }, 30s)) << daemon_log();
   expect_prompt_clean_stop();
 }
 
