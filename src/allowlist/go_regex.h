@@ -2,9 +2,9 @@
 // Go regexp (RE2 syntax) -> PCRE2 syntax, so allowlists written for upstream's
 // Go monitor mean exactly what they meant there. Pure.
 //
-// The PCRE2 text is meant for PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
-// PCRE2_DOLLAR_ENDONLY with newline LF, searched unanchored, no PCRE2_UCP,
-// against subjects first passed through as_go_text(). Everything Go's
+// The PCRE2 text is meant for the options aim::Pattern compiles with
+// (PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, newline LF, no PCRE2_UCP), searched
+// unanchored against subjects first passed through as_go_text(). Everything Go's
 // regexp.Compile rejects is rejected (so no pattern allows more here than it
 // did upstream), as is the little we cannot translate faithfully; the
 // reason names the construct.

@@ -63,7 +63,8 @@ Pattern::~Pattern() = default;
 bool Pattern::jit() const { return compiled_->jit; }
 
 std::variant<Pattern, Pattern::CompileError> Pattern::compile(std::string text,
-                                                              PatternSource source) {
+                                                              PatternSource source,
+                                                              PatternOptions options) {
   auto translated = translate_go_regex(text);
   if (auto* err = std::get_if<GoRegexError>(&translated))
     return CompileError{err->offset + 1, err->reason};
@@ -83,7 +84,7 @@ std::variant<Pattern, Pattern::CompileError> Pattern::compile(std::string text,
     return CompileError{clamp_column(error_offset, text.size()),
                         reinterpret_cast<const char*>(message)};
   }
-  compiled->jit = pcre2_jit_compile(compiled->code.get(), PCRE2_JIT_COMPLETE) == 0;
+  compiled->jit = options.jit && pcre2_jit_compile(compiled->code.get(), PCRE2_JIT_COMPLETE) == 0;
   compiled->match_context.reset(pcre2_match_context_create(nullptr));
   pcre2_set_match_limit(compiled->match_context.get(), kMatchLimit);
   pcre2_set_depth_limit(compiled->match_context.get(), kDepthLimit);

@@ -19,6 +19,13 @@ struct PatternSource {
 
 enum class MatchResult { NoMatch, Match, LimitHit };
 
+struct PatternOptions {
+  // Use PCRE2's JIT when it is available. Off, matching runs in the
+  // interpreter, as it must under MemoryDenyWriteExecute (the systemd unit),
+  // where the JIT cannot map executable memory; tests run both paths.
+  bool jit = true;
+};
+
 class Pattern {
  public:
   // Compiles `text` (Go syntax). On failure the error message says why and
@@ -27,7 +34,8 @@ class Pattern {
     size_t column = 0;
     std::string reason;
   };
-  static std::variant<Pattern, CompileError> compile(std::string text, PatternSource source);
+  static std::variant<Pattern, CompileError> compile(std::string text, PatternSource source,
+                                                     PatternOptions options = {});
 
   // Searches `subject` as Go's MatchString would (bytes that are not valid
   // UTF-8 read as U+FFFD).

@@ -144,20 +144,20 @@ std::vector<std::string> nft_table_names(Family family) {
 }
 
 std::string expected_tsv_per_chain(Family family) {
-  return per_chain_listing(legacy_binary(family),
-                           parse_table_names(legacy_table_names(family)));
+  return per_chain_listing(legacy_binary(family), parse_table_names(legacy_table_names(family)));
 }
 
 std::string expected_nft_tsv_per_chain(Family family) {
   return per_chain_listing(iptables_binary(family, Backend::Nft), nft_table_names(family));
 }
 
-std::string expected_whole_table_listing(Family family) {
-  const auto tables = parse_table_names(legacy_table_names(family));
+std::string expected_whole_table_listing(Family family, Backend backend) {
+  const auto tables = backend == Backend::Nft ? nft_table_names(family)
+                                              : parse_table_names(legacy_table_names(family));
   std::string out;
   for (const std::string& table : tables) {
     out += "*" + table + "\n";
-    out += run(legacy_binary(family) + " -t " + table + " -S").out;
+    out += run(iptables_binary(family, backend) + " -t " + table + " -S").out;
   }
   return out;
 }
@@ -201,5 +201,33 @@ std::string fixture_path(const std::string& name) {
 }
 std::string binary_path() { return AIM_BINARY; }
 std::string generator_path() { return AIM_GENERATOR; }
+
+size_t kube_proxy_rule_count(int services, int user_rules) {
+  return 11 * static_cast<size_t>(services) + 18 + static_cast<size_t>(user_rules);
+}
+
+size_t kube_proxy_chain_count(int services) { return 4 * static_cast<size_t>(services) + 19; }
+
+std::string generate_kube_proxy_rules(std::string* text, int services, Family family,
+                                      int user_rules) {
+  const std::string command = generator_path() + " " + std::to_string(services) + " --family " +
+                              (family == Family::V6 ? "6" : "4") + " --user-rules " +
+                              std::to_string(user_rules);
+  auto r = run(command);
+  if (r.status != 0) return command + " exited with status " + std::to_string(r.status);
+  size_t rules = 0, chains = 0;
+  for (const std::string& line : lines_of(r.out)) {
+    rules += line.rfind("-A ", 0) == 0;
+    chains += line.rfind(":", 0) == 0;
+  }
+  const size_t expected_rules = kube_proxy_rule_count(services, user_rules);
+  const size_t expected_chains = kube_proxy_chain_count(services);
+  if (rules != expected_rules || chains != expected_chains)
+    return command + " wrote " + std::to_string(rules) + " rules in " + std::to_string(chains) +
+           " chains, not " + std::to_string(expected_rules) + " in " +
+           std::to_string(expected_chains);
+  *text = std::move(r.out);
+  return {};
+}
 
 }  // namespace aim::test

@@ -47,8 +47,9 @@ std::string legacy_table_names(Family family);
 // check order, for each chain `iptables -t T -S CHAIN`, prefixed "T\t".
 std::string expected_tsv_per_chain(Family family);
 // The same content from whole-table `iptables -t T -S` (headers first, then
-// rules): cheap for large rulesets.
-std::string expected_whole_table_listing(Family family);
+// rules): cheap for large rulesets. With Backend::Nft, iptables-nft's
+// listing of the tables nft_table_names finds.
+std::string expected_whole_table_listing(Family family, Backend backend = Backend::Legacy);
 // Our RuleSet rendered the way expected_whole_table_listing prints.
 std::string whole_table_listing(const RuleSet& set);
 
@@ -69,5 +70,17 @@ std::vector<FixtureCase> all_fixtures();
 std::string fixture_path(const std::string& name);
 std::string binary_path();
 std::string generator_path();
+
+// The rules (-A lines) gen_kube_proxy_rules.py writes: 11 per service, 18
+// fixed ones, and the user rules; and its chains (filter and nat): 4 per
+// service and 19 fixed ones.
+size_t kube_proxy_rule_count(int services, int user_rules = 0);
+size_t kube_proxy_chain_count(int services);
+// Runs gen_kube_proxy_rules.py and checks what it wrote: exit status 0 and
+// exactly that many rules and chains, so that a broken generator cannot make
+// an empty node look like a loaded one. Returns an error message or empty;
+// the ruleset goes to *text.
+std::string generate_kube_proxy_rules(std::string* text, int services, Family family = Family::V4,
+                                      int user_rules = 0);
 
 }  // namespace aim::test

@@ -115,6 +115,13 @@ void TestApiServer::add_node1() {
   allow("system:node:node1", "*", "events");
 }
 
+size_t TestApiServer::delayed_in_flight() {
+  size_t n = 0;
+  for (const Json::Value& r : requests())
+    n += r["in_flight"].asBool() && r["fault"].isObject() && r["fault"]["delay"].asDouble() > 0;
+  return n;
+}
+
 std::string TestApiServer::label(const std::string& node) {
   return state()["ciliumnodes"][node][kLabelKey].asString();
 }

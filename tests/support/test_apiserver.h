@@ -32,6 +32,8 @@ class TestApiServer {
   Json::Value control(const std::string& method, const std::string& path,
                       const Json::Value& body = Json::Value());
   Json::Value requests() { return control("GET", "/_test/requests"); }
+  // API requests the server has received and a "delay" fault still holds.
+  size_t delayed_in_flight();
   Json::Value state() { return control("GET", "/_test/state"); }
   void allow(const std::string& user, const std::string& verb, const std::string& resource);
   void fault(const Json::Value& fault) { control("POST", "/_test/faults", fault); }

@@ -14,7 +14,10 @@ It records every request and injects faults on demand.
 
 Control (HTTPS, same port, header "Authorization: Bearer admin"):
   GET  /_test/requests          -> [{"method","path","content_type","body","user",
-                                     "client_port","cert_serial"}]
+                                     "client_port","cert_serial",
+                                     "fault" (the fault applied to it, or null),
+                                     "in_flight" (true until its handling ends, e.g.
+                                                  while a "delay" fault holds it)}]
   POST /_test/reset             -> forget requests, faults
   POST /_test/faults            {"count":N,"status":500|429,"retry_after":S,
                                   "delay":S,"reset":true,
@@ -138,15 +141,25 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(method, raw)
         cert = self.connection.getpeercert()
         with LOCK:
-            STATE["requests"].append({
+            fault = STATE["faults"].pop(0) if STATE["faults"] else None
+            record = {
                 "method": method, "path": self.path,
                 "content_type": self.headers.get("Content-Type", ""),
                 "body": raw.decode(errors="replace"),
                 "user": who[0] if who else None,
                 "client_port": self.client_address[1],
                 "cert_serial": cert.get("serialNumber") if cert else None,
-            })
-            fault = STATE["faults"].pop(0) if STATE["faults"] else None
+                "fault": fault,
+                "in_flight": True,
+            }
+            STATE["requests"].append(record)
+        try:
+            return self.answer(method, raw, who, fault)
+        finally:
+            with LOCK:
+                record["in_flight"] = False
+
+    def answer(self, method, raw, who, fault):
         if fault:
             if fault.get("delay"):
                 time.sleep(fault["delay"])

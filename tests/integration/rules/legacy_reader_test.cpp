@@ -3,13 +3,16 @@
 #include "rules/legacy_reader.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "netns.h"
-#include "rules/print.h"
 #include "require.h"
+#include "rules/print.h"
 
 namespace aim {
 namespace {
@@ -47,10 +50,8 @@ TEST_P(LegacyFixtureTest, MatchesIptablesSPerChainLineForLine) {
   EXPECT_EQ(tsv(set), expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Fixtures, LegacyFixtureTest,
-    ::testing::ValuesIn(test::all_fixtures()),
-    [](const auto& info) { return test::fixture_test_name(info.param); });
+INSTANTIATE_TEST_SUITE_P(Fixtures, LegacyFixtureTest, ::testing::ValuesIn(test::all_fixtures()),
+                         [](const auto& info) { return test::fixture_test_name(info.param); });
 
 }  // namespace
 void PrintTo(Family f, std::ostream* os) { *os << family_name(f); }
@@ -61,10 +62,9 @@ class GeneratedKubeProxyTest : public LegacyReaderTest,
 
 TEST_P(GeneratedKubeProxyTest, ThousandsOfChainsMatchWholeTableListing) {
   const Family family = GetParam();
-  const std::string fam = family == Family::V6 ? "6" : "4";
-  auto gen = run(test::generator_path() + " 400 --family " + fam + " --user-rules 3");
-  ASSERT_EQ(gen.status, 0);
-  ASSERT_EQ(test::load_legacy_text(gen.out, family), "");
+  std::string rules;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&rules, 400, family, 3), "");
+  ASSERT_EQ(test::load_legacy_text(rules, family), "");
 
   LegacyReader reader;
   RuleSet set = reader.read(family);
@@ -139,15 +139,15 @@ namespace {
 
 TEST_F(LegacyReaderTest, ReadsDuringChurnAreAlwaysOneWholeSnapshot) {
   // kube-proxy rewrites tables constantly. Two rulesets are restored in a
-  // loop while we read; every read must be complete and equal to one of them.
-  auto a = run(test::generator_path() + " 60");
-  auto b = run(test::generator_path() + " 90");
-  ASSERT_EQ(a.status, 0);
-  ASSERT_EQ(b.status, 0);
-  ASSERT_EQ(test::load_legacy_text(a.out, Family::V4), "");
+  // loop while we read; every read must be complete and equal to one of them,
+  // and enough reads must have run while the restores did to show it.
+  std::string a, b;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&a, 60), "");
+  ASSERT_EQ(test::generate_kube_proxy_rules(&b, 90), "");
+  ASSERT_EQ(test::load_legacy_text(a, Family::V4), "");
   LegacyReader reader;
   const std::string listing_a = test::whole_table_listing(reader.read(Family::V4));
-  ASSERT_EQ(test::load_legacy_text(b.out, Family::V4), "");
+  ASSERT_EQ(test::load_legacy_text(b, Family::V4), "");
   const std::string listing_b = test::whole_table_listing(reader.read(Family::V4));
   ASSERT_NE(listing_a, listing_b);
 
@@ -155,27 +155,63 @@ TEST_F(LegacyReaderTest, ReadsDuringChurnAreAlwaysOneWholeSnapshot) {
   ASSERT_NE(mkdtemp(dir), nullptr);
   const std::string d = dir;
   {
-    std::ofstream(d + "/a") << a.out;
-    std::ofstream(d + "/b") << b.out;
+    std::ofstream(d + "/a") << a;
+    std::ofstream(d + "/b") << b;
   }
-  // Bounded: stops by itself after 400 restores or when the stop file appears.
-  const std::string loop = "for i in $(seq 200); do [ -e " + d + "/stop ] && break; "
-                           "iptables-legacy-restore < " + d + "/a; iptables-legacy-restore < " +
-                           d + "/b; done";
-  FILE* churn = popen(("sh -c " + test::quote(loop)).c_str(), "r");
-  ASSERT_NE(churn, nullptr);
-  int matched = 0;
-  for (int i = 0; i < 25; ++i) {
+  // Bounded: stops by itself after 200 rounds or when the stop file appears;
+  // "started" appears once restores are under way; a failed restore ends it
+  // with a non-zero status.
+  const std::string loop = "set -e; i=0; while [ $i -lt 200 ] && [ ! -e " + d +
+                           "/stop ]; do iptables-legacy-restore < " + d + "/a; touch " + d +
+                           "/started; iptables-legacy-restore < " + d + "/b; i=$((i+1)); done";
+  const pid_t churn = fork();
+  ASSERT_GE(churn, 0);
+  if (churn == 0) {
+    execl("/bin/sh", "sh", "-c", loop.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int churn_status = -1;
+  bool churn_ended = false;
+  auto churning = [&] {
+    if (!churn_ended && waitpid(churn, &churn_status, WNOHANG) == churn) churn_ended = true;
+    return !churn_ended;
+  };
+  auto started = [&] { return access((d + "/started").c_str(), F_OK) == 0; };
+
+  // Reads until 25 of them ran entirely while the churn did (or it ended).
+  int overlapped = 0, reads = 0, incomplete = 0, mixed = 0, saw_a = 0, saw_b = 0;
+  while (overlapped < 25 && churning()) {
+    const bool during = started();
     RuleSet set = reader.read(Family::V4);
-    ASSERT_TRUE(set.complete()) << set.error;
+    // Still churning after the read: the whole read overlapped restores.
+    const bool still = churning();
+    ++reads;
+    if (!set.complete()) {
+      if (++incomplete <= 3) ADD_FAILURE() << "read " << reads << " incomplete: " << set.error;
+      continue;
+    }
     const std::string listing = test::whole_table_listing(set);
-    EXPECT_TRUE(listing == listing_a || listing == listing_b) << "read " << i << " was a mix";
-    ++matched;
+    if (listing == listing_a)
+      ++saw_a;
+    else if (listing == listing_b)
+      ++saw_b;
+    else if (++mixed <= 3)
+      ADD_FAILURE() << "read " << reads << " was neither ruleset (a mix of both?)";
+    if (during && still) ++overlapped;
   }
-  run("touch " + d + "/stop");
-  pclose(churn);
+  std::ofstream(d + "/stop").flush();
+  if (!churn_ended) {
+    EXPECT_EQ(waitpid(churn, &churn_status, 0), churn);
+  }
   run("rm -rf " + d);
-  EXPECT_EQ(matched, 25);
+  EXPECT_TRUE(WIFEXITED(churn_status) && WEXITSTATUS(churn_status) == 0)
+      << "the churn's restores failed (wait status " << churn_status << ")";
+  EXPECT_EQ(incomplete, 0);
+  EXPECT_EQ(mixed, 0);
+  EXPECT_GE(overlapped, 5) << "too few reads ran while the rules churned (" << reads << " reads, "
+                           << overlapped << " during the churn)";
+  std::printf("churn: %d reads, %d during the churn (%d of one ruleset, %d of the other)\n", reads,
+              overlapped, saw_a, saw_b);
 }
 
 }  // namespace

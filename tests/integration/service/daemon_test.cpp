@@ -1,8 +1,8 @@
 // The service outside systemd: real rules in a private namespace, the test
 // API server over HTTPS, and a NOTIFY_SOCKET this test listens on.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -17,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <thread>
+#include <utility>
 
 #include "netns.h"
 #include "node1_cluster_test.h"
@@ -36,7 +37,8 @@ class DaemonTest : public test::Node1ClusterTest {
     // The sample node without its hand-added rule: clean.
     ASSERT_EQ(run("iptables-legacy -D INPUT 5").status, 0);
     allow_ = server_->dir() + "/allow";
-    ASSERT_EQ(run("cp -r " + std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node " + allow_).status, 0);
+    ASSERT_EQ(run("cp -r " + std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node " + allow_).status,
+              0);
 
     notify_path_ = server_->dir() + "/notify";
     notify_fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -58,9 +60,19 @@ class DaemonTest : public test::Node1ClusterTest {
 
   void start(const std::vector<std::string>& extra = {}) {
     log_ = server_->dir() + "/daemon.log";
-    std::vector<std::string> args{test::binary_path(), "--backend", "legacy", "--input", allow_,
-                                  "--kubeconfig", kubeconfig_, "--node-name", "node1",
-                                  "--interval", "1", "-v", "2"};
+    std::vector<std::string> args{test::binary_path(),
+                                  "--backend",
+                                  "legacy",
+                                  "--input",
+                                  allow_,
+                                  "--kubeconfig",
+                                  kubeconfig_,
+                                  "--node-name",
+                                  "node1",
+                                  "--interval",
+                                  "1",
+                                  "-v",
+                                  "2"};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -135,8 +147,12 @@ TEST_F(DaemonTest, FollowsTheRulesAndReloadsAndStops) {
   // A user rule: true within two intervals.
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
   EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 2500ms)) << daemon_log();
-  EXPECT_TRUE(wait_for([&] { return notified_.find("STATUS=1 unexpected rule (filter 1); label true") !=
-                                    std::string::npos; }, 2s))
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return notified_.find("STATUS=1 unexpected rule (filter 1); label true") !=
+               std::string::npos;
+      },
+      2s))
       << notified_;
 
   // Allow it, and reload with SIGHUP: back to false.
@@ -160,7 +176,8 @@ TEST_F(DaemonTest, SurvivesTheApiServerGoingAwayAndComingBack) {
   ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
   server_->stop();
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
-  EXPECT_TRUE(wait_for([&] { return notified_.find("label NOT updated") != std::string::npos; }, 15s))
+  EXPECT_TRUE(
+      wait_for([&] { return notified_.find("label NOT updated") != std::string::npos; }, 15s))
       << notified_;
   ASSERT_EQ(waitpid(pid_, nullptr, WNOHANG), 0) << "the daemon must keep running";
   ASSERT_TRUE(server_->restart());
@@ -197,13 +214,16 @@ TEST_F(DaemonTest, TerminateOnSuccessExitsAfterACleanLabelledCheck) {
 }
 
 TEST_F(DaemonTest, StopsPromptlyEvenWhileTheApiServerHangs) {
-  start();
+  // Requests may take a minute: stopping must not wait for one to end.
+  start({"--request-timeout", "60"});
   ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
   Json::Value f;
   f["count"] = 100;
-  f["delay"] = 30;
+  f["delay"] = 120;
   server_->fault(f);
-  std::this_thread::sleep_for(1500ms);  // the next check is now waiting on the server
+  // The next label re-assertion is held by the server: the daemon is waiting
+  // on it now.
+  ASSERT_TRUE(wait_for([&] { return server_->delayed_in_flight() > 0; }, 30s)) << daemon_log();
   expect_prompt_clean_stop();
 }
 
@@ -219,13 +239,13 @@ TEST_F(DaemonTest, LastingUnknownLabelsTrueAfterItsGrace) {
   setenv("XTABLES_LIBDIR", "/nonexistent", 1);
   start({"--unknown-grace", "3"});
   unsetenv("XTABLES_LIBDIR");
-  ASSERT_TRUE(wait_for([&] { return notified_.find("label left as it was") != std::string::npos; },
-                       20s))
+  ASSERT_TRUE(
+      wait_for([&] { return notified_.find("label left as it was") != std::string::npos; }, 20s))
       << notified_ << daemon_log();
   EXPECT_EQ(label(), "false") << "a first unknown never changes the label";
   EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 30s)) << daemon_log();
-  EXPECT_TRUE(wait_for([&] { return notified_.find("label true (fail-safe)") != std::string::npos; },
-                       10s))
+  EXPECT_TRUE(
+      wait_for([&] { return notified_.find("label true (fail-safe)") != std::string::npos; }, 10s))
       << notified_;
   EXPECT_NE(daemon_log().find("labelling true, the safe value"), std::string::npos) << daemon_log();
 }
@@ -235,17 +255,19 @@ TEST_F(DaemonTest, LastingUnknownLabelsTrueAfterItsGrace) {
 TEST_F(DaemonTest, RepointedAllowlistSymlinkIsPickedUp) {
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
   const std::string wide = server_->dir() + "/wide", link = server_->dir() + "/current";
-  ASSERT_EQ(run("cp -r " + allow_ + " " + wide + " && echo '^-A INPUT -p tcp -m tcp --dport 9999 "
-                "-j ACCEPT$' >> " + wide + "/filter && ln -s " + wide + " " + link)
+  ASSERT_EQ(run("cp -r " + allow_ + " " + wide +
+                " && echo '^-A INPUT -p tcp -m tcp --dport 9999 "
+                "-j ACCEPT$' >> " +
+                wide + "/filter && ln -s " + wide + " " + link)
                 .status,
             0);
   allow_ = link;
   start({"--interval", "3600"});
   ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
-  ASSERT_EQ(run("ln -sfn " + server_->dir() + "/allow " + link + ".new && mv -T " + link + ".new " +
-                link)
-                .status,
-            0);
+  ASSERT_EQ(
+      run("ln -sfn " + server_->dir() + "/allow " + link + ".new && mv -T " + link + ".new " + link)
+          .status,
+      0);
   EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
 }
 
@@ -253,9 +275,9 @@ TEST_F(DaemonTest, RepointedAllowlistSymlinkIsPickedUp) {
 // was never watched again.
 TEST_F(DaemonTest, RecreatedAllowlistDirectoryIsWatchedAgain) {
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
-  ASSERT_EQ(run("echo '^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$' >> " + allow_ + "/filter")
-                .status,
-            0);
+  ASSERT_EQ(
+      run("echo '^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$' >> " + allow_ + "/filter").status,
+      0);
   start({"--interval", "3600"});
   ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
   const std::string saved = server_->dir() + "/saved";
@@ -302,11 +324,13 @@ TEST_F(DaemonTest, InvalidNodeNameIsAConfigurationErrorAndNothingIsSent) {
 namespace aim {
 namespace {
 
-long rss_kib(pid_t pid) {
+// Anonymous resident memory (heap, stacks): what a leak grows. Not VmRSS:
+// that also counts the renderer's output, mapped while a check parses it.
+long rss_anon_kib(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    if (line.rfind("RssAnon:", 0) == 0) return std::stol(line.substr(8));
   return -1;
 }
 
@@ -325,9 +349,12 @@ size_t open_fds(pid_t pid) {
 // Thousands of back-to-back cycles (reload signals) on a 1,000-service node: memory
 // and file descriptors stay flat. bench/soak.sh runs the 10,000-cycle version.
 TEST_F(DaemonTest, SoakHasFlatMemoryAndDescriptors) {
-  const int cycles = std::getenv("AIM_SOAK_CYCLES") ? std::atoi(std::getenv("AIM_SOAK_CYCLES")) : 600;
-  auto gen = run(test::generator_path() + " 1000 --user-rules 2");
-  ASSERT_EQ(test::load_legacy_text(gen.out, Family::V4), "");
+  const int cycles =
+      std::getenv("AIM_SOAK_CYCLES") ? std::atoi(std::getenv("AIM_SOAK_CYCLES")) : 600;
+  ASSERT_GT(cycles, 200) << "the first 200 cycles warm up; AIM_SOAK_CYCLES must be more";
+  std::string rules;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&rules, 1000, Family::V4, 2), "");
+  ASSERT_EQ(test::load_legacy_text(rules, Family::V4), "");
   // Back-to-back cycles: --interval has a floor of 1 s, so reload signals
   // (each a reload and a check; a check already running takes the next one
   // right after it) drive them, exercising reload as well.
@@ -349,34 +376,44 @@ TEST_F(DaemonTest, SoakHasFlatMemoryAndDescriptors) {
   // Signals only once it handles them (before, SIGHUP's default would end it).
   ASSERT_TRUE(wait_for([&] { return notified_.find("READY=1") != std::string::npos; }, 60s))
       << daemon_log();
-  // Measures between checks: a check running holds a few descriptors more.
+  // Measured between cycles: a check's own allocations are gone then. When
+  // no STATUS came for half a second, no cycle is running nor queued.
   auto settle = [&] {
-    size_t seen = statuses();
-    wait_for([&] {
-      const size_t now = statuses();
-      std::this_thread::sleep_for(500ms);
-      notifications();
-      const bool quiet = now == seen && statuses() == now;
-      seen = statuses();
-      return quiet;
-    }, 30s);
+    size_t before = statuses();
+    wait_for(
+        [&] {
+          std::this_thread::sleep_for(500ms);
+          const size_t now = statuses();
+          return std::exchange(before, now) == now;
+        },
+        30s);
   };
-  ASSERT_TRUE(hup_until(200, 120s)) << daemon_log();
+  // ~90 ms a cycle here; allowed 8x that (a busy machine, sanitizers). The
+  // whole test stays within its ctest TIMEOUT (tests/CMakeLists.txt).
+  constexpr auto kPerCycle = 750ms;
+  ASSERT_TRUE(hup_until(200, 200 * kPerCycle + 60s)) << daemon_log();
   settle();
-  const long rss_warm = rss_kib(pid_);
+  const size_t cycles_warm = statuses();
+  const long rss_warm = rss_anon_kib(pid_);
   const size_t fds_warm = open_fds(pid_);
-  // ~75 ms a cycle here; allow 4x that.
-  ASSERT_TRUE(hup_until(static_cast<size_t>(cycles), std::chrono::milliseconds(300LL * cycles + 60000)))
+  ASSERT_TRUE(hup_until(static_cast<size_t>(cycles), (cycles - 200) * kPerCycle + 60s))
       << statuses() << " cycles; " << daemon_log();
   settle();
-  const long rss_end = rss_kib(pid_);
+  const size_t measured = statuses() - cycles_warm;
+  const long rss_end = rss_anon_kib(pid_);
   const size_t fds_end = open_fds(pid_);
-  std::printf("soak: %zu cycles; RSS %ld KiB after 200, %ld KiB at the end; fds %zu -> %zu\n",
-              statuses(), rss_warm, rss_end, fds_warm, fds_end);
+  const double growth_per_cycle = (rss_end - rss_warm) * 1024.0 / static_cast<double>(measured);
+  std::printf(
+      "soak: %zu cycles; anonymous RSS %ld KiB after %zu, %ld KiB after %zu more (%.0f bytes a "
+      "cycle); fds %zu -> %zu\n",
+      statuses(), rss_warm, cycles_warm, rss_end, measured, growth_per_cycle, fds_warm, fds_end);
   EXPECT_LE(fds_end, fds_warm);
 #ifndef AIM_SANITIZED
-  // Allocator noise is fine; a leak of even a few hundred bytes a cycle is not.
-  EXPECT_LT(rss_end - rss_warm, 2048) << "RSS grew";
+  // Fails on a leak of 512 bytes a cycle or more (200 KiB over the 400 cycles
+  // measured by default); a smaller leak, or allocator noise below that
+  // rate, passes.
+  EXPECT_LT(growth_per_cycle, 512.0) << "anonymous RSS grew from " << rss_warm << " KiB to "
+                                     << rss_end << " KiB in " << measured << " cycles";
 #endif
   // Under ASan (whose quarantine makes RSS meaningless) LeakSanitizer checks
   // at exit instead: a leak makes the exit status non-zero.
@@ -394,7 +431,8 @@ namespace aim {
 namespace {
 
 TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
-  if (run("command -v bpftool >/dev/null").status != 0) AIM_REQUIRE_OR_SKIP("bpftool not installed");
+  if (run("command -v bpftool >/dev/null").status != 0)
+    AIM_REQUIRE_OR_SKIP("bpftool not installed");
   ASSERT_EQ(unshare(CLONE_NEWNS), 0);
   ASSERT_EQ(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
   const std::string bpffs = server_->dir() + "/bpffs";
@@ -406,7 +444,8 @@ TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
                " 0 0 0 0 0 0 0")
         .status;
   };
-  ASSERT_EQ(run("bpftool map create " + map + " type array key 4 value 8 entries 1 name c").status, 0);
+  ASSERT_EQ(run("bpftool map create " + map + " type array key 4 value 8 entries 1 name c").status,
+            0);
   ASSERT_EQ(set(5), 0);  // blocks from before the start: no event for them
 
   start({"--checkMap", "--mapPath", map, "--events", "--installRoutesForHealthProbeReply"});
@@ -425,24 +464,30 @@ TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
   Json::Value events = server_->state()["events"];
   for (const auto& name : events.getMemberNames()) {
     if (events[name]["reason"].asString() == "BlockedIPTablesRule") {
-      EXPECT_NE(events[name]["message"].asString().find("aka.ms/acnsperformance"), std::string::npos);
+      EXPECT_NE(events[name]["message"].asString().find("aka.ms/acnsperformance"),
+                std::string::npos);
     }
   }
 
   // Routes: present, and back after a delete.
-  EXPECT_NE(run("ip route show table main").out.find("169.254.7.127 dev lo proto static scope link"),
-            std::string::npos);
+  EXPECT_NE(
+      run("ip route show table main").out.find("169.254.7.127 dev lo proto static scope link"),
+      std::string::npos);
   ASSERT_EQ(run("ip route del 169.254.7.127/32 dev lo").status, 0);
-  EXPECT_TRUE(wait_for([&] {
-    return run("ip route show table main").out.find("169.254.7.127 dev lo") != std::string::npos;
-  }, 3s));
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return run("ip route show table main").out.find("169.254.7.127 dev lo") !=
+               std::string::npos;
+      },
+      3s));
 
   // The map disappears: logged once, the service goes on.
   ASSERT_EQ(run("rm " + map).status, 0);
   std::this_thread::sleep_for(2500ms);
   const std::string log = daemon_log();
   size_t mentions = 0, at = 0;
-  while ((at = log.find("cannot open the pinned BPF map", at)) != std::string::npos) ++mentions, ++at;
+  while ((at = log.find("cannot open the pinned BPF map", at)) != std::string::npos)
+    ++mentions, ++at;
   EXPECT_EQ(mentions, 1u) << log;
   EXPECT_EQ(waitpid(pid_, nullptr, WNOHANG), 0);
   umount2(bpffs.c_str(), MNT_DETACH);
@@ -459,9 +504,14 @@ namespace {
 // means its patterns are gone (fail closed: the label goes true).
 TEST_F(DaemonTest, ConfigMapSwapsAndDeletedAllowlistsFailClosed) {
   const std::string cm = server_->dir() + "/configmap";
-  ASSERT_EQ(run("mkdir -p " + cm + "/..v1 && cp " + allow_ + "/* " + cm + "/..v1/ && "
-                "ln -s ..v1 " + cm + "/..data && for f in global nat mangle filter raw security; "
-                "do ln -s ..data/$f " + cm + "/$f; done").status,
+  ASSERT_EQ(run("mkdir -p " + cm + "/..v1 && cp " + allow_ + "/* " + cm +
+                "/..v1/ && "
+                "ln -s ..v1 " +
+                cm +
+                "/..data && for f in global nat mangle filter raw security; "
+                "do ln -s ..data/$f " +
+                cm + "/$f; done")
+                .status,
             0);
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
   allow_ = cm;
@@ -469,9 +519,14 @@ TEST_F(DaemonTest, ConfigMapSwapsAndDeletedAllowlistsFailClosed) {
   ASSERT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
 
   // New ConfigMap version that allows the rule, swapped in atomically.
-  ASSERT_EQ(run("cp -r " + cm + "/..v1 " + cm + "/..v2 && echo '^-A INPUT -p tcp -m tcp --dport "
-                "9999 -j ACCEPT$' >> " + cm + "/..v2/filter && ln -s ..v2 " + cm + "/..tmp && "
-                "mv -T " + cm + "/..tmp " + cm + "/..data").status,
+  ASSERT_EQ(run("cp -r " + cm + "/..v1 " + cm +
+                "/..v2 && echo '^-A INPUT -p tcp -m tcp --dport "
+                "9999 -j ACCEPT$' >> " +
+                cm + "/..v2/filter && ln -s ..v2 " + cm +
+                "/..tmp && "
+                "mv -T " +
+                cm + "/..tmp " + cm + "/..data")
+                .status,
             0);
   EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 5s)) << daemon_log();
 
@@ -495,11 +550,14 @@ TEST_F(DaemonTest, RepeatedProblemsAreLoggedOnceNotEveryCycle) {
                 .status,
             0);
   start();
-  ASSERT_TRUE(wait_for([&] {
-    size_t n = 0, at = 0;
-    while ((at = notified_.find("STATUS=", at)) != std::string::npos) ++n, ++at;
-    return n >= 4;
-  }, 15s)) << daemon_log();
+  ASSERT_TRUE(wait_for(
+      [&] {
+        size_t n = 0, at = 0;
+        while ((at = notified_.find("STATUS=", at)) != std::string::npos) ++n, ++at;
+        return n >= 4;
+      },
+      15s))
+      << daemon_log();
   const std::string log = daemon_log();
   size_t hits = 0, at = 0;
   while ((at = log.find("hit its match limit", at)) != std::string::npos) ++hits, ++at;
