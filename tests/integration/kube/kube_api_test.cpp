@@ -186,13 +186,19 @@ TEST_F(KubeApiTest, PersistentFailureGivesUpBounded) {
 }
 
 TEST_F(KubeApiTest, SlowServerTimesOutAndIsRetried) {
-  auto kube = api(server_->write_kubeconfig("node1"), milliseconds(500));
+  // The timeout is what a retry needs on a busy machine (a TLS handshake and
+  // a PATCH); the held request is far past it.
+  auto kube = api(server_->write_kubeconfig("node1"), milliseconds(10000));
   Json::Value f;
-  f["delay"] = 2;
+  f["delay"] = 60;
   server_->fault(f);
   ApiOutcome r = kube->patch_label("node1", true);
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(slept_.size(), 1u);
+  const Json::Value reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_TRUE(reqs[0]["in_flight"].asBool()) << "the first attempt is still held";
+  EXPECT_EQ(label(), "true");
 }
 
 TEST_F(KubeApiTest, ConnectionResetIsRetried) {
@@ -450,7 +456,7 @@ TEST_F(KubeApiResponseBoundsTest, EndlessChunkedBodyIsCutAtTheCap) {
   f["count"] = 5;
   f["endless_body"] = true;
   server_->fault(f);
-  const std::string out = bounded_patch(milliseconds(2000));
+  const std::string out = bounded_patch(milliseconds(10000));  // the cap ends it, not time
   EXPECT_NE(out.find("response body larger than 4194304 bytes"), std::string::npos) << out;
   expect_below(out, "seconds", 30);
   expect_below(out, "rss_growth_mb", 100);
