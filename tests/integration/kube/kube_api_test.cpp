@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "apiserver_facts.h"
 #include "deadline.h"
 #include "kube/events.h"
 #include "require.h"
@@ -70,6 +71,14 @@ class KubeApiTest : public ::testing::Test {
   std::unique_ptr<test::TestApiServer> server_;
   std::vector<milliseconds> slept_;
 };
+
+// The behaviours imitated from kube-apiserver; real_apiserver_test holds the
+// real server to the same.
+TEST_F(KubeApiTest, AnswersAsKubeApiserverDoes) {
+  auto node = load_kubeconfig(server_->write_kubeconfig("node1"));
+  ASSERT_TRUE(node.ok()) << node.error();
+  test::expect_answers_like_kube_apiserver(*node, "uid-1234", "stand-in");
+}
 
 TEST_F(KubeApiTest, PatchesTheLabelAsAMergePatchWithStringValues) {
   auto kube = api(server_->write_kubeconfig("node1"));
