@@ -4,11 +4,17 @@
 It authenticates like kube-apiserver (client certificates signed by the test
 CA: user = CN, groups = O; or bearer tokens; nothing = anonymous), authorizes
 from a table the test sets, and validates requests the way the real server
-does (facts measured on kube-apiserver v1.20.2, see DESIGN.md):
-  - PATCH only as application/merge-patch+json here (anything else: 415),
+does (facts measured on kube-apiserver v1.20.2, see DESIGN.md; the first three
+are held against a real one by tests/support/apiserver_facts.h):
+  - PATCH only as application/merge-patch+json here, anything else 415: as
+    the real server answers plain JSON, and a strategic merge patch of a
+    CiliumNode; stricter than it for JSON Patch (and apply patches) of a
+    CiliumNode and a strategic merge patch of an Event, which it takes and the
+    product never sends,
   - label values must be strings (422),
-  - Node Events live in namespace default,
-  - 429 comes as text/plain with Retry-After,
+  - Node Events live in namespace default (elsewhere: 422),
+  - 429 comes as text/plain with Retry-After (cannot be brought about on a
+    real server on demand: not held against one),
   - no credentials: 403 (anonymous), a bad token: 401.
 It records every request and injects faults on demand.
 

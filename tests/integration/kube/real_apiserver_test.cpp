@@ -14,10 +14,11 @@
 #include <sstream>
 #include <thread>
 
+#include "apiserver_facts.h"
 #include "kube/http_client.h"
 #include "netns.h"
-#include "yaml_json.h"
 #include "require.h"
+#include "yaml_json.h"
 
 namespace aim {
 namespace {
@@ -46,19 +47,14 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
   return pid;
 }
 
-std::string compact(const Json::Value& v) {
-  Json::StreamWriterBuilder b;
-  b["indentation"] = "";
-  return Json::writeString(b, v);
-}
-
 class RealApiServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (access(kube_apiserver_binary().c_str(), X_OK) != 0)
-      AIM_REQUIRE_OR_SKIP(std::string() + "no kube-apiserver at " + kube_apiserver_binary()
-                   + " (tests/support/build_kube_apiserver.sh builds it; run-tests.sh does)");
-    if (access("/usr/bin/etcd", X_OK) != 0) AIM_REQUIRE_OR_SKIP("etcd (package etcd-server) missing");
+      AIM_REQUIRE_OR_SKIP(std::string() + "no kube-apiserver at " + kube_apiserver_binary() +
+                          " (tests/support/build_kube_apiserver.sh builds it; run-tests.sh does)");
+    if (access("/usr/bin/etcd", X_OK) != 0)
+      AIM_REQUIRE_OR_SKIP("etcd (package etcd-server) missing");
     const std::string why = test::enter_fresh_netns();
     if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
     ASSERT_EQ(run("ip link set lo up").status, 0);
@@ -73,9 +69,9 @@ class RealApiServerTest : public ::testing::Test {
     apiserver_ = spawn(
         {kube_apiserver_binary(), "--etcd-servers=http://127.0.0.1:2379",
          "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=6443",
-         "--tls-cert-file=" + pki_ + "/server.crt", "--tls-private-key-file=" + pki_ + "/server.key",
-         "--client-ca-file=" + pki_ + "/ca.crt", "--authorization-mode=Node,RBAC",
-         "--enable-admission-plugins=NodeRestriction",
+         "--tls-cert-file=" + pki_ + "/server.crt",
+         "--tls-private-key-file=" + pki_ + "/server.key", "--client-ca-file=" + pki_ + "/ca.crt",
+         "--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
          "--service-account-key-file=" + pki_ + "/sa.pub",
          "--service-account-signing-key-file=" + pki_ + "/sa.key",
          "--service-account-issuer=https://kubernetes.default.svc",
@@ -107,7 +103,8 @@ class RealApiServerTest : public ::testing::Test {
 
   HttpResponse admin(const std::string& method, const std::string& path, const Json::Value& body,
                      const std::string& content_type = "application/json") {
-    auto r = http_.send(admin_, {method, path, body.isNull() ? "" : compact(body), content_type});
+    auto r = http_.send(
+        admin_, {method, path, body.isNull() ? "" : test::compact_json(body), content_type});
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error());
     return r.ok() ? *r : HttpResponse{};
   }
@@ -125,7 +122,8 @@ class RealApiServerTest : public ::testing::Test {
       const std::string kind = doc["kind"].asString();
       std::string url;
       if (kind == "ClusterRole") url = "/apis/rbac.authorization.k8s.io/v1/clusterroles";
-      if (kind == "ClusterRoleBinding") url = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+      if (kind == "ClusterRoleBinding")
+        url = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
       if (kind == "CustomResourceDefinition")
         url = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
       ASSERT_FALSE(url.empty()) << kind;
@@ -149,7 +147,7 @@ class RealApiServerTest : public ::testing::Test {
     cn["metadata"]["labels"]["other"] = "kept";
     // The CRD takes a moment to be served.
     long status = 0;
-    for (int i = 0; i < 60 && status != 201; ++i) {
+    for (int i = 0; i < 120 && status != 201; ++i) {
       status = admin("POST", "/apis/cilium.io/v2/ciliumnodes", cn).status;
       if (status != 201) std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
@@ -164,9 +162,8 @@ class RealApiServerTest : public ::testing::Test {
 
   std::string check(const std::string& args) {
     return run(test::quote(test::binary_path()) + " check --backend legacy --input " +
-               test::quote(std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node") +
-               " --kubeconfig " + dir_ + "/kubeconfig --node-name node1 " + args +
-               " 2>&1; echo rc=$?")
+               test::quote(std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node") + " --kubeconfig " +
+               dir_ + "/kubeconfig --node-name node1 " + args + " 2>&1; echo rc=$?")
         .out;
   }
 
@@ -182,7 +179,8 @@ TEST_F(RealApiServerTest, KubeletIdentityLabelsItsCiliumNodeAndRecordsEvents) {
   std::string out = check("--events");
   EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
   Json::Value cn = get("/apis/cilium.io/v2/ciliumnodes/node1");
-  EXPECT_EQ(cn["metadata"]["labels"]["kubernetes.azure.com/user-iptables-rules"].asString(), "true");
+  EXPECT_EQ(cn["metadata"]["labels"]["kubernetes.azure.com/user-iptables-rules"].asString(),
+            "true");
   EXPECT_EQ(cn["metadata"]["labels"]["other"].asString(), "kept");
 
   Json::Value events = get("/api/v1/namespaces/default/events");
@@ -197,7 +195,30 @@ TEST_F(RealApiServerTest, KubeletIdentityLabelsItsCiliumNodeAndRecordsEvents) {
   out = check("--events");
   EXPECT_NE(out.find("rc=0"), std::string::npos) << out;
   cn = get("/apis/cilium.io/v2/ciliumnodes/node1");
-  EXPECT_EQ(cn["metadata"]["labels"]["kubernetes.azure.com/user-iptables-rules"].asString(), "false");
+  EXPECT_EQ(cn["metadata"]["labels"]["kubernetes.azure.com/user-iptables-rules"].asString(),
+            "false");
+}
+
+// What the test API server imitates (tests/support/apiserver_facts.h) holds
+// here, for the same requests from the same identity.
+TEST_F(RealApiServerTest, AnswersAsTheTestApiServerImitatesIt) {
+  apply_manifest(std::string(AIM_ETC_DIR) + "/kubernetes/rbac.yaml");
+  Credentials node1 = admin_;
+  node1.cert_file = pki_ + "/node1.crt";
+  node1.key_file = pki_ + "/node1.key";
+  // RBAC takes effect shortly after the binding is created.
+  long status = 0;
+  for (int i = 0; i < 120 && status != 200; ++i) {
+    auto r = http_.send(node1, test::apiserver_facts(node_uid_, "probe").front().request);
+    status = r.ok() ? r->status : 0;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  ASSERT_EQ(status, 200) << "node1 cannot patch its CiliumNode after applying the RBAC";
+  test::expect_answers_like_kube_apiserver(node1, node_uid_, "real");
+  Json::Value cn = get("/apis/cilium.io/v2/ciliumnodes/node1");
+  EXPECT_EQ(cn["metadata"]["labels"]["kubernetes.azure.com/user-iptables-rules"].asString(),
+            "true");
+  EXPECT_EQ(cn["metadata"]["labels"]["other"].asString(), "kept");
 }
 
 TEST_F(RealApiServerTest, WithoutTheRbacTheNodeGets403AndIsToldWhy) {

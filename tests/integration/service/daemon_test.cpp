@@ -29,6 +29,11 @@ namespace {
 using namespace std::chrono_literals;
 using test::run;
 
+// How long the daemon gets for what a check or two should do. Generous: CI
+// runs the suite on two busy cores, twice (once under ASan). Timing claims
+// belong in the benchmarks; a bound here only has to catch "never".
+constexpr auto kEvent = 30s;
+
 class DaemonTest : public test::Node1ClusterTest {
  protected:
   void SetUp() override {
@@ -105,6 +110,19 @@ class DaemonTest : public test::Node1ClusterTest {
     return notified_;
   }
 
+  // Checks finished so far (one STATUS= notification each).
+  size_t checks_done() {
+    notifications();
+    size_t n = 0, at = 0;
+    while ((at = notified_.find("STATUS=", at)) != std::string::npos) ++n, ++at;
+    return n;
+  }
+  // Waits until `more` checks have finished after this call.
+  bool wait_for_checks(size_t more) {
+    const size_t target = checks_done() + more;
+    return wait_for([&] { return checks_done() >= target; }, kEvent);
+  }
+
   bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < until) {
@@ -115,16 +133,28 @@ class DaemonTest : public test::Node1ClusterTest {
     return cond();
   }
 
-  // Sends SIGTERM and waits (at most 5 s) for the daemon; expects exit 0
-  // within a second.
-  void expect_prompt_clean_stop() {
+  // Sends SIGTERM and expects exit 0 `within` (10 s: generous on a busy
+  // machine, yet far below the never of a daemon that does not act on
+  // SIGTERM). Waits at most kEvent, then kills it.
+  void expect_prompt_clean_stop(std::chrono::seconds within = 10s) {
     const auto t0 = std::chrono::steady_clock::now();
     kill(pid_, SIGTERM);
     int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() - t0 < 5s)
+    pid_t ended = 0;
+    while ((ended = waitpid(pid_, &status, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() - t0 < kEvent)
       std::this_thread::sleep_for(10ms);
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    if (ended != pid_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+      FAIL() << "no exit " << kEvent.count() << " s after SIGTERM";
+    }
     pid_ = -1;
+    EXPECT_LT(took, within) << "exit took "
+                            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                            << " ms";
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   }
   std::string daemon_log() {
@@ -139,50 +169,50 @@ class DaemonTest : public test::Node1ClusterTest {
 
 TEST_F(DaemonTest, FollowsTheRulesAndReloadsAndStops) {
   start();
-  ASSERT_TRUE(wait_for([&] { return notified_.find("READY=1") != std::string::npos; }, 10s))
+  ASSERT_TRUE(wait_for([&] { return notified_.find("READY=1") != std::string::npos; }, kEvent))
       << daemon_log();
   EXPECT_NE(notified_.find("STATUS=clean"), std::string::npos) << notified_;
-  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 3s));
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, kEvent));
 
-  // A user rule: true within two intervals.
+  // A user rule: true at a following check.
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
-  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 2500ms)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
   EXPECT_TRUE(wait_for(
       [&] {
         return notified_.find("STATUS=1 unexpected rule (filter 1); label true") !=
                std::string::npos;
       },
-      2s))
+      kEvent))
       << notified_;
 
   // Allow it, and reload with SIGHUP: back to false.
   std::ofstream(allow_ + "/filter", std::ios::app)
       << "^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$\n";
   kill(pid_, SIGHUP);
-  EXPECT_TRUE(wait_for([&] { return notified_.find("RELOADING=1") != std::string::npos; }, 3s));
-  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 3s)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return notified_.find("RELOADING=1") != std::string::npos; }, kEvent));
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
 
   // cilium-agent replaces labels: the label is re-asserted every interval.
   const size_t patches_before = server_->requests().size();
-  EXPECT_TRUE(wait_for([&] { return server_->requests().size() >= patches_before + 2; }, 3s));
+  EXPECT_TRUE(wait_for([&] { return server_->requests().size() >= patches_before + 2; }, kEvent));
 
-  // SIGTERM: exit 0 within a second.
+  // SIGTERM: a clean exit.
   expect_prompt_clean_stop();
   EXPECT_NE(notifications(100ms).find("STOPPING=1"), std::string::npos);
 }
 
 TEST_F(DaemonTest, SurvivesTheApiServerGoingAwayAndComingBack) {
   start();
-  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
   server_->stop();
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
   EXPECT_TRUE(
-      wait_for([&] { return notified_.find("label NOT updated") != std::string::npos; }, 15s))
+      wait_for([&] { return notified_.find("label NOT updated") != std::string::npos; }, kEvent))
       << notified_;
   ASSERT_EQ(waitpid(pid_, nullptr, WNOHANG), 0) << "the daemon must keep running";
   ASSERT_TRUE(server_->restart());
   server_->add_node1();
-  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 30s)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
   const std::string log = daemon_log();
   EXPECT_NE(log.find("the API server accepts requests again"), std::string::npos) << log;
   // The outage was logged when it started (and when its symptom changed, e.g.
@@ -196,18 +226,22 @@ TEST_F(DaemonTest, SurvivesTheApiServerGoingAwayAndComingBack) {
 TEST_F(DaemonTest, AllowlistFileChangeIsPickedUpWithoutSignal) {
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
   start({"--interval", "3600"});
-  ASSERT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
+  ASSERT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
   std::ofstream(allow_ + "/filter", std::ios::app)
       << "^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$\n";
-  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 5s)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
 }
 
 TEST_F(DaemonTest, TerminateOnSuccessExitsAfterACleanLabelledCheck) {
   start({"--terminateOnSuccess"});
   int status = -1;
   const auto t0 = std::chrono::steady_clock::now();
-  while (waitpid(pid_, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() - t0 < 10s)
+  pid_t ended = 0;
+  while ((ended = waitpid(pid_, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() - t0 < kEvent)
     std::this_thread::sleep_for(50ms);
+  // (Still running, it is killed by TearDown.)
+  ASSERT_EQ(ended, pid_) << "still running " << kEvent.count() << " s later; " << daemon_log();
   pid_ = -1;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon_log();
   EXPECT_EQ(label(), "false");
@@ -216,15 +250,18 @@ TEST_F(DaemonTest, TerminateOnSuccessExitsAfterACleanLabelledCheck) {
 TEST_F(DaemonTest, StopsPromptlyEvenWhileTheApiServerHangs) {
   // Requests may take a minute: stopping must not wait for one to end.
   start({"--request-timeout", "60"});
-  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
   Json::Value f;
   f["count"] = 100;
   f["delay"] = 120;
   server_->fault(f);
   // The next label re-assertion is held by the server: the daemon is waiting
   // on it now.
-  ASSERT_TRUE(wait_for([&] { return server_->delayed_in_flight() > 0; }, 30s)) << daemon_log();
-  expect_prompt_clean_stop();
+  ASSERT_TRUE(wait_for([&] { return server_->delayed_in_flight() > 0; }, kEvent)) << daemon_log();
+  // A daemon that waited for the request would exit when its retry budget
+  // (10 s a request) ran out: the bound stays well below that, and is still
+  // generous for a busy machine (stopping takes milliseconds here).
+  expect_prompt_clean_stop(5s);
 }
 
 // Issue 13: a lasting unknown left an old "false" label in place forever.
@@ -233,19 +270,19 @@ TEST_F(DaemonTest, StopsPromptlyEvenWhileTheApiServerHangs) {
 // becomes "true" with the reason in STATUS and the log.
 TEST_F(DaemonTest, LastingUnknownLabelsTrueAfterItsGrace) {
   start();
-  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
-  expect_prompt_clean_stop();
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
+  ASSERT_NO_FATAL_FAILURE(expect_prompt_clean_stop());
   notified_.clear();
   setenv("XTABLES_LIBDIR", "/nonexistent", 1);
   start({"--unknown-grace", "3"});
   unsetenv("XTABLES_LIBDIR");
   ASSERT_TRUE(
-      wait_for([&] { return notified_.find("label left as it was") != std::string::npos; }, 20s))
+      wait_for([&] { return notified_.find("label left as it was") != std::string::npos; }, kEvent))
       << notified_ << daemon_log();
   EXPECT_EQ(label(), "false") << "a first unknown never changes the label";
-  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 30s)) << daemon_log();
-  EXPECT_TRUE(
-      wait_for([&] { return notified_.find("label true (fail-safe)") != std::string::npos; }, 10s))
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
+  EXPECT_TRUE(wait_for(
+      [&] { return notified_.find("label true (fail-safe)") != std::string::npos; }, kEvent))
       << notified_;
   EXPECT_NE(daemon_log().find("labelling true, the safe value"), std::string::npos) << daemon_log();
 }
@@ -263,12 +300,12 @@ TEST_F(DaemonTest, RepointedAllowlistSymlinkIsPickedUp) {
             0);
   allow_ = link;
   start({"--interval", "3600"});
-  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
   ASSERT_EQ(
       run("ln -sfn " + server_->dir() + "/allow " + link + ".new && mv -T " + link + ".new " + link)
           .status,
       0);
-  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
 }
 
 // Issue 13: a directory deleted and recreated more than half a second later
@@ -279,18 +316,19 @@ TEST_F(DaemonTest, RecreatedAllowlistDirectoryIsWatchedAgain) {
       run("echo '^-A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT$' >> " + allow_ + "/filter").status,
       0);
   start({"--interval", "3600"});
-  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
   const std::string saved = server_->dir() + "/saved";
   ASSERT_EQ(run("mv " + allow_ + " " + saved).status, 0);
   std::this_thread::sleep_for(1500ms);
   ASSERT_EQ(run("mkdir " + allow_ + " && cp " + saved + "/* " + allow_).status, 0);
   // The recreated directory is watched: a narrower list is noticed.
-  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << "no rule is allowed while the "
-                                                                   "directory is missing";
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, kEvent))
+      << "no rule is allowed while the "
+         "directory is missing";
   ASSERT_EQ(run("cp " + saved + "/filter " + allow_ + "/filter").status, 0);
-  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
   ASSERT_EQ(run("grep -v 9999 " + saved + "/filter > " + allow_ + "/filter").status, 0);
-  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
 }
 
 // Issue 13: --interval 0 sent 20 label PATCHes a second.
@@ -359,15 +397,10 @@ TEST_F(DaemonTest, SoakHasFlatMemoryAndDescriptors) {
   // (each a reload and a check; a check already running takes the next one
   // right after it) drive them, exercising reload as well.
   start({"--interval", "3600", "-v", "0"});
-  auto statuses = [&] {
-    size_t n = 0, at = 0;
-    while ((at = notified_.find("STATUS=", at)) != std::string::npos) ++n, ++at;
-    return n;
-  };
   auto hup_until = [&](size_t target, std::chrono::milliseconds timeout) {
     return wait_for(
         [&] {
-          if (statuses() >= target) return true;
+          if (checks_done() >= target) return true;
           kill(pid_, SIGHUP);
           return false;
         },
@@ -379,34 +412,34 @@ TEST_F(DaemonTest, SoakHasFlatMemoryAndDescriptors) {
   // Measured between cycles: a check's own allocations are gone then. When
   // no STATUS came for half a second, no cycle is running nor queued.
   auto settle = [&] {
-    size_t before = statuses();
+    size_t before = checks_done();
     wait_for(
         [&] {
           std::this_thread::sleep_for(500ms);
-          const size_t now = statuses();
+          const size_t now = checks_done();
           return std::exchange(before, now) == now;
         },
-        30s);
+        kEvent);
   };
   // ~90 ms a cycle here; allowed 8x that (a busy machine, sanitizers). The
   // whole test stays within its ctest TIMEOUT (tests/CMakeLists.txt).
   constexpr auto kPerCycle = 750ms;
   ASSERT_TRUE(hup_until(200, 200 * kPerCycle + 60s)) << daemon_log();
   settle();
-  const size_t cycles_warm = statuses();
+  const size_t cycles_warm = checks_done();
   const long rss_warm = rss_anon_kib(pid_);
   const size_t fds_warm = open_fds(pid_);
   ASSERT_TRUE(hup_until(static_cast<size_t>(cycles), (cycles - 200) * kPerCycle + 60s))
-      << statuses() << " cycles; " << daemon_log();
+      << checks_done() << " cycles; " << daemon_log();
   settle();
-  const size_t measured = statuses() - cycles_warm;
+  const size_t measured = checks_done() - cycles_warm;
   const long rss_end = rss_anon_kib(pid_);
   const size_t fds_end = open_fds(pid_);
   const double growth_per_cycle = (rss_end - rss_warm) * 1024.0 / static_cast<double>(measured);
   std::printf(
       "soak: %zu cycles; anonymous RSS %ld KiB after %zu, %ld KiB after %zu more (%.0f bytes a "
       "cycle); fds %zu -> %zu\n",
-      statuses(), rss_warm, cycles_warm, rss_end, measured, growth_per_cycle, fds_warm, fds_end);
+      checks_done(), rss_warm, cycles_warm, rss_end, measured, growth_per_cycle, fds_warm, fds_end);
   EXPECT_LE(fds_end, fds_warm);
 #ifndef AIM_SANITIZED
   // Fails on a leak of 512 bytes a cycle or more (200 KiB over the 400 cycles
@@ -449,7 +482,7 @@ TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
   ASSERT_EQ(set(5), 0);  // blocks from before the start: no event for them
 
   start({"--checkMap", "--mapPath", map, "--events", "--installRoutesForHealthProbeReply"});
-  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, 10s)) << daemon_log();
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
   auto blocked_events = [&] {
     size_t n = 0;
     Json::Value events = server_->state()["events"];
@@ -457,10 +490,10 @@ TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
       n += events[name]["reason"].asString() == "BlockedIPTablesRule";
     return n;
   };
-  std::this_thread::sleep_for(1500ms);
+  ASSERT_TRUE(wait_for_checks(2)) << daemon_log();
   EXPECT_EQ(blocked_events(), 0u) << "the first reading is the baseline";
   ASSERT_EQ(set(7), 0);
-  EXPECT_TRUE(wait_for([&] { return blocked_events() == 1; }, 3s)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return blocked_events() == 1; }, kEvent)) << daemon_log();
   Json::Value events = server_->state()["events"];
   for (const auto& name : events.getMemberNames()) {
     if (events[name]["reason"].asString() == "BlockedIPTablesRule") {
@@ -479,16 +512,20 @@ TEST_F(DaemonTest, BlockedRuleCounterAndHealthProbeRoutes) {
         return run("ip route show table main").out.find("169.254.7.127 dev lo") !=
                std::string::npos;
       },
-      3s));
+      kEvent));
 
-  // The map disappears: logged once, the service goes on.
+  // The map disappears: logged once (not at every later check), the service
+  // goes on.
   ASSERT_EQ(run("rm " + map).status, 0);
-  std::this_thread::sleep_for(2500ms);
-  const std::string log = daemon_log();
-  size_t mentions = 0, at = 0;
-  while ((at = log.find("cannot open the pinned BPF map", at)) != std::string::npos)
-    ++mentions, ++at;
-  EXPECT_EQ(mentions, 1u) << log;
+  auto mentions = [&] {
+    const std::string log = daemon_log();
+    size_t n = 0, at = 0;
+    while ((at = log.find("cannot open the pinned BPF map", at)) != std::string::npos) ++n, ++at;
+    return n;
+  };
+  ASSERT_TRUE(wait_for([&] { return mentions() > 0; }, kEvent)) << daemon_log();
+  ASSERT_TRUE(wait_for_checks(3)) << daemon_log();
+  EXPECT_EQ(mentions(), 1u) << daemon_log();
   EXPECT_EQ(waitpid(pid_, nullptr, WNOHANG), 0);
   umount2(bpffs.c_str(), MNT_DETACH);
 }
@@ -516,7 +553,7 @@ TEST_F(DaemonTest, ConfigMapSwapsAndDeletedAllowlistsFailClosed) {
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
   allow_ = cm;
   start({"--interval", "3600"});
-  ASSERT_TRUE(wait_for([&] { return label() == "true"; }, 10s)) << daemon_log();
+  ASSERT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
 
   // New ConfigMap version that allows the rule, swapped in atomically.
   ASSERT_EQ(run("cp -r " + cm + "/..v1 " + cm +
@@ -528,11 +565,11 @@ TEST_F(DaemonTest, ConfigMapSwapsAndDeletedAllowlistsFailClosed) {
                 cm + "/..tmp " + cm + "/..data")
                 .status,
             0);
-  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, 5s)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
 
   // The filter file disappears: its patterns no longer apply.
   ASSERT_EQ(run("rm " + cm + "/filter").status, 0);
-  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, 5s)) << daemon_log();
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
 }
 
 }  // namespace
@@ -550,14 +587,7 @@ TEST_F(DaemonTest, RepeatedProblemsAreLoggedOnceNotEveryCycle) {
                 .status,
             0);
   start();
-  ASSERT_TRUE(wait_for(
-      [&] {
-        size_t n = 0, at = 0;
-        while ((at = notified_.find("STATUS=", at)) != std::string::npos) ++n, ++at;
-        return n >= 4;
-      },
-      15s))
-      << daemon_log();
+  ASSERT_TRUE(wait_for([&] { return checks_done() >= 4; }, kEvent)) << daemon_log();
   const std::string log = daemon_log();
   size_t hits = 0, at = 0;
   while ((at = log.find("hit its match limit", at)) != std::string::npos) ++hits, ++at;

@@ -1,6 +1,7 @@
 #include "rules/child_process.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -45,15 +46,36 @@ TEST(ChildProcess, ReportsDeathBySignal) {
 TEST(ChildProcess, KillsAChildThatHangs) {
   auto r = run_in_child(
       [] {
-        std::printf("partial");
-        std::fflush(stdout);
         pause();
         return 0;
       },
       milliseconds(300));
   ASSERT_TRUE(r.ok());
   EXPECT_NE(r->failure.find("timed out"), std::string::npos) << r->failure;
-  EXPECT_EQ(r->stdout_text(), "partial");
+}
+
+TEST(ChildProcess, KeepsWhatAKilledChildWrote) {
+  // Killed (abandoned) only once it has written, however slowly it starts.
+  int written[2];
+  ASSERT_EQ(pipe(written), 0);
+  auto r = run_in_child(
+      [&] {
+        std::printf("partial");
+        std::fflush(stdout);
+        [[maybe_unused]] ssize_t n = write(written[1], "x", 1);
+        pause();
+        return 0;
+      },
+      milliseconds(60000),
+      [&] {
+        pollfd p{written[0], POLLIN, 0};
+        return poll(&p, 1, 0) == 1;
+      });
+  close(written[0]);
+  close(written[1]);
+  ASSERT_TRUE(r.ok());
+  EXPECT_NE(r->failure.find("abandoned"), std::string::npos) << r->failure;
+  EXPECT_EQ(std::string(r->stdout_text()), "partial");
 }
 
 }  // namespace
