@@ -171,14 +171,17 @@ e2e_expect_no_node_name_failure() {
 }
 
 # Sets NODE_NAME, KUBECONFIG (the test server) and a short interval with
-# Events, IPv6 and -v 2 in the packaged environment file ENV_FILE.
+# Events and -v 2 in the packaged environment file ENV_FILE, whose options
+# already check IPv6.
 e2e_configure() {
   local env_file=$1
   step "configure NODE_NAME and the kubeconfig in $env_file"
+  in_ct grep -q '^AZURE_IPTABLES_MONITOR_OPTS=".* --ipv6' "$env_file" \
+    || fail "the packaged options in $env_file do not check IPv6 (--ipv6)"
   in_ct sed -i \
     -e 's|^#NODE_NAME=.*|NODE_NAME=node1|' \
     -e 's|^#KUBECONFIG=.*|KUBECONFIG=/opt/aim-test/kubeconfig|' \
-    -e 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"|AZURE_IPTABLES_MONITOR_OPTS="\1 --interval 2 --events --ipv6 -v 2"|' \
+    -e 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"|AZURE_IPTABLES_MONITOR_OPTS="\1 --interval 2 --events -v 2"|' \
     "$env_file"
   in_ct grep -qx 'NODE_NAME=node1' "$env_file" || fail "could not set NODE_NAME in $env_file"
   in_ct grep -q -- '--interval 2' "$env_file" || fail "could not set the options in $env_file"
