@@ -8,6 +8,9 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <vector>
+
+#include "cli/env_file.h"
 #include "require.h"
 
 namespace {
@@ -23,7 +26,9 @@ std::string run(const std::string& cmd) {
   return out;
 }
 
-std::string unit_path() { return std::string(AIM_SOURCE_DIR) + "/systemd/azure-iptables-monitor.service"; }
+std::string unit_path() {
+  return std::string(AIM_SOURCE_DIR) + "/systemd/azure-iptables-monitor.service";
+}
 
 class UnitFileTest : public ::testing::Test {
  protected:
@@ -72,6 +77,22 @@ TEST_F(UnitFileTest, RestartPolicyMatchesTheExitStatuses) {
   EXPECT_NE(text.str().find("ExecReload=/bin/kill -HUP $MAINPID"), std::string::npos);
 }
 
+// Commands run by hand read the environment files the unit names, in its
+// order, and put the variable it passes on ExecStart= first.
+TEST(UnitEnvironment, IsWhatCommandsRead) {
+  std::ifstream in(unit_path());
+  std::vector<std::string> files;
+  std::string exec_start;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("EnvironmentFile=-", 0) == 0) files.push_back(line.substr(17));
+    if (line.rfind("ExecStart=", 0) == 0) exec_start = line;
+  }
+  EXPECT_EQ(files, std::vector<std::string>(aim::kServiceEnvironmentFiles.begin(),
+                                            aim::kServiceEnvironmentFiles.end()));
+  EXPECT_EQ(exec_start,
+            "ExecStart=/usr/sbin/azure-iptables-monitor $" + std::string(aim::kOptionsVariable));
+}
+
 }  // namespace
 
 namespace {
@@ -94,7 +115,8 @@ TEST(ManPage, DocumentsEveryOption) {
     options.insert(it->str());
   ASSERT_GT(options.size(), 15u) << help;
   for (const std::string& option : options)
-    EXPECT_NE(man.find(option), std::string::npos) << option << " is in --help but not in the man page";
+    EXPECT_NE(man.find(option), std::string::npos)
+        << option << " is in --help but not in the man page";
 }
 
 }  // namespace
@@ -123,7 +145,8 @@ TEST(Version, OnePlace) {
   const std::string version = run(std::string(AIM_BINARY) + " --version");
   EXPECT_NE(version.find(cmake), std::string::npos) << version;
   // The first changelog entries name the same version too.
-  EXPECT_EQ(first_match(src + "/rpm/azure-iptables-monitor.spec", "^\\* .* - ([0-9.]+)-[0-9]+$"), cmake);
+  EXPECT_EQ(first_match(src + "/rpm/azure-iptables-monitor.spec", "^\\* .* - ([0-9.]+)-[0-9]+$"),
+            cmake);
 }
 
 }  // namespace
