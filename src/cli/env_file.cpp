@@ -45,9 +45,9 @@ size_t utf8_length(std::string_view s, size_t i) {
 }
 
 std::string describe_control(unsigned char c) {
-  char hex[8];
-  std::snprintf(hex, sizeof hex, "0x%02x", c);
-  std::string what = std::string("control character ") + hex;
+  char text[32];
+  std::snprintf(text, sizeof text, "control character 0x%02x", c);
+  std::string what = text;
   if (c == '\r') what += " (a carriage return: save the file with plain \\n line ends)";
   return what;
 }
