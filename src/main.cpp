@@ -49,11 +49,35 @@ std::vector<std::string> normalized(const std::vector<std::string>& args) {
   return aim::normalize_go_flags(args, aim::go_style_flag_names());
 }
 
+bool has_word(const std::vector<std::string>& args, const std::string& word) {
+  const auto end = std::find(args.begin(), args.end(), "--");
+  return std::find(args.begin(), end, word) != end;
+}
+
 std::string no_node_name_message(const std::string& consequence) {
   return "no node name: set NODE_NAME (in /etc/default/azure-iptables-monitor, or "
          "/etc/sysconfig/azure-iptables-monitor on RPM systems) or --node-name; the service "
          "labels that node's CiliumNode. " +
          consequence;
+}
+
+// The unit's ExecCondition=. Only a missing node name (a fresh install) skips
+// the service; options that cannot work in any other way exit 0 here, so the
+// service starts, fails with exit status 78 and says why.
+int run_exec_condition(const std::vector<std::string>& args) {
+  Parsed p;
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    p.app.parse(reversed);
+  } catch (const CLI::ParseError&) {
+    return 0;
+  }
+  if (!p.cl.global.node_name.empty()) return 0;
+  aim::Logger log(0, aim::Logger::stderr_is_journal());
+  log.warning(no_node_name_message(
+      "Not started until then: skipped (ExecCondition=), not failed; after setting it, "
+      "systemctl restart azure-iptables-monitor."));
+  return 1;
 }
 
 // A command run by hand reads the service's environment file(s), so that it
@@ -100,6 +124,7 @@ int main(int argc, char** argv) {
   // would write them a character at a time.
   std::ios::sync_with_stdio(false);
   const std::vector<std::string> command_line = normalized({argv + 1, argv + argc});
+  if (has_word(command_line, "--exec-condition")) return run_exec_condition(command_line);
 
   auto first = std::make_unique<Parsed>();
   if (auto code = first->parse(command_line)) return *code;

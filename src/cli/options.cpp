@@ -26,7 +26,8 @@ const std::set<std::string>& go_style_flag_names() {
                                               "checkMap",
                                               "mapPath",
                                               "installRoutesForHealthProbeReply",
-                                              "env-file"};
+                                              "env-file",
+                                              "exec-condition"};
   return names;
 }
 
@@ -118,6 +119,9 @@ void register_options(CLI::App& app, CommandLine& cl) {
           ->check([](const std::string& v) {
             return v.empty() ? std::string("a path, or none") : std::string();
           });
+  app.add_flag("--exec-condition", cl.exec_condition,
+               "For the unit's ExecCondition=: exit 0 if a node name is configured, else 1 saying "
+               "so (systemd then skips the service instead of failing it)");
 
   cl.rules_command = app.add_subcommand(
       "rules", "Print the rules exactly as they are matched (iptables -S text per table)");

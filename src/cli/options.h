@@ -56,6 +56,8 @@ struct CommandLine {
   // Commands only: the environment file to read instead of the service's.
   std::string env_file;
   CLI::Option* env_file_option = nullptr;
+  // The unit's ExecCondition=: is a node name configured?
+  bool exec_condition = false;
 
   // The command given, or nullptr for the service.
   const CLI::App* command() const;

@@ -39,14 +39,21 @@ done
 want_version=$(dpkg-deb -f "$DEB" Version)
 in_ct /usr/sbin/azure-iptables-monitor --version | grep -q "$want_version" || fail "--version does not say $want_version"
 
+e2e_expect_quiet_systemctl "apt install" "$WORK/apt.log"
 # The package started the service on install; NODE_NAME is unset by default.
-e2e_expect_no_node_name_failure
+e2e_expect_unconfigured_skipped
+
+step "reinstall while unconfigured: no systemctl error"
+apt_in_ct install -y --reinstall "./$DEB_NAME"
+e2e_expect_quiet_systemctl "apt reinstall (unconfigured)" "$WORK/apt.log"
+e2e_expect_unconfigured_skipped
 e2e_configure /etc/default/$UNIT
 e2e_service_scenario
 
 step "reinstall (upgrade path): edited conffiles kept, the service restarted"
 main_pid=$(unit_property MainPID)
 apt_in_ct install -y --reinstall "./$DEB_NAME"
+e2e_expect_quiet_systemctl "apt reinstall" "$WORK/apt.log"
 e2e_expect_kept_and_restarted reinstall /etc/default/$UNIT "$main_pid"
 
 step "upgrade to a newer version: unedited conffiles follow the package, edited ones are kept"
@@ -84,4 +91,4 @@ if in_ct dpkg-query -W -f='${db:Status-Status}\n' "$UNIT" 2>/dev/null | grep -qv
   fail "dpkg still lists the package"
 fi
 if in_ct systemctl cat "$UNIT" >/dev/null 2>&1; then fail "systemd still knows the unit"; fi
-echo "PASS: apt install, NODE_NAME unset, start, status, journal, label flips, reload, reinstall, upgrade, stop, remove, purge"
+echo "PASS: apt install, NODE_NAME unset (skipped, not failed), start, status, journal, label flips, reload, reinstall, upgrade, stop, remove, purge"

@@ -93,6 +93,31 @@ TEST(UnitEnvironment, IsWhatCommandsRead) {
             "ExecStart=/usr/sbin/azure-iptables-monitor $" + std::string(aim::kOptionsVariable));
 }
 
+// The unit's ExecCondition=: only a missing node name skips the service;
+// anything else wrong is left to the service, which fails with exit status 78
+// and says why.
+TEST(ExecCondition, SkipsOnlyWithoutANodeName) {
+  const auto status = [](const std::string& env, const std::string& args, std::string* out) {
+    const std::string cmd = "env -u NODE_NAME " + env + " " + std::string(AIM_BINARY) +
+                            " --exec-condition " + args + " 2>&1; echo \"rc=$?\"";
+    *out = run(cmd);
+    return std::atoi(out->c_str() + out->rfind("rc=") + 3);
+  };
+  std::string out;
+  EXPECT_EQ(status("", "--input /x --ipv6", &out), 1) << out;
+  EXPECT_NE(out.find("no node name: set NODE_NAME"), std::string::npos) << out;
+  EXPECT_NE(out.find("skipped (ExecCondition=), not failed"), std::string::npos) << out;
+  EXPECT_EQ(status("NODE_NAME=", "", &out), 1) << out;
+  EXPECT_EQ(status("NODE_NAME=node1", "--ipv6", &out), 0) << out;
+  EXPECT_EQ(out, "rc=0\n") << "quiet when configured";
+  EXPECT_EQ(status("", "--ipv6 --node-name node1", &out), 0) << out;
+  // Problems a restart cannot fix fail the service itself (exit 78).
+  EXPECT_EQ(status("", "--no-such-flag", &out), 0) << out;
+  EXPECT_EQ(status("", "--node-name=", &out), 0) << out;
+  EXPECT_EQ(status("NODE_NAME=Not_A_Node", "", &out), 0) << out;
+  EXPECT_EQ(status("", "--interval 0", &out), 0) << out;
+}
+
 }  // namespace
 
 namespace {
