@@ -280,6 +280,14 @@ e2e_expect_kept_and_restarted() {
   wait_for 20 label_is false || fail "label is '$(label)' after $what, want false"
 }
 
+# The removal WHAT (its transcript LOG) said, once, how to remove the label
+# from the configured node's CiliumNode.
+e2e_expect_label_note() {
+  local what=$1 log=$2
+  local note='kubectl label ciliumnode node1 kubernetes.azure.com/user-iptables-rules-'
+  [ "$(grep -cF -- "$note" "$log")" = 1 ] || { cat "$log"; fail "$what did not print the label note once: $note"; }
+}
+
 # Fails if any PATH... exists in the container.
 e2e_expect_absent() {
   local what=$1 f; shift
