@@ -47,6 +47,7 @@ step "reinstall while unconfigured: no systemctl error"
 apt_in_ct install -y --reinstall "./$DEB_NAME"
 e2e_expect_quiet_systemctl "apt reinstall (unconfigured)" "$WORK/apt.log"
 e2e_expect_unconfigured_skipped
+e2e_stock_scenario /etc/default/$UNIT
 e2e_configure /etc/default/$UNIT
 e2e_service_scenario
 
@@ -94,4 +95,4 @@ if in_ct dpkg-query -W -f='${db:Status-Status}\n' "$UNIT" 2>/dev/null | grep -qv
   fail "dpkg still lists the package"
 fi
 if in_ct systemctl cat "$UNIT" >/dev/null 2>&1; then fail "systemd still knows the unit"; fi
-echo "PASS: apt install, NODE_NAME unset (skipped, not failed), start, status, journal, label flips, reload, reinstall, upgrade, stop, remove (with the label note), purge"
+echo "PASS: apt install, NODE_NAME unset (skipped, not failed), stock options (IPv6 checked; check and validate by hand agree), start, status, journal, label flips, reload, reinstall, upgrade, stop, remove (with the label note), purge"

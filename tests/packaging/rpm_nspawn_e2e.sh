@@ -51,6 +51,7 @@ step "started without NODE_NAME"
 in_ct systemctl start "$UNIT" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log"; fail "systemctl start of the unconfigured unit failed"; }
 e2e_expect_quiet_systemctl "systemctl start (unconfigured)" "$WORK/start.log"
 e2e_expect_unconfigured_skipped
+e2e_stock_scenario /etc/sysconfig/$UNIT
 e2e_configure /etc/sysconfig/$UNIT
 e2e_service_scenario
 
@@ -71,4 +72,4 @@ e2e_expect_absent "rpm -e" /usr/sbin/azure-iptables-monitor /usr/lib/systemd/sys
 in_ct test -e /etc/sysconfig/$UNIT.rpmsave || fail "the edited /etc/sysconfig/$UNIT was not kept as .rpmsave"
 in_ct test -e /etc/azure-iptables-monitor/ipv4/filter.rpmsave || fail "the edited allowlist was not kept as .rpmsave"
 if in_ct rpm -q "$UNIT" >/dev/null 2>&1; then fail "rpm still lists the package"; fi
-echo "PASS: rpm -i (preset), NODE_NAME unset (skipped, not failed), start, status, journal, label flips, reload, rpm -U, rpm -e (with the label note)"
+echo "PASS: rpm -i (preset), NODE_NAME unset (skipped, not failed), stock options (IPv6 checked; check and validate by hand agree), start, status, journal, label flips, reload, rpm -U, rpm -e (with the label note)"
