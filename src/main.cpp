@@ -32,16 +32,19 @@ struct Parsed {
 
   // Parses `args` (normalized). On a parse error or --help/--version returns
   // the exit status after printing; `note` goes before a parse error.
-  std::optional<int> parse(std::vector<std::string> args, const std::string& note = "") {
-    std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
+  std::optional<int> parse(const std::vector<std::string>& args, const std::string& note = "") {
     try {
-      app.parse(args);
+      parse_or_throw(args);
     } catch (const CLI::ParseError& e) {
       if (e.get_exit_code() != 0 && !note.empty()) std::cerr << kPrefix << note << '\n';
       const int code = app.exit(e);
       return code == 0 ? 0 : kExitConfig;
     }
     return std::nullopt;
+  }
+  void parse_or_throw(std::vector<std::string> args) {
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
+    app.parse(args);
   }
 };
 
@@ -66,9 +69,8 @@ std::string no_node_name_message(const std::string& consequence) {
 // service starts, fails with exit status 78 and says why.
 int run_exec_condition(const std::vector<std::string>& args) {
   Parsed p;
-  std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
-    p.app.parse(reversed);
+    p.parse_or_throw(args);
   } catch (const CLI::ParseError&) {
     return 0;
   }

@@ -56,7 +56,8 @@ struct CommandLine {
   // Commands only: the environment file to read instead of the service's.
   std::string env_file;
   CLI::Option* env_file_option = nullptr;
-  // The unit's ExecCondition=: is a node name configured?
+  // The unit's ExecCondition=: is a node name configured? (main acts on the
+  // word before parsing, so that a parse error cannot skip the service.)
   bool exec_condition = false;
 
   // The command given, or nullptr for the service.
