@@ -1,9 +1,14 @@
 // Wiring only: parse the command line, build the parts, run a command.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <variant>
 
 #include "cli/check_command.h"
+#include "cli/configuration.h"
 #include "cli/go_flags.h"
 #include "cli/options.h"
 #include "cli/rules_command.h"
@@ -17,6 +22,103 @@
 namespace {
 
 constexpr int kExitConfig = 78;  // EX_CONFIG: a restart cannot fix this
+constexpr const char* kPrefix = "azure-iptables-monitor: ";
+
+// One parse of one argument list (CLI11 apps are neither copyable nor
+// reusable).
+struct Parsed {
+  CLI::App app{"azure-iptables-monitor", "azure-iptables-monitor"};
+  aim::CommandLine cl;
+  Parsed() { aim::register_options(app, cl); }
+
+  // Parses `args` (normalized). On a parse error or --help/--version returns
+  // the exit status after printing; `note` goes before a parse error.
+  std::optional<int> parse(const std::vector<std::string>& args, const std::string& note = "") {
+    try {
+      parse_or_throw(args);
+    } catch (const CLI::ParseError& e) {
+      if (e.get_exit_code() != 0 && !note.empty()) std::cerr << kPrefix << note << '\n';
+      const int code = app.exit(e);
+      return code == 0 ? 0 : kExitConfig;
+    }
+    return std::nullopt;
+  }
+  void parse_or_throw(std::vector<std::string> args) {
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
+    app.parse(args);
+  }
+};
+
+std::vector<std::string> normalized(const std::vector<std::string>& args) {
+  return aim::normalize_go_flags(args, aim::go_style_flag_names());
+}
+
+bool has_word(const std::vector<std::string>& args, const std::string& word) {
+  const auto end = std::find(args.begin(), args.end(), "--");
+  return std::find(args.begin(), end, word) != end;
+}
+
+std::string no_node_name_message(const std::string& consequence) {
+  return "no node name: set NODE_NAME (in /etc/default/azure-iptables-monitor, or "
+         "/etc/sysconfig/azure-iptables-monitor on RPM systems) or --node-name; the service "
+         "labels that node's CiliumNode. " +
+         consequence;
+}
+
+// The unit's ExecCondition=. Only a missing node name (a fresh install) skips
+// the service; options that cannot work in any other way exit 0 here, so the
+// service starts, fails with exit status 78 and says why.
+int run_exec_condition(const std::vector<std::string>& args) {
+  Parsed p;
+  try {
+    p.parse_or_throw(args);
+  } catch (const CLI::ParseError&) {
+    return 0;
+  }
+  if (!p.cl.global.node_name.empty()) return 0;
+  aim::Logger log(0, aim::Logger::stderr_is_journal());
+  log.warning(no_node_name_message(
+      "Not started until then: skipped (ExecCondition=), not failed; after setting it, "
+      "systemctl restart azure-iptables-monitor."));
+  return 1;
+}
+
+// A command run by hand reads the service's environment file(s), so that it
+// sees what the service sees: their options go first and the command line's
+// (later, the last occurrence wins) override them. Returns the parse to run
+// the command with, or an exit status.
+std::variant<std::unique_ptr<Parsed>, int> configure_command(
+    const Parsed& first, const std::vector<std::string>& command_line) {
+  std::optional<std::string> flag;
+  if (first.cl.env_file_option->count() > 0) flag = first.cl.env_file;
+  const aim::EnvFileChoice choice = aim::choose_env_files(flag, std::getenv("AIM_ENV_FILE"));
+  auto config = aim::load_command_configuration(choice);
+  if (!config) {
+    std::cerr << kPrefix << "error: " << config.error() << '\n';
+    return kExitConfig;
+  }
+  const aim::EnvFileConfiguration& from_files = config->from_files;
+  aim::apply_environment(from_files);
+
+  const std::vector<std::string> args = aim::merge_arguments(from_files.option_words, command_line);
+  auto merged = std::make_unique<Parsed>();
+  // The command line alone parsed, so a parse error now is in the file's
+  // options.
+  const std::string note = from_files.option_words.empty()
+                               ? std::string()
+                               : std::string("in the options from ") + from_files.options_origin +
+                                     " (" + aim::kOptionsVariable + "):";
+  if (auto code = merged->parse(args, note)) return *code;
+  if (merged->cl.command() != nullptr && first.cl.command() != nullptr &&
+      merged->cl.command()->get_name() != first.cl.command()->get_name()) {
+    std::cerr << kPrefix << "error: " << from_files.options_origin << ": " << aim::kOptionsVariable
+              << " names a command (" << merged->cl.command()->get_name()
+              << "); it may hold options only\n";
+    return kExitConfig;
+  }
+  if (merged->cl.global.verbosity >= 2) std::cerr << kPrefix << config->description << '\n';
+  return merged;
+}
 
 }  // namespace
 
@@ -24,19 +126,30 @@ int main(int argc, char** argv) {
   // Rule listings run to millions of bytes; C++ streams synced with stdio
   // would write them a character at a time.
   std::ios::sync_with_stdio(false);
-  std::vector<std::string> args(argv + 1, argv + argc);
-  args = aim::normalize_go_flags(args, aim::go_style_flag_names());
-  std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
+  const std::vector<std::string> command_line = normalized({argv + 1, argv + argc});
+  if (has_word(command_line, "--exec-condition")) return run_exec_condition(command_line);
 
-  CLI::App app{"azure-iptables-monitor", "azure-iptables-monitor"};
-  aim::CommandLine cl;
-  aim::register_options(app, cl);
-  try {
-    app.parse(args);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : kExitConfig;
+  auto first = std::make_unique<Parsed>();
+  if (auto code = first->parse(command_line)) return *code;
+
+  std::unique_ptr<Parsed> parsed;
+  if (first->cl.command() == nullptr) {
+    // The service: systemd has read the environment file (EnvironmentFile=)
+    // and put the options on the command line; reading it again here would
+    // only repeat them.
+    if (first->cl.env_file_option->count() > 0) {
+      std::cerr << kPrefix
+                << "error: --env-file applies to the commands (rules, check, validate); the "
+                   "service's environment comes from its unit (EnvironmentFile=)\n";
+      return kExitConfig;
+    }
+    parsed = std::move(first);
+  } else {
+    auto configured = configure_command(*first, command_line);
+    if (auto* code = std::get_if<int>(&configured)) return *code;
+    parsed = std::move(std::get<std::unique_ptr<Parsed>>(configured));
   }
+  aim::CommandLine& cl = parsed->cl;
 
   if (cl.validate_command->parsed())
     return aim::run_validate_command(cl.global, cl.global.ipv6 || cl.input6_option->count() > 0,
@@ -82,11 +195,8 @@ int main(int argc, char** argv) {
   // (journalctl -p err), with the fields an operator filters on.
   aim::Logger log(cl.global.verbosity, aim::Logger::stderr_is_journal());
   if (cl.global.node_name.empty()) {
-    log.error(
-        "no node name: set NODE_NAME (in /etc/default/azure-iptables-monitor, or "
-        "/etc/sysconfig/azure-iptables-monitor on RPM systems) or --node-name; the service "
-        "labels that node's CiliumNode. Not restarting (exit status 78).",
-        {{"EXIT_STATUS", std::to_string(kExitConfig)}});
+    log.error(no_node_name_message("Not restarting (exit status 78)."),
+              {{"EXIT_STATUS", std::to_string(kExitConfig)}});
     return kExitConfig;
   }
   if (!aim::is_valid_node_name(cl.global.node_name)) {

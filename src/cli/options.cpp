@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include "cli/go_flags.h"
 #include "version.h"
 
 namespace aim {
@@ -25,8 +26,24 @@ const std::set<std::string>& go_style_flag_names() {
                                               "terminateOnSuccess",
                                               "checkMap",
                                               "mapPath",
-                                              "installRoutesForHealthProbeReply"};
+                                              "installRoutesForHealthProbeReply",
+                                              "env-file",
+                                              "exec-condition"};
   return names;
+}
+
+std::vector<std::string> merge_arguments(const std::vector<std::string>& service_options,
+                                         const std::vector<std::string>& command_line) {
+  std::vector<std::string> args = normalize_go_flags(service_options, go_style_flag_names());
+  const std::vector<std::string> own = normalize_go_flags(command_line, go_style_flag_names());
+  args.insert(args.end(), own.begin(), own.end());
+  return args;
+}
+
+const CLI::App* CommandLine::command() const {
+  for (const CLI::App* c : {rules_command, check_command, validate_command})
+    if (c && c->parsed()) return c;
+  return nullptr;
 }
 
 std::vector<Family> families_from(const std::string& choice) {
@@ -98,6 +115,19 @@ void register_options(CLI::App& app, CommandLine& cl) {
   app.add_option("--request-timeout", cl.global.request_timeout_seconds,
                  "Timeout of one API request, in seconds")
       ->check(CLI::Range(0.1, 300.0));
+  cl.env_file_option =
+      app.add_option(
+             "--env-file", cl.env_file,
+             "Commands: take the service's options (AZURE_IPTABLES_MONITOR_OPTS, before "
+             "the command line's), NODE_NAME and KUBECONFIG from this file; \"none\" reads "
+             "none (default: $AIM_ENV_FILE, else the unit's "
+             "/etc/default/azure-iptables-monitor and /etc/sysconfig/azure-iptables-monitor)")
+          ->check([](const std::string& v) {
+            return v.empty() ? std::string("a path, or none") : std::string();
+          });
+  app.add_flag("--exec-condition", cl.exec_condition,
+               "For the unit's ExecCondition=: exit 0 if a node name is configured, else 1 saying "
+               "so (systemd then skips the service instead of failing it)");
 
   cl.rules_command = app.add_subcommand(
       "rules", "Print the rules exactly as they are matched (iptables -S text per table)");

@@ -1,11 +1,10 @@
 #pragma once
 // Every flag, its default and its meaning, in one place. main.cpp binds these
 // to CLI11; the commands only read them.
+#include <CLI/CLI.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "rules/print.h"
 #include "rules/ruleset.h"
@@ -31,7 +30,7 @@ struct GlobalOptions {
   bool terminate_on_success = false;     // service: exit 0 after a clean, labelled check
   bool check_map = false;                // service: watch the BPF block counter
   std::string map_path = "/azure-block-iptables-bpf-map/iptables_block_event_counter";
-  bool install_routes = false;           // service: ensure health-probe reply routes
+  bool install_routes = false;  // service: ensure health-probe reply routes
 };
 
 struct RulesOptions {
@@ -55,6 +54,15 @@ struct CommandLine {
   CLI::App* check_command = nullptr;
   CLI::App* validate_command = nullptr;
   CLI::Option* input6_option = nullptr;
+  // Commands only: the environment file to read instead of the service's.
+  std::string env_file;
+  CLI::Option* env_file_option = nullptr;
+  // The unit's ExecCondition=: is a node name configured? (main acts on the
+  // word before parsing, so that a parse error cannot skip the service.)
+  bool exec_condition = false;
+
+  // The command given, or nullptr for the service.
+  const CLI::App* command() const;
 };
 
 // Registers the flags and subcommands on `app`, writing into `cl`.
@@ -64,5 +72,12 @@ std::vector<Family> families_from(const std::string& choice);
 
 // Long flag names for normalize_go_flags.
 const std::set<std::string>& go_style_flag_names();
+
+// A command's arguments: the service's options (the words of its environment
+// file's AZURE_IPTABLES_MONITOR_OPTS) first, then its own command line, both
+// with Go-style flags normalized. Every option takes its last occurrence, so
+// a flag given on the command line wins over the file's.
+std::vector<std::string> merge_arguments(const std::vector<std::string>& service_options,
+                                         const std::vector<std::string>& command_line);
 
 }  // namespace aim

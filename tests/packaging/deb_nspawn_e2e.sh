@@ -39,14 +39,22 @@ done
 want_version=$(dpkg-deb -f "$DEB" Version)
 in_ct /usr/sbin/azure-iptables-monitor --version | grep -q "$want_version" || fail "--version does not say $want_version"
 
+e2e_expect_quiet_systemctl "apt install" "$WORK/apt.log"
 # The package started the service on install; NODE_NAME is unset by default.
-e2e_expect_no_node_name_failure
+e2e_expect_unconfigured_skipped
+
+step "reinstall while unconfigured: no systemctl error"
+apt_in_ct install -y --reinstall "./$DEB_NAME"
+e2e_expect_quiet_systemctl "apt reinstall (unconfigured)" "$WORK/apt.log"
+e2e_expect_unconfigured_skipped
+e2e_stock_scenario /etc/default/$UNIT
 e2e_configure /etc/default/$UNIT
 e2e_service_scenario
 
 step "reinstall (upgrade path): edited conffiles kept, the service restarted"
 main_pid=$(unit_property MainPID)
 apt_in_ct install -y --reinstall "./$DEB_NAME"
+e2e_expect_quiet_systemctl "apt reinstall" "$WORK/apt.log"
 e2e_expect_kept_and_restarted reinstall /etc/default/$UNIT "$main_pid"
 
 step "upgrade to a newer version: unedited conffiles follow the package, edited ones are kept"
@@ -61,6 +69,7 @@ echo '# added by the upgrade' >>"$upgrade_dir/etc/azure-iptables-monitor/ipv4/na
 dpkg-deb -b "$upgrade_dir" "$ROOT/opt/aim-test/upgrade.deb" >/dev/null
 main_pid=$(unit_property MainPID)
 apt_in_ct install -y ./upgrade.deb
+if grep -q 'kubectl label ciliumnode' "$WORK/apt.log"; then fail "the upgrade printed the removal note"; fi
 [ "$(in_ct dpkg-query -W -f='${Version}' "$UNIT")" = "$new_version" ] || fail "not upgraded to $new_version"
 in_ct grep -q '^# added by the upgrade' /etc/azure-iptables-monitor/ipv4/nat || fail "the unedited nat allowlist was not updated"
 e2e_expect_kept_and_restarted "the upgrade" /etc/default/$UNIT "$main_pid"
@@ -72,9 +81,11 @@ in_ct systemctl stop "$UNIT"
 
 step "apt remove keeps the configuration; apt purge removes everything"
 apt_in_ct remove -y "$UNIT"
+e2e_expect_label_note "apt remove" "$WORK/apt.log"
 e2e_expect_absent "remove" /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service
 in_ct test -e /etc/default/$UNIT || fail "remove deleted the configuration (conffiles stay until purge)"
 apt_in_ct purge -y "$UNIT"
+if grep -q 'kubectl label ciliumnode' "$WORK/apt.log"; then fail "apt purge after remove repeated the label note"; fi
 e2e_expect_absent "purge" /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service \
   /etc/default/$UNIT /etc/azure-iptables-monitor /usr/share/doc/$UNIT /usr/share/$UNIT \
   /usr/share/man/man8/azure-iptables-monitor.8.gz \
@@ -84,4 +95,4 @@ if in_ct dpkg-query -W -f='${db:Status-Status}\n' "$UNIT" 2>/dev/null | grep -qv
   fail "dpkg still lists the package"
 fi
 if in_ct systemctl cat "$UNIT" >/dev/null 2>&1; then fail "systemd still knows the unit"; fi
-echo "PASS: apt install, NODE_NAME unset, start, status, journal, label flips, reload, reinstall, upgrade, stop, remove, purge"
+echo "PASS: apt install, NODE_NAME unset (skipped, not failed), stock options (IPv6 checked; check and validate by hand agree), start, status, journal, label flips, reload, reinstall, upgrade, stop, remove (with the label note), purge"

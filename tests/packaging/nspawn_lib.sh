@@ -7,7 +7,8 @@
 # Source it with UNIT set, then:
 #   e2e_init NAME; e2e_prepare_root FILE...; [(nspawn --pipe CMD)]  (host network)
 #   e2e_boot; e2e_start_test_apiserver; (install) ...
-#   e2e_expect_no_node_name_failure; e2e_configure ENV_FILE; e2e_service_scenario
+#   e2e_expect_unconfigured_skipped; e2e_stock_scenario ENV_FILE; e2e_configure ENV_FILE;
+#   e2e_service_scenario
 E2E_SUPPORT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../support" && pwd)
 
 step() { echo "== $*"; }
@@ -157,45 +158,137 @@ print(json.load(sys.stdin)["ciliumnodes"]["node1"].get("kubernetes.azure.com/use
 label_is() { [ "$(label)" = "$1" ]; }
 unit_property() { in_ct systemctl show -p "$1" --value "$UNIT"; }
 
-# The unit started without NODE_NAME (the packaged default): it must fail
-# with exit status 78, say why at priority err, and not be restarted.
-e2e_expect_no_node_name_failure() {
-  step "without NODE_NAME: fails with a clear message, and is not restarted"
-  wait_for 10 in_ct systemctl is-failed -q "$UNIT" || fail "the unit is not failed without NODE_NAME"
-  [ "$(unit_property ExecMainStatus)" = 78 ] || fail "exit status is not 78 (EX_CONFIG)"
-  in_ct journalctl -u "$UNIT" -p err --no-pager | grep -q 'no node name: set NODE_NAME' \
-    || fail "no clear journal message (priority err) about NODE_NAME"
+# The unit started without NODE_NAME (the packaged default): its
+# ExecCondition= skips it, so it is inactive, not failed, the system is not
+# degraded because of it, the journal says why, and nothing restarts it.
+e2e_expect_unconfigured_skipped() {
+  step "without NODE_NAME: skipped (inactive, not failed), the reason in the journal, system not degraded"
+  wait_for 10 in_ct sh -c "journalctl -u $UNIT --no-pager | grep -q 'no node name: set NODE_NAME'" \
+    || fail "no journal message about NODE_NAME"
+  in_ct journalctl -u "$UNIT" -p warning --no-pager -o cat | grep -q 'skipped (ExecCondition=), not failed' \
+    || fail "the journal message (priority warning) does not say the service is skipped"
+  if in_ct systemctl is-failed -q "$UNIT"; then fail "the unit is failed without NODE_NAME"; fi
+  [ "$(unit_property ActiveState)" = inactive ] || fail "the unit is $(unit_property ActiveState), not inactive"
+  # systemd's own word for it. (Its Result=exec-condition is not always still
+  # there to see: an inactive unit nothing references yet, e.g. enabled with
+  # `preset --no-reload`, is unloaded, and reloaded fresh when queried.)
+  in_ct journalctl -u "$UNIT" --no-pager -o cat | grep -q "Skipped due to 'exec-condition'" \
+    || fail "systemd did not record the unit as skipped by its ExecCondition="
   sleep 12  # RestartSec=10s: a restart loop would have started again by now
   [ "$(unit_property NRestarts)" = 0 ] || fail "the unit was restarted without NODE_NAME"
-  in_ct systemctl is-failed -q "$UNIT" || fail "the unit left the failed state without NODE_NAME"
+  [ "$(unit_property ActiveState)" = inactive ] || fail "the unit left the inactive state without NODE_NAME"
+  local state
+  state=$(in_ct systemctl is-system-running || true)
+  [ "$state" = running ] || { in_ct systemctl --failed --no-pager || true; fail "system state is '$state', not running"; }
+}
+
+# Fails if LOG (an apt or rpm transcript) shows systemctl failing.
+e2e_expect_quiet_systemctl() {
+  local what=$1 log=$2
+  if grep -Ei 'Could not execute systemctl|Job for .* failed|See "systemctl status' "$log"; then
+    fail "$what printed a systemctl error"
+  fi
+}
+
+# Runs `azure-iptables-monitor ARGS...` in the container as an operator would
+# (no environment of the test's own): sets RUN_OUT (stdout and stderr) and
+# RUN_STATUS.
+run_by_hand() {
+  RUN_STATUS=0
+  RUN_OUT=$(in_ct env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /usr/sbin/azure-iptables-monitor "$@" 2>&1) || RUN_STATUS=$?
+}
+# `check --dry-run` run by hand must say what the service did: exit 0 and
+# label false when the label is false, exit 1 and label true when it is true.
+e2e_expect_check_agrees() {
+  local label_now status_want
+  label_now=$(label)
+  case $label_now in false) status_want=0 ;; true) status_want=1 ;; *) fail "label is '$label_now'" ;; esac
+  run_by_hand check --dry-run
+  [ "$RUN_STATUS" = "$status_want" ] || { echo "$RUN_OUT"; fail "check --dry-run exited $RUN_STATUS with the label $label_now (want $status_want)"; }
+  echo "$RUN_OUT" | grep -qx "label: $label_now" || { echo "$RUN_OUT"; fail "check --dry-run does not say label: $label_now"; }
+  echo "$RUN_OUT" | grep -q 'would send PATCH https://127.0.0.1:6443/apis/cilium.io/v2/ciliumnodes/node1' \
+    || { echo "$RUN_OUT"; fail "check --dry-run does not use the service's node name and kubeconfig"; }
+}
+
+# The packaged configuration with only NODE_NAME set (the kubeconfig where
+# the kubelet keeps it): the service labels the node, checks IPv6 (an
+# ip6tables user rule labels it true), and `check --dry-run` and `validate`
+# run by hand use what the service uses and agree with it.
+e2e_stock_scenario() {
+  local env_file=$1
+  # A node always has tables (a namespace without any is `unknown`): the
+  # kubelet's canary chains, as the kubelet creates them.
+  in_ct iptables -t mangle -N KUBE-KUBELET-CANARY || fail "cannot create the kubelet's canary chain"
+  in_ct ip6tables -t mangle -N KUBE-KUBELET-CANARY || fail "cannot create the kubelet's IPv6 canary chain"
+
+  step "stock options, only NODE_NAME set: the service labels the node false"
+  in_ct install -D -m 600 /opt/aim-test/kubeconfig /var/lib/kubelet/kubeconfig
+  in_ct cp "$env_file" /opt/aim-test/env.packaged
+  in_ct sed -i 's|^#NODE_NAME=.*|NODE_NAME=node1|' "$env_file"
+  [ "$(in_ct diff /opt/aim-test/env.packaged "$env_file" | grep -c '^[<>]')" = 2 ] \
+    || fail "more than NODE_NAME differs from the packaged $env_file"
+  in_ct systemctl restart "$UNIT" || fail "systemctl restart failed"
+  wait_for 20 label_is false || fail "label is '$(label)' with the stock configuration, want false"
+
+  step "by hand: validate and check --dry-run use the service's configuration and agree with it"
+  run_by_hand validate -v 2
+  [ "$RUN_STATUS" = 0 ] || { echo "$RUN_OUT"; fail "validate on the stock install exited $RUN_STATUS, want 0"; }
+  echo "$RUN_OUT" | grep -q "configuration: $env_file (NODE_NAME, AZURE_IPTABLES_MONITOR_OPTS), then the command line" \
+    || { echo "$RUN_OUT"; fail "validate -v 2 does not name $env_file as its configuration"; }
+  echo "$RUN_OUT" | grep -q ' 0 problems$' || { echo "$RUN_OUT"; fail "validate found problems in the stock allowlists"; }
+  e2e_expect_check_agrees
+  run_by_hand check --dry-run -v 2
+  echo "$RUN_OUT" | grep -q 'IPv6 patterns from /etc/azure-iptables-monitor/ipv6' \
+    || { echo "$RUN_OUT"; fail "check by hand does not check IPv6 with the packaged allowlists"; }
+  run_by_hand --env-file none check --dry-run -v 2
+  echo "$RUN_OUT" | grep -q 'configuration: the command line only (--env-file none)' \
+    || { echo "$RUN_OUT"; fail "--env-file none does not say it reads no file"; }
+
+  # The stock interval is 300 s; a reload checks at once.
+  step "stock options: an ip6tables user rule labels the node true (checked at once after systemctl reload)"
+  in_ct ip6tables -A INPUT -p tcp --dport 2222 -j ACCEPT
+  in_ct systemctl reload "$UNIT" || fail "systemctl reload failed"
+  wait_for 20 label_is true || fail "label is '$(label)' after an ip6tables user rule, want true"
+  in_ct journalctl -u "$UNIT" -p warning FAMILY=ipv6 TABLE=filter --no-pager -o verbose \
+    | grep -q 'RULE=-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT' \
+    || fail "no journal warning with FAMILY=ipv6 and RULE= for the ip6tables rule"
+  e2e_expect_check_agrees
+  echo "$RUN_OUT" | grep -q -- '-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT' \
+    || { echo "$RUN_OUT"; fail "check by hand does not name the ip6tables rule"; }
+  run_by_hand check --dry-run --ipv6=false
+  [ "$RUN_STATUS" = 0 ] || { echo "$RUN_OUT"; fail "check --ipv6=false by hand exited $RUN_STATUS: the explicit flag did not win"; }
+  in_ct ip6tables -D INPUT -p tcp --dport 2222 -j ACCEPT
+  in_ct systemctl reload "$UNIT" || fail "systemctl reload failed"
+  wait_for 20 label_is false || fail "label is '$(label)' after the ip6tables rule was deleted, want false"
+  e2e_expect_check_agrees
 }
 
 # Sets NODE_NAME, KUBECONFIG (the test server) and a short interval with
-# Events, IPv6 and -v 2 in the packaged environment file ENV_FILE.
+# Events and -v 2 in the packaged environment file ENV_FILE, whose options
+# already check IPv6.
 e2e_configure() {
   local env_file=$1
   step "configure NODE_NAME and the kubeconfig in $env_file"
+  in_ct grep -q '^AZURE_IPTABLES_MONITOR_OPTS=".* --ipv6' "$env_file" \
+    || fail "the packaged options in $env_file do not check IPv6 (--ipv6)"
   in_ct sed -i \
     -e 's|^#NODE_NAME=.*|NODE_NAME=node1|' \
     -e 's|^#KUBECONFIG=.*|KUBECONFIG=/opt/aim-test/kubeconfig|' \
-    -e 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"|AZURE_IPTABLES_MONITOR_OPTS="\1 --interval 2 --events --ipv6 -v 2"|' \
+    -e 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"|AZURE_IPTABLES_MONITOR_OPTS="\1 --interval 2 --events -v 2"|' \
     "$env_file"
   in_ct grep -qx 'NODE_NAME=node1' "$env_file" || fail "could not set NODE_NAME in $env_file"
   in_ct grep -q -- '--interval 2' "$env_file" || fail "could not set the options in $env_file"
 }
 
-# systemctl start/status/reload, the journal, label flips for nft and legacy
-# rules, and the sandbox the unit asks for, with the package installed and
-# configured. Leaves the service running with /etc/azure-iptables-monitor/ipv4/filter
+# systemctl restart/status/reload, the journal, label flips for nft and
+# legacy rules, and the sandbox the unit asks for, with the package installed
+# and configured (after e2e_stock_scenario, which made the kubelet's chains).
+# Leaves the service running with /etc/azure-iptables-monitor/ipv4/filter
 # edited (it allows the port 2222 rule).
 e2e_service_scenario() {
-  # A node always has tables (a namespace without any is `unknown`): the
-  # kubelet's canary chains, as the kubelet creates them.
-  in_ct iptables -t mangle -N KUBE-KUBELET-CANARY || fail "cannot create the kubelet's canary chain"
-  in_ct ip6tables -t mangle -N KUBE-KUBELET-CANARY || fail "cannot create the kubelet's IPv6 canary chain"
-  step "systemctl start"
-  in_ct systemctl start "$UNIT" || fail "systemctl start failed"
-  in_ct systemctl is-active -q "$UNIT" || fail "not active after start"
+  step "systemctl restart (the environment file changed)"
+  in_ct systemctl restart "$UNIT" || fail "systemctl restart failed"
+  in_ct systemctl is-active -q "$UNIT" || fail "not active after restart"
   local status
   status=$(in_ct systemctl status "$UNIT" --no-pager -l || true)
   echo "$status" | grep -q 'Active: active (running)' || fail "systemctl status does not show active (running)"
@@ -256,6 +349,14 @@ e2e_expect_kept_and_restarted() {
   wait_for 20 in_ct systemctl is-active -q "$UNIT" || fail "not active after $what"
   [ "$(unit_property MainPID)" != "$old_pid" ] || fail "$what did not restart the service"
   wait_for 20 label_is false || fail "label is '$(label)' after $what, want false"
+}
+
+# The removal WHAT (its transcript LOG) said, once, how to remove the label
+# from the configured node's CiliumNode.
+e2e_expect_label_note() {
+  local what=$1 log=$2
+  local note='kubectl label ciliumnode node1 kubernetes.azure.com/user-iptables-rules-'
+  [ "$(grep -cF -- "$note" "$log")" = 1 ] || { cat "$log"; fail "$what did not print the label note once: $note"; }
 }
 
 # Fails if any PATH... exists in the container.

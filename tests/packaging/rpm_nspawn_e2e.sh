@@ -48,19 +48,22 @@ preset=$(in_ct systemctl is-enabled "$UNIT" || true)
 in_ct systemctl is-active -q "$UNIT" && fail "%post started the unit"
 
 step "started without NODE_NAME"
-in_ct systemctl start "$UNIT" 2>/dev/null || true  # fails: checked next
-e2e_expect_no_node_name_failure
-in_ct systemctl reset-failed "$UNIT"
+in_ct systemctl start "$UNIT" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log"; fail "systemctl start of the unconfigured unit failed"; }
+e2e_expect_quiet_systemctl "systemctl start (unconfigured)" "$WORK/start.log"
+e2e_expect_unconfigured_skipped
+e2e_stock_scenario /etc/sysconfig/$UNIT
 e2e_configure /etc/sysconfig/$UNIT
 e2e_service_scenario
 
 step "rpm -U (same package again): %postun try-restarts, edited %config(noreplace) files kept"
 main_pid=$(unit_property MainPID)
 rpm_in_ct -U --replacepkgs --nodeps "/opt/aim-test/$RPM_NAME"
+if grep -q 'kubectl label ciliumnode' "$WORK/rpm.log"; then fail "rpm -U printed the removal note"; fi
 e2e_expect_kept_and_restarted "rpm -U" /etc/sysconfig/$UNIT "$main_pid"
 
 step "rpm -e: %preun stops and disables; edited configuration kept as .rpmsave"
 rpm_in_ct -e --nodeps "$UNIT"
+e2e_expect_label_note "rpm -e" "$WORK/rpm.log"
 in_ct systemctl is-active -q "$UNIT" && fail "still running after rpm -e"
 e2e_expect_absent "rpm -e" /usr/sbin/azure-iptables-monitor /usr/lib/systemd/system/$UNIT.service \
   /etc/sysconfig/$UNIT /etc/azure-iptables-monitor/ipv4/nat /usr/share/$UNIT \
@@ -69,4 +72,4 @@ e2e_expect_absent "rpm -e" /usr/sbin/azure-iptables-monitor /usr/lib/systemd/sys
 in_ct test -e /etc/sysconfig/$UNIT.rpmsave || fail "the edited /etc/sysconfig/$UNIT was not kept as .rpmsave"
 in_ct test -e /etc/azure-iptables-monitor/ipv4/filter.rpmsave || fail "the edited allowlist was not kept as .rpmsave"
 if in_ct rpm -q "$UNIT" >/dev/null 2>&1; then fail "rpm still lists the package"; fi
-echo "PASS: rpm -i (preset), NODE_NAME unset, start, status, journal, label flips, reload, rpm -U, rpm -e"
+echo "PASS: rpm -i (preset), NODE_NAME unset (skipped, not failed), stock options (IPv6 checked; check and validate by hand agree), start, status, journal, label flips, reload, rpm -U, rpm -e (with the label note)"

@@ -8,6 +8,9 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <vector>
+
+#include "cli/env_file.h"
 #include "require.h"
 
 namespace {
@@ -23,7 +26,9 @@ std::string run(const std::string& cmd) {
   return out;
 }
 
-std::string unit_path() { return std::string(AIM_SOURCE_DIR) + "/systemd/azure-iptables-monitor.service"; }
+std::string unit_path() {
+  return std::string(AIM_SOURCE_DIR) + "/systemd/azure-iptables-monitor.service";
+}
 
 class UnitFileTest : public ::testing::Test {
  protected:
@@ -72,6 +77,47 @@ TEST_F(UnitFileTest, RestartPolicyMatchesTheExitStatuses) {
   EXPECT_NE(text.str().find("ExecReload=/bin/kill -HUP $MAINPID"), std::string::npos);
 }
 
+// Commands run by hand read the environment files the unit names, in its
+// order, and put the variable it passes on ExecStart= first.
+TEST(UnitEnvironment, IsWhatCommandsRead) {
+  std::ifstream in(unit_path());
+  std::vector<std::string> files;
+  std::string exec_start;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("EnvironmentFile=-", 0) == 0) files.push_back(line.substr(17));
+    if (line.rfind("ExecStart=", 0) == 0) exec_start = line;
+  }
+  EXPECT_EQ(files, std::vector<std::string>(aim::kServiceEnvironmentFiles.begin(),
+                                            aim::kServiceEnvironmentFiles.end()));
+  EXPECT_EQ(exec_start,
+            "ExecStart=/usr/sbin/azure-iptables-monitor $" + std::string(aim::kOptionsVariable));
+}
+
+// The unit's ExecCondition=: only a missing node name skips the service;
+// anything else wrong is left to the service, which fails with exit status 78
+// and says why.
+TEST(ExecCondition, SkipsOnlyWithoutANodeName) {
+  const auto status = [](const std::string& env, const std::string& args, std::string* out) {
+    const std::string cmd = "env -u NODE_NAME " + env + " " + std::string(AIM_BINARY) +
+                            " --exec-condition " + args + " 2>&1; echo \"rc=$?\"";
+    *out = run(cmd);
+    return std::atoi(out->c_str() + out->rfind("rc=") + 3);
+  };
+  std::string out;
+  EXPECT_EQ(status("", "--input /x --ipv6", &out), 1) << out;
+  EXPECT_NE(out.find("no node name: set NODE_NAME"), std::string::npos) << out;
+  EXPECT_NE(out.find("skipped (ExecCondition=), not failed"), std::string::npos) << out;
+  EXPECT_EQ(status("NODE_NAME=", "", &out), 1) << out;
+  EXPECT_EQ(status("NODE_NAME=node1", "--ipv6", &out), 0) << out;
+  EXPECT_EQ(out, "rc=0\n") << "quiet when configured";
+  EXPECT_EQ(status("", "--ipv6 --node-name node1", &out), 0) << out;
+  // Problems a restart cannot fix fail the service itself (exit 78).
+  EXPECT_EQ(status("", "--no-such-flag", &out), 0) << out;
+  EXPECT_EQ(status("", "--node-name=", &out), 0) << out;
+  EXPECT_EQ(status("NODE_NAME=Not_A_Node", "", &out), 0) << out;
+  EXPECT_EQ(status("", "--interval 0", &out), 0) << out;
+}
+
 }  // namespace
 
 namespace {
@@ -94,7 +140,8 @@ TEST(ManPage, DocumentsEveryOption) {
     options.insert(it->str());
   ASSERT_GT(options.size(), 15u) << help;
   for (const std::string& option : options)
-    EXPECT_NE(man.find(option), std::string::npos) << option << " is in --help but not in the man page";
+    EXPECT_NE(man.find(option), std::string::npos)
+        << option << " is in --help but not in the man page";
 }
 
 }  // namespace
@@ -123,7 +170,8 @@ TEST(Version, OnePlace) {
   const std::string version = run(std::string(AIM_BINARY) + " --version");
   EXPECT_NE(version.find(cmake), std::string::npos) << version;
   // The first changelog entries name the same version too.
-  EXPECT_EQ(first_match(src + "/rpm/azure-iptables-monitor.spec", "^\\* .* - ([0-9.]+)-[0-9]+$"), cmake);
+  EXPECT_EQ(first_match(src + "/rpm/azure-iptables-monitor.spec", "^\\* .* - ([0-9.]+)-[0-9]+$"),
+            cmake);
 }
 
 }  // namespace

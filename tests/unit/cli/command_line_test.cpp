@@ -1,0 +1,68 @@
+// A command's arguments are the service's options (from its environment file)
+// followed by its own command line: the command sees what the service sees,
+// and a flag given on the command line wins.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "cli/options.h"
+
+namespace aim {
+namespace {
+
+using Words = std::vector<std::string>;
+
+// Parses `args` as main does; returns the options (CLI11 errors fail the test).
+struct Parsed {
+  CLI::App app{"azure-iptables-monitor"};
+  CommandLine cl;
+  explicit Parsed(Words args) {
+    register_options(app, cl);
+    std::reverse(args.begin(), args.end());
+    EXPECT_NO_THROW(app.parse(args));
+  }
+};
+
+const Words kStockOptions = {"--input", "/etc/azure-iptables-monitor/ipv4", "--input6",
+                             "/etc/azure-iptables-monitor/ipv6", "--ipv6"};
+
+TEST(MergeArguments, ServiceOptionsFirstThenTheCommandLine) {
+  EXPECT_EQ(merge_arguments({"-input=/a", "-ipv6"}, {"check", "-dry-run"}),
+            (Words{"--input=/a", "--ipv6", "check", "--dry-run"}));
+  EXPECT_EQ(merge_arguments({}, {"validate"}), Words{"validate"});
+  EXPECT_EQ(merge_arguments({"-v", "2"}, {}), (Words{"-v", "2"}));
+}
+
+TEST(MergeArguments, TheCommandSeesTheServicesOptions) {
+  Parsed p(merge_arguments(kStockOptions, {"check", "--dry-run"}));
+  EXPECT_TRUE(p.cl.check_command->parsed());
+  EXPECT_TRUE(p.cl.check.dry_run);
+  EXPECT_EQ(p.cl.global.input, "/etc/azure-iptables-monitor/ipv4");
+  EXPECT_EQ(p.cl.global.input6, "/etc/azure-iptables-monitor/ipv6");
+  EXPECT_TRUE(p.cl.global.ipv6);
+}
+
+TEST(MergeArguments, AFlagOnTheCommandLineWins) {
+  // Before or after the command name, double- or single-dash.
+  Parsed before(merge_arguments(kStockOptions, {"--input", "/mine", "validate"}));
+  EXPECT_EQ(before.cl.global.input, "/mine");
+  Parsed after(merge_arguments(kStockOptions, {"check", "-input=/mine", "--ipv6=false"}));
+  EXPECT_EQ(after.cl.global.input, "/mine");
+  EXPECT_FALSE(after.cl.global.ipv6) << "--ipv6=false turns the file's --ipv6 off";
+  EXPECT_EQ(after.cl.global.input6, "/etc/azure-iptables-monitor/ipv6");
+
+  Parsed verbosity(merge_arguments({"-v", "2", "--backend", "nft"}, {"rules", "-v", "0"}));
+  EXPECT_EQ(verbosity.cl.global.verbosity, 0);
+  EXPECT_EQ(verbosity.cl.global.backend, BackendChoice::Nft);
+}
+
+TEST(MergeArguments, NodeNameFlagFromTheFileBeatsTheEnvironmentLikeInTheService) {
+  Parsed p(merge_arguments({"--node-name", "from-options"}, {"check", "--dry-run"}));
+  EXPECT_EQ(p.cl.global.node_name, "from-options");
+  Parsed q(merge_arguments({"--node-name", "from-options"},
+                           {"check", "--node-name", "mine", "--dry-run"}));
+  EXPECT_EQ(q.cl.global.node_name, "mine");
+}
+
+}  // namespace
+}  // namespace aim
