@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_records.h"
 #include "rules/native_listing.h"
 
 namespace {
@@ -36,18 +37,10 @@ void rendered_records(const std::string& input) {
   uint64_t handle = 10;
   for (const char* c : chains) shape.blocks.push_back({"chain", c, handle++, {}});
   std::vector<std::vector<std::string>> bodies(3);
-  size_t pos = 0;
-  while (pos < input.size()) {
-    size_t end = input.find('\0', pos);
-    if (end == std::string::npos) end = input.size();
-    std::string record = input.substr(pos, end - pos);
-    pos = end + 1;
-    if (record.empty()) continue;
-    const unsigned pick = static_cast<unsigned char>(record[0]) % 3;
-    record.erase(0, 1);
-    bodies[pick].push_back(record);
-    shape.blocks[pick].rules.push_back(
-        {handle++, static_cast<uint32_t>(std::count(record.begin(), record.end(), '\n'))});
+  for (const aim::test::FuzzRecord& r : aim::test::fuzz_records(input, 3)) {
+    bodies[r.pick].push_back(r.body);
+    shape.blocks[r.pick].rules.push_back(
+        {handle++, static_cast<uint32_t>(std::count(r.body.begin(), r.body.end(), '\n'))});
   }
   std::string text = "table inet t { # handle 1\n";
   for (size_t c = 0; c < 3; ++c) {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_records.h"
 #include "rules/save_parser.h"
 #include "save_layout.h"
 
@@ -32,21 +33,11 @@ void rendered_records(const std::string& input) {
   aim::test::SaveTable filter{
       "filter", {{"INPUT", "ACCEPT"}, {"OUTPUT", "DROP"}, {"KUBE-SERVICES", "-"}}, {}};
   aim::test::SaveTable nat{"nat", {{"PREROUTING", "ACCEPT"}}, {}};
-  // Records are separated by NUL bytes (iptables strings hold none); the
-  // first byte of each picks its chain.
-  size_t pos = 0;
-  while (pos < input.size()) {
-    size_t end = input.find('\0', pos);
-    if (end == std::string::npos) end = input.size();
-    std::string record = input.substr(pos, end - pos);
-    pos = end + 1;
-    if (record.empty()) continue;
-    const unsigned pick = static_cast<unsigned char>(record[0]) % 4;
-    record.erase(0, 1);
-    if (pick == 3)
-      nat.rules.push_back({"PREROUTING", record});
+  for (const aim::test::FuzzRecord& r : aim::test::fuzz_records(input, 4)) {
+    if (r.pick == 3)
+      nat.rules.push_back({"PREROUTING", r.body});
     else
-      filter.rules.push_back({kChains[pick], record});
+      filter.rules.push_back({kChains[r.pick], r.body});
   }
   const std::vector<aim::test::SaveTable> tables{filter, nat};
   aim::RuleSet set = aim::parse_save_text(aim::test::save_text(tables), aim::Family::V4,
