@@ -67,7 +67,9 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
   else
     print_report_text(out, report);
 
-  const std::string node = global.node_name.empty() ? "<node name>" : global.node_name;
+  // A placeholder that is also a valid path segment, so the dry run shows
+  // the path as it would be sent (a real name is escaped the same way).
+  const std::string node = global.node_name.empty() ? "NODE_NAME" : global.node_name;
   if (options.dry_run) {
     auto cred = resolve_credentials(global.kubeconfig);
     // In JSON mode stdout holds only the report.
