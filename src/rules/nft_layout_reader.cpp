@@ -160,6 +160,37 @@ Error layout_error(const std::string& what) {
   return Error{"reading the nf_tables layout to check iptables-nft-save's text: " + what};
 }
 
+// One chain's rules, in kernel order: `on_rule(handle, newlines)` for each
+// (a dump filtered by table and chain: the whole family's dump makes the
+// kernel re-walk from the start for every answer). Sets `malformed` when an
+// answer cannot be walked.
+Status read_chain_rules(NftNetlink& netlink, uint8_t nfproto, const std::string& table,
+                        const std::string& chain, bool& malformed,
+                        const std::function<void(uint64_t, uint32_t)>& on_rule) {
+  return netlink.request(
+      NFT_MSG_GETRULE, nfproto,
+      {{NFTA_RULE_TABLE, nul_terminated(table)}, {NFTA_RULE_CHAIN, nul_terminated(chain)}}, true,
+      [&](const NftAnswer& a) {
+        if (a.family != nfproto) return;
+        RuleNewlines counter;
+        std::string rule_table, rule_chain;
+        uint64_t handle = 0;
+        malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
+          if (type == NFTA_RULE_TABLE) rule_table = attribute_string(v);
+          if (type == NFTA_RULE_CHAIN) rule_chain = attribute_string(v);
+          if (type == NFTA_RULE_HANDLE) read_be64(v, handle);
+          if (type == NFTA_RULE_USERDATA) malformed |= !counter.add_user_data(v);
+          if (type == NFTA_RULE_EXPRESSIONS)
+            malformed |= !for_each_attribute(v, [&](uint16_t t, std::string_view element) {
+              if (t == NFTA_LIST_ELEM) malformed |= !counter.add_expression(element);
+            });
+        });
+        // A kernel without per-chain filtering would answer every rule.
+        if (rule_table != table || rule_chain != chain) return;
+        on_rule(handle, counter.count());
+      });
+}
+
 }  // namespace
 
 Result<uint32_t> read_nft_generation() {
@@ -213,35 +244,13 @@ Result<KernelLayout> read_kernel_layout(Family family) {
   });
   if (!st) return layout_error("chains: " + st.error());
 
-  // Named references, not structured bindings: the lambda below captures
-  // them (clang before 16 cannot capture a structured binding).
-  for (auto& table_entry : layout.tables) {
-    const std::string& table = table_entry.first;
-    KernelTable& contents = table_entry.second;
+  for (auto& [table, contents] : layout.tables) {
     if (!contents.unreadable.empty()) continue;
-    for (auto& chain_entry : contents.chains) {
-      const std::string& chain = chain_entry.first;
-      KernelChain& rules = chain_entry.second;
-      st = netlink->request(
-          NFT_MSG_GETRULE, nfproto,
-          {{NFTA_RULE_TABLE, nul_terminated(table)}, {NFTA_RULE_CHAIN, nul_terminated(chain)}},
-          true, [&](const NftAnswer& a) {
-            if (a.family != nfproto) return;
-            RuleNewlines counter;
-            std::string rule_table, rule_chain;
-            malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
-              if (type == NFTA_RULE_TABLE) rule_table = attribute_string(v);
-              if (type == NFTA_RULE_CHAIN) rule_chain = attribute_string(v);
-              if (type == NFTA_RULE_USERDATA) malformed |= !counter.add_user_data(v);
-              if (type == NFTA_RULE_EXPRESSIONS)
-                malformed |= !for_each_attribute(v, [&](uint16_t t, std::string_view element) {
-                  if (t == NFTA_LIST_ELEM) malformed |= !counter.add_expression(element);
-                });
-            });
-            // A kernel without per-chain filtering would answer every rule.
-            if (rule_table != table || rule_chain != chain) return;
-            rules.rule_newlines.push_back(counter.count());
-          });
+    for (auto& [chain, rules] : contents.chains) {
+      KernelChain& counts = rules;
+      st = read_chain_rules(
+          *netlink, nfproto, table, chain, malformed,
+          [&counts](uint64_t, uint32_t newlines) { counts.rule_newlines.push_back(newlines); });
       if (!st) return layout_error("rules of " + table + " " + chain + ": " + st.error());
     }
   }
@@ -324,28 +333,11 @@ Result<NativeTableShape> read_native_shape(const NftTable& table) {
   if (!st) return layout_error("table " + table.family + " " + table.name + ": " + st.error());
   for (NativeBlockShape& block : shape.blocks) {
     if (block.kind != "chain") continue;
-    st = netlink->request(
-        NFT_MSG_GETRULE, nfproto,
-        {{NFTA_RULE_TABLE, nul_terminated(table.name)},
-         {NFTA_RULE_CHAIN, nul_terminated(block.name)}},
-        true, [&](const NftAnswer& a) {
-          if (a.family != nfproto) return;
-          RuleNewlines counter;
-          std::string rule_table, rule_chain;
-          uint64_t handle = 0;
-          malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
-            if (type == NFTA_RULE_TABLE) rule_table = attribute_string(v);
-            if (type == NFTA_RULE_CHAIN) rule_chain = attribute_string(v);
-            if (type == NFTA_RULE_HANDLE) read_be64(v, handle);
-            if (type == NFTA_RULE_USERDATA) malformed |= !counter.add_user_data(v);
-            if (type == NFTA_RULE_EXPRESSIONS)
-              malformed |= !for_each_attribute(v, [&](uint16_t t, std::string_view element) {
-                if (t == NFTA_LIST_ELEM) malformed |= !counter.add_expression(element);
-              });
-          });
-          if (rule_table != table.name || rule_chain != block.name) return;
-          block.rules.push_back({handle, counter.count()});
-        });
+    std::vector<NativeRuleShape>& rules = block.rules;
+    st = read_chain_rules(*netlink, nfproto, table.name, block.name, malformed,
+                          [&rules](uint64_t handle, uint32_t newlines) {
+                            rules.push_back({handle, newlines});
+                          });
     if (!st)
       return layout_error("rules of " + table.family + " " + table.name + " " + block.name + ": " +
                           st.error());
