@@ -5,7 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "service/cluster_report.h"
+#include "fake_kube_api.h"
+#include "reconcile/cluster_requests.h"
 #include "kube/api_errors.h"
 #include "kube/events.h"
 #include "kube/kubeconfig.h"
@@ -149,30 +150,6 @@ TEST(ApiErrors, StatusMessageAndHints) {
   EXPECT_NE(describe_api_failure(call, 401, "").find("/k"), std::string::npos);
 }
 
-// A KubeApi that records what it was asked.
-class FakeKubeApi : public KubeApi {
- public:
-  std::vector<std::string> calls;
-  bool fail_patch = false;
-  ApiOutcome patch_label(const std::string& node, bool value) override {
-    calls.push_back("label " + node + "=" + (value ? "true" : "false"));
-    if (fail_patch) return {false, 503, "boom", ""};
-    return {true, 200, "", ""};
-  }
-  ApiOutcome get_node(const std::string& node) override {
-    calls.push_back("get " + node);
-    return {true, 200, "", R"({"metadata":{"uid":"u1"}})"};
-  }
-  ApiOutcome create_event(const Json::Value& e) override {
-    calls.push_back("create " + e["reason"].asString());
-    return {true, 201, "", ""};
-  }
-  ApiOutcome patch_event(const std::string& name, const Json::Value&) override {
-    calls.push_back("bump " + name);
-    return {true, 200, "", ""};
-  }
-};
-
 Report report_with(Verdict v) {
   Report r;
   r.verdict = v;
@@ -181,51 +158,24 @@ Report report_with(Verdict v) {
   return r;
 }
 
-// What one check with no history decides.
-LabelDecision fresh(Verdict v) { return UnknownGrace().decide(v, UnknownGrace::Clock::now()); }
-
-TEST(ClusterReport, VerdictDecidesTheLabel) {
-  FakeKubeApi api;
+// perform() carries out what the reconciler asks, and says what failed.
+TEST(ClusterRequests, PerformSendsTheLabelAndEvents) {
+  test::FakeKubeApi api;
   EventReporter events(api, "n", "h", [] { return int64_t{1}; });
-  for (Verdict v : {Verdict::Clean, Verdict::Unexpected, Verdict::Unknown})
-    EXPECT_TRUE(send_to_cluster(api, &events, "n", report_with(v), fresh(v)).ok);
-  EXPECT_EQ(api.calls, (std::vector<std::string>{"label n=false", "label n=true", "get n",
-                                                 "create UnexpectedIPTablesRules"}))
-      << "unknown sends nothing: never a false label";
-}
-
-// Issue 13: a lasting unknown sends the safe "true", with an Event saying why.
-TEST(ClusterReport, UnknownPastItsGraceSendsTrueWithAnEvent) {
-  FakeKubeApi api;
-  EventReporter events(api, "n", "h", [] { return int64_t{1}; });
-  UnknownGrace grace;
-  const UnknownGrace::Clock::time_point t0{};
-  Report unknown = report_with(Verdict::Unknown);
-  unknown.errors = {"nft ipv4: iptables-nft-save exited with status 3"};
-  EXPECT_TRUE(send_to_cluster(api, &events, "n", unknown, grace.decide(Verdict::Unknown, t0)).ok);
-  EXPECT_TRUE(api.calls.empty());
-  EXPECT_TRUE(send_to_cluster(api, &events, "n", unknown,
-                              grace.decide(Verdict::Unknown, t0 + std::chrono::seconds(90)))
+  EXPECT_TRUE(perform(api, &events, "n", {ClusterRequest::Kind::Label, false, {}, {}}).ok);
+  EXPECT_TRUE(perform(api, &events, "n",
+                      {ClusterRequest::Kind::Event, false, "UnexpectedIPTablesRules",
+                       event_message(report_with(Verdict::Unexpected))})
                   .ok);
-  EXPECT_EQ(api.calls,
-            (std::vector<std::string>{"label n=true", "get n", "create UnreadableIPTablesRules"}));
-  // A decision of "false" is never sent for a report that is not clean.
-  api.calls.clear();
-  LabelDecision wrong;
-  wrong.value = false;
-  EXPECT_TRUE(send_to_cluster(api, nullptr, "n", unknown, wrong).ok);
-  EXPECT_TRUE(api.calls.empty());
-}
-
-TEST(ClusterReport, NoEventsWithoutTheFlagAndFailuresAreReported) {
-  FakeKubeApi api;
+  EXPECT_EQ(api.calls, (std::vector<std::string>{"label n=false", "get n",
+                                                 "create UnexpectedIPTablesRules"}));
   api.fail_patch = true;
-  ClusterResult r = send_to_cluster(api, nullptr, "n", report_with(Verdict::Unexpected),
-                                    fresh(Verdict::Unexpected));
-  EXPECT_FALSE(r.ok);
-  ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_NE(r.errors[0].find("user-iptables-rules=true"), std::string::npos);
-  EXPECT_EQ(api.calls.size(), 1u);
+  const RequestResult failed = perform(api, nullptr, "n", {ClusterRequest::Kind::Label, true, {}, {}});
+  EXPECT_FALSE(failed.ok);
+  EXPECT_EQ(failed.status, 503);
+  EXPECT_NE(failed.error.find("user-iptables-rules=true"), std::string::npos);
+  // An Event without --events is an error, never dropped quietly.
+  EXPECT_FALSE(perform(api, nullptr, "n", {ClusterRequest::Kind::Event, false, "X", "m"}).ok);
 }
 
 }  // namespace
