@@ -88,7 +88,7 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
     EventReporter reporter(api, global.node_name, reporting_host(), unix_nanos_now);
     // The service's reconciler, once, with no watch and no history: an
     // unknown verdict sends nothing.
-    Reconciler reconciler(ReconcilerOptions{true, global.events, global.node_name, {}, {}, {}});
+    Reconciler reconciler(ReconcilerOptions{true, global.events, global.node_name, false, {}, {}, {}});
     bool failed = false;
     std::vector<ClusterRequest> pending =
         reconciler.checked(report, Reconciler::Clock::now()).requests;

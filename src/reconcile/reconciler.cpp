@@ -139,6 +139,9 @@ Decision Reconciler::maybe_send_label(Clock::time_point now) {
                       {{"NODE_NAME", options_.node}}});
   } else {
     if (!assert_after_check_) return d;
+    // The watch has not said yet whether it can be had: it will, within a
+    // request or a few retries, and this is decided then.
+    if (options_.watch && !watch_reported_) return d;
     assert_after_check_ = false;
   }
   in_flight_ = true;

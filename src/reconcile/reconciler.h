@@ -31,6 +31,9 @@ struct ReconcilerOptions {
   bool cluster = true;  // a node to label is known; false: decide and log only
   bool events = false;  // --events
   std::string node;     // for log fields
+  // A watch will report (watch_health): until its first word the label
+  // waits for it (a list tells whether the object exists and what it holds).
+  bool watch = false;
   UnknownGracePolicy grace;
   // After a failed label request: the next one after min, doubling up to max.
   std::chrono::milliseconds retry_min{1000};

@@ -137,6 +137,7 @@ struct Daemon::State {
             !options.node_name.empty(),
             options.events,
             options.node_name,
+            !options.node_name.empty() && options.watch_ciliumnode,
             UnknownGracePolicy{
                 2, std::chrono::seconds(static_cast<long long>(options.unknown_grace_seconds))},
             {},

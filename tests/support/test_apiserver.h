@@ -49,6 +49,8 @@ class TestApiServer {
   void delete_ciliumnode(const std::string& node);
   // Drops the history: a watch resuming an older version gets 410 Gone.
   void compact() { control("POST", "/_test/compact"); }
+  // Ends every open watch as its timeout would (clients resume).
+  void end_watches() { control("POST", "/_test/end_watches"); }
   // The next `count` watch requests meet `kind` (cut, garbage, huge,
   // other_object, gone, error500, hang).
   void watch_fault(const std::string& kind, int count = 1);

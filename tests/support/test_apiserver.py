@@ -38,6 +38,7 @@ Control (HTTPS, same port, header "Authorization: Bearer admin"):
   POST /_test/labels            {"name":N,"labels":{k:v|null}}  (another client changes labels:
                                                                   MODIFIED to watchers)
   POST /_test/delete            {"name":N}                      (the CiliumNode is deleted)
+  POST /_test/end_watches       (every open watch ends as at its timeout; clients resume)
   POST /_test/compact           (history dropped: resuming an older version gets 410 Gone)
   POST /_test/watch_faults      {"count":N,"kind":"cut"|"garbage"|"huge"|"other_object"|"gone"|
                                   "error500"|"hang"}  (applied to the next N watch requests)
@@ -70,6 +71,7 @@ STATE = {
     "history": [],           # (rv, type, name, labels) since the last compaction
     "compacted_at": 1,       # versions at or below this are gone
     "watch_faults": [],
+    "watch_epoch": 0,        # bumped to end every open watch (the client then resumes)
 }
 CHANGED = threading.Condition(LOCK)
 BOOKMARK_INTERVAL = 60.0
@@ -390,11 +392,15 @@ class Handler(BaseHTTPRequestHandler):
                                                        "message": "too old resource version"}})
                 self.wfile.write(b"0\r\n\r\n")
                 return
+            with LOCK:
+                epoch = STATE["watch_epoch"]
             deadline = time.monotonic() + timeout
             next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
             seen = since
             while time.monotonic() < deadline:
                 with LOCK:
+                    if STATE["watch_epoch"] != epoch:
+                        break
                     pending = [h for h in STATE["history"] if h[0] > seen]
                     if not pending:
                         CHANGED.wait(timeout=min(0.5, max(0.0, deadline - time.monotonic())))
@@ -461,7 +467,14 @@ class Handler(BaseHTTPRequestHandler):
                     record_change("DELETED", n)
                     del STATE["ciliumnodes"][n]
                 return self.reply(200, {})
+            if self.path == "/_test/end_watches":
+                STATE["watch_epoch"] += 1
+                CHANGED.notify_all()
+                return self.reply(200, {})
             if self.path == "/_test/compact":
+                # Like etcd compacting at a new revision: every version a
+                # client holds now is too old to resume from.
+                STATE["rv"] += 1
                 STATE["compacted_at"] = STATE["rv"]
                 STATE["history"].clear()
                 return self.reply(200, {})

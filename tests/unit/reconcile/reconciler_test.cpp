@@ -170,6 +170,22 @@ TEST(Reconciler, ALostWatchFallsBackToSendingAfterEveryCheckAndSaysSoOnce) {
   EXPECT_TRUE(logged(back, "watching CiliumNode node1"));
 }
 
+TEST(Reconciler, AStartingWatchIsWaitedForItsFirstWord) {
+  ReconcilerOptions o = options();
+  o.watch = true;
+  Reconciler a(o);
+  EXPECT_TRUE(a.checked(report_with(Verdict::Clean), t0).requests.empty())
+      << "the watch says soon whether the object exists";
+  EXPECT_TRUE(a.watch_health(true, "", t0 + 1s).requests.empty());
+  EXPECT_TRUE(a.observed({false, std::nullopt, "1"}, t0 + 1s).requests.empty())
+      << "no CiliumNode yet: a PATCH would get 404";
+  Reconciler b(o);
+  b.checked(report_with(Verdict::Clean), t0);
+  EXPECT_EQ(labels_of(b.watch_health(false, "forbidden", t0 + 1s)),
+            std::vector<ClusterRequest>{label(false)})
+      << "no watch to be had: the fallback sends at once";
+}
+
 TEST(Reconciler, LogsAConditionWhenItStartsNotEveryCheck) {
   Reconciler r(options());
   Decision d = r.checked(report_with(Verdict::Unexpected), t0);
