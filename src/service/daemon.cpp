@@ -20,11 +20,14 @@
 #include "kube/events.h"
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
+#include "log/message_ids.h"
+#include "metrics/metrics_file.h"
 #include "net/health_probe_routes.h"
 #include "reconcile/unknown_grace.h"
 #include "service/cluster_report.h"
 #include "service/status.h"
 #include "util/fd.h"
+#include "util/text.h"
 
 namespace aim {
 namespace {
@@ -308,9 +311,17 @@ struct Daemon::State {
     log.info(
         2,
         "check took " +
-            std::to_string(
+            format_seconds(
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()) +
-            " s: " + summarize(report));
+            ": " + summarize(report));
+    // --metrics-file: after every check (issue 15).
+    if (Status m = metrics.check_finished(
+            {&report,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+             cluster && sent.ok && label.value.has_value(),
+             options.global.check_map ? blocks.last_good_reading() : std::nullopt});
+        !m)
+      log_once("metrics", m.error());
     exit_after_check =
         options.terminate_on_success && cluster && sent.ok && report.verdict == Verdict::Clean;
     once_.swap(once_next_);
@@ -346,7 +357,8 @@ struct Daemon::State {
   void log_report(const Report& report) {
     if (!last_verdict || *last_verdict != report.verdict)
       log.info(0, "verdict " + std::string(verdict_name(report.verdict)) + ": " + summarize(report),
-               {{"VERDICT", std::string(verdict_name(report.verdict))}});
+               {{"VERDICT", std::string(verdict_name(report.verdict))},
+                {"MESSAGE_ID", std::string(kVerdictChangedMessageId)}});
     last_verdict = report.verdict;
     std::set<std::string> now;
     for (const UnexpectedRule& r : report.unexpected) {
@@ -360,7 +372,8 @@ struct Daemon::State {
              {"FAMILY", family_field(r.backend, r.family)},
              {"TABLE", r.table},
              {"CHAIN", r.chain},
-             {"RULE", r.rule}});
+             {"RULE", r.rule},
+             {"MESSAGE_ID", std::string(kUnexpectedRuleMessageId)}});
     }
     last_unexpected = std::move(now);
     // Read errors and limit hits: logged when they start, not every cycle.
@@ -423,6 +436,7 @@ struct Daemon::State {
   bool pending_reload = false;
   BlockTracker blocks;
   std::set<std::string> once_, once_next_;
+  ServiceMetrics metrics{options.metrics_file};
 };
 
 Daemon::Daemon(DaemonOptions options, std::vector<RuleReader*> readers, Logger& log)
@@ -465,6 +479,10 @@ int Daemon::run() {
                                         std::chrono::milliseconds(static_cast<long long>(
                                             s.options.global.request_timeout_seconds * 1000)),
                                         policy, Sleeper{}, stopping);
+  s.api->set_observer(
+      [&s](const std::string& verb, const std::string& resource, const std::string& code) {
+        s.metrics.count_api_request(verb, resource, code);
+      });
   s.events = std::make_unique<EventReporter>(*s.api, s.options.global.node_name, reporting_host(),
                                              unix_nanos_now);
 
@@ -472,7 +490,7 @@ int Daemon::run() {
              "starting: node " +
                  (s.options.global.node_name.empty() ? std::string("(none)")
                                                      : s.options.global.node_name) +
-                 ", interval " + std::to_string(s.options.interval_seconds) + " s",
+                 ", interval " + format_seconds(s.options.interval_seconds),
              {{"NODE_NAME", s.options.global.node_name}});
   s.load_allowlists();
   s.watch_allowlists();

@@ -6,6 +6,7 @@
 // changes, reports to systemd (READY, STATUS, RELOADING, STOPPING, WATCHDOG)
 // and stops within a second on SIGTERM/SIGINT.
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "cli/options.h"
@@ -19,6 +20,8 @@ struct DaemonOptions {
   double interval_seconds = 300;
   bool terminate_on_success = false;
   double unknown_grace_seconds = 60;
+  // Prometheus textfile written after every check; empty: none.
+  std::string metrics_file;
 };
 
 class Daemon {

@@ -1,8 +1,18 @@
 #include "service/status.h"
 
 #include "check/report_format.h"
+#include "util/text.h"
 
 namespace aim {
+namespace {
+
+// `systemctl status` shows the line whole (-l) or cut to the terminal: the
+// cause is kept to a few lines' worth, cut between words so a path or URL
+// in it is never cut in two.
+constexpr size_t kMaxCause = 200;
+constexpr size_t kMaxWord = 400;
+
+}  // namespace
 
 std::string status_line(const Report& report, const LabelDecision& label, bool cluster_enabled,
                         const std::string& label_error, std::time_t next_check) {
@@ -22,9 +32,8 @@ std::string status_line(const Report& report, const LabelDecision& label, bool c
       line = "clean (" + std::to_string(report.lines_checked) + " lines allowed)";
       break;
     case Verdict::Unknown: {
-      std::string first = report.errors.empty() ? "unknown" : report.errors.front();
-      if (first.size() > 160) first = first.substr(0, 160) + "...";
-      line = "cannot read " + first;
+      const std::string first = report.errors.empty() ? "unknown" : report.errors.front();
+      line = "cannot read " + shorten_at_word(first, kMaxCause, kMaxWord);
       if (report.errors.size() > 1)
         line += " (and " + std::to_string(report.errors.size() - 1) + " more)";
       break;
@@ -35,12 +44,12 @@ std::string status_line(const Report& report, const LabelDecision& label, bool c
   } else if (report.verdict == Verdict::Unknown && label.unknown_too_long) {
     line +=
         "; unreadable for " + std::to_string(label.unknown_for.count()) + " s: label " +
-        (label_error.empty() ? "true (fail-safe)" : "NOT updated: " + label_error.substr(0, 120));
+        (label_error.empty() ? "true (fail-safe)"
+                             : "NOT updated: " + shorten_at_word(label_error, kMaxCause, kMaxWord));
   } else if (report.verdict == Verdict::Unknown) {
     line += "; label left as it was";
   } else if (!label_error.empty()) {
-    std::string e = label_error.size() > 120 ? label_error.substr(0, 120) + "..." : label_error;
-    line += "; label NOT updated: " + e;
+    line += "; label NOT updated: " + shorten_at_word(label_error, kMaxCause, kMaxWord);
   } else {
     line += "; label " + std::string(label_for(report.verdict));
   }
