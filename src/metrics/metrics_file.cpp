@@ -94,9 +94,13 @@ Status ServiceMetrics::check_finished(const CheckOutcome& outcome) {
     text = render_metrics(snapshot_);
   }
   auto written = write_file_atomically(path_, text);
-  if (!written)
-    return Error{"cannot write the metrics file " + path_ + ": " + written.error(),
-                 written.error_code()};
+  if (!written) {
+    std::string why = "cannot write the metrics file " + path_ + ": " + written.error();
+    if (written.error_code() == EROFS)
+      why += " (the unit's file system is read-only but for a few directories: add "
+             "ReadWritePaths= for that directory in a drop-in)";
+    return Error{why, written.error_code()};
+  }
   return Ok{};
 }
 
