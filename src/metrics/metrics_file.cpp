@@ -97,8 +97,9 @@ Status ServiceMetrics::check_finished(const CheckOutcome& outcome) {
   if (!written) {
     std::string why = "cannot write the metrics file " + path_ + ": " + written.error();
     if (written.error_code() == EROFS)
-      why += " (the unit's file system is read-only but for a few directories: add "
-             "ReadWritePaths= for that directory in a drop-in)";
+      why +=
+          " (the unit's file system is read-only but for a few directories: add "
+          "ReadWritePaths= for that directory in a drop-in)";
     return Error{why, written.error_code()};
   }
   return Ok{};
