@@ -38,6 +38,16 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
+// `ls -A DIR`.
+std::string listing(const std::string& dir) {
+  FILE* p = popen(("ls -A '" + dir + "'").c_str(), "r");
+  std::string out;
+  char buf[256];
+  while (p && fgets(buf, sizeof buf, p)) out += buf;
+  if (p) pclose(p);
+  return out;
+}
+
 TEST(RenderMetrics, VerdictIsOneGaugePerStateExactlyOneSet) {
   MetricsSnapshot s;
   record_report(s, dirty_report());
@@ -179,12 +189,7 @@ TEST_F(AtomicWrite, WritesMode0644WhateverTheUmaskAndLeavesNoTemporaryFile) {
   ASSERT_TRUE(write_file_atomically(dir_ + "/aim.prom", "a 2\n").ok());
   EXPECT_EQ(slurp(dir_ + "/aim.prom"), "a 2\n");
   // Only the file itself is left.
-  FILE* p = popen(("ls -A '" + dir_ + "'").c_str(), "r");
-  char buf[256] = {};
-  std::string listing;
-  while (fgets(buf, sizeof buf, p)) listing += buf;
-  pclose(p);
-  EXPECT_EQ(listing, "aim.prom\n");
+  EXPECT_EQ(listing(dir_), "aim.prom\n");
 }
 
 TEST_F(AtomicWrite, ASymlinkAtThePathIsReplacedNotFollowed) {
@@ -209,12 +214,7 @@ TEST_F(AtomicWrite, FailuresSayWhatAndWhere) {
   st = write_file_atomically(dir_ + "/aim.prom", "a 1\n");
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().find("cannot rename"), std::string::npos) << st.error();
-  FILE* p = popen(("ls -A '" + dir_ + "'").c_str(), "r");
-  char buf[256] = {};
-  std::string listing;
-  while (fgets(buf, sizeof buf, p)) listing += buf;
-  pclose(p);
-  EXPECT_EQ(listing, "aim.prom\n");
+  EXPECT_EQ(listing(dir_), "aim.prom\n");
 }
 
 TEST(ServiceMetrics, CountsRequestsAndWritesAfterEachCheck) {
