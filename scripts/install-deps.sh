@@ -11,6 +11,7 @@ PACKAGES="
   libpcre2-dev libcurl4-openssl-dev libjsoncpp-dev libsystemd-dev libyaml-cpp-dev libbpf-dev bpftool libnftables-dev
   libcli11-dev libgtest-dev libgmock-dev golang-go clang libclang-rt-14-dev
   dpkg-dev debhelper fakeroot lintian rpm rpmlint debootstrap systemd-container
+  prometheus
 "
 
 missing=""
@@ -26,6 +27,12 @@ if [ -n "$missing" ]; then
   apt-get update -qq
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  # `prometheus` is here for its promtool (the metrics tests lint with it);
+  # the server the package enables is not wanted on a build machine.
+  case " $missing " in
+    *" prometheus "*)
+      if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service >/dev/null 2>&1 || true; fi ;;
+  esac
 else
   echo "install-deps: all build and test dependencies present"
 fi

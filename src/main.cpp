@@ -11,6 +11,7 @@
 #include "cli/configuration.h"
 #include "cli/go_flags.h"
 #include "cli/options.h"
+#include "cli/parse_error.h"
 #include "cli/rules_command.h"
 #include "kube/node_name.h"
 #include "log/logger.h"
@@ -37,9 +38,16 @@ struct Parsed {
     try {
       parse_or_throw(args);
     } catch (const CLI::ParseError& e) {
-      if (e.get_exit_code() != 0 && !note.empty()) std::cerr << kPrefix << note << '\n';
-      const int code = app.exit(e);
-      return code == 0 ? 0 : kExitConfig;
+      if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+      // Under systemd this is why the service stopped: a journal entry at
+      // priority err (journalctl -p err), not stderr text at info.
+      const bool journal = aim::Logger::stderr_is_journal();
+      aim::Logger(0, journal)
+          .error((note.empty() ? "" : note + " ") + aim::parse_error_message(e, app) +
+                     " (--help lists the options" +
+                     (journal ? "; not restarting: exit status 78)" : ")"),
+                 {{"EXIT_STATUS", std::to_string(kExitConfig)}});
+      return kExitConfig;
     }
     return std::nullopt;
   }
@@ -138,9 +146,11 @@ int main(int argc, char** argv) {
     // and put the options on the command line; reading it again here would
     // only repeat them.
     if (first->cl.env_file_option->count() > 0) {
-      std::cerr << kPrefix
-                << "error: --env-file applies to the commands (rules, check, validate); the "
-                   "service's environment comes from its unit (EnvironmentFile=)\n";
+      aim::Logger(0, aim::Logger::stderr_is_journal())
+          .error(
+              "--env-file applies to the commands (rules, check, validate); the service's "
+              "environment comes from its unit (EnvironmentFile=)",
+              {{"EXIT_STATUS", std::to_string(kExitConfig)}});
       return kExitConfig;
     }
     parsed = std::move(first);
@@ -220,6 +230,7 @@ int main(int argc, char** argv) {
   service.check_map = cl.global.check_map;
   service.map_path = cl.global.map_path;
   service.install_routes = cl.global.install_routes;
+  service.metrics_file = cl.global.metrics_file;
   aim::Daemon daemon(service, readers, log);
   return daemon.run();
 }

@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "util/fd.h"
 
@@ -33,7 +35,66 @@ uint64_t digest(uint64_t h, std::string_view bytes) {
   return (h ^ 0xff) * 0x100000001b3ULL;  // a separator byte no file name ends with
 }
 
+// Optimal string alignment distance (edits, with adjacent transpositions
+// counting one), enough to catch a typo in a short file name.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// Names that are not typos: hidden entries (a ConfigMap volume's `..data`
+// and `..2024_...` directories, editor swap files) and the copies package
+// managers leave beside an edited configuration file, which no tool reads.
+bool ignored_entry(std::string_view name) {
+  if (name.empty() || name.front() == '.') return true;
+  for (std::string_view suffix : {".dpkg-dist", ".dpkg-old", ".dpkg-new", ".dpkg-tmp", ".ucf-dist",
+                                  ".ucf-old", ".rpmnew", ".rpmsave", ".rpmorig", "~"})
+    if (name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix)
+      return true;
+  return false;
+}
+
+// Reading the directory's names is bounded: a directory with more entries
+// than this is not an allowlist, and the warning says so.
+constexpr size_t kMaxEntriesScanned = 4096;
+constexpr size_t kMaxNamesReported = 10;
+
 }  // namespace
+
+std::vector<std::string> allowlist_file_names() {
+  std::vector<std::string> names{std::string(Allowlist::kGlobalFile),
+                                 std::string(Allowlist::kNftablesFile)};
+  for (auto t : kTableOrder) names.emplace_back(t);
+  return names;
+}
+
+std::string likely_allowlist_name(std::string_view name) {
+  if (name.size() > 64) return {};
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string stem = lower.substr(0, lower.find('.'));
+  std::string best;
+  size_t best_distance = 3;  // more than two edits is not a typo
+  for (const std::string& known : allowlist_file_names()) {
+    if (lower == known || stem == known) return known;
+    const size_t d = edit_distance(lower, known);
+    if (d < best_distance) {
+      best_distance = d;
+      best = known;
+    }
+  }
+  return best;
+}
 
 std::string Diagnostic::to_string() const {
   std::string out = file;
@@ -116,8 +177,8 @@ Allowlist Allowlist::load(const std::string& dir) {
          "allowlist directory " + why + "; no patterns apply, so every rule is unexpected"});
     return list;
   }
-  std::vector<std::string> names{std::string(kGlobalFile), std::string(kNftablesFile)};
-  for (auto t : kTableOrder) names.emplace_back(t);
+  const std::vector<std::string> names = allowlist_file_names();
+  list.warn_unknown_files(names);
   for (const std::string& name : names) {
     const std::string path = join_path(dir, name);
     struct stat fst {};
@@ -150,6 +211,46 @@ Allowlist Allowlist::load(const std::string& dir) {
     list.add_file(name, *contents);
   }
   return list;
+}
+
+void Allowlist::warn_unknown_files(const std::vector<std::string>& names) {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(directory_.c_str()), closedir);
+  if (!dir) return;  // the files are opened one by one below, which reports why
+  std::vector<std::string> unknown;
+  size_t scanned = 0;
+  bool too_many = false;
+  while (const dirent* entry = readdir(dir.get())) {
+    if (++scanned > kMaxEntriesScanned) {
+      too_many = true;
+      break;
+    }
+    const std::string_view name = entry->d_name;
+    if (ignored_entry(name) || std::find(names.begin(), names.end(), name) != names.end()) continue;
+    // Files only (through symlinks, as a ConfigMap's keys are): a directory
+    // here is not a misnamed allowlist.
+    struct stat st {};
+    if (stat(join_path(directory_, name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    unknown.emplace_back(name);
+  }
+  std::sort(unknown.begin(), unknown.end());
+  std::string known;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+  for (size_t i = 0; i < unknown.size() && i < kMaxNamesReported; ++i) {
+    const std::string likely = likely_allowlist_name(unknown[i]);
+    diagnostics_.push_back(
+        {Diagnostic::Severity::Warning, join_path(directory_, unknown[i]), 0, 0,
+         "not an allowlist file name, so its patterns apply nowhere" +
+             (likely.empty() ? std::string() : " (did you mean " + likely + "?)") +
+             "; the files read are " + known});
+  }
+  if (unknown.size() > kMaxNamesReported)
+    diagnostics_.push_back({Diagnostic::Severity::Warning, directory_, 0, 0,
+                            std::to_string(unknown.size() - kMaxNamesReported) +
+                                " more files whose names are not allowlist file names"});
+  if (too_many)
+    diagnostics_.push_back({Diagnostic::Severity::Warning, directory_, 0, 0,
+                            "holds more than " + std::to_string(kMaxEntriesScanned) +
+                                " entries; only the allowlist files (" + known + ") are read"});
 }
 
 std::string Allowlist::fingerprint(const std::string& dir) {

@@ -29,6 +29,14 @@ struct PatternLine {
   std::string text;
 };
 
+// The file names an allowlist directory may hold, in the order read.
+std::vector<std::string> allowlist_file_names();
+
+// For a file name that is not an allowlist file name: the one it was
+// probably meant to be (`fitler` -> `filter`, `Filter`, `nat.txt` -> `nat`),
+// or empty. Pure.
+std::string likely_allowlist_name(std::string_view name);
+
 // Splits a file's contents into pattern lines as upstream did (split on \n,
 // trailing \r dropped, empty lines skipped, nothing else trimmed: a trailing
 // space is part of the pattern). A whitespace-only line is reported as a
@@ -49,6 +57,8 @@ class Allowlist {
   // Loads `dir`. Never fails as a whole: problems become diagnostics, and a
   // pattern that does not compile is skipped while the others apply. A missing
   // or unreadable directory leaves every list empty (every rule unexpected).
+  // A file whose name is not one of the names read (a typo such as `fitler`)
+  // is a warning naming it and the names read: its patterns apply nowhere.
   static Allowlist load(const std::string& dir);
   // What `dir` and its allowlist files are right now (through symlinks:
   // device, inode, size, change times). Differs whenever what load() would
@@ -75,6 +85,7 @@ class Allowlist {
 
  private:
   void add_file(const std::string& name, std::string_view contents);
+  void warn_unknown_files(const std::vector<std::string>& names);
 
   std::string directory_;
   uint64_t generation_ = 0xcbf29ce484222325ULL;  // the digest of no file

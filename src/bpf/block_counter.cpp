@@ -10,12 +10,20 @@
 namespace aim {
 
 Result<uint64_t> read_block_counter(const std::string& path) {
-  UniqueFd map(bpf_obj_get(path.c_str()));
+  // Read-only: then read permission on the pinned file is all the kernel
+  // checks (Linux >= 5.19; before, every bpf() command also needed CAP_BPF
+  // while kernel.unprivileged_bpf_disabled is set, the usual default).
+  LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+  UniqueFd map(bpf_obj_get_opts(path.c_str(), &opts));
   if (!map.valid()) {
     const int code = errno;
     std::string why = "cannot open the pinned BPF map " + path + ": " + std::strerror(code);
     if (code == ENOENT) why += " (is the iptables-blocking BPF program loaded and pinned there?)";
-    if (code == EPERM || code == EACCES) why += " (reading BPF maps needs CAP_BPF)";
+    if (code == EACCES) why += " (the pinned file and its directories must be readable)";
+    if (code == EPERM)
+      why +=
+          " (the bpf() system call was refused: the unit's system call filter denies it unless "
+          "the drop-in check-map.conf is installed; on Linux before 5.19 it also needs CAP_BPF)";
     return Error{why, code};
   }
   uint32_t key = 0;

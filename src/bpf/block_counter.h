@@ -10,8 +10,11 @@
 
 namespace aim {
 
-// Reads key 0 (u32) -> u64 of the pinned array map at `path` with libbpf.
-// Needs CAP_BPF (kernel.unprivileged_bpf_disabled is 2 on current kernels).
+// Reads key 0 (u32) -> u64 of the pinned array map at `path` with libbpf,
+// opened read-only. Needs the bpf() system call and read permission on the
+// pinned file; no capability on Linux >= 5.19 (kernel commit c8644cd0efe7
+// confined kernel.unprivileged_bpf_disabled to creating maps and loading
+// programs); CAP_BPF on older kernels while that sysctl is set.
 Result<uint64_t> read_block_counter(const std::string& path);
 
 // Decides, reading by reading, what to report. Pure. Fixes upstream's bugs:
@@ -26,6 +29,8 @@ class BlockTracker {
     bool recovered = false;   // the map is readable again after errors
   };
   Step observe(const Result<uint64_t>& reading);
+  // The last successful reading (for metrics), if any.
+  std::optional<uint64_t> last_good_reading() const { return baseline_; }
 
  private:
   std::optional<uint64_t> baseline_;

@@ -1,6 +1,7 @@
 #include "cli/options.h"
 
 #include "cli/go_flags.h"
+#include "util/text.h"
 #include "version.h"
 
 namespace aim {
@@ -28,6 +29,7 @@ const std::set<std::string>& go_style_flag_names() {
                                               "checkMap",
                                               "mapPath",
                                               "installRoutesForHealthProbeReply",
+                                              "metrics-file",
                                               "env-file",
                                               "exec-condition"};
   return names;
@@ -40,6 +42,24 @@ std::vector<std::string> merge_arguments(const std::vector<std::string>& service
   args.insert(args.end(), own.begin(), own.end());
   return args;
 }
+
+namespace {
+
+// CLI::Range, but its message says "1 s to 86400 s", not "1.000000 to
+// 86400.000000".
+CLI::Validator seconds_between(double low, double high) {
+  const std::string range = format_seconds(low) + " to " + format_seconds(high);
+  return CLI::Validator(
+      [low, high, range](std::string& value) {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(value, v)) return "not a number of seconds: " + value;
+        if (!(v >= low && v <= high)) return value + " is outside " + range;
+        return std::string();
+      },
+      "FLOAT in [" + range + "]");
+}
+
+}  // namespace
 
 const CLI::App* CommandLine::command() const {
   for (const CLI::App* c : {rules_command, check_command, validate_command})
@@ -95,11 +115,11 @@ void register_options(CLI::App& app, CommandLine& cl) {
                "Create/update Warning Events on the Node when unexpected rules are found");
   app.add_option("--interval", cl.global.interval_seconds,
                  "Service: seconds between checks (at least 1; fractions allowed)")
-      ->check(CLI::Range(1.0, 86400.0));
+      ->check(seconds_between(1.0, 86400.0));
   app.add_option("--unknown-grace", cl.global.unknown_grace_seconds,
                  "Service: when rules stay unreadable (verdict unknown) for this many seconds and "
                  "at least two checks, label \"true\", the safe value (never \"false\")")
-      ->check(CLI::Range(0.0, 86400.0));
+      ->check(seconds_between(0.0, 86400.0));
   app.add_flag("--watch-ciliumnode,!--no-watch-ciliumnode", cl.global.watch_ciliumnode,
                "Service: watch the node's CiliumNode (list+watch, needs get/list/watch on "
                "ciliumnodes) and set the label whenever it differs from the verdict, writing "
@@ -112,16 +132,22 @@ void register_options(CLI::App& app, CommandLine& cl) {
   app.add_flag("--checkMap", cl.global.check_map,
                "Service: read the blocked-iptables-rule counter (key 0) of the pinned BPF map at "
                "--mapPath each check; with --events, a Warning Event BlockedIPTablesRule when it "
-               "grew (needs CAP_BPF)");
+               "grew (needs the bpf() system call, which the unit allows with the drop-in "
+               "check-map.conf, and read permission on the pinned file; no capability on Linux "
+               ">= 5.19, CAP_BPF before)");
   app.add_option("--mapPath", cl.global.map_path,
                  "Pinned BPF map of --checkMap (on the host usually "
                  "/sys/fs/bpf/azure-block-iptables/iptables_block_event_counter)");
   app.add_flag("--installRoutesForHealthProbeReply", cl.global.install_routes,
                "Service: keep routes for 169.254.7.127/32 (and, with --ipv6, "
                "fd16:9254:7127:1337:ffff:ffff:ffff:ffff/128) to lo, re-ensured every check");
+  app.add_option("--metrics-file", cl.global.metrics_file,
+                 "Service: after every check, write Prometheus metrics to this file (for "
+                 "node-exporter's textfile collector: a *.prom file in its directory), replaced "
+                 "atomically; empty: none");
   app.add_option("--request-timeout", cl.global.request_timeout_seconds,
                  "Timeout of one API request, in seconds")
-      ->check(CLI::Range(0.1, 300.0));
+      ->check(seconds_between(0.1, 300.0));
   cl.env_file_option =
       app.add_option(
              "--env-file", cl.env_file,

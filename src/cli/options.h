@@ -32,6 +32,7 @@ struct GlobalOptions {
   bool check_map = false;                // service: watch the BPF block counter
   std::string map_path = "/azure-block-iptables-bpf-map/iptables_block_event_counter";
   bool install_routes = false;  // service: ensure health-probe reply routes
+  std::string metrics_file;     // service: Prometheus textfile, written after every check
 };
 
 struct RulesOptions {

@@ -128,6 +128,9 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
     const ApiCall described{verb, resource, cred->server, cred->source, cred->identity_hint};
     auto response = http_.send(*cred, request, fresh, deadline);
     fresh = false;
+    if (observer_)
+      observer_(verb, resource.substr(0, resource.find_first_of("/ ")),
+                response ? std::to_string(response->status) : "error");
     ApiOutcome outcome;
     bool transient = false;
     std::optional<int> retry_after;

@@ -52,6 +52,14 @@ class HttpKubeApi : public KubeApi {
   ApiOutcome create_event(const Json::Value& event) override;
   ApiOutcome patch_event(const std::string& name, const Json::Value& patch) override;
 
+  // Told about every attempt's outcome (for metrics): the verb ("patch"),
+  // the resource ("ciliumnodes.cilium.io", "nodes", "events") and the HTTP
+  // status code, or "error" when no answer came. Called on the thread that
+  // made the request.
+  using RequestObserver = std::function<void(const std::string& verb, const std::string& resource,
+                                             const std::string& code)>;
+  void set_observer(RequestObserver observer) { observer_ = std::move(observer); }
+
  private:
   ApiOutcome call(const std::string& verb, const std::string& resource, HttpRequest request);
 
@@ -59,6 +67,7 @@ class HttpKubeApi : public KubeApi {
   HttpClient http_;
   RetryPolicy policy_;
   Sleeper sleep_;
+  RequestObserver observer_;
 };
 
 // Creates or bumps Events about the node, fetching its UID once.

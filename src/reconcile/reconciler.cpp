@@ -4,6 +4,7 @@
 
 #include "check/report_format.h"
 #include "kube/events.h"
+#include "log/message_ids.h"
 
 namespace aim {
 namespace {
@@ -64,7 +65,8 @@ Decision Reconciler::checked(const Report& report, Clock::time_point now) {
         {0,
          LOG_INFO,
          "verdict " + std::string(verdict_name(report.verdict)) + ": " + summarize(report),
-         {{"VERDICT", std::string(verdict_name(report.verdict))}}});
+         {{"VERDICT", std::string(verdict_name(report.verdict))},
+          {"MESSAGE_ID", std::string(kVerdictChangedMessageId)}}});
   last_verdict_ = report.verdict;
   std::set<std::string> unexpected;
   for (const UnexpectedRule& r : report.unexpected) {
@@ -78,7 +80,8 @@ Decision Reconciler::checked(const Report& report, Clock::time_point now) {
                        {"FAMILY", family_field(r.backend, r.family)},
                        {"TABLE", r.table},
                        {"CHAIN", r.chain},
-                       {"RULE", r.rule}}});
+                       {"RULE", r.rule},
+                       {"MESSAGE_ID", std::string(kUnexpectedRuleMessageId)}}});
   }
   last_unexpected_ = std::move(unexpected);
   std::set<std::string> once;

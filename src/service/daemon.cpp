@@ -18,11 +18,13 @@
 #include "kube/events.h"
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
+#include "metrics/metrics_file.h"
 #include "net/health_probe_routes.h"
 #include "reconcile/check_action.h"
 #include "reconcile/reconciler.h"
 #include "service/loop_worker.h"
 #include "service/status.h"
+#include "util/text.h"
 
 namespace aim {
 namespace {
@@ -52,13 +54,6 @@ std::string parent_of(std::string path) {
   const size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-// "300 s", "1.5 s": durations as an operator writes them.
-std::string seconds_text(double seconds) {
-  char buf[32];
-  snprintf(buf, sizeof buf, "%g s", seconds);
-  return buf;
 }
 
 std::chrono::microseconds micros(double seconds) {
@@ -124,6 +119,9 @@ struct Daemon::State {
   std::string last_trigger;
   Clock::time_point next_check_at{};
   bool ready_sent = false;
+
+  ServiceMetrics metrics{options.metrics_file};  // thread-safe
+  std::string metrics_error;                     // the last one logged
 
   // The requests thread only.
   std::unique_ptr<HttpKubeApi> api;
@@ -286,8 +284,19 @@ struct Daemon::State {
     }
     last_report = run.report;
     apply(reconciler.checked(run.report, Clock::now()));
-    log.info(2, "check took " + seconds_text(std::chrono::duration<double>(run.took).count()) +
+    log.info(2, "check took " + format_seconds(std::chrono::duration<double>(run.took).count()) +
                     ": " + summarize(run.report));
+    // --metrics-file: after every check (issue 15).
+    if (Status m =
+            metrics.check_finished({&run.report, std::chrono::duration<double>(run.took).count(),
+                                    reconciler.label_settled(),
+                                    options.check_map ? blocks.last_good_reading() : std::nullopt});
+        !m) {
+      if (metrics_error != m.error()) log.warning(m.error());
+      metrics_error = m.error();
+    } else {
+      metrics_error.clear();
+    }
 
     // Unknown but not yet past its grace: check again by the time it may
     // escalate, not a whole interval later.
@@ -510,12 +519,16 @@ int Daemon::run() {
       creds,
       std::chrono::milliseconds(static_cast<long long>(s.options.request_timeout_seconds * 1000)),
       policy, Sleeper{}, stopping);
+  s.api->set_observer(
+      [&s](const std::string& verb, const std::string& resource, const std::string& code) {
+        s.metrics.count_api_request(verb, resource, code);
+      });
   s.events = std::make_unique<EventReporter>(*s.api, s.options.node_name, reporting_host(),
                                              unix_nanos_now);
 
   s.log.info(0,
              "starting: node " + (s.cluster() ? s.options.node_name : std::string("(none)")) +
-                 ", interval " + seconds_text(s.options.interval_seconds) +
+                 ", interval " + format_seconds(s.options.interval_seconds) +
                  (s.cluster() && s.options.watch_ciliumnode ? ", watching its CiliumNode" : ""),
              {{"NODE_NAME", s.options.node_name}});
   s.load_allowlists();

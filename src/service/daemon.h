@@ -33,6 +33,8 @@ struct ServiceOptions {
   bool check_map = false;
   std::string map_path;
   bool install_routes = false;
+  // Prometheus textfile written after every check; empty: none.
+  std::string metrics_file;
 };
 
 class Daemon {

@@ -1,20 +1,19 @@
 #include "service/status.h"
 
 #include "check/report_format.h"
+#include "util/text.h"
 
 namespace aim {
-
 namespace {
 
-// Long enough for a whole path and its cause; cut at a word, never mid-word.
-std::string shortened(const std::string& text, size_t max) {
-  if (text.size() <= max) return text;
-  size_t cut = text.rfind(' ', max);
-  if (cut == std::string::npos || cut < max / 2) cut = max;
-  return text.substr(0, cut) + " ...";
-}
+// `systemctl status` shows the line whole (-l) or cut to the terminal: the
+// cause is kept to a few lines' worth, cut between words so a path or URL
+// in it is never cut in two.
+constexpr size_t kMaxCause = 200;
+constexpr size_t kMaxWord = 400;
 
 }  // namespace
+
 
 std::string status_line(const Report& report, const LabelDecision& label,
                         const StatusContext& context) {
@@ -36,9 +35,8 @@ std::string status_line(const Report& report, const LabelDecision& label,
       line = "clean (" + std::to_string(report.lines_checked) + " lines allowed)";
       break;
     case Verdict::Unknown: {
-      std::string first = report.errors.empty() ? "unknown" : report.errors.front();
-      first = shortened(first, 300);
-      line = "cannot read " + first;
+      const std::string first = report.errors.empty() ? "unknown" : report.errors.front();
+      line = "cannot read " + shorten_at_word(first, kMaxCause, kMaxWord);
       if (report.errors.size() > 1)
         line += " (and " + std::to_string(report.errors.size() - 1) + " more)";
       break;
@@ -49,11 +47,12 @@ std::string status_line(const Report& report, const LabelDecision& label,
   } else if (report.verdict == Verdict::Unknown && label.unknown_too_long) {
     line +=
         "; unreadable for " + std::to_string(label.unknown_for.count()) + " s: label " +
-        (label_error.empty() ? "true (fail-safe)" : "NOT updated: " + shortened(label_error, 300));
+        (label_error.empty() ? "true (fail-safe)"
+                             : "NOT updated: " + shorten_at_word(label_error, kMaxCause, kMaxWord));
   } else if (report.verdict == Verdict::Unknown) {
     line += "; label left as it was";
   } else if (!label_error.empty()) {
-    line += "; label NOT updated: " + shortened(label_error, 300);
+    line += "; label NOT updated: " + shorten_at_word(label_error, kMaxCause, kMaxWord);
   } else {
     line += "; label " + std::string(label_for(report.verdict));
     if (context.watching) line += " (watched)";

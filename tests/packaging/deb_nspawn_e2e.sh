@@ -33,7 +33,8 @@ apt_in_ct install -y "./$DEB_NAME"
 [ "$(in_ct systemctl is-enabled "$UNIT")" = enabled ] || fail "the unit is not enabled after install"
 for f in /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service /etc/default/$UNIT \
          /etc/azure-iptables-monitor/ipv4/filter /etc/azure-iptables-monitor/ipv6/filter \
-         /usr/share/man/man8/azure-iptables-monitor.8.gz /usr/share/$UNIT/kubernetes/rbac.yaml; do
+         /usr/share/man/man8/azure-iptables-monitor.8.gz /usr/share/$UNIT/kubernetes/rbac.yaml \
+         /usr/share/bash-completion/completions/azure-iptables-monitor; do
   in_ct test -e "$f" || fail "$f not installed"
 done
 want_version=$(dpkg-deb -f "$DEB" Version)
@@ -88,7 +89,7 @@ apt_in_ct purge -y "$UNIT"
 if grep -q 'kubectl label ciliumnode' "$WORK/apt.log"; then fail "apt purge after remove repeated the label note"; fi
 e2e_expect_absent "purge" /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service \
   /etc/default/$UNIT /etc/azure-iptables-monitor /usr/share/doc/$UNIT /usr/share/$UNIT \
-  /usr/share/man/man8/azure-iptables-monitor.8.gz \
+  /usr/share/man/man8/azure-iptables-monitor.8.gz /usr/share/bash-completion/completions/azure-iptables-monitor \
   /etc/systemd/system/multi-user.target.wants/$UNIT.service \
   /var/lib/systemd/deb-systemd-helper-enabled/$UNIT.service.dsh-also
 if in_ct dpkg-query -W -f='${db:Status-Status}\n' "$UNIT" 2>/dev/null | grep -qv not-installed; then

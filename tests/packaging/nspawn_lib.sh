@@ -264,8 +264,10 @@ e2e_stock_scenario() {
 }
 
 # Sets NODE_NAME, KUBECONFIG (the test server) and a short interval with
-# Events and -v 2 in the packaged environment file ENV_FILE, whose options
-# already check IPv6.
+# Events, -v 2 and a metrics file in node-exporter's textfile directory (the
+# one the unit may write) in the packaged environment file ENV_FILE, whose
+# options already check IPv6.
+E2E_METRICS=/var/lib/prometheus/node-exporter/azure-iptables-monitor.prom
 e2e_configure() {
   local env_file=$1
   step "configure NODE_NAME and the kubeconfig in $env_file"
@@ -274,8 +276,9 @@ e2e_configure() {
   in_ct sed -i \
     -e 's|^#NODE_NAME=.*|NODE_NAME=node1|' \
     -e 's|^#KUBECONFIG=.*|KUBECONFIG=/opt/aim-test/kubeconfig|' \
-    -e 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"|AZURE_IPTABLES_MONITOR_OPTS="\1 --interval 2 --events -v 2"|' \
+    -e 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"|AZURE_IPTABLES_MONITOR_OPTS="\1 --interval 2 --events -v 2 --metrics-file '"$E2E_METRICS"'"|' \
     "$env_file"
+  in_ct mkdir -p "$(dirname "$E2E_METRICS")"
   in_ct grep -qx 'NODE_NAME=node1' "$env_file" || fail "could not set NODE_NAME in $env_file"
   in_ct grep -q -- '--interval 2' "$env_file" || fail "could not set the options in $env_file"
 }
@@ -301,6 +304,8 @@ e2e_service_scenario() {
   in_ct journalctl -u "$UNIT" --no-pager -o cat | grep -q '^check took .* s: ' \
     || fail "journalctl -u shows no per-check line at -v 2"
 
+  e2e_expect_metrics clean
+
   step "the process runs in the sandbox the unit asks for"
   local main_pid proc_status
   main_pid=$(unit_property MainPID)
@@ -317,11 +322,18 @@ e2e_service_scenario() {
     | grep -q 'RULE=-A INPUT -p tcp -m tcp --dport 2222 -j DROP' \
     || fail "no journal warning with TABLE=filter and RULE= for the user rule"
   control GET /_test/state | grep -q '"Warning"' || fail "no Warning Event recorded"
+  e2e_expect_metrics unexpected
+  in_ct journalctl -u "$UNIT" MESSAGE_ID=1e1ab4497e3f4d3a9ab5f763780f1755 --no-pager -o verbose \
+    | grep -q 'RULE=-A INPUT -p tcp -m tcp --dport 2222 -j DROP' \
+    || fail "journalctl MESSAGE_ID= (unexpected rule) does not find the user rule"
+  in_ct journalctl -u "$UNIT" MESSAGE_ID=f0dcdbe252dc418db7c7a20cc6c8319b VERDICT=unexpected --no-pager -o cat \
+    | grep -q '^verdict unexpected' || fail "journalctl MESSAGE_ID= (verdict change) does not find the change"
 
   step "systemctl reload after allowing the rule: label back to false"
   in_ct sh -c "echo '^-A INPUT -p tcp -m tcp --dport 2222 -j DROP\$' >>/etc/azure-iptables-monitor/ipv4/filter"
   in_ct systemctl reload "$UNIT" || fail "systemctl reload failed"
   wait_for 20 label_is false || fail "label is '$(label)' after reload with the rule allowed, want false"
+  e2e_expect_metrics clean
   [ "$(unit_property MainPID)" = "$main_pid" ] || fail "reload restarted the process"
   in_ct journalctl -u "$UNIT" --no-pager -o cat | grep -q 'reloading allowlists and credentials (SIGHUP)' \
     || fail "no reload in the journal"
@@ -337,6 +349,38 @@ e2e_service_scenario() {
   if in_ct journalctl -u "$UNIT" --no-pager | grep -Eiq 'seccomp|bad system call|SIGSYS|operation not permitted'; then
     fail "the journal shows a sandbox denial"
   fi
+  e2e_flag_error_scenario
+}
+
+# The metrics file the service writes passes promtool (the host's: the
+# container's file system is $ROOT) and shows VERDICT.
+e2e_expect_metrics() {
+  local verdict=$1 file="$ROOT$E2E_METRICS"
+  command -v promtool >/dev/null || fail "promtool not installed on the host (scripts/install-deps.sh: prometheus)"
+  wait_for 20 grep -qx "azure_iptables_monitor_verdict{verdict=\"$verdict\"} 1" "$file" \
+    || { cat "$file" 2>&1; fail "the metrics file does not show the verdict $verdict"; }
+  promtool check metrics <"$file" || fail "promtool check metrics rejects $E2E_METRICS"
+  [ "$(stat -c %a "$file")" = 644 ] || fail "$E2E_METRICS is not mode 0644"
+}
+
+# A typo in the options: the service stops (exit status 78, not restarted)
+# and `journalctl -p err` says why, words in the order given. Then the
+# options are put back and it runs again.
+e2e_flag_error_scenario() {
+  step "a flag error: the unit fails, journalctl -p err says why"
+  local env_file
+  env_file=$(in_ct sh -c 'ls /etc/default/'"$UNIT"' /etc/sysconfig/'"$UNIT"' 2>/dev/null | head -n 1')
+  in_ct cp "$env_file" /opt/aim-test/env.good
+  in_ct sed -i 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"|AZURE_IPTABLES_MONITOR_OPTS="\1 --intreval 60"|' "$env_file"
+  in_ct systemctl restart "$UNIT" >/dev/null 2>&1 || true
+  wait_for 20 in_ct systemctl is-failed -q "$UNIT" || fail "the unit did not fail with --intreval in its options"
+  [ "$(unit_property ExecMainStatus)" = 78 ] || fail "exit status $(unit_property ExecMainStatus), want 78"
+  in_ct journalctl -u "$UNIT" -p err --no-pager -o cat | grep -q 'not expected: --intreval 60 ' \
+    || { in_ct journalctl -u "$UNIT" --no-pager -n 5; fail "journalctl -p err does not say why it stopped"; }
+  in_ct cp /opt/aim-test/env.good "$env_file"
+  in_ct systemctl reset-failed "$UNIT"
+  in_ct systemctl restart "$UNIT" || fail "systemctl restart failed after the options were fixed"
+  wait_for 20 label_is false || fail "label is '$(label)' after the fixed restart, want false"
 }
 
 # After WHAT (a reinstall or upgrade) of a configured, running service whose

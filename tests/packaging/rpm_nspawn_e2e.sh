@@ -36,7 +36,8 @@ e2e_start_test_apiserver
 step "rpm -i $RPM_NAME"
 rpm_in_ct -i --nodeps "/opt/aim-test/$RPM_NAME"
 for f in /usr/sbin/azure-iptables-monitor /usr/lib/systemd/system/$UNIT.service /etc/sysconfig/$UNIT \
-         /etc/azure-iptables-monitor/ipv4/filter /usr/share/man/man8/azure-iptables-monitor.8.gz; do
+         /etc/azure-iptables-monitor/ipv4/filter /usr/share/man/man8/azure-iptables-monitor.8.gz \
+         /usr/share/bash-completion/completions/azure-iptables-monitor; do
   in_ct test -e "$f" || fail "$f not installed"
 done
 in_ct test -e /etc/default/$UNIT && fail "the RPM installs /etc/default/$UNIT (it uses /etc/sysconfig)"
@@ -67,7 +68,7 @@ e2e_expect_label_note "rpm -e" "$WORK/rpm.log"
 in_ct systemctl is-active -q "$UNIT" && fail "still running after rpm -e"
 e2e_expect_absent "rpm -e" /usr/sbin/azure-iptables-monitor /usr/lib/systemd/system/$UNIT.service \
   /etc/sysconfig/$UNIT /etc/azure-iptables-monitor/ipv4/nat /usr/share/$UNIT \
-  /usr/share/man/man8/azure-iptables-monitor.8.gz \
+  /usr/share/man/man8/azure-iptables-monitor.8.gz /usr/share/bash-completion/completions/azure-iptables-monitor \
   /etc/systemd/system/multi-user.target.wants/$UNIT.service
 in_ct test -e /etc/sysconfig/$UNIT.rpmsave || fail "the edited /etc/sysconfig/$UNIT was not kept as .rpmsave"
 in_ct test -e /etc/azure-iptables-monitor/ipv4/filter.rpmsave || fail "the edited allowlist was not kept as .rpmsave"

@@ -2,8 +2,12 @@
 // on a bpffs the test mounts in its own mount namespace, and routes in a
 // private network namespace.
 #include <gtest/gtest.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -79,6 +83,32 @@ TEST_F(BpfMapTest, ReadingNeedsNoCapabilityBeyondTheUnits) {
       "bpftool map lookup pinned " + map_ + " key 0 0 0 0 >/dev/null 2>&1; echo rc=$?";
   const auto r = run("setpriv --inh-caps=-all --bounding-set=-all,+net_admin,+net_raw " + probe);
   EXPECT_NE(r.out.find("rc=0"), std::string::npos) << r.out;
+}
+
+// Issue 15: --help said CAP_BPF, the drop-in said no capability. The
+// reader itself, in a process with no capability at all, reads a map whose
+// pinned file is only readable: it opens it read-only, and (Linux >= 5.19)
+// no capability is checked.
+TEST_F(BpfMapTest, TheReaderNeedsNoCapabilityAndOnlyReadPermission) {
+  set(7);
+  ASSERT_EQ(chmod(map_.c_str(), 0400), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct none[2] = {};
+    if (syscall(SYS_capset, &header, none) != 0) _exit(3);
+    auto r = read_block_counter(map_);
+    if (!r.ok()) {
+      std::fprintf(stderr, "%s\n", r.error().c_str());
+      _exit(1);
+    }
+    _exit(*r == 7 ? 0 : 2);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: not read, 2: wrong value, 3: capset failed";
 }
 
 class RouteTest : public ::testing::Test {

@@ -150,6 +150,64 @@ TEST(AllowlistLoad, DirectoryInPlaceOfAFileIsAnError) {
   EXPECT_NE(list.diagnostics()[0].message.find("not a regular file"), std::string::npos);
 }
 
+// Issue 15: `validate` (and the service, and `check`) accepted a misnamed
+// file silently; its patterns applied nowhere.
+TEST(AllowlistLoad, AMisnamedFileIsAWarningNamingItAndTheKnownNames) {
+  TempDir dir;
+  dir.write("filter", "^-A INPUT -j KUBE-FIREWALL$\n");
+  dir.write("fitler", "^-A INPUT -p tcp --dport 22 -j ACCEPT$\n");
+  Allowlist list = Allowlist::load(dir.path());
+  ASSERT_EQ(list.diagnostics().size(), 1u);
+  const Diagnostic& d = list.diagnostics()[0];
+  EXPECT_EQ(d.severity, Diagnostic::Severity::Warning);
+  EXPECT_EQ(d.file, dir.path() + "/fitler");
+  EXPECT_NE(d.message.find("did you mean filter?"), std::string::npos) << d.message;
+  EXPECT_NE(d.message.find("global, nftables, nat, mangle, filter, raw, security"),
+            std::string::npos)
+      << d.message;
+  // Its patterns are not applied anywhere.
+  EXPECT_EQ(list.pattern_count(), 1u);
+  EXPECT_FALSE(allows(list, "filter", "-A INPUT -p tcp --dport 22 -j ACCEPT"));
+}
+
+TEST(AllowlistLoad, ConfigMapEntriesPackageCopiesAndDirectoriesAreNotMisnamedFiles) {
+  TempDir dir;
+  // A ConfigMap volume: keys are symlinks into a hidden timestamped
+  // directory, re-pointed through `..data`.
+  mkdir((dir.path() + "/..2026_01_01_00_00_00.1").c_str(), 0755);
+  dir.write("..2026_01_01_00_00_00.1/filter", "^-A INPUT -j KUBE-FIREWALL$\n");
+  ASSERT_EQ(symlink("..2026_01_01_00_00_00.1", (dir.path() + "/..data").c_str()), 0);
+  ASSERT_EQ(symlink("..data/filter", (dir.path() + "/filter").c_str()), 0);
+  dir.write("nat.dpkg-dist", "x\n");
+  dir.write("global.rpmnew", "x\n");
+  dir.write("filter~", "x\n");
+  dir.write(".filter.swp", "x\n");
+  mkdir((dir.path() + "/subdir").c_str(), 0755);
+  Allowlist list = Allowlist::load(dir.path());
+  EXPECT_TRUE(list.diagnostics().empty()) << list.diagnostics()[0].to_string();
+  EXPECT_EQ(list.pattern_count(), 1u);
+}
+
+TEST(AllowlistLoad, ManyMisnamedFilesAreReportedBoundedly) {
+  TempDir dir;
+  for (int i = 0; i < 25; ++i) dir.write("extra" + std::to_string(i), "x\n");
+  Allowlist list = Allowlist::load(dir.path());
+  ASSERT_EQ(list.diagnostics().size(), 11u);
+  EXPECT_NE(list.diagnostics().back().message.find("15 more files"), std::string::npos);
+}
+
+TEST(LikelyAllowlistName, CatchesTyposCaseAndExtensionsNotUnrelatedNames) {
+  EXPECT_EQ(likely_allowlist_name("fitler"), "filter");
+  EXPECT_EQ(likely_allowlist_name("filtr"), "filter");
+  EXPECT_EQ(likely_allowlist_name("Filter"), "filter");
+  EXPECT_EQ(likely_allowlist_name("nat.txt"), "nat");
+  EXPECT_EQ(likely_allowlist_name("globl"), "global");
+  EXPECT_EQ(likely_allowlist_name("nftable"), "nftables");
+  EXPECT_EQ(likely_allowlist_name("README"), "");
+  EXPECT_EQ(likely_allowlist_name("kube-proxy"), "");
+  EXPECT_EQ(likely_allowlist_name(std::string(1000, 'a')), "");
+}
+
 TEST(Lint, PortWithoutProtocolMatchCanNeverMatch) {
   EXPECT_TRUE(never_matching_reason("-A INPUT -p udp --dport 68 -j ACCEPT").has_value());
   EXPECT_FALSE(never_matching_reason("-A INPUT -p udp -m udp --dport 68 -j ACCEPT").has_value());

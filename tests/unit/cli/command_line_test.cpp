@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "cli/options.h"
+#include "cli/parse_error.h"
 
 namespace aim {
 namespace {
@@ -62,6 +63,41 @@ TEST(MergeArguments, NodeNameFlagFromTheFileBeatsTheEnvironmentLikeInTheService)
   Parsed q(merge_arguments({"--node-name", "from-options"},
                            {"check", "--node-name", "mine", "--dry-run"}));
   EXPECT_EQ(q.cl.global.node_name, "mine");
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+// The message main prints for `args` (normalized as main does).
+std::string parse_error_for(Words args) {
+  CLI::App app{"azure-iptables-monitor"};
+  CommandLine cl;
+  register_options(app, cl);
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return parse_error_message(e, app);
+  }
+  return "";
+}
+
+// Issue 15: CLI11 2.1 said "not expected: 60 --intreval" for `--intreval 60`.
+TEST(ParseErrorMessage, UnexpectedArgumentsInCommandLineOrder) {
+  EXPECT_EQ(parse_error_for({"--interval", "60", "--intreval", "60", "x"}),
+            "The following arguments were not expected: --intreval 60 x");
+  EXPECT_EQ(parse_error_for({"check", "a", "b", "c"}),
+            "The following arguments were not expected: a b c");
+  EXPECT_EQ(parse_error_for({"--bogus"}), "The following argument was not expected: --bogus");
+}
+
+TEST(ParseErrorMessage, RangesInPlainSeconds) {
+  EXPECT_EQ(parse_error_for({"--interval", "0.2"}), "--interval: 0.2 is outside 1 s to 86400 s");
+  EXPECT_EQ(parse_error_for({"--request-timeout", "x"}),
+            "--request-timeout: not a number of seconds: x");
 }
 
 }  // namespace
