@@ -98,7 +98,7 @@ const void *aim_next_rule(struct aim_table *t, const void *rule) {
                         : (const void *)iptc_next_rule(rule, t->handle);
 }
 
-static void resolve_protocol_name(uint16_t proto, char *out, size_t outlen) {
+void aim_protocol_name(uint16_t proto, char *out, size_t outlen) {
   const struct protoent *pe;
   unsigned int i;
   out[0] = '\0';
@@ -154,7 +154,7 @@ void aim_rule_get_head(struct aim_table *t, const void *rule, struct aim_rule_he
     out->frag = !!(ip->flags & IPT_F_FRAG);
     out->inv_frag = !!(ip->invflags & IPT_INV_FRAG);
   }
-  resolve_protocol_name(out->proto, out->proto_name, sizeof out->proto_name);
+  aim_protocol_name(out->proto, out->proto_name, sizeof out->proto_name);
 }
 
 /* One match: " -m NAME" (or the extension's alias) followed by its save().

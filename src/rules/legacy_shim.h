@@ -57,6 +57,10 @@ const void *aim_first_rule(struct aim_table *table, const char *chain);
 const void *aim_next_rule(struct aim_table *table, const void *rule);
 void aim_rule_get_head(struct aim_table *table, const void *rule, struct aim_rule_head *out);
 
+/* The name iptables prints for a protocol number: libxtables' own, else the
+ * system protocol database's, else empty (then the number is printed). */
+void aim_protocol_name(uint16_t proto, char *out, size_t outlen);
+
 /* Print the " -m NAME ..." parts, then the " -j/-g TARGET ..." part, of a
  * rule to C stdout. Return 0, or -1 with a message in err when an extension
  * is missing or cannot print this revision (the output is then incomplete). */
