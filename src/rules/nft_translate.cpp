@@ -71,6 +71,9 @@ class Translator {
     std::map<uint16_t, std::string_view> a;
     if (e.count(NFTA_EXPR_DATA) && !attributes_of(e[NFTA_EXPR_DATA], a))
       return "a malformed " + name + " expression";
+    // "-i +" loads the interface name and compares nothing: iptables-nft
+    // prints nothing for it, and the next load replaces it.
+    if (load_ && name != "cmp" && name != "bitwise" && iface_load_only(*load_)) load_.reset();
     if (name != "cmp" && name != "range" && name != "bitwise" && load_)
       return "a " + name + " expression while a loaded value waits for its comparison";
     if (name == "meta") return meta(a);
@@ -88,11 +91,17 @@ class Translator {
   }
 
   std::string finish() {
+    if (load_ && iface_load_only(*load_)) load_.reset();
     if (load_) return "a loaded value that is never compared";
     return {};
   }
 
  private:
+  static bool iface_load_only(const Load& load) {
+    return load.kind == Load::Kind::Meta && !load.mask &&
+           (load.key == NFT_META_IIFNAME || load.key == NFT_META_OIFNAME);
+  }
+
   static bool register_1(const std::map<uint16_t, std::string_view>& a, uint16_t type) {
     auto r = be32_of(a, type);
     return r && *r == NFT_REG_1;

@@ -4,12 +4,13 @@
 // both families.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <sstream>
 
 #include "netns.h"
+#include "require.h"
 #include "rules/legacy_reader.h"
 #include "rules/nft_reader.h"
-#include "require.h"
 
 namespace aim {
 namespace {
@@ -58,6 +59,16 @@ TEST_P(RandomRulesTest, ReaderMatchesIptablesS) {
   } else {
     NftReader reader;
     set = reader.read(c.family);
+    // The in-process reader and the iptables-nft-save reader agree; how many
+    // tables it left to iptables-nft-save is shown, not required.
+    NftReader save_text(std::chrono::seconds(120), "iptables-nft-save", "ip6tables-nft-save",
+                        NftReader::Mode::SaveText);
+    RuleSet reference = save_text.read(c.family);
+    ASSERT_TRUE(reference.complete()) << reference.error;
+    EXPECT_EQ(test::tsv(set), test::tsv(reference));
+    std::cout << "in-process reader: " << set.stats.fallback_tables
+              << " table(s) read with iptables-nft-save\n";
+    for (const std::string& note : set.stats.notes) std::cout << "  " << note << "\n";
   }
   ASSERT_TRUE(set.complete()) << set.error;
   const std::string expected = c.backend == Backend::Legacy
@@ -65,6 +76,47 @@ TEST_P(RandomRulesTest, ReaderMatchesIptablesS) {
                                    : test::expected_nft_tsv_per_chain(c.family);
   EXPECT_EQ(test::tsv(set), expected) << accepted << " of " << tried << " rules accepted";
 }
+
+// More of the grammar for the nft backend alone: the in-process reader
+// against the iptables-nft-save reader (cheaper than -S per chain).
+class RandomNftRulesTest : public RandomRulesTest {};
+
+TEST_P(RandomNftRulesTest, InProcessReaderAgreesWithSaveText) {
+  const RandomCase& c = GetParam();
+  const std::string bin = test::iptables_binary(c.family, c.backend);
+  auto rules = run(std::string(AIM_SUPPORT_DIR) + "/gen_random_rules.py " + std::to_string(c.seed) +
+                   " 200 --family " + (c.family == Family::V6 ? "6" : "4"));
+  ASSERT_EQ(rules.status, 0);
+  ASSERT_EQ(run(bin + " -N USER-A && " + bin + " -N user_b.2").status, 0);
+  std::istringstream in(rules.out);
+  std::string rule;
+  size_t accepted = 0;
+  while (std::getline(in, rule)) accepted += run(bin + " -A " + rule + " 2>/dev/null").status == 0;
+  ASSERT_GT(accepted, 50u);
+  RuleSet set = NftReader().read(c.family);
+  ASSERT_TRUE(set.complete()) << set.error;
+  NftReader save_text(std::chrono::seconds(120), "iptables-nft-save", "ip6tables-nft-save",
+                      NftReader::Mode::SaveText);
+  RuleSet reference = save_text.read(c.family);
+  ASSERT_TRUE(reference.complete()) << reference.error;
+  EXPECT_EQ(test::tsv(set), test::tsv(reference));
+  std::cout << "in-process reader: " << set.stats.fallback_tables
+            << " table(s) read with iptables-nft-save\n";
+  for (const std::string& note : set.stats.notes) std::cout << "  " << note << "\n";
+}
+
+std::vector<RandomCase> nft_cases() {
+  std::vector<RandomCase> out;
+  for (int seed = 100; seed < 116; ++seed)
+    for (Family f : {Family::V4, Family::V6}) out.push_back({seed, f, Backend::Nft});
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(NftGrammar, RandomNftRulesTest, ::testing::ValuesIn(nft_cases()),
+                         [](const auto& info) {
+                           return "seed" + std::to_string(info.param.seed) + "_" +
+                                  std::string(family_name(info.param.family));
+                         });
 
 std::vector<RandomCase> cases() {
   std::vector<RandomCase> out;
