@@ -20,10 +20,13 @@ constexpr uint8_t kInvSrcPorts = 0x01, kInvDstPorts = 0x02, kInvFlags = 0x04;
 constexpr size_t kIfNameSize = 16;
 
 // An expression's attributes by type; false when they cannot be walked or a
-// type comes twice.
-bool attributes_of(std::string_view data, std::map<uint16_t, std::string_view>& out) {
+// type comes twice. `pad`: the expression's padding attribute (the kernel
+// adds it before 64-bit values on some architectures), skipped.
+bool attributes_of(std::string_view data, std::map<uint16_t, std::string_view>& out,
+                   std::optional<uint16_t> pad = std::nullopt) {
   bool unique = true;
   const bool ok = for_each_attribute(data, [&](uint16_t type, std::string_view value) {
+    if (pad && type == *pad) return;
     unique &= out.emplace(type, value).second;
   });
   return ok && unique;
@@ -69,7 +72,10 @@ class Translator {
     if (!attributes_of(element, e) || !e.count(NFTA_EXPR_NAME)) return "a malformed expression";
     const std::string name(attribute_string(e[NFTA_EXPR_NAME]));
     std::map<uint16_t, std::string_view> a;
-    if (e.count(NFTA_EXPR_DATA) && !attributes_of(e[NFTA_EXPR_DATA], a))
+    std::optional<uint16_t> pad;
+    if (name == "counter") pad = NFTA_COUNTER_PAD;
+    if (name == "limit") pad = NFTA_LIMIT_PAD;
+    if (e.count(NFTA_EXPR_DATA) && !attributes_of(e[NFTA_EXPR_DATA], a, pad))
       return "a malformed " + name + " expression";
     // "-i +" loads the interface name and compares nothing: iptables-nft
     // prints nothing for it, and the next load replaces it.
