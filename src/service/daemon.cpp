@@ -259,6 +259,10 @@ struct Daemon::State {
     std::vector<Family> families{Family::V4};
     if (options.global.ipv6) families.push_back(Family::V6);
     const std::vector<RuleSet> sets = read_all(readers, families);
+    // E.g. which nft tables were listed by iptables-nft-save, and why.
+    for (const RuleSet& set : sets)
+      for (const std::string& note : set.stats.notes)
+        log.info(2, source_name(set.backend, set.family) + ": " + note);
     const std::vector<CheckInput> inputs = pair_with_allowlists(sets, allow4, allow6);
     LoggingObserver observer(log);
     CheckLimits limits;
