@@ -10,7 +10,7 @@
 #include <map>
 #include <optional>
 
-#include "rules/nft_netlink.h"
+#include "rules/netlink_attributes.h"
 
 namespace aim {
 namespace {
