@@ -2,8 +2,12 @@
 #include "rules/nft_reader.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <sstream>
 
 #include "netns.h"
@@ -327,6 +331,79 @@ INSTANTIATE_TEST_SUITE_P(
                 "nft add rule ip6 filter INPUT ip6 saddr ::1 counter drop comment '\"native\"'",
             }}),
     [](const auto& info) { return std::string(family_name(info.param.family)); });
+
+TEST_F(NftReaderTest, InProcessReadsDuringChurnAreOneWholeSnapshotOrRetried) {
+  // Two rulesets restored in a loop while we read: every complete read is
+  // exactly one of them (the generation was the same before and after), and
+  // a read that kept seeing commits says so instead of mixing them.
+  std::string a, b;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&a, 60), "");
+  ASSERT_EQ(test::generate_kube_proxy_rules(&b, 90), "");
+  ASSERT_EQ(test::load_nft_text(a, Family::V4), "");
+  NftReader reader;
+  const std::string listing_a = test::whole_table_listing(reader.read(Family::V4));
+  ASSERT_EQ(test::load_nft_text(b, Family::V4), "");
+  const std::string listing_b = test::whole_table_listing(reader.read(Family::V4));
+  ASSERT_NE(listing_a, listing_b);
+
+  char dir[] = "/tmp/aim-nft-churn-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string d = dir;
+  {
+    std::ofstream(d + "/a") << a;
+    std::ofstream(d + "/b") << b;
+  }
+  // Bounded: 200 rounds or until the stop file appears.
+  const std::string loop = "set -e; i=0; while [ $i -lt 200 ] && [ ! -e " + d +
+                           "/stop ]; do iptables-nft-restore < " + d + "/a; touch " + d +
+                           "/started; iptables-nft-restore < " + d + "/b; i=$((i+1)); done";
+  const pid_t churn = fork();
+  ASSERT_GE(churn, 0);
+  if (churn == 0) {
+    execl("/bin/sh", "sh", "-c", loop.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int churn_status = -1;
+  bool churn_ended = false;
+  auto churning = [&] {
+    if (!churn_ended && waitpid(churn, &churn_status, WNOHANG) == churn) churn_ended = true;
+    return !churn_ended;
+  };
+  auto started = [&] { return access((d + "/started").c_str(), F_OK) == 0; };
+  int overlapped = 0, reads = 0, retried_out = 0, other_errors = 0, mixed = 0, fallback = 0;
+  while (overlapped < 20 && reads < 400 && churning()) {
+    const bool during = started();
+    RuleSet set = reader.read(Family::V4);
+    const bool still = churning();
+    ++reads;
+    fallback += static_cast<int>(set.stats.fallback_tables);
+    if (!set.complete()) {
+      if (set.error.find("changed during each of") != std::string::npos)
+        ++retried_out;
+      else if (++other_errors <= 3)
+        ADD_FAILURE() << "read " << reads << " failed: " << set.error;
+      continue;
+    }
+    const std::string listing = test::whole_table_listing(set);
+    if (listing != listing_a && listing != listing_b && ++mixed <= 3)
+      ADD_FAILURE() << "read " << reads << " was neither ruleset (a mix of both?)";
+    if (during && still) ++overlapped;
+  }
+  std::ofstream(d + "/stop").flush();
+  if (!churn_ended) {
+    EXPECT_EQ(waitpid(churn, &churn_status, 0), churn);
+  }
+  run("rm -rf " + d);
+  EXPECT_TRUE(WIFEXITED(churn_status) && WEXITSTATUS(churn_status) == 0)
+      << "the churn's restores failed (wait status " << churn_status << ")";
+  EXPECT_EQ(other_errors, 0);
+  EXPECT_EQ(mixed, 0);
+  EXPECT_EQ(fallback, 0);
+  EXPECT_GE(overlapped, 5) << "too few complete reads ran while the rules churned (" << reads
+                           << " reads, " << retried_out << " gave up after retries)";
+  std::printf("nft churn: %d reads, %d complete during the churn, %d gave up after retries\n",
+              reads, overlapped, retried_out);
+}
 
 // What the translator does not know (here TRACE: an immediate value that a
 // meta statement then sets) sends that table to iptables-nft-save, says why, and changes no
