@@ -40,9 +40,15 @@ static struct xtables_globals globals = {
     .compat_rev = xtables_compatible_revision,
 };
 
-int aim_xtables_init(int family, void (*fatal)(const char *message)) {
+int aim_xtables_init_with(int family, void (*fatal)(const char *message),
+                          int (*compat_rev)(const char *name, uint8_t revision, int opt)) {
   fatal_handler = fatal;
+  globals.compat_rev = compat_rev;
   return xtables_init_all(&globals, family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+}
+
+int aim_xtables_init(int family, void (*fatal)(const char *message)) {
+  return aim_xtables_init_with(family, fatal, xtables_compatible_revision);
 }
 
 struct aim_table *aim_table_open(int family, const char *name) {

@@ -31,7 +31,7 @@ struct aim_rule_head {
   char proto_name[32];
   uint8_t tos; /* IPv6 only, when has_tos */
   uint8_t inv_src, inv_dst, inv_in, inv_out, inv_proto;
-  uint8_t frag, inv_frag; /* IPv4 only */
+  uint8_t frag, inv_frag;   /* IPv4 only */
   uint8_t has_tos, inv_tos; /* IPv6 only */
 };
 
@@ -40,6 +40,10 @@ struct aim_table;
 /* Prepares libxtables for one family in this process. The handler is called
  * for libxtables' fatal errors and must not return. Returns 0 or -1. */
 int aim_xtables_init(int family, void (*fatal)(const char *message));
+/* The same with another way to ask the kernel which extension revisions it
+ * knows (libxtables' compat_rev: the nft reader asks nf_tables). */
+int aim_xtables_init_with(int family, void (*fatal)(const char *message),
+                          int (*compat_rev)(const char *name, uint8_t revision, int opt));
 
 /* Opens a table snapshot. NULL on failure, with errno set. */
 struct aim_table *aim_table_open(int family, const char *name);

@@ -4,7 +4,6 @@
 #include "rules/nft_shim.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +25,6 @@
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include <linux/netlink.h>
-
-static void (*fatal_handler)(const char *message);
-
-static void __attribute__((noreturn, format(printf, 2, 3)))
-on_xtables_exit(enum xtables_exittype status, const char *fmt, ...) {
-  char message[1024];
-  va_list ap;
-  (void)status;
-  va_start(ap, fmt);
-  vsnprintf(message, sizeof message, fmt, ap);
-  va_end(ap);
-  if (fatal_handler) fatal_handler(message);
-  fprintf(stderr, "libxtables: %s\n", message);
-  _Exit(3);
-}
 
 /* Does the kernel's nf_tables compat layer know revision `rev` of this
  * extension? The question and the answers iptables-nft 1.8.9 uses
@@ -126,22 +110,13 @@ out:
   return 1;
 }
 
-static struct xtables_globals globals = {
-    .option_offset = 0,
-    .program_name = "azure-iptables-monitor",
-    .program_version = "",
-    .exit_err = on_xtables_exit,
-    .compat_rev = nft_compat_revision,
-};
-
 static int family;
 static struct ipt_entry entry4;
 static struct ip6t_entry entry6;
 
 int aim_nft_xtables_init(int fam, void (*fatal)(const char *message)) {
-  fatal_handler = fatal;
   family = fam;
-  return xtables_init_all(&globals, fam == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+  return aim_xtables_init_with(fam, fatal, nft_compat_revision);
 }
 
 static const void *rule_ip(void) {
