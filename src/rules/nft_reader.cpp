@@ -192,6 +192,7 @@ RuleSet NftReader::read_in_process(const std::string& program, const std::string
     if (!tables) return failed.error = tables.error(), failed;
     auto child = run_in_child([&] { return render_nft_family(family); }, timeout_, abort_);
     if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
+    if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
     auto after = read_nft_generation();
     if (!after) return failed.error = after.error(), failed;
     if (*before != *after) {
