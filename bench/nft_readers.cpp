@@ -37,9 +37,9 @@ int main(int argc, char** argv) {
         for (const auto& [chain, contents] : table.chains) rules += contents.rule_newlines.size();
       continue;
     }
-    aim::NftReader reader(std::chrono::seconds(600), "iptables-nft-save", "ip6tables-nft-save",
-                          mode == "savetext" ? aim::NftReader::Mode::SaveText
-                                             : aim::NftReader::Mode::InProcess);
+    aim::NftReader reader(
+        std::chrono::seconds(600), "iptables-nft-save", "ip6tables-nft-save",
+        mode == "savetext" ? aim::NftReader::Mode::SaveText : aim::NftReader::Mode::InProcess);
     aim::RuleSet set = reader.read(family);
     if (!set.complete()) {
       std::fprintf(stderr, "%s read incomplete: %s\n", mode.c_str(), set.error.c_str());

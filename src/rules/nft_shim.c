@@ -3,6 +3,7 @@
  * prints them with libxtables, as iptables-nft does. */
 #include "rules/nft_shim.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,17 +11,18 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 /* xtables.h (net/if.h) before the kernel headers (linux/if.h). */
+/* clang-format off */
 #include <xtables.h>
+/* clang-format on */
 
 #include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/xt_NFLOG.h>
 #include <linux/netfilter/xt_comment.h>
 #include <linux/netfilter/xt_limit.h>
 #include <linux/netfilter/xt_mark.h>
-#include <linux/netfilter/xt_NFLOG.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
@@ -41,11 +43,20 @@ static int nft_compat_revision(const char *name, uint8_t rev, int opt) {
   int fd, error = 0;
 
   switch (opt) {
-    case IPT_SO_GET_REVISION_MATCH: break;
-    case IP6T_SO_GET_REVISION_MATCH: pf = AF_INET6; break;
-    case IPT_SO_GET_REVISION_TARGET: type = 1; break;
-    case IP6T_SO_GET_REVISION_TARGET: type = 1; pf = AF_INET6; break;
-    default: return 1;
+    case IPT_SO_GET_REVISION_MATCH:
+      break;
+    case IP6T_SO_GET_REVISION_MATCH:
+      pf = AF_INET6;
+      break;
+    case IPT_SO_GET_REVISION_TARGET:
+      type = 1;
+      break;
+    case IP6T_SO_GET_REVISION_TARGET:
+      type = 1;
+      pf = AF_INET6;
+      break;
+    default:
+      return 1;
   }
 
   memset(buf, 0, sizeof buf);
@@ -57,12 +68,22 @@ static int nft_compat_revision(const char *name, uint8_t rev, int opt) {
   nfg->nfgen_family = pf;
   nfg->version = NFNETLINK_V0;
   {
-    struct { uint16_t type; const void *data; size_t len; } attrs[3];
+    struct {
+      uint16_t type;
+      const void *data;
+      size_t len;
+    } attrs[3];
     uint32_t rev_be = htonl(rev), type_be = htonl(type);
     size_t i;
-    attrs[0].type = NFTA_COMPAT_NAME; attrs[0].data = name; attrs[0].len = name_len;
-    attrs[1].type = NFTA_COMPAT_REV; attrs[1].data = &rev_be; attrs[1].len = 4;
-    attrs[2].type = NFTA_COMPAT_TYPE; attrs[2].data = &type_be; attrs[2].len = 4;
+    attrs[0].type = NFTA_COMPAT_NAME;
+    attrs[0].data = name;
+    attrs[0].len = name_len;
+    attrs[1].type = NFTA_COMPAT_REV;
+    attrs[1].data = &rev_be;
+    attrs[1].len = 4;
+    attrs[2].type = NFTA_COMPAT_TYPE;
+    attrs[2].data = &type_be;
+    attrs[2].len = 4;
     for (i = 0; i < 3; ++i) {
       struct nlattr *a = (struct nlattr *)(buf + NLMSG_ALIGN(nlh->nlmsg_len));
       a->nla_type = attrs[i].type;
@@ -162,8 +183,8 @@ void aim_nft_set_rule_head(const struct aim_rule_head *h, int is_goto) {
 /* The extension iptables-nft would print `name` with, if it is exactly the
  * revision the kernel holds and the blob has the size that revision's
  * structure has; anything else would be printed from a misread blob. */
-static struct xtables_match *exact_match(const char *name, uint32_t revision, size_t len,
-                                         char *err, size_t errlen) {
+static struct xtables_match *exact_match(const char *name, uint32_t revision, size_t len, char *err,
+                                         size_t errlen) {
   struct xtables_match *m = xtables_find_match(name, XTF_TRY_LOAD, NULL);
   if (!m) {
     snprintf(err, errlen, "no libxtables extension for match '%s'", name);
@@ -256,8 +277,7 @@ int aim_nft_print_target(const char *name, uint32_t revision, const void *info, 
 /* A match iptables-nft creates itself (nft_create_match): the registered
  * revision, initialised by the extension, then filled from expressions. */
 static struct xt_entry_match *created_match(const char *name, uint32_t revision, size_t size,
-                                            struct xtables_match **out, char *err,
-                                            size_t errlen) {
+                                            struct xtables_match **out, char *err, size_t errlen) {
   struct xtables_match *m = xtables_find_match(name, XTF_TRY_LOAD, NULL);
   struct xt_entry_match *e;
   if (!m) {
@@ -330,8 +350,7 @@ int aim_nft_print_comment(const char *comment, char *err, size_t errlen) {
 
 int aim_nft_print_limit(uint32_t avg, uint32_t burst, char *err, size_t errlen) {
   struct xtables_match *m;
-  struct xt_entry_match *e =
-      created_match("limit", 0, sizeof(struct xt_rateinfo), &m, err, errlen);
+  struct xt_entry_match *e = created_match("limit", 0, sizeof(struct xt_rateinfo), &m, err, errlen);
   struct xt_rateinfo *info;
   if (!e) return -1;
   info = (struct xt_rateinfo *)e->data;
