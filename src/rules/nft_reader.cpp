@@ -190,6 +190,7 @@ RuleSet NftReader::read_in_process(const std::string& program, const std::string
     if (!before) return failed.error = before.error(), failed;
     auto tables = iptables_nft_tables(family);
     if (!tables) return failed.error = tables.error(), failed;
+    if (tables->empty()) return failed;  // nothing to read (a legacy-only node): no child
     auto child = run_in_child([&] { return render_nft_family(family); }, timeout_, abort_);
     if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
     if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
