@@ -41,6 +41,9 @@ void print_read_stats(std::ostream& err, const std::vector<RuleSet>& sets) {
     err << "azure-iptables-monitor: " << source_name(set.backend, set.family) << ": read "
         << set.tables.size() << " tables, " << set.chain_count() << " chains, " << set.rule_count()
         << " rules in " << set.stats.seconds << " s\n";
+    for (const std::string& note : set.stats.notes)
+      err << "azure-iptables-monitor: " << source_name(set.backend, set.family) << ": " << note
+          << '\n';
     helper_peak = std::max(helper_peak, set.stats.helper_peak_rss_kib);
   }
   rusage self{};

@@ -40,9 +40,15 @@ static struct xtables_globals globals = {
     .compat_rev = xtables_compatible_revision,
 };
 
-int aim_xtables_init(int family, void (*fatal)(const char *message)) {
+int aim_xtables_init_with(int family, void (*fatal)(const char *message),
+                          int (*compat_rev)(const char *name, uint8_t revision, int opt)) {
   fatal_handler = fatal;
+  globals.compat_rev = compat_rev;
   return xtables_init_all(&globals, family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+}
+
+int aim_xtables_init(int family, void (*fatal)(const char *message)) {
+  return aim_xtables_init_with(family, fatal, xtables_compatible_revision);
 }
 
 struct aim_table *aim_table_open(int family, const char *name) {
@@ -98,7 +104,7 @@ const void *aim_next_rule(struct aim_table *t, const void *rule) {
                         : (const void *)iptc_next_rule(rule, t->handle);
 }
 
-static void resolve_protocol_name(uint16_t proto, char *out, size_t outlen) {
+void aim_protocol_name(uint16_t proto, char *out, size_t outlen) {
   const struct protoent *pe;
   unsigned int i;
   out[0] = '\0';
@@ -154,7 +160,7 @@ void aim_rule_get_head(struct aim_table *t, const void *rule, struct aim_rule_he
     out->frag = !!(ip->flags & IPT_F_FRAG);
     out->inv_frag = !!(ip->invflags & IPT_INV_FRAG);
   }
-  resolve_protocol_name(out->proto, out->proto_name, sizeof out->proto_name);
+  aim_protocol_name(out->proto, out->proto_name, sizeof out->proto_name);
 }
 
 /* One match: " -m NAME" (or the extension's alias) followed by its save().

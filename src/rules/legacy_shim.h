@@ -31,7 +31,7 @@ struct aim_rule_head {
   char proto_name[32];
   uint8_t tos; /* IPv6 only, when has_tos */
   uint8_t inv_src, inv_dst, inv_in, inv_out, inv_proto;
-  uint8_t frag, inv_frag; /* IPv4 only */
+  uint8_t frag, inv_frag;   /* IPv4 only */
   uint8_t has_tos, inv_tos; /* IPv6 only */
 };
 
@@ -40,6 +40,10 @@ struct aim_table;
 /* Prepares libxtables for one family in this process. The handler is called
  * for libxtables' fatal errors and must not return. Returns 0 or -1. */
 int aim_xtables_init(int family, void (*fatal)(const char *message));
+/* The same with another way to ask the kernel which extension revisions it
+ * knows (libxtables' compat_rev: the nft reader asks nf_tables). */
+int aim_xtables_init_with(int family, void (*fatal)(const char *message),
+                          int (*compat_rev)(const char *name, uint8_t revision, int opt));
 
 /* Opens a table snapshot. NULL on failure, with errno set. */
 struct aim_table *aim_table_open(int family, const char *name);
@@ -56,6 +60,10 @@ const char *aim_chain_policy(struct aim_table *table, const char *chain);
 const void *aim_first_rule(struct aim_table *table, const char *chain);
 const void *aim_next_rule(struct aim_table *table, const void *rule);
 void aim_rule_get_head(struct aim_table *table, const void *rule, struct aim_rule_head *out);
+
+/* The name iptables prints for a protocol number: libxtables' own, else the
+ * system protocol database's, else empty (then the number is printed). */
+void aim_protocol_name(uint16_t proto, char *out, size_t outlen);
 
 /* Print the " -m NAME ..." parts, then the " -j/-g TARGET ..." part, of a
  * rule to C stdout. Return 0, or -1 with a message in err when an extension

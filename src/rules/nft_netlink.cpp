@@ -29,33 +29,6 @@ void append_attribute(std::string& out, const NetlinkAttribute& a) {
 
 }  // namespace
 
-bool for_each_attribute(std::string_view data,
-                        const std::function<void(uint16_t, std::string_view)>& f) {
-  while (data.size() >= NLA_HDRLEN) {
-    nlattr header;
-    std::memcpy(&header, data.data(), sizeof header);
-    if (header.nla_len < NLA_HDRLEN || header.nla_len > data.size()) return false;
-    f(header.nla_type & NLA_TYPE_MASK, data.substr(NLA_HDRLEN, header.nla_len - NLA_HDRLEN));
-    const size_t step = NLA_ALIGN(header.nla_len);
-    if (step >= data.size()) return true;
-    data.remove_prefix(step);
-  }
-  return data.empty();
-}
-
-bool read_be32(std::string_view payload, uint32_t& out) {
-  if (payload.size() != 4) return false;
-  uint32_t raw;
-  std::memcpy(&raw, payload.data(), 4);
-  out = ntohl(raw);
-  return true;
-}
-
-std::string_view attribute_string(std::string_view payload) {
-  const size_t nul = payload.find('\0');
-  return nul == std::string_view::npos ? payload : payload.substr(0, nul);
-}
-
 Result<NftNetlink> NftNetlink::open() {
   UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
   if (!fd.valid()) return system_error("socket");

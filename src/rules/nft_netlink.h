@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/netlink_attributes.h"
 #include "util/fd.h"
 #include "util/result.h"
 
@@ -42,16 +43,5 @@ class NftNetlink {
   uint32_t sequence_ = 0;
   std::vector<char> buffer_;
 };
-
-// Calls `f(type, payload)` for each netlink attribute in `data` (type without
-// the nested/byte-order flags). Returns false if an attribute's length does
-// not fit: the caller then treats the object as unreadable.
-bool for_each_attribute(std::string_view data,
-                        const std::function<void(uint16_t, std::string_view)>& f);
-
-// A big-endian 32-bit attribute value; false when the payload is not 4 bytes.
-bool read_be32(std::string_view payload, uint32_t& out);
-// A NUL-terminated string attribute, without its NUL.
-std::string_view attribute_string(std::string_view payload);
 
 }  // namespace aim

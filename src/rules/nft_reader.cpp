@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,8 @@
 
 #include "rules/child_process.h"
 #include "rules/nft_layout_reader.h"
+#include "rules/nft_rule_renderer.h"
+#include "rules/rule_stream.h"
 #include "rules/save_parser.h"
 
 namespace aim {
@@ -105,24 +108,46 @@ NftReader::Attempt NftReader::read_consistently(const std::string& path, Family 
   return a;
 }
 
-RuleSet NftReader::read(Family family) {
-  const std::string& program = family == Family::V6 ? save_v6_ : save_v4_;
-  const std::string family_word = family == Family::V6 ? "ip6 " : "ip ";
-  const std::string path = find_program(program);
-  if (delegated_)
-    std::erase_if(delegated_->labels,
-                  [&](const std::string& l) { return l.starts_with(family_word); });
+static std::string missing_program_error(const std::string& program) {
+  return program +
+         " not found (looked in /usr/sbin, /sbin, /usr/bin, /bin and $PATH): "
+         "install the iptables package; without it rules added with "
+         "iptables-nft cannot be seen";
+}
+
+Table NftReader::read_one_table(const std::string& path, Family family, const std::string& name,
+                                RuleSet& into) {
+  Attempt one = read_consistently(path, family, name);
+  Table t;
+  t.name = name;
+  if (one.incompatible_exit) {
+    t.incompatible = true;
+    t.error = "iptables-nft cannot show this table; list it with 'nft list table " +
+              std::string(family == Family::V6 ? "ip6 " : "ip ") + name + "'";
+    return t;
+  }
+  into.arena->keep_alive(one.set.arena);
+  into.stats.helper_peak_rss_kib =
+      std::max(into.stats.helper_peak_rss_kib, one.set.stats.helper_peak_rss_kib);
+  if (!one.set.error.empty()) {
+    t.error = one.set.error;
+    return t;
+  }
+  for (Table& read : one.set.tables)
+    if (read.name == name) return std::move(read);
+  t.error = "iptables-nft-save printed nothing for this table";
+  return t;
+}
+
+RuleSet NftReader::read_with_save(const std::string& program, const std::string& path,
+                                  Family family) {
   if (path.empty()) {
     RuleSet set;
     set.family = family;
     set.backend = Backend::Nft;
-    set.error = program +
-                " not found (looked in /usr/sbin, /sbin, /usr/bin, /bin and $PATH): "
-                "install the iptables package; without it rules added with "
-                "iptables-nft cannot be seen";
+    set.error = missing_program_error(program);
     return set;
   }
-  const auto started = std::chrono::steady_clock::now();
   Attempt whole = read_consistently(path, family, "");
   RuleSet set = std::move(whole.set);
   if (delegated_ && whole.incompatible_exit) {
@@ -151,6 +176,90 @@ RuleSet NftReader::read(Family family) {
       set = std::move(by_table);
     }
   }
+  return set;
+}
+
+RuleSet NftReader::read_in_process(const std::string& program, const std::string& path,
+                                   Family family) {
+  RuleSet failed;
+  failed.family = family;
+  failed.backend = Backend::Nft;
+  std::string last_change;
+  for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
+    auto before = read_nft_generation();
+    if (!before) return failed.error = before.error(), failed;
+    auto tables = iptables_nft_tables(family);
+    if (!tables) return failed.error = tables.error(), failed;
+    if (tables->empty()) return failed;  // nothing to read (a legacy-only node): no child
+    auto child = run_in_child([&] { return render_nft_family(family); }, timeout_, abort_);
+    if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
+    if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
+    auto after = read_nft_generation();
+    if (!after) return failed.error = after.error(), failed;
+    if (*before != *after) {
+      last_change = "generation " + std::to_string(*before) + " -> " + std::to_string(*after);
+      continue;
+    }
+    std::string child_failure = child->failure;
+    if (!child->stderr_text.empty())
+      child_failure += (child_failure.empty() ? "" : ": ") + trimmed(child->stderr_text);
+    RuleSet set = parse_rule_stream(child->stdout_text(), child->stdout_map, family, Backend::Nft,
+                                    *tables, child_failure);
+    set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+    std::vector<std::string> fallback;
+    for (const Table& t : set.tables)
+      if (!t.read_ok()) {
+        fallback.push_back(t.name);
+        set.stats.notes.push_back("table " + t.name + " read with " + program + ": " + t.error);
+      }
+    if (fallback.empty() && set.error.empty()) return set;
+    if (!set.error.empty() || fallback.size() == set.tables.size()) {
+      // Nothing to keep: the whole family from iptables-nft-save, as one read.
+      RuleSet whole = read_with_save(program, path, family);
+      if (!set.error.empty())
+        whole.stats.notes.push_back("read with " + program + ": " + set.error);
+      else
+        whole.stats.notes.insert(whole.stats.notes.begin(), set.stats.notes.begin(),
+                                 set.stats.notes.end());
+      whole.stats.fallback_tables = whole.tables.size();
+      whole.stats.helper_peak_rss_kib =
+          std::max(whole.stats.helper_peak_rss_kib, set.stats.helper_peak_rss_kib);
+      return whole;
+    }
+    set.stats.fallback_tables = fallback.size();
+    for (Table& t : set.tables) {
+      if (t.read_ok()) continue;
+      if (path.empty()) {
+        t.error += "; " + missing_program_error(program);
+        continue;
+      }
+      t = read_one_table(path, family, t.name, set);
+    }
+    // The tables listed by iptables-nft-save must show the same ruleset.
+    auto end = read_nft_generation();
+    if (!end) return failed.error = end.error(), failed;
+    if (*end != *before) {
+      last_change = "generation " + std::to_string(*before) + " -> " + std::to_string(*end);
+      continue;
+    }
+    return set;
+  }
+  failed.error = "the nftables ruleset changed during each of " +
+                 std::to_string(kConsistentReadAttempts) + " reads (last: " + last_change +
+                 "); the next check reads again";
+  return failed;
+}
+
+RuleSet NftReader::read(Family family) {
+  const std::string& program = family == Family::V6 ? save_v6_ : save_v4_;
+  const std::string family_word = family == Family::V6 ? "ip6 " : "ip ";
+  const std::string path = find_program(program);
+  if (delegated_)
+    std::erase_if(delegated_->labels,
+                  [&](const std::string& l) { return l.starts_with(family_word); });
+  const auto started = std::chrono::steady_clock::now();
+  RuleSet set = mode_ == Mode::InProcess ? read_in_process(program, path, family)
+                                         : read_with_save(program, path, family);
   if (delegated_) {
     std::erase_if(set.tables, [&](const Table& t) {
       if (!t.incompatible) return false;

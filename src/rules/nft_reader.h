@@ -1,11 +1,15 @@
 #pragma once
-// Reads the rules iptables-nft manages, by running iptables-nft-save /
-// ip6tables-nft-save once per family and parsing its text (save_parser)
-// against the kernel's layout of the same generation (nft_layout_reader), so
-// rule text cannot pose as structure. iptables-nft-save only lists: it
-// creates nothing in nftables and takes no lock. A missing program, a failing
-// run, an incompatible table or text that disagrees with the kernel is a read
-// error (verdict unknown), never an empty table.
+// Reads the rules iptables-nft manages. By default in-process
+// (nft_rule_renderer: netlink dumps per chain, each rule translated back to
+// iptables-nft's text, in a forked child per family) between two equal
+// ruleset generations; every table it cannot translate exactly is listed
+// instead by running iptables-nft-save / ip6tables-nft-save and parsing its
+// text (save_parser) against the kernel's layout of the same generation
+// (nft_layout_reader), so rule text cannot pose as structure.
+// iptables-nft-save only lists: it creates nothing in nftables and takes no
+// lock. A missing program (when needed), a failing run, an incompatible table
+// or text that disagrees with the kernel is a read error (verdict unknown),
+// never an empty table.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -17,10 +21,17 @@ namespace aim {
 
 class NftReader : public RuleReader {
  public:
+  enum class Mode {
+    InProcess,  // translate in-process, iptables-nft-save for what it cannot
+    SaveText,   // iptables-nft-save for everything (the reference)
+  };
   explicit NftReader(std::chrono::milliseconds timeout = std::chrono::seconds(120),
                      std::string save_v4 = "iptables-nft-save",
-                     std::string save_v6 = "ip6tables-nft-save")
-      : timeout_(timeout), save_v4_(std::move(save_v4)), save_v6_(std::move(save_v6)) {}
+                     std::string save_v6 = "ip6tables-nft-save", Mode mode = Mode::InProcess)
+      : timeout_(timeout),
+        save_v4_(std::move(save_v4)),
+        save_v6_(std::move(save_v6)),
+        mode_(mode) {}
   Backend backend() const override { return Backend::Nft; }
   RuleSet read(Family family) override;
   // With a native reader: tables iptables-nft cannot show are left out of
@@ -33,9 +44,14 @@ class NftReader : public RuleReader {
  private:
   struct Attempt;
   Attempt read_consistently(const std::string& path, Family family, const std::string& only_table);
+  RuleSet read_with_save(const std::string& program, const std::string& path, Family family);
+  RuleSet read_in_process(const std::string& program, const std::string& path, Family family);
+  Table read_one_table(const std::string& path, Family family, const std::string& name,
+                       RuleSet& into);
   std::shared_ptr<DelegatedTables> delegated_;
   std::chrono::milliseconds timeout_;
   std::string save_v4_, save_v6_;
+  Mode mode_;
 };
 
 // Finds `program` in the directories iptables is installed in, then $PATH.

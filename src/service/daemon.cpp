@@ -282,6 +282,10 @@ struct Daemon::State {
       if (options.events && cluster())
         send({ClusterRequest::Kind::Event, false, "BlockedIPTablesRule", kBlockedMessage});
     }
+    // E.g. which nft tables were listed by iptables-nft-save, and why.
+    for (const RuleSet& set : run.sets)
+      for (const std::string& note : set.stats.notes)
+        log.info(2, source_name(set.backend, set.family) + ": " + note);
     last_report = run.report;
     apply(reconciler.checked(run.report, Clock::now()));
     log.info(2, "check took " + format_seconds(std::chrono::duration<double>(run.took).count()) +

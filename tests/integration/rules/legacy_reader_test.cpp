@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "churn.h"
 #include "netns.h"
 #include "require.h"
 #include "rules/print.h"
@@ -151,32 +152,10 @@ TEST_F(LegacyReaderTest, ReadsDuringChurnAreAlwaysOneWholeSnapshot) {
   const std::string listing_b = test::whole_table_listing(reader.read(Family::V4));
   ASSERT_NE(listing_a, listing_b);
 
-  char dir[] = "/tmp/aim-churn-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string d = dir;
-  {
-    std::ofstream(d + "/a") << a;
-    std::ofstream(d + "/b") << b;
-  }
-  // Bounded: stops by itself after 200 rounds or when the stop file appears;
-  // "started" appears once restores are under way; a failed restore ends it
-  // with a non-zero status.
-  const std::string loop = "set -e; i=0; while [ $i -lt 200 ] && [ ! -e " + d +
-                           "/stop ]; do iptables-legacy-restore < " + d + "/a; touch " + d +
-                           "/started; iptables-legacy-restore < " + d + "/b; i=$((i+1)); done";
-  const pid_t churn = fork();
-  ASSERT_GE(churn, 0);
-  if (churn == 0) {
-    execl("/bin/sh", "sh", "-c", loop.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int churn_status = -1;
-  bool churn_ended = false;
-  auto churning = [&] {
-    if (!churn_ended && waitpid(churn, &churn_status, WNOHANG) == churn) churn_ended = true;
-    return !churn_ended;
-  };
-  auto started = [&] { return access((d + "/started").c_str(), F_OK) == 0; };
+  test::RestoreChurn churn("iptables-legacy-restore", a, b);
+  ASSERT_EQ(churn.error(), "");
+  auto churning = [&] { return churn.running(); };
+  auto started = [&] { return churn.started(); };
 
   // Reads until 25 of them ran entirely while the churn did (or it ended).
   int overlapped = 0, reads = 0, incomplete = 0, mixed = 0, saw_a = 0, saw_b = 0;
@@ -199,13 +178,7 @@ TEST_F(LegacyReaderTest, ReadsDuringChurnAreAlwaysOneWholeSnapshot) {
       ADD_FAILURE() << "read " << reads << " was neither ruleset (a mix of both?)";
     if (during && still) ++overlapped;
   }
-  std::ofstream(d + "/stop").flush();
-  if (!churn_ended) {
-    EXPECT_EQ(waitpid(churn, &churn_status, 0), churn);
-  }
-  run("rm -rf " + d);
-  EXPECT_TRUE(WIFEXITED(churn_status) && WEXITSTATUS(churn_status) == 0)
-      << "the churn's restores failed (wait status " << churn_status << ")";
+  EXPECT_TRUE(churn.stop()) << "the churn's restores failed";
   EXPECT_EQ(incomplete, 0);
   EXPECT_EQ(mixed, 0);
   EXPECT_GE(overlapped, 5) << "too few reads ran while the rules churned (" << reads << " reads, "

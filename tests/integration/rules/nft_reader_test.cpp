@@ -2,10 +2,15 @@
 #include "rules/nft_reader.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <sstream>
 
+#include "churn.h"
 #include "netns.h"
 #include "require.h"
 #include "rules/nft_tables.h"
@@ -36,6 +41,11 @@ class NftReaderTest : public ::testing::Test {
 
 using test::FixtureCase;
 
+NftReader save_text_reader() {
+  return NftReader(std::chrono::seconds(120), "iptables-nft-save", "ip6tables-nft-save",
+                   NftReader::Mode::SaveText);
+}
+
 class NftFixtureTest : public NftReaderTest, public ::testing::WithParamInterface<FixtureCase> {};
 
 TEST_P(NftFixtureTest, MatchesIptablesNftSPerChainLineForLine) {
@@ -48,6 +58,25 @@ TEST_P(NftFixtureTest, MatchesIptablesNftSPerChainLineForLine) {
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(tsv(set), expected);
   // Reading through nft created no legacy table.
+  EXPECT_EQ(test::legacy_table_names(Family::V4), "");
+  EXPECT_EQ(test::legacy_table_names(Family::V6), "");
+}
+
+// The in-process reader against the iptables-nft-save reader: the same
+// bytes for every chain, and no table left to iptables-nft-save (every
+// fixture is iptables-nft's own output: kube-proxy, Cilium, Docker, AKS,
+// ip-masq-agent and the extension-heavy ones).
+TEST_P(NftFixtureTest, InProcessReaderAgreesWithSaveTextWithoutFallback) {
+  const FixtureCase& c = GetParam();
+  ASSERT_EQ(test::load_nft_fixture(test::fixture_path(c.file), c.family), "");
+  RuleSet in_process = NftReader().read(c.family);
+  ASSERT_TRUE(in_process.complete()) << in_process.error;
+  EXPECT_EQ(in_process.stats.fallback_tables, 0u);
+  for (const std::string& note : in_process.stats.notes) ADD_FAILURE() << note;
+  RuleSet save_text = save_text_reader().read(c.family);
+  ASSERT_TRUE(save_text.complete()) << save_text.error;
+  ASSERT_GT(save_text.rule_count(), 0u);
+  EXPECT_EQ(tsv(in_process), tsv(save_text));
   EXPECT_EQ(test::legacy_table_names(Family::V4), "");
   EXPECT_EQ(test::legacy_table_names(Family::V6), "");
 }
@@ -98,7 +127,8 @@ TEST_F(NftReaderTest, TableWithForeignBaseChainIsAReadError) {
 }
 
 TEST_F(NftReaderTest, MissingProgramIsAClearError) {
-  NftReader reader(std::chrono::seconds(10), "aim-no-such-iptables-nft-save", "x");
+  NftReader reader(std::chrono::seconds(10), "aim-no-such-iptables-nft-save", "x",
+                   NftReader::Mode::SaveText);
   RuleSet set = reader.read(Family::V4);
   EXPECT_FALSE(set.complete());
   EXPECT_NE(set.error.find("aim-no-such-iptables-nft-save not found"), std::string::npos)
@@ -106,7 +136,7 @@ TEST_F(NftReaderTest, MissingProgramIsAClearError) {
 }
 
 TEST_F(NftReaderTest, FailingProgramIsAReadError) {
-  NftReader reader(std::chrono::seconds(10), "false", "false");
+  NftReader reader(std::chrono::seconds(10), "false", "false", NftReader::Mode::SaveText);
   RuleSet set = reader.read(Family::V4);
   EXPECT_FALSE(set.complete());
   EXPECT_NE(set.error.find("exited with status 1"), std::string::npos) << set.error;
@@ -162,12 +192,25 @@ TEST_F(NftReaderTest, QuoteInInterfaceNameJoinsNoRules) {
 }
 
 // A newline in a string the kernel layout does not account for (here a
-// recent list name) cannot be attributed: the family is unreadable, never
-// read as the rules its lines pretend to be.
+// recent list name) cannot be attributed in iptables-nft-save's text: the
+// family is unreadable, never read as the rules its lines pretend to be.
+// Read in-process, the rule is one rule, exactly as iptables-nft prints it.
 TEST_F(NftReaderTest, NewlineTheLayoutCannotAttributeIsAReadError) {
-  RuleSet set = read_after_commands(
-      "iptables-nft -A INPUT -m recent --name \"$(printf 'a\\n-A INPUT -j ACCEPT')\" "
-      "--set -j ACCEPT && iptables-nft -A INPUT -j DROP");
+  EXPECT_EQ(run("iptables-nft -A INPUT -m recent --name \"$(printf 'a\\n-A INPUT -j ACCEPT')\" "
+                "--set -j ACCEPT && iptables-nft -A INPUT -j DROP")
+                .status,
+            0);
+  RuleSet in_process = NftReader().read(Family::V4);
+  ASSERT_TRUE(in_process.complete()) << in_process.error;
+  EXPECT_EQ(in_process.stats.fallback_tables, 0u);
+  EXPECT_EQ(in_process.rule_count(), 2u);
+  const Table* filter = in_process.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  std::string listed(filter->chains[0].header);
+  for (std::string_view rule : filter->chains[0].rules) listed += "\n" + std::string(rule);
+  EXPECT_EQ(listed + "\n", run("iptables-nft -S INPUT").out);
+
+  RuleSet set = save_text_reader().read(Family::V4);
   EXPECT_FALSE(set.complete());
   EXPECT_TRUE(set.tables.empty());
   EXPECT_NE(set.error.find("disagrees with the kernel"), std::string::npos) << set.error;
@@ -190,6 +233,205 @@ TEST_F(NftReaderTest, GeneratedKubeProxyThousandsOfChains) {
   // What iptables-nft itself lists (per chain would take minutes here).
   EXPECT_EQ(test::whole_table_listing(set),
             test::expected_whole_table_listing(Family::V4, Backend::Nft));
+  EXPECT_EQ(set.stats.fallback_tables, 0u);
+  EXPECT_EQ(tsv(set), tsv(save_text_reader().read(Family::V4)));
+}
+
+// The patterns iptables-nft writes that the fixtures and the random grammar
+// rarely reach (interface wildcards and "+", port ranges that become <= or >,
+// combined ports, tcp flags, compat tcp/udp, NFLOG's native log, limit, mark,
+// -f, a comment in a native rule's user data), each through the in-process
+// reader exactly as iptables-nft -S prints it, with nothing left to
+// iptables-nft-save.
+struct EdgeCase {
+  Family family;
+  std::vector<std::string> commands;
+};
+
+class NftEdgeRulesTest : public NftReaderTest, public ::testing::WithParamInterface<EdgeCase> {};
+
+TEST_P(NftEdgeRulesTest, InProcessMatchesIptablesNftS) {
+  const EdgeCase& c = GetParam();
+  const std::string bin = c.family == Family::V6 ? "ip6tables-nft " : "iptables-nft ";
+  for (const std::string& command : c.commands) {
+    const std::string line = command.starts_with("nft ") ? command : bin + command;
+    ASSERT_EQ(run(line).status, 0) << line;
+  }
+  RuleSet set = NftReader().read(c.family);
+  ASSERT_TRUE(set.complete()) << set.error;
+  EXPECT_EQ(set.rule_count(), c.commands.size() - 1);  // one command makes a chain
+  EXPECT_EQ(set.stats.fallback_tables, 0u);
+  for (const std::string& note : set.stats.notes) ADD_FAILURE() << note;
+  EXPECT_EQ(tsv(set), test::expected_nft_tsv_per_chain(c.family));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Patterns, NftEdgeRulesTest,
+    ::testing::Values(
+        EdgeCase{
+            Family::V4,
+            {
+                "-N USER",
+                "-A INPUT -i + -j ACCEPT",
+                "-A INPUT ! -i + -j ACCEPT",
+                "-A FORWARD -i + -o eth1 -j ACCEPT",
+                "-A FORWARD -o eth0+ ! -i veth -j USER",
+                "-A INPUT -p tcp --sport 1:100 -j ACCEPT",
+                "-A INPUT -p tcp ! --sport 0:100 -j ACCEPT",
+                "-A INPUT -p tcp ! --sport 1:100 -j ACCEPT",
+                "-A INPUT -p tcp --dport 0:100 -j ACCEPT",
+                "-A INPUT -p tcp --sport 80 --dport 443 -j ACCEPT",
+                "-A INPUT -p tcp ! --sport 80 ! --dport 443 -j ACCEPT",
+                "-A INPUT -p tcp --sport 80 ! --dport 443 -j ACCEPT",
+                "-A INPUT -p tcp --tcp-flags SYN,ACK SYN -j DROP",
+                "-A INPUT -p tcp --syn -j DROP",
+                "-A INPUT -p tcp ! --syn --dport 22 -j DROP",
+                "-A INPUT -p tcp -m tcp --tcp-option 2 -j DROP",
+                "-A INPUT -p tcp -m tcp -j DROP",
+                "-A INPUT -p udp -m udp -j DROP",
+                "-A INPUT -p udp --dport 0:1000 -j DROP",
+                "-A INPUT -p udp --dport 53 -m udp --sport 53 -j DROP",
+                "-A INPUT -j NFLOG --nflog-prefix \"abc def\" --nflog-group 3 --nflog-size 100 "
+                "--nflog-threshold 5",
+                "-A INPUT -j NFLOG --nflog-prefix \"$(printf 'x%.0s' $(seq 100))\"",
+                "-A INPUT -m mark --mark 0x1 -j ACCEPT",
+                "-A INPUT -m mark ! --mark 0x1/0xff -j ACCEPT",
+                "-A INPUT -m limit --limit 5/min -j ACCEPT",
+                "-A INPUT -m limit --limit 7/hour --limit-burst 1 -j ACCEPT",
+                "-A INPUT -f -j DROP",
+                "-A INPUT ! -f -j DROP",
+                "-A INPUT -p 47 -j DROP",
+                "-A INPUT ! -p udp -j DROP",
+                "-A INPUT -s 10.1.0.0/16 -d 10.2.3.4/31 -j DROP",
+                "-A INPUT -m comment --comment \"a b\" -m comment --comment c -j DROP",
+                "-A INPUT -p tcp -j REJECT --reject-with tcp-reset",
+                "-t nat -A POSTROUTING -o eth0 -p tcp -j MASQUERADE --to-ports 1000-2000",
+                "-t nat -A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 10.0.0.1:8080",
+                "-t mangle -A PREROUTING -j MARK --set-xmark 0x4000/0x4000",
+                "-t raw -A PREROUTING -j CT --notrack",
+                "nft add rule ip filter INPUT ip saddr 1.2.3.4 counter accept comment '\"hello "
+                "world\"'",
+            }},
+        EdgeCase{
+            Family::V6,
+            {
+                "-N USER",
+                "-A INPUT -i + -j ACCEPT",
+                "-A INPUT ! -i + -j ACCEPT",
+                "-A FORWARD -o eth0+ ! -i veth -j USER",
+                "-A INPUT -s 2001:db8::/32 ! -d fe80::1/128 -p tcp --dport 22 -j ACCEPT",
+                "-A INPUT -s 2001:db8::/ffff:ffff:0:ffff:: -j DROP",
+                "-A INPUT -p tcp ! --sport 0:100 --tcp-flags ALL NONE -j DROP",
+                "-A INPUT -p udp --sport 53 --dport 53 -j ACCEPT",
+                "-A INPUT -p ipv6-icmp --icmpv6-type 128 -j ACCEPT",
+                "-A INPUT -m mark --mark 0x10/0x10 -m limit --limit 3/sec -j NFLOG --nflog-group 2",
+                "-A INPUT -p tcp -j REJECT --reject-with tcp-reset",
+                "-t nat -A POSTROUTING -s fd00::/8 -j MASQUERADE",
+                "-t nat -A PREROUTING -p tcp --dport 80 -j DNAT --to-destination [fd00::1]:8080",
+                "-t mangle -A PREROUTING -m conntrack --ctstate NEW -j CONNMARK --set-mark 1",
+                "nft add rule ip6 filter INPUT ip6 saddr ::1 counter drop comment '\"native\"'",
+            }}),
+    [](const auto& info) { return std::string(family_name(info.param.family)); });
+
+TEST_F(NftReaderTest, InProcessReadsDuringChurnAreOneWholeSnapshotOrRetried) {
+  // Two rulesets restored in a loop while we read: every complete read is
+  // exactly one of them (the generation was the same before and after), and
+  // a read that kept seeing commits says so instead of mixing them.
+  std::string a, b;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&a, 60), "");
+  ASSERT_EQ(test::generate_kube_proxy_rules(&b, 90), "");
+  ASSERT_EQ(test::load_nft_text(a, Family::V4), "");
+  NftReader reader;
+  const std::string listing_a = test::whole_table_listing(reader.read(Family::V4));
+  ASSERT_EQ(test::load_nft_text(b, Family::V4), "");
+  const std::string listing_b = test::whole_table_listing(reader.read(Family::V4));
+  ASSERT_NE(listing_a, listing_b);
+
+  test::RestoreChurn churn("iptables-nft-restore", a, b);
+  ASSERT_EQ(churn.error(), "");
+  auto churning = [&] { return churn.running(); };
+  auto started = [&] { return churn.started(); };
+  int overlapped = 0, reads = 0, retried_out = 0, other_errors = 0, mixed = 0, fallback = 0;
+  while (overlapped < 20 && reads < 400 && churning()) {
+    const bool during = started();
+    RuleSet set = reader.read(Family::V4);
+    const bool still = churning();
+    ++reads;
+    fallback += static_cast<int>(set.stats.fallback_tables);
+    if (!set.complete()) {
+      if (set.error.find("changed during each of") != std::string::npos)
+        ++retried_out;
+      else if (++other_errors <= 3)
+        ADD_FAILURE() << "read " << reads << " failed: " << set.error;
+      continue;
+    }
+    const std::string listing = test::whole_table_listing(set);
+    if (listing != listing_a && listing != listing_b && ++mixed <= 3)
+      ADD_FAILURE() << "read " << reads << " was neither ruleset (a mix of both?)";
+    if (during && still) ++overlapped;
+  }
+  EXPECT_TRUE(churn.stop()) << "the churn's restores failed";
+  EXPECT_EQ(other_errors, 0);
+  EXPECT_EQ(mixed, 0);
+  EXPECT_EQ(fallback, 0);
+  EXPECT_GE(overlapped, 5) << "too few complete reads ran while the rules churned (" << reads
+                           << " reads, " << retried_out << " gave up after retries)";
+  std::printf("nft churn: %d reads, %d complete during the churn, %d gave up after retries\n",
+              reads, overlapped, retried_out);
+}
+
+// What the translator does not know (here TRACE: an immediate value that a
+// meta statement then sets) sends that table to iptables-nft-save, says why, and changes no
+// line; the other tables are still read in-process.
+TEST_F(NftReaderTest, UntranslatedTableFallsBackToSaveTextAndSaysWhy) {
+  RuleSet set = read_after_commands(
+      "iptables-nft -t raw -A PREROUTING -p tcp --dport 22 -j TRACE && "
+      "iptables-nft -A INPUT -s 10.0.0.0/8 -j ACCEPT");
+  ASSERT_TRUE(set.complete()) << set.error;
+  EXPECT_EQ(set.stats.fallback_tables, 1u);
+  ASSERT_EQ(set.stats.notes.size(), 1u);
+  EXPECT_NE(set.stats.notes[0].find("table raw read with iptables-nft-save"), std::string::npos)
+      << set.stats.notes[0];
+  EXPECT_NE(set.stats.notes[0].find("an immediate value that is not a verdict"), std::string::npos)
+      << set.stats.notes[0];
+  EXPECT_EQ(tsv(set), test::expected_nft_tsv_per_chain(Family::V4));
+  EXPECT_EQ(tsv(set), tsv(save_text_reader().read(Family::V4)));
+}
+
+// A table iptables-nft calls incompatible stays a read error when the other
+// tables are read in-process; the compatible ones are read.
+TEST_F(NftReaderTest, IncompatibleTableBesideTranslatedOnesStaysAReadError) {
+  RuleSet set = read_after_commands(
+      "iptables-nft -t nat -A POSTROUTING -o eth0 -j MASQUERADE && "
+      "iptables-nft -A INPUT -j ACCEPT && "
+      "nft add rule ip filter INPUT ct state new log prefix x drop");
+  EXPECT_FALSE(set.complete());
+  const Table* nat = set.find_table("nat");
+  ASSERT_NE(nat, nullptr);
+  EXPECT_TRUE(nat->read_ok()) << nat->error;
+  EXPECT_EQ(nat->chains.size(), 4u);
+  const Table* filter = set.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  EXPECT_FALSE(filter->read_ok());
+  EXPECT_TRUE(filter->chains.empty());
+}
+
+// Without iptables-nft-save, what translates is read; what does not is an
+// error that names the missing program, never an empty table.
+TEST_F(NftReaderTest, FallbackWithoutTheProgramIsAReadError) {
+  EXPECT_EQ(
+      run("iptables-nft -t raw -A PREROUTING -j TRACE && iptables-nft -A INPUT -j DROP").status, 0);
+  NftReader reader(std::chrono::seconds(10), "aim-no-such-iptables-nft-save", "x");
+  RuleSet set = reader.read(Family::V4);
+  EXPECT_FALSE(set.complete());
+  const Table* raw = set.find_table("raw");
+  ASSERT_NE(raw, nullptr);
+  EXPECT_NE(raw->error.find("aim-no-such-iptables-nft-save not found"), std::string::npos)
+      << raw->error;
+  EXPECT_TRUE(raw->chains.empty());
+  const Table* filter = set.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  EXPECT_TRUE(filter->read_ok());
 }
 
 }  // namespace

@@ -1,0 +1,30 @@
+#pragma once
+// The in-process reader of iptables-nft's tables: the chain list and one
+// netlink rule dump per chain, each rule translated (nft_translate) and
+// printed with libxtables' save() functions (nft_shim) into exactly the
+// lines `iptables-nft -t TABLE -S CHAIN` prints. It runs in a forked child
+// per family, like the legacy renderer (libxtables' per-family state and its
+// non-returning fatal handler), and writes the rule stream (rule_stream.h).
+//
+// A table holding anything the translator does not know, or a chain layout
+// iptables-nft would not show as is, ends with an error record starting with
+// kNftFallbackMark: the parent then lists that table with iptables-nft-save.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/ruleset.h"
+#include "util/result.h"
+
+namespace aim {
+
+inline constexpr std::string_view kNftFallbackMark = "not translated: ";
+
+// The child's body: renders every iptables table of `family` to C stdout.
+// Returns the child's exit status.
+int render_nft_family(Family family);
+
+// The iptables tables nf_tables has for `family`, in check order.
+Result<std::vector<std::string>> iptables_nft_tables(Family family);
+
+}  // namespace aim

@@ -1,0 +1,70 @@
+#pragma once
+// Turns one iptables-nft rule, as the kernel describes it over netlink (its
+// expression list and user data), back into the parts `iptables-nft -S`
+// prints: the generic part (addresses, interfaces, protocol, fragments), the
+// matches in order (compat xtables blobs, and the tcp/udp/mark/comment
+// matches iptables-nft rebuilds from native expressions), and the action.
+// Pure: the extension text itself is printed by libxtables (nft_shim).
+//
+// Strict by design: only the expression patterns iptables-nft 1.8.9 writes
+// are accepted, each read as iptables-nft 1.8.9 reads it (nft-shared.c,
+// nft-ipv4.c, nft-ipv6.c). Anything else is an error naming what was not
+// understood, and the caller lists the table with iptables-nft-save instead.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/legacy_shim.h"
+#include "rules/ruleset.h"
+#include "util/result.h"
+
+namespace aim {
+
+// struct xt_tcp / xt_udp as iptables-nft's parser leaves them.
+struct NftPorts {
+  uint16_t spts[2] = {0, 0xffff};
+  uint16_t dpts[2] = {0, 0xffff};
+  uint8_t invflags = 0;
+  uint8_t flg_mask = 0, flg_cmp = 0;
+};
+
+struct NftMatchPart {
+  enum class Kind { Compat, Tcp, Udp, Mark, Comment, Limit };
+  Kind kind = Kind::Compat;
+  std::string name;  // Compat
+  uint32_t revision = 0;
+  std::string_view info;        // Compat: the xtables blob, inside the caller's buffer
+  NftPorts ports;               // Tcp, Udp
+  uint32_t mark = 0, mask = 0;  // Mark
+  bool invert = false;
+  std::string comment;          // Comment (from the rule's user data)
+  uint32_t avg = 0, burst = 0;  // Limit
+};
+
+struct NftAction {
+  enum class Kind { None, Accept, Drop, Return, Jump, Goto, Target, Nflog };
+  Kind kind = Kind::None;
+  std::string chain;  // Jump, Goto
+  std::string name;   // Target
+  uint32_t revision = 0;
+  std::string_view info;
+  std::string prefix;  // Nflog: the native log expression's fields
+  uint16_t group = 0, threshold = 0;
+  bool has_snaplen = false;
+  uint32_t snaplen = 0;
+};
+
+struct NftRuleParts {
+  aim_rule_head head{};  // proto_name left empty: resolved where libxtables is
+  std::vector<NftMatchPart> matches;
+  NftAction action;
+};
+
+// `expressions`: the payload of NFTA_RULE_EXPRESSIONS; `userdata`: of
+// NFTA_RULE_USERDATA (null when the rule has none). The result's string_views
+// point into `expressions`.
+Result<NftRuleParts> translate_nft_rule(std::string_view expressions, const std::string* userdata,
+                                        Family family);
+
+}  // namespace aim
