@@ -1,8 +1,9 @@
 #pragma once
 // Logging: native journal entries with fields when stderr is the journal
 // (JOURNAL_STREAM), so `journalctl -u azure-iptables-monitor TABLE=nat`
-// works; readable stderr lines otherwise. -v levels as klog: 0 state changes,
-// errors and unexpected rules; 2 per-check summaries; 4 every rule.
+// works; otherwise klog's lines on stderr (log/klog.h), as upstream wrote
+// them. -v levels as klog: 0 state changes, errors and unexpected rules;
+// 2 per-check summaries; 4 every rule.
 #include <syslog.h>
 
 #include <string>

@@ -35,6 +35,8 @@ Control (HTTPS, same port, header "Authorization: Bearer admin"):
   POST /_test/allow             {"user":U,"verb":"patch","resource":"ciliumnodes"} (or "*")
   POST /_test/deny              same shape: remove a grant
   POST /_test/objects           {"ciliumnodes":[names],"nodes":{name:uid}}
+  POST /_test/tokens            {"token":T,"user":U,"groups":[G...]} (a bearer token for U,
+                                 e.g. a service account's)
   GET  /_test/state             -> {"ciliumnodes":{name:{labels}},"events":{name:event}}
 
 usage: test_apiserver.py --pki DIR --port-file FILE [--cert server] [--port N] [--lifetime S]
@@ -293,6 +295,9 @@ class Handler(BaseHTTPRequestHandler):
                     STATE["grants"].add(grant)
                 else:
                     STATE["grants"].discard(grant)
+                return self.reply(200, {})
+            if self.path == "/_test/tokens":
+                STATE["tokens"][data["token"]] = (data["user"], data.get("groups", []))
                 return self.reply(200, {})
             if self.path == "/_test/objects":
                 for n in data.get("ciliumnodes", []):
