@@ -286,6 +286,8 @@ TEST_F(ImageTest, RunsAsTheDaemonSetSaysLabelsTheNodeAndStopsOnSigterm) {
     EXPECT_TRUE(std::regex_match(line, klog)) << "not a klog line: " << line;
   EXPECT_GT(count, 3u) << log;
   EXPECT_NE(log.find("verdict clean"), std::string::npos) << log;
+  // The manifest's RBAC allows every request the program sent.
+  EXPECT_EQ(log.find("403"), std::string::npos) << log;
 }
 
 // The manifest has upstream's sidecar shape and this version's image.
@@ -315,6 +317,21 @@ TEST(DaemonSetManifest, HasUpstreamsShape) {
   EXPECT_EQ(mounts,
             (std::map<std::string, std::string>{{"/etc/config/", "allowed-iptables-patterns"},
                                                 {"/etc/config6/", "allowed-ip6tables-patterns"}}));
+  // RBAC: what the program sends, nothing more (events only where Node
+  // Events live).
+  std::set<std::string> grants;  // "namespace group/resource verb"
+  for (const char* kind : {"ClusterRole", "Role"})
+    for (const Json::Value& role : manifest_documents(kind))
+      for (const Json::Value& rule : role["rules"])
+        for (const Json::Value& group : rule["apiGroups"])
+          for (const Json::Value& resource : rule["resources"])
+            for (const Json::Value& verb : rule["verbs"])
+              grants.insert(role["metadata"].get("namespace", "*").asString() + " " +
+                            group.asString() + "/" + resource.asString() + " " + verb.asString());
+  EXPECT_EQ(grants, (std::set<std::string>{
+                        "* cilium.io/ciliumnodes get", "* cilium.io/ciliumnodes list",
+                        "* cilium.io/ciliumnodes watch", "* cilium.io/ciliumnodes patch",
+                        "* /nodes get", "default /events create", "default /events patch"}));
   ASSERT_EQ(c["env"].size(), 1u);
   EXPECT_EQ(c["env"][0]["name"].asString(), "NODE_NAME");
   EXPECT_EQ(c["env"][0]["valueFrom"]["fieldRef"]["fieldPath"].asString(), "spec.nodeName");
