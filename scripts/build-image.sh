@@ -108,6 +108,7 @@ existing=$(buildah inspect --type image --format "{{index .OCIv1.Config.Labels \
 if [ "$existing" = "$digest" ]; then
   echo "build-image: $IMAGE:$VERSION is up to date (content $digest)"
 else
+  previous=$(buildah inspect --type image --format '{{.FromImageID}}' "$IMAGE:$VERSION" 2>/dev/null || true)
   ctr=$(buildah from --name "aim-image-build-$$" scratch)
   trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
   buildah add --quiet "$ctr" "$LAYER" / >/dev/null
@@ -124,6 +125,11 @@ else
   rm -f "$ARCHIVE"
 fi
 buildah tag "$IMAGE:$VERSION" "$IMAGE:latest"
+# The image this one replaced, now without a name: removed, so rebuilds do
+# not pile up in the storage (kept if a container still uses it).
+if [ -n "${previous:-}" ]; then
+  buildah rmi "$previous" >/dev/null 2>&1 || true
+fi
 if [ ! -s "$ARCHIVE" ]; then
   rm -f "$ARCHIVE"
   buildah push --quiet "$IMAGE:$VERSION" "oci-archive:$ARCHIVE:$IMAGE:$VERSION" >/dev/null

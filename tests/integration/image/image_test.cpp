@@ -169,6 +169,10 @@ TEST_F(ImageTest, RulesAndDryRunCheckPrintWhatTheHostBinaryPrints) {
   // added rule and the native table), so exit status 1 from both.
   EXPECT_NE(run(in_container + " check --dry-run" + dirs + "; echo rc=$?").out.find("rc=1"),
             std::string::npos);
+  // The service without NODE_NAME: the documented configuration exit.
+  const auto no_node = run(in_container + " 2>&1; echo rc=$?").out;
+  EXPECT_NE(no_node.find("no node name"), std::string::npos) << no_node;
+  EXPECT_NE(no_node.find("rc=78"), std::string::npos) << no_node;
 }
 
 // The service from the image, configured only by the DaemonSet's manifest:

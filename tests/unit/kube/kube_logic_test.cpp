@@ -5,11 +5,11 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "service/cluster_report.h"
 #include "kube/api_errors.h"
 #include "kube/events.h"
 #include "kube/kubeconfig.h"
 #include "kube/retry.h"
+#include "service/cluster_report.h"
 
 namespace aim {
 namespace {
@@ -117,7 +117,8 @@ TEST(Events, LabelPatchUsesStringValues) {
 }
 
 TEST(Events, MessageNamesRulesWithinTheLimit) {
-  EXPECT_EQ(unexpected_rules_message({"-A INPUT -j X"}), "1 unexpected iptables rule: -A INPUT -j X");
+  EXPECT_EQ(unexpected_rules_message({"-A INPUT -j X"}),
+            "1 unexpected iptables rule: -A INPUT -j X");
   std::vector<std::string> many(100, "filter: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT");
   const std::string m = unexpected_rules_message(many);
   EXPECT_LE(m.size(), kEventMessageLimit);
@@ -140,13 +141,20 @@ TEST(Events, NamesAreUniqueWithinASecond) {
 }
 
 TEST(ApiErrors, StatusMessageAndHints) {
-  const std::string body = R"({"kind":"Status","message":"ciliumnodes.cilium.io \"n\" is forbidden"})";
+  const std::string body =
+      R"({"kind":"Status","message":"ciliumnodes.cilium.io \"n\" is forbidden"})";
   EXPECT_EQ(status_message(body), "ciliumnodes.cilium.io \"n\" is forbidden");
   EXPECT_EQ(status_message("Too many requests\n"), "Too many requests");
   ApiCall call{"patch", "ciliumnodes.cilium.io/n", "https://h", "/k", "system:node:n"};
   EXPECT_NE(describe_api_failure(call, 403, body).find("may not patch"), std::string::npos);
   EXPECT_NE(describe_api_failure(call, 404, "").find("does not exist yet"), std::string::npos);
   EXPECT_NE(describe_api_failure(call, 401, "").find("/k"), std::string::npos);
+  // The fix named for a 403 is the RBAC of the identity in use.
+  EXPECT_NE(describe_api_failure(call, 403, body)
+                .find("kubectl apply -f /usr/share/azure-iptables-monitor/kubernetes/rbac.yaml"),
+            std::string::npos);
+  call.credentials_source = "in-cluster service account (/var/run/secrets/kubernetes.io/x)";
+  EXPECT_NE(describe_api_failure(call, 403, body).find("daemonset.yaml"), std::string::npos);
 }
 
 // A KubeApi that records what it was asked.
