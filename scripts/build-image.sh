@@ -43,6 +43,9 @@ XTLIBDIR=$(pkg-config --variable=xtlibdir xtables 2>/dev/null || true)
 NFT_MULTI=$(readlink -f "$(command -v iptables-nft-save || echo /usr/sbin/iptables-nft-save)")
 [ -x "$NFT_MULTI" ] || die "iptables-nft-save not found (install iptables)"
 
+CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+[ -s "$CA_BUNDLE" ] || die "no CA bundle at $CA_BUNDLE (install ca-certificates)"
+
 ROOT=$BUILD_DIR/image-root
 rm -rf "$ROOT"
 mkdir -p "$ROOT"
@@ -90,7 +93,7 @@ done | sort -u | while read -r lib; do
   put "$lib" "$(canonical "$lib")"
 done
 
-put /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+put "$CA_BUNDLE" "$CA_BUNDLE"
 for f in /etc/protocols /etc/iproute2/group /etc/iproute2/rt_realms /etc/iproute2/rt_marks; do
   [ -f "$f" ] && put "$f" "$f"
 done

@@ -11,7 +11,7 @@ PACKAGES="
   libpcre2-dev libcurl4-openssl-dev libjsoncpp-dev libsystemd-dev libyaml-cpp-dev libbpf-dev bpftool libnftables-dev
   libcli11-dev libgtest-dev libgmock-dev golang-go clang libclang-rt-14-dev
   dpkg-dev debhelper fakeroot lintian rpm rpmlint debootstrap systemd-container
-  buildah podman runc
+  buildah podman runc ca-certificates
 "
 
 missing=""

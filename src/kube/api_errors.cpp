@@ -39,7 +39,7 @@ std::string describe_api_failure(const ApiCall& call, long status, const std::st
              call.resource + detail +
              (pod ? "; grant it with the RBAC in daemonset.yaml (its ClusterRole and Role, bound "
                     "to the pod's ServiceAccount)"
-                  : "; grant it: kubectl apply -f "
+                  : "; grant it with the RBAC: kubectl apply -f "
                     "/usr/share/azure-iptables-monitor/kubernetes/rbac.yaml");
     }
     case 404:
