@@ -6,7 +6,8 @@
 #   ./scripts/build-image.sh            (make azure-iptables-monitor-image)
 #
 # In the image, and nothing else (no shell, no package manager):
-#   /usr/sbin/azure-iptables-monitor          the program (the entrypoint)
+#   /usr/sbin/azure-iptables-monitor          the program (the entrypoint;
+#                                              also /azure-iptables-monitor, as upstream's)
 #   /usr/sbin/{ip,ip6}tables-nft-save          the nft backend's reader (xtables-nft-multi)
 #   the xtables extensions both load (not ebtables'/arptables'), every shared
 #   library any of these needs, the loader, the CA bundle, and the name tables
@@ -74,6 +75,8 @@ for d in lib lib64 bin sbin; do ln -s "usr/$d" "$ROOT/$d"; done
 
 strip --strip-debug -o "$ROOT/usr/sbin/azure-iptables-monitor" "$BINARY"
 chmod 755 "$ROOT/usr/sbin/azure-iptables-monitor"
+# Where upstream's image has it, for manifests that name it (command:).
+ln -s usr/sbin/azure-iptables-monitor "$ROOT/azure-iptables-monitor"
 put "$NFT_MULTI" /usr/sbin/xtables-nft-multi
 ln -s xtables-nft-multi "$ROOT/usr/sbin/iptables-nft-save"
 ln -s xtables-nft-multi "$ROOT/usr/sbin/ip6tables-nft-save"

@@ -160,15 +160,27 @@ TEST_F(ImageTest, RulesAndDryRunCheckPrintWhatTheHostBinaryPrints) {
         "check --dry-run --ipv6 --output json" + dirs,
         "check --dry-run --ipv6 --backend nft" + dirs}) {
     SCOPED_TRACE(args);
-    const auto host = run(on_host + " " + args + " 2>&1; echo rc=$?");
-    const auto image = run(in_container + " " + args + " 2>&1; echo rc=$?");
+    // Standard output and error apart: podman relays them through two pipes,
+    // so their interleaving is not the program's.
+    const auto host =
+        run(on_host + " " + args + " 2>" + quote(dir_ + "/host.err") + "; echo rc=$?");
+    const auto image =
+        run(in_container + " " + args + " 2>" + quote(dir_ + "/image.err") + "; echo rc=$?");
     EXPECT_EQ(image.out, host.out);
+    EXPECT_EQ(run("cat " + quote(dir_ + "/image.err")).out,
+              run("cat " + quote(dir_ + "/host.err")).out);
     EXPECT_GT(host.out.size(), 100u) << host.out;  // not two empty outputs
   }
   // The verdicts are what the loaded rules make them: unexpected (the hand-
   // added rule and the native table), so exit status 1 from both.
   EXPECT_NE(run(in_container + " check --dry-run" + dirs + "; echo rc=$?").out.find("rc=1"),
             std::string::npos);
+  // Upstream's image has the program at /azure-iptables-monitor, which a
+  // manifest's command: may name.
+  EXPECT_EQ(run(podman("run --rm " + run_options() + " --entrypoint /azure-iptables-monitor " +
+                       image() + " --version"))
+                .out,
+            std::string(AIM_VERSION) + "\n");
   // The service without NODE_NAME: the documented configuration exit.
   const auto no_node = run(in_container + " 2>&1; echo rc=$?").out;
   EXPECT_NE(no_node.find("no node name"), std::string::npos) << no_node;
