@@ -303,7 +303,7 @@ TEST_F(ImageTest, RunsAsTheDaemonSetSaysLabelsTheNodeAndStopsOnSigterm) {
   EXPECT_GT(count, 3u) << log;
   EXPECT_NE(log.find("verdict clean"), std::string::npos) << log;
   // The manifest's RBAC allows every request the program sent.
-  EXPECT_EQ(log.find("403"), std::string::npos) << log;
+  EXPECT_EQ(log.find("403 Forbidden"), std::string::npos) << log;
 }
 
 // The manifest has upstream's sidecar shape and this version's image.

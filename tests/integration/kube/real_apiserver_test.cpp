@@ -267,7 +267,7 @@ TEST_F(RealApiServerTest, DaemonSetServiceAccountLabelsItsCiliumNodeAndRecordsEv
   std::string out;
   for (int i = 0; i < 60; ++i) {
     out = check("--events");
-    if (out.find("403") == std::string::npos) break;
+    if (out.find("403 Forbidden") == std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
