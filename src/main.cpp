@@ -205,9 +205,21 @@ int main(int argc, char** argv) {
         {{"EXIT_STATUS", std::to_string(kExitConfig)}});
     return kExitConfig;
   }
-  aim::DaemonOptions daemon_options{cl.global, cl.global.interval_seconds,
-                                    cl.global.terminate_on_success,
-                                    cl.global.unknown_grace_seconds};
-  aim::Daemon daemon(daemon_options, readers, log);
+  aim::ServiceOptions service;
+  service.input = cl.global.input;
+  service.input6 = cl.global.input6;
+  service.ipv6 = cl.global.ipv6;
+  service.node_name = cl.global.node_name;
+  service.kubeconfig = cl.global.kubeconfig;
+  service.events = cl.global.events;
+  service.request_timeout_seconds = cl.global.request_timeout_seconds;
+  service.interval_seconds = cl.global.interval_seconds;
+  service.unknown_grace_seconds = cl.global.unknown_grace_seconds;
+  service.terminate_on_success = cl.global.terminate_on_success;
+  service.watch_ciliumnode = cl.global.watch_ciliumnode;
+  service.check_map = cl.global.check_map;
+  service.map_path = cl.global.map_path;
+  service.install_routes = cl.global.install_routes;
+  aim::Daemon daemon(service, readers, log);
   return daemon.run();
 }

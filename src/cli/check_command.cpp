@@ -11,7 +11,9 @@
 #include "cli/rules_command.h"
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
-#include "service/cluster_report.h"
+#include "reconcile/check_action.h"
+#include "reconcile/cluster_requests.h"
+#include "reconcile/reconciler.h"
 
 namespace aim {
 namespace {
@@ -24,9 +26,9 @@ class VerboseObserver : public CheckObserver {
   explicit VerboseObserver(std::ostream& err) : err_(err) {}
   void allowed(const RuleSet& set, std::string_view table, std::string_view, std::string_view line,
                const Pattern& pattern) override {
-    err_ << kPrefix << "allowed " << source_name(set.backend, set.family)
-         << ' ' << table << ": " << line << "  [" << pattern.source().file << ':'
-         << pattern.source().line << ' ' << pattern.text() << "]\n";
+    err_ << kPrefix << "allowed " << source_name(set.backend, set.family) << ' ' << table << ": "
+         << line << "  [" << pattern.source().file << ':' << pattern.source().line << ' '
+         << pattern.text() << "]\n";
   }
 
  private:
@@ -38,20 +40,21 @@ class VerboseObserver : public CheckObserver {
 int run_check_command(const GlobalOptions& global, const CheckOptions& options,
                       const std::vector<RuleReader*>& readers, std::ostream& out,
                       std::ostream& err) {
-  std::vector<Family> families{Family::V4};
-  if (global.ipv6) families.push_back(Family::V6);
-
   Allowlist allow4 = Allowlist::load(global.input);
   Allowlist allow6 = global.ipv6 ? Allowlist::load(global.input6) : Allowlist();
   std::vector<Diagnostic> diagnostics = allow4.diagnostics();
   diagnostics.insert(diagnostics.end(), allow6.diagnostics().begin(), allow6.diagnostics().end());
   for (const Diagnostic& d : diagnostics) err << kPrefix << d.to_string() << '\n';
 
-  const std::vector<RuleSet> sets = read_all(readers, families);
-  const std::vector<CheckInput> inputs = pair_with_allowlists(sets, allow4, allow6);
-
   VerboseObserver observer(err);
-  const Report report = check(inputs, nullptr, global.verbosity >= 4 ? &observer : nullptr);
+  CheckSetup setup;
+  setup.ipv6 = global.ipv6;
+  setup.ipv4_allowlist = &allow4;
+  setup.ipv6_allowlist = &allow6;
+  setup.observer = global.verbosity >= 4 ? &observer : nullptr;
+  const CheckRun run = run_check(readers, setup);
+  const Report& report = run.report;
+  const std::vector<RuleSet>& sets = run.sets;
   if (global.verbosity >= 2) {
     print_backend_overview(err, sets);
     print_read_stats(err, sets);
@@ -83,12 +86,26 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
             [&](const std::string& w) { err << kPrefix << "WARNING: " << w << '\n'; }),
         std::chrono::milliseconds(static_cast<long long>(global.request_timeout_seconds * 1000)));
     EventReporter reporter(api, global.node_name, reporting_host(), unix_nanos_now);
-    // One check has no history: an unknown verdict sends nothing.
-    const LabelDecision label = UnknownGrace().decide(report.verdict, UnknownGrace::Clock::now());
-    const ClusterResult sent =
-        send_to_cluster(api, global.events ? &reporter : nullptr, global.node_name, report, label);
-    for (const std::string& e : sent.errors) err << kPrefix << "error: " << e << '\n';
-    if (!sent.ok) return 2;
+    // The service's reconciler, once, with no watch and no history: an
+    // unknown verdict sends nothing.
+    Reconciler reconciler(ReconcilerOptions{true, global.events, global.node_name, false, {}, {}, {}});
+    bool failed = false;
+    std::vector<ClusterRequest> pending =
+        reconciler.checked(report, Reconciler::Clock::now()).requests;
+    while (!pending.empty()) {
+      const ClusterRequest request = pending.front();
+      pending.erase(pending.begin());
+      const RequestResult result = perform(api, &reporter, global.node_name, request);
+      if (!result.ok) {
+        failed = true;
+        err << kPrefix << "error: " << result.error << '\n';
+        continue;  // one attempt per request: the service is what retries
+      }
+      for (ClusterRequest& next :
+           reconciler.sent(request, result, Reconciler::Clock::now()).requests)
+        pending.push_back(std::move(next));
+    }
+    if (failed) return 2;
   }
 
   switch (report.verdict) {

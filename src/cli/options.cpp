@@ -22,6 +22,7 @@ const std::set<std::string>& go_style_flag_names() {
                                               "events",
                                               "interval",
                                               "unknown-grace",
+                                              "watch-ciliumnode",
                                               "request-timeout",
                                               "terminateOnSuccess",
                                               "checkMap",
@@ -99,6 +100,12 @@ void register_options(CLI::App& app, CommandLine& cl) {
                  "Service: when rules stay unreadable (verdict unknown) for this many seconds and "
                  "at least two checks, label \"true\", the safe value (never \"false\")")
       ->check(CLI::Range(0.0, 86400.0));
+  app.add_flag("--watch-ciliumnode,!--no-watch-ciliumnode", cl.global.watch_ciliumnode,
+               "Service: watch the node's CiliumNode (list+watch, needs get/list/watch on "
+               "ciliumnodes) and set the label whenever it differs from the verdict, writing "
+               "nothing while it is right; without the watch (or its grant) the label is sent "
+               "after every check")
+      ->default_str("true");
   app.add_flag("--terminateOnSuccess", cl.global.terminate_on_success,
                "Service: exit 0 after a clean check whose \"false\" label was set (never after an "
                "unknown verdict)");

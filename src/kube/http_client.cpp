@@ -28,32 +28,43 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-// The response body, up to a cap: past it the transfer is abandoned (a
-// short count makes libcurl stop with CURLE_WRITE_ERROR).
+// Where the response body goes: kept up to a cap (send), or handed on as it
+// arrives (stream). Returning false from `take` abandons the transfer (a short
+// count makes libcurl stop with CURLE_WRITE_ERROR).
 struct BodySink {
-  std::string text;
-  size_t max = 0;
-  bool over = false;
+  std::function<bool(std::string_view)> take;
+  bool over = false;  // `take` refused: the body grew past its cap
 };
 
 size_t append_body(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<BodySink*>(user);
   const size_t n = size * count;
-  if (n > sink->max - sink->text.size()) {
+  if (!sink->take(std::string_view(data, n))) {
     sink->over = true;
     return 0;
   }
-  sink->text.append(data, n);
   return n;
 }
 
+struct HeaderState {
+  std::string retry_after;
+  CURL* curl = nullptr;
+  std::function<void(long)> done;  // told the status once the headers are in
+};
+
 size_t read_header(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<HeaderState*>(user);
   std::string line(data, size * count);
   const std::string name = "retry-after:";
   if (line.size() > name.size()) {
     std::string lower = line.substr(0, name.size());
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == name) *static_cast<std::string*>(user) = line.substr(name.size());
+    if (lower == name) state->retry_after = line.substr(name.size());
+  }
+  if ((line == "\r\n" || line == "\n") && state->done) {
+    long status = 0;
+    curl_easy_getinfo(state->curl, CURLINFO_RESPONSE_CODE, &status);
+    state->done(status);
   }
   return size * count;
 }
@@ -124,9 +135,51 @@ HttpClient::~HttpClient() = default;
 Result<HttpResponse> HttpClient::send(
     const Credentials& named, const HttpRequest& request, bool fresh_connection,
     std::optional<std::chrono::steady_clock::time_point> deadline) {
+  std::string text;
+  auto response = transfer(named, request, fresh_connection, deadline, timeout_,
+                           [&](std::string_view piece) {
+                             if (piece.size() > max_response_body_ - text.size()) return false;
+                             text.append(piece);
+                             return true;
+                           },
+                           {});
+  if (response) response->body = std::move(text);
+  return response;
+}
+
+Result<HttpResponse> HttpClient::stream(const Credentials& named, const HttpRequest& request,
+                                        std::chrono::milliseconds timeout,
+                                        const std::function<void(long)>& headers,
+                                        const std::function<bool(std::string_view)>& body) {
+  // Only a 2xx body is a stream; any other answer is kept (capped) for its
+  // error message.
+  long status = 0;
+  std::string text;
+  auto response = transfer(
+      named, request, false, std::nullopt, timeout,
+      [&](std::string_view piece) {
+        if (status >= 200 && status < 300) return body(piece);
+        if (piece.size() > max_response_body_ - text.size()) return false;
+        text.append(piece);
+        return true;
+      },
+      [&](long s) {
+        status = s;
+        if (headers) headers(s);
+      });
+  if (response && (response->status < 200 || response->status >= 300))
+    response->body = std::move(text);
+  return response;
+}
+
+Result<HttpResponse> HttpClient::transfer(
+    const Credentials& named, const HttpRequest& request, bool fresh_connection,
+    std::optional<std::chrono::steady_clock::time_point> deadline,
+    std::chrono::milliseconds max_time, const std::function<bool(std::string_view)>& take,
+    const std::function<void(long)>& headers_done) {
   // CURLOPT_TIMEOUT_MS bounds the whole transfer (connect, TLS, a body that
   // never ends); a caller's deadline shortens it.
-  std::chrono::milliseconds timeout = timeout_;
+  std::chrono::milliseconds timeout = max_time;
   if (deadline) {
     const auto left =
         std::chrono::ceil<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
@@ -166,21 +219,28 @@ Result<HttpResponse> HttpClient::send(
   }
   SlistPtr connect_to_owner(connect_to_list);
 
-  BodySink body;
-  body.max = max_response_body_;
-  std::string retry_after;
+  BodySink body{take};
+  HeaderState header_state{{}, curl, headers_done};
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
-  // A Content-Length over the cap is refused before the body is read.
-  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_response_body_));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min(timeout, timeout_).count()));
+  // A peer that vanished (a watch is quiet for minutes) is noticed.
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, 30L);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, 10L);
+  // A Content-Length over the cap is refused before the body is read (a
+  // stream has none; its reader caps each event).
+  const bool streaming = static_cast<bool>(headers_done);
+  if (!streaming)
+    curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_response_body_));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &retry_after);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &header_state);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "azure-iptables-monitor");
   if (connect_to_list) curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to_list);
   if (fresh_connection) curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
@@ -240,6 +300,8 @@ Result<HttpResponse> HttpClient::send(
   const CURLcode rc = curl_easy_perform(curl);
   if (rc != CURLE_OK) {
     last_credentials_key_.clear();  // next time, a clean connection
+    if (streaming && body.over)
+      return Error{request.method + " " + redact_url(url) + ": ended by its reader"};
     if (body.over || rc == CURLE_FILESIZE_EXCEEDED)
       return Error{request.method + " " + redact_url(url) + ": response body larger than " +
                    std::to_string(max_response_body_) +
@@ -251,8 +313,7 @@ Result<HttpResponse> HttpClient::send(
   }
   HttpResponse response;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  response.body = std::move(body.text);
-  response.retry_after_seconds = parse_retry_after(retry_after);
+  response.retry_after_seconds = parse_retry_after(header_state.retry_after);
   return response;
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "kube/kubeconfig.h"
 #include "util/result.h"
@@ -49,10 +50,25 @@ class HttpClient {
   Result<HttpResponse> send(
       const Credentials& credentials, const HttpRequest& request, bool fresh_connection = false,
       std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt);
+  // A long-lived GET (a watch): response headers are announced to `headers`
+  // (the status), a 2xx body is handed to `body` as it arrives (returning
+  // false ends the transfer: an Error), any other answer comes back as a
+  // response with its body (capped). Ends within `timeout`, or when abort
+  // says so.
+  Result<HttpResponse> stream(const Credentials& credentials, const HttpRequest& request,
+                              std::chrono::milliseconds timeout,
+                              const std::function<void(long)>& headers,
+                              const std::function<bool(std::string_view)>& body);
   // Polled while a request is in flight; returning true abandons it.
   void set_abort(std::function<bool()> abort) { abort_ = std::move(abort); }
 
  private:
+  Result<HttpResponse> transfer(const Credentials& credentials, const HttpRequest& request,
+                                bool fresh_connection,
+                                std::optional<std::chrono::steady_clock::time_point> deadline,
+                                std::chrono::milliseconds max_time,
+                                const std::function<bool(std::string_view)>& take,
+                                const std::function<void(long)>& headers_done);
   struct Handle;
   std::unique_ptr<Handle> handle_;
   std::chrono::milliseconds timeout_;

@@ -1,30 +1,28 @@
 #include "service/daemon.h"
 
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <set>
-#include <thread>
 
 #include "allowlist/allowlist.h"
 #include "bpf/block_counter.h"
-#include "check/check.h"
 #include "check/report_format.h"
+#include "kube/ciliumnode_watch.h"
 #include "kube/events.h"
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
 #include "net/health_probe_routes.h"
-#include "reconcile/unknown_grace.h"
-#include "service/cluster_report.h"
+#include "reconcile/check_action.h"
+#include "reconcile/reconciler.h"
+#include "service/loop_worker.h"
 #include "service/status.h"
-#include "util/fd.h"
 
 namespace aim {
 namespace {
@@ -33,10 +31,11 @@ struct EventDeleter {
   void operator()(sd_event* e) const { sd_event_unref(e); }
 };
 struct SourceDeleter {
-  void operator()(sd_event_source* s) const { sd_event_source_unref(s); }
+  void operator()(sd_event_source* s) const { sd_event_source_disable_unref(s); }
 };
 using EventLoop = std::unique_ptr<sd_event, EventDeleter>;
 using EventSource = std::unique_ptr<sd_event_source, SourceDeleter>;
+using Clock = std::chrono::steady_clock;
 
 void notify(const std::string& state) { sd_notify(0, state.c_str()); }
 
@@ -55,13 +54,15 @@ std::string parent_of(std::string path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-// Native nftables tables have no one address family: no FAMILY value.
-std::string family_field(Backend b, Family f) {
-  return b == Backend::Native ? std::string() : std::string(family_name(f));
+// "300 s", "1.5 s": durations as an operator writes them.
+std::string seconds_text(double seconds) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%g s", seconds);
+  return buf;
 }
 
-std::string rule_key(const UnexpectedRule& r) {
-  return source_name(r.backend, r.family) + " " + r.table + " " + r.rule;
+std::chrono::microseconds micros(double seconds) {
+  return std::chrono::microseconds(static_cast<long long>(seconds * 1000000.0));
 }
 
 // -v 4: every allowed line and the pattern that allowed it.
@@ -72,7 +73,8 @@ class LoggingObserver : public CheckObserver {
                std::string_view line, const Pattern& p) override {
     log_.info(4, "allowed: " + std::string(line),
               {{"BACKEND", std::string(backend_name(set.backend))},
-               {"FAMILY", family_field(set.backend, set.family)},
+               {"FAMILY", set.backend == Backend::Native ? std::string()
+                                                         : std::string(family_name(set.family))},
                {"TABLE", std::string(table)},
                {"CHAIN", std::string(chain)},
                {"RULE", std::string(line)},
@@ -85,63 +87,79 @@ class LoggingObserver : public CheckObserver {
   Logger& log_;
 };
 
+// What the parity features found during a check (on the check thread).
+struct ParityResult {
+  std::vector<LogLine> logs;
+  size_t new_blocks = 0;
+};
+
 }  // namespace
 
 struct Daemon::State {
-  DaemonOptions options;
+  ServiceOptions options;
   std::vector<RuleReader*> readers;
   Logger& log;
   EventLoop loop;
-  EventSource timer;
-  EventSource settle_timer;
-  EventSource done_source;
-  UniqueFd done_fd;  // the worker's "check finished" to the loop
+  EventSource timer;         // the next check (interval, or sooner)
+  EventSource settle_timer;  // an allowlist change settling
+  EventSource retry_timer;   // the reconciler's next retry
   std::vector<EventSource> watches;
+  std::atomic<bool> stopping{false};
+  LoopWorker checks, requests, watcher;
+  Reconciler reconciler;
+
+  // Loop thread only (the check thread uses allow4/allow6/cache while a
+  // check runs, when the loop leaves them alone).
   std::string fingerprint;  // of the allowlists loaded
-  UnknownGrace grace;
-  // The check runs on a worker thread: the loop stays free for signals and
-  // watchdog pings however long a read or a request takes.
-  std::thread worker;
+  Allowlist allow4, allow6;
+  size_t allowlist_problems = 0;
+  MatchCache cache;
+  BlockTracker blocks;
+  std::set<std::string> parity_once;
+  bool pending_reload = false;
   bool check_running = false;
   bool check_requested = false;  // a trigger came while a check ran
-  std::atomic<bool> stopping{false};
-  std::chrono::microseconds next_delay{0};
-  bool exit_after_check = false;
-  Allowlist allow4, allow6;
-  MatchCache cache;
+  std::string pending_trigger;   // what asked for the next check
+  std::optional<Report> last_report;
+  std::string last_trigger;
+  Clock::time_point next_check_at{};
+  bool ready_sent = false;
+
+  // The requests thread only.
   std::unique_ptr<HttpKubeApi> api;
   std::unique_ptr<EventReporter> events;
-  bool ready_sent = false;
-  int exit_status = 0;
-  // What was last logged, so a condition is logged when it starts or
-  // changes, not every cycle.
-  std::optional<Verdict> last_verdict;
-  std::set<std::string> last_unexpected;
-  std::set<std::string> last_errors;
 
-  State(DaemonOptions o, std::vector<RuleReader*> r, Logger& l)
+  State(ServiceOptions o, std::vector<RuleReader*> r, Logger& l)
       : options(std::move(o)),
         readers(std::move(r)),
         log(l),
-        grace(UnknownGracePolicy{
-            2, std::chrono::seconds(static_cast<long long>(options.unknown_grace_seconds))}) {}
+        reconciler(ReconcilerOptions{
+            !options.node_name.empty(),
+            options.events,
+            options.node_name,
+            !options.node_name.empty() && options.watch_ciliumnode,
+            UnknownGracePolicy{
+                2, std::chrono::seconds(static_cast<long long>(options.unknown_grace_seconds))},
+            {},
+            {}}) {}
 
-  std::chrono::microseconds interval() const {
-    return std::chrono::microseconds(static_cast<long long>(options.interval_seconds * 1000000.0));
-  }
+  bool cluster() const { return !options.node_name.empty(); }
 
+  // --- allowlists ---------------------------------------------------------
   std::string current_fingerprint() const {
-    std::string f = Allowlist::fingerprint(options.global.input);
-    if (options.global.ipv6) f += "|" + Allowlist::fingerprint(options.global.input6);
+    std::string f = Allowlist::fingerprint(options.input);
+    if (options.ipv6) f += "|" + Allowlist::fingerprint(options.input6);
     return f;
   }
 
   void load_allowlists() {
     fingerprint = current_fingerprint();
-    allow4 = Allowlist::load(options.global.input);
-    if (options.global.ipv6) allow6 = Allowlist::load(options.global.input6);
+    allow4 = Allowlist::load(options.input);
+    if (options.ipv6) allow6 = Allowlist::load(options.input6);
+    allowlist_problems = 0;
     for (const Allowlist* list : {&allow4, &allow6}) {
       for (const Diagnostic& d : list->diagnostics()) {
+        ++allowlist_problems;
         LogFields f{{"PATTERN_FILE", d.file}};
         if (d.line) f.push_back({"PATTERN_LINE", std::to_string(d.line)});
         if (d.severity == Diagnostic::Severity::Error)
@@ -151,9 +169,8 @@ struct Daemon::State {
       }
     }
     log.info(2, "allowlists loaded: " + std::to_string(allow4.pattern_count()) + " IPv4 patterns" +
-                    (options.global.ipv6
-                         ? ", " + std::to_string(allow6.pattern_count()) + " IPv6 patterns"
-                         : ""));
+                    (options.ipv6 ? ", " + std::to_string(allow6.pattern_count()) + " IPv6 patterns"
+                                  : ""));
   }
 
   // Watches each allowlist directory (as its path resolves now) and its
@@ -163,10 +180,10 @@ struct Daemon::State {
   // depends on inotify alone.
   void watch_allowlists() {
     watches.clear();
-    std::vector<std::string> paths{options.global.input, parent_of(options.global.input)};
-    if (options.global.ipv6) {
-      paths.push_back(options.global.input6);
-      paths.push_back(parent_of(options.global.input6));
+    std::vector<std::string> paths{options.input, parent_of(options.input)};
+    if (options.ipv6) {
+      paths.push_back(options.input6);
+      paths.push_back(parent_of(options.input6));
     }
     for (const std::string& path : paths) {
       sd_event_source* source = nullptr;
@@ -177,64 +194,29 @@ struct Daemon::State {
         watches.emplace_back(source);
       else
         log.info(2, "not watching " + path +
-                        " for changes (it does not exist yet); it is "
-                        "compared before every check");
+                        " for changes (it does not exist yet); it is compared before every check");
     }
   }
 
-  // Reloads when the allowlists are not what was loaded. Loop thread only,
-  // never while a check runs.
-  bool reload_if_changed(const char* why) {
-    if (current_fingerprint() == fingerprint) return false;
+  void reload_if_changed(const char* why) {
+    if (current_fingerprint() == fingerprint) return;
     log.info(0, std::string("allowlists changed (") + why + "): reloading");
     load_allowlists();
     watch_allowlists();
-    return true;
   }
 
-  void arm_timer(std::chrono::microseconds after) {
-    sd_event_source_set_time_relative(timer.get(), static_cast<uint64_t>(after.count()));
-    sd_event_source_set_enabled(timer.get(), SD_EVENT_ONESHOT);
-  }
-
-  // Logs `message` when it is new (not logged last cycle under `key`).
-  void log_once(const std::string& key, const std::string& message, int priority = LOG_WARNING,
-                const LogFields& fields = {}) {
-    if (!once_.count(key + message)) log.log(0, priority, message, fields);
-    once_next_.insert(key + message);
-  }
-
-  void parity_features() {
-    if (options.global.install_routes) {
-      for (const HealthProbeRoute& route : health_probe_routes(options.global.ipv6)) {
-        const Status st = ensure_route(route);
-        if (!st) log_once("route", "cannot ensure the health probe reply route: " + st.error());
-      }
-    }
-    if (!options.global.check_map) return;
-    const BlockTracker::Step step = blocks.observe(read_block_counter(options.global.map_path));
-    if (!step.log_error.empty()) log.warning(step.log_error + "; keeping the previous count");
-    if (step.recovered)
-      log.info(0, "the BPF block counter " + options.global.map_path + " is readable again");
-    if (step.new_blocks == 0) return;
-    log.warning(std::to_string(step.new_blocks) +
-                " attempt(s) to add iptables rules were blocked since the last check (eBPF host "
-                "routing is on)");
-    if (options.global.events && !options.global.node_name.empty()) {
-      ApiOutcome sent = events->report("BlockedIPTablesRule", kBlockedMessage);
-      if (!sent.ok)
-        log_once("blocked-event", "cannot record the BlockedIPTablesRule event: " + sent.error);
-    }
-  }
-
-  // Starts a check on the worker thread, or remembers to start one when the
-  // running one ends.
-  void request_check() {
+  // --- the action ---------------------------------------------------------
+  // Starts a check on the check thread, or remembers to start one when the
+  // running one ends. `trigger` says why (STATUS and -v 2).
+  void request_check(const std::string& trigger) {
+    if (stopping) return;
     if (check_running) {
       check_requested = true;
+      if (pending_trigger.empty()) pending_trigger = trigger;
       return;
     }
     check_requested = false;
+    pending_trigger.clear();
     if (pending_reload) {
       pending_reload = false;
       load_allowlists();
@@ -242,148 +224,211 @@ struct Daemon::State {
     } else {
       reload_if_changed("noticed before the check");
     }
+    log.info(2, "checking (" + trigger + ")", {{"TRIGGER", trigger}});
+    last_trigger = trigger;
     check_running = true;
-    worker = std::thread([this] {
-      work();
-      const uint64_t one = 1;
-      [[maybe_unused]] ssize_t n = write(done_fd.get(), &one, sizeof one);
+    sd_event_source_set_enabled(timer.get(), SD_EVENT_OFF);
+    checks.submit([this]() -> LoopWorker::Continuation {
+      ParityResult parity = parity_features();
+      LoggingObserver observer(log);
+      CheckSetup setup;
+      setup.ipv6 = options.ipv6;
+      setup.ipv4_allowlist = &allow4;
+      setup.ipv6_allowlist = &allow6;
+      setup.cache = &cache;
+      setup.observer = log.enabled(4) ? &observer : nullptr;
+      setup.limits.deadline = Clock::now() + kMatchBudget;
+      setup.limits.stop = &stopping;
+      auto run = std::make_shared<CheckRun>(run_check(readers, setup));
+      return [this, run, parity = std::move(parity)] { check_done(*run, parity); };
     });
   }
 
-  // The check: read, match, send. Runs on the worker thread; touches only
-  // what the loop leaves alone while check_running.
-  void work() {
-    const auto started = std::chrono::steady_clock::now();
-    once_next_.clear();
-    parity_features();
-    std::vector<Family> families{Family::V4};
-    if (options.global.ipv6) families.push_back(Family::V6);
-    const std::vector<RuleSet> sets = read_all(readers, families);
-    const std::vector<CheckInput> inputs = pair_with_allowlists(sets, allow4, allow6);
-    LoggingObserver observer(log);
-    CheckLimits limits;
-    limits.deadline = std::chrono::steady_clock::now() + kMatchBudget;
-    limits.stop = &stopping;
-    // At -v 4 every line is matched (and logged), so no cache.
-    const Report report = check(inputs, log.enabled(4) ? nullptr : &cache,
-                                log.enabled(4) ? &observer : nullptr, limits);
-    log_report(report);
-    if (stopping) return;
-
-    const LabelDecision label = grace.decide(report.verdict, std::chrono::steady_clock::now());
-    if (label.unknown_too_long)
-      log_once("unknown-too-long", unknown_too_long_message(label, report), LOG_WARNING,
-               {{"LABEL_VALUE", "true"}, {"NODE_NAME", options.global.node_name}});
-    ClusterResult sent;
-    const bool cluster = !options.global.node_name.empty();
-    if (cluster) {
-      sent = send_to_cluster(*api, options.global.events ? events.get() : nullptr,
-                             options.global.node_name, report, label);
+  // The parity features, on the check thread (they touch only their own
+  // state and the kernel); what they found is applied on the loop thread.
+  ParityResult parity_features() {
+    ParityResult result;
+    if (options.install_routes) {
+      for (const HealthProbeRoute& route : health_probe_routes(options.ipv6)) {
+        const Status st = ensure_route(route);
+        if (!st)
+          result.logs.push_back(
+              {0, LOG_WARNING, "cannot ensure the health probe reply route: " + st.error(), {}});
+      }
     }
-    std::set<std::string> errors(sent.errors.begin(), sent.errors.end());
-    for (const std::string& e : errors)
-      if (!last_errors.count(e)) log.error(e, {{"NODE_NAME", options.global.node_name}});
-    if (errors.empty() && !last_errors.empty())
-      log.info(0, "the API server accepts requests again");
-    last_errors = std::move(errors);
-    if (cluster && sent.ok && label.value)
-      log.info(2,
-               "label " + std::string(kLabelKey) + "=" + (*label.value ? "true" : "false") +
-                   " set on " + options.global.node_name,
-               {{"LABEL_VALUE", *label.value ? "true" : "false"},
-                {"NODE_NAME", options.global.node_name}});
+    if (!options.check_map) return result;
+    const BlockTracker::Step step = blocks.observe(read_block_counter(options.map_path));
+    if (!step.log_error.empty())
+      result.logs.push_back({0, LOG_WARNING, step.log_error + "; keeping the previous count", {}});
+    if (step.recovered)
+      result.logs.push_back(
+          {0, LOG_INFO, "the BPF block counter " + options.map_path + " is readable again", {}});
+    result.new_blocks = step.new_blocks;
+    return result;
+  }
+
+  void check_done(const CheckRun& run, const ParityResult& parity) {
+    check_running = false;
+    if (stopping) return;
+    std::set<std::string> once;
+    for (const LogLine& l : parity.logs) {
+      // Said when it starts, not every check.
+      if (!parity_once.count(l.message)) log.log(l.level, l.priority, l.message, l.fields);
+      once.insert(l.message);
+    }
+    parity_once.swap(once);
+    if (parity.new_blocks > 0) {
+      log.warning(std::to_string(parity.new_blocks) +
+                  " attempt(s) to add iptables rules were blocked since the last check (eBPF "
+                  "host routing is on)");
+      if (options.events && cluster())
+        send({ClusterRequest::Kind::Event, false, "BlockedIPTablesRule", kBlockedMessage});
+    }
+    last_report = run.report;
+    apply(reconciler.checked(run.report, Clock::now()));
+    log.info(2, "check took " + seconds_text(std::chrono::duration<double>(run.took).count()) +
+                    ": " + summarize(run.report));
 
     // Unknown but not yet past its grace: check again by the time it may
     // escalate, not a whole interval later.
-    next_delay = interval();
-    if (auto due = grace.time_to_escalation(std::chrono::steady_clock::now()))
-      next_delay =
-          std::min(next_delay, std::max(std::chrono::duration_cast<std::chrono::microseconds>(*due),
-                                        std::chrono::microseconds(std::chrono::seconds(1))));
-    const std::time_t next = std::chrono::system_clock::to_time_t(
-        std::chrono::system_clock::now() +
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(next_delay));
-    notify("STATUS=" + status_line(report, label, cluster,
-                                   sent.errors.empty() ? "" : sent.errors.front(), next));
-    log.info(
-        2,
-        "check took " +
-            std::to_string(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()) +
-            " s: " + summarize(report));
-    exit_after_check =
-        options.terminate_on_success && cluster && sent.ok && report.verdict == Verdict::Clean;
-    once_.swap(once_next_);
-  }
-
-  // Loop thread: the worker finished.
-  void check_done() {
-    if (worker.joinable()) worker.join();
-    check_running = false;
-    if (stopping) return;
+    auto next = std::chrono::duration_cast<Clock::duration>(micros(options.interval_seconds));
+    if (auto due = reconciler.time_to_escalation(Clock::now()))
+      next = std::min(next, std::max<Clock::duration>(*due, std::chrono::seconds(1)));
+    next_check_at = Clock::now() + next;
     if (!ready_sent) {
       notify("READY=1");
       ready_sent = true;
     }
-    if (exit_after_check) {
-      log.info(0, "clean and labelled false: exiting (--terminateOnSuccess)");
-      sd_event_exit(loop.get(), 0);
+    if (check_requested) {
+      request_check(pending_trigger.empty() ? "a change during the check" : pending_trigger);
+    } else {
+      sd_event_source_set_time(
+          timer.get(), static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                 next_check_at.time_since_epoch())
+                                                 .count()));
+      sd_event_source_set_enabled(timer.get(), SD_EVENT_ONESHOT);
+    }
+    update_status(true);
+    maybe_terminate();
+  }
+
+  // --- the reconciler's decisions -----------------------------------------
+  void apply(const Decision& d) {
+    for (const LogLine& l : d.logs) log.log(l.level, l.priority, l.message, l.fields);
+    for (const ClusterRequest& r : d.requests) send(r);
+    arm_retry();
+  }
+
+  void send(const ClusterRequest& request) {
+    requests.submit([this, request]() -> LoopWorker::Continuation {
+      const RequestResult result = perform(*api, events.get(), options.node_name, request);
+      return [this, request, result] {
+        if (stopping) return;
+        apply(reconciler.sent(request, result, Clock::now()));
+        update_status();
+        maybe_terminate();
+      };
+    });
+  }
+
+  void arm_retry() {
+    const auto wake = reconciler.next_wake();
+    if (!wake) {
+      sd_event_source_set_enabled(retry_timer.get(), SD_EVENT_OFF);
       return;
     }
-    if (check_requested)
-      request_check();
-    else
-      arm_timer(next_delay);
+    sd_event_source_set_time(
+        retry_timer.get(),
+        static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(wake->time_since_epoch())
+                .count()));
+    sd_event_source_set_enabled(retry_timer.get(), SD_EVENT_ONESHOT);
   }
 
-  static int on_check_done(sd_event_source*, int fd, uint32_t, void* self) {
-    uint64_t count;
-    [[maybe_unused]] ssize_t n = read(fd, &count, sizeof count);
-    static_cast<State*>(self)->check_done();
-    return 0;
+  // After a check always; after other events when the line changed.
+  void update_status(bool after_check = false) {
+    if (!last_report) return;
+    const auto next = std::chrono::system_clock::now() +
+                      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                          next_check_at - Clock::now());
+    StatusContext context;
+    context.cluster_enabled = cluster();
+    context.label_error = reconciler.label_error();
+    context.watching = reconciler.watching();
+    context.allowlist_problems = allowlist_problems;
+    context.trigger = last_trigger;
+    context.next_check = std::chrono::system_clock::to_time_t(next);
+    std::string line = status_line(*last_report, reconciler.label(), context);
+    if (!after_check && line == last_status) return;
+    last_status = line;
+    notify("STATUS=" + line);
+  }
+  std::string last_status;
+
+  void maybe_terminate() {
+    if (!options.terminate_on_success || !cluster() || !last_report) return;
+    if (last_report->verdict != Verdict::Clean || !reconciler.label_settled()) return;
+    log.info(0, "clean and labelled false: exiting (--terminateOnSuccess)");
+    stopping = true;
+    sd_event_exit(loop.get(), 0);
   }
 
-  void log_report(const Report& report) {
-    if (!last_verdict || *last_verdict != report.verdict)
-      log.info(0, "verdict " + std::string(verdict_name(report.verdict)) + ": " + summarize(report),
-               {{"VERDICT", std::string(verdict_name(report.verdict))}});
-    last_verdict = report.verdict;
-    std::set<std::string> now;
-    for (const UnexpectedRule& r : report.unexpected) {
-      const std::string key = rule_key(r);
-      now.insert(key);
-      if (!last_unexpected.count(key) || log.enabled(2))
-        log.log(
-            0, LOG_WARNING,
-            "unexpected rule (" + key.substr(0, key.size() - r.rule.size() - 1) + "): " + r.rule,
-            {{"BACKEND", std::string(backend_name(r.backend))},
-             {"FAMILY", family_field(r.backend, r.family)},
-             {"TABLE", r.table},
-             {"CHAIN", r.chain},
-             {"RULE", r.rule}});
-    }
-    last_unexpected = std::move(now);
-    // Read errors and limit hits: logged when they start, not every cycle.
-    for (const std::string& e : report.errors) log_once("read", "cannot read " + e, LOG_ERR);
-    for (const PatternLimitHit& h : report.limit_hits)
-      log_once("limit",
-               h.source.file + ":" + std::to_string(h.source.line) +
-                   ": pattern hit its match limit (counted as no match): " + h.pattern,
-               LOG_WARNING,
-               {{"PATTERN_FILE", h.source.file}, {"PATTERN_LINE", std::to_string(h.source.line)}});
+  // --- the CiliumNode watch -----------------------------------------------
+  void start_watch() {
+    watcher.submit([this]() -> LoopWorker::Continuation {
+      WatchTiming timing;
+      timing.request_timeout =
+          std::chrono::milliseconds(static_cast<long long>(options.request_timeout_seconds * 1000));
+      CiliumNodeWatch::Listener listener;
+      listener.observed = [this](const CiliumNodeObservation& seen) {
+        watcher.post([this, seen] {
+          if (stopping) return;
+          log.info(4, "CiliumNode " + options.node_name + " seen (" +
+                          (seen.exists ? "label " + seen.label.value_or("(none)") : "absent") +
+                          ", resourceVersion " + seen.resource_version + ")");
+          apply(reconciler.observed(seen, Clock::now()));
+          update_status();
+          maybe_terminate();
+        });
+      };
+      listener.health = [this](bool healthy, const std::string& why) {
+        watcher.post([this, healthy, why] {
+          if (stopping) return;
+          apply(reconciler.watch_health(healthy, why, Clock::now()));
+          update_status();
+        });
+      };
+      listener.problem = [this](const std::string& problem) {
+        watcher.post([this, problem] {
+          if (!stopping) apply(reconciler.watch_problem(problem));
+        });
+      };
+      CiliumNodeWatch watch(
+          [kubeconfig = options.kubeconfig] { return resolve_credentials(kubeconfig); },
+          options.node_name, timing, [this] { return stopping.load(); }, listener);
+      watch.run();
+      return {};
+    });
   }
 
+  // --- event sources ------------------------------------------------------
   void reload(const char* why) {
     notify("RELOADING=1");
     log.info(0, std::string("reloading allowlists and credentials (") + why + ")");
     // Applied before the next check starts (a running one keeps its lists).
     pending_reload = true;
     notify("READY=1");
-    request_check();
+    request_check(why);
   }
 
   static int on_timer(sd_event_source*, uint64_t, void* self) {
-    static_cast<State*>(self)->request_check();
+    static_cast<State*>(self)->request_check("interval");
+    return 0;
+  }
+
+  static int on_retry(sd_event_source*, uint64_t, void* self) {
+    auto* s = static_cast<State*>(self);
+    s->apply(s->reconciler.tick(Clock::now()));
     return 0;
   }
 
@@ -393,7 +438,7 @@ struct Daemon::State {
       s->check_requested = true;  // compared again before the next check
       return 0;
     }
-    if (s->current_fingerprint() != s->fingerprint) s->request_check();
+    if (s->current_fingerprint() != s->fingerprint) s->request_check("allowlist change");
     return 0;
   }
 
@@ -405,7 +450,7 @@ struct Daemon::State {
     }
     notify("STOPPING=1");
     s->log.info(0, std::string("stopping on ") + sigabbrev_np(static_cast<int>(info->ssi_signo)));
-    s->stopping = true;  // a running check gives up at its next poll
+    s->stopping = true;  // running reads, requests and the watch give up at their next poll
     sd_event_exit(s->loop.get(), 0);
     return 0;
   }
@@ -420,18 +465,19 @@ struct Daemon::State {
     return 0;
   }
 
-  bool pending_reload = false;
-  BlockTracker blocks;
-  std::set<std::string> once_, once_next_;
+  void stop_threads() {
+    stopping = true;
+    checks.stop();
+    requests.stop();
+    watcher.stop();
+  }
 };
 
-Daemon::Daemon(DaemonOptions options, std::vector<RuleReader*> readers, Logger& log)
+Daemon::Daemon(ServiceOptions options, std::vector<RuleReader*> readers, Logger& log)
     : state_(std::make_unique<State>(std::move(options), std::move(readers), log)) {}
+
 Daemon::~Daemon() {
-  if (state_ && state_->worker.joinable()) {
-    state_->stopping = true;
-    state_->worker.join();
-  }
+  if (state_) state_->stop_threads();
 }
 
 int Daemon::run() {
@@ -451,54 +497,58 @@ int Daemon::run() {
   // WATCHDOG=1 pings at half of WatchdogSec, when systemd asks for them.
   sd_event_set_watchdog(loop, true);
 
-  auto creds =
-      warning_if_insecure([&s] { return resolve_credentials(s.options.global.kubeconfig); },
-                          [&s](const std::string& w) { s.log.warning(w); });
-  // Requests, retry waits and reads give up as soon as the loop saw a stop
-  // signal: SIGTERM is acted on within a second even while the API server
-  // hangs or a read takes a minute.
+  auto creds = warning_if_insecure([&s] { return resolve_credentials(s.options.kubeconfig); },
+                                   [&s](const std::string& w) { s.log.warning(w); });
+  // Requests, retry waits, reads and the watch give up as soon as the loop
+  // saw a stop signal: SIGTERM is acted on within a second even while the
+  // API server hangs or a read takes a minute.
   auto stopping = [&s] { return s.stopping.load(); };
   for (RuleReader* reader : s.readers) reader->set_abort(stopping);
   RetryPolicy policy;
   policy.budget = std::chrono::milliseconds(10000);
-  s.api = std::make_unique<HttpKubeApi>(creds,
-                                        std::chrono::milliseconds(static_cast<long long>(
-                                            s.options.global.request_timeout_seconds * 1000)),
-                                        policy, Sleeper{}, stopping);
-  s.events = std::make_unique<EventReporter>(*s.api, s.options.global.node_name, reporting_host(),
+  s.api = std::make_unique<HttpKubeApi>(
+      creds,
+      std::chrono::milliseconds(static_cast<long long>(s.options.request_timeout_seconds * 1000)),
+      policy, Sleeper{}, stopping);
+  s.events = std::make_unique<EventReporter>(*s.api, s.options.node_name, reporting_host(),
                                              unix_nanos_now);
 
   s.log.info(0,
-             "starting: node " +
-                 (s.options.global.node_name.empty() ? std::string("(none)")
-                                                     : s.options.global.node_name) +
-                 ", interval " + std::to_string(s.options.interval_seconds) + " s",
-             {{"NODE_NAME", s.options.global.node_name}});
+             "starting: node " + (s.cluster() ? s.options.node_name : std::string("(none)")) +
+                 ", interval " + seconds_text(s.options.interval_seconds) +
+                 (s.cluster() && s.options.watch_ciliumnode ? ", watching its CiliumNode" : ""),
+             {{"NODE_NAME", s.options.node_name}});
   s.load_allowlists();
   s.watch_allowlists();
 
   sd_event_source* timer = nullptr;
   sd_event_source* settle = nullptr;
-  sd_event_source* done = nullptr;
-  s.done_fd.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!s.done_fd.valid() ||
-      sd_event_add_time_relative(loop, &timer, CLOCK_MONOTONIC, 0, 1000, State::on_timer, &s) < 0 ||
+  sd_event_source* retry = nullptr;
+  if (sd_event_add_time(loop, &timer, CLOCK_MONOTONIC, 0, 1000, State::on_timer, &s) < 0 ||
       sd_event_add_time_relative(loop, &settle, CLOCK_MONOTONIC, 0, 1000, State::on_settled, &s) <
           0 ||
-      sd_event_add_io(loop, &done, s.done_fd.get(), EPOLLIN, State::on_check_done, &s) < 0) {
+      sd_event_add_time(loop, &retry, CLOCK_MONOTONIC, 0, 1000, State::on_retry, &s) < 0) {
     s.log.error("cannot create the event sources");
     return 1;
   }
   s.timer.reset(timer);
   s.settle_timer.reset(settle);
-  s.done_source.reset(done);
+  s.retry_timer.reset(retry);
+  sd_event_source_set_enabled(timer, SD_EVENT_OFF);
   sd_event_source_set_enabled(settle, SD_EVENT_OFF);
-  sd_event_source_set_enabled(timer, SD_EVENT_ONESHOT);
+  sd_event_source_set_enabled(retry, SD_EVENT_OFF);
+  for (LoopWorker* worker : {&s.checks, &s.requests, &s.watcher}) {
+    if (Status st = worker->start(loop); !st) {
+      s.log.error("cannot start the service's threads: " + st.error());
+      return 1;
+    }
+  }
+  if (s.cluster() && s.options.watch_ciliumnode) s.start_watch();
+  s.request_check("start");
 
   const int r = sd_event_loop(loop);
   notify("STOPPING=1");
-  s.stopping = true;
-  if (s.worker.joinable()) s.worker.join();
+  s.stop_threads();
   return r < 0 ? 1 : r;
 }
 

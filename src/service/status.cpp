@@ -4,8 +4,22 @@
 
 namespace aim {
 
-std::string status_line(const Report& report, const LabelDecision& label, bool cluster_enabled,
-                        const std::string& label_error, std::time_t next_check) {
+namespace {
+
+// Long enough for a whole path and its cause; cut at a word, never mid-word.
+std::string shortened(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t cut = text.rfind(' ', max);
+  if (cut == std::string::npos || cut < max / 2) cut = max;
+  return text.substr(0, cut) + " ...";
+}
+
+}  // namespace
+
+std::string status_line(const Report& report, const LabelDecision& label,
+                        const StatusContext& context) {
+  const bool cluster_enabled = context.cluster_enabled;
+  const std::string& label_error = context.label_error;
   std::string line;
   switch (report.verdict) {
     case Verdict::Unexpected: {
@@ -23,7 +37,7 @@ std::string status_line(const Report& report, const LabelDecision& label, bool c
       break;
     case Verdict::Unknown: {
       std::string first = report.errors.empty() ? "unknown" : report.errors.front();
-      if (first.size() > 160) first = first.substr(0, 160) + "...";
+      first = shortened(first, 300);
       line = "cannot read " + first;
       if (report.errors.size() > 1)
         line += " (and " + std::to_string(report.errors.size() - 1) + " more)";
@@ -35,18 +49,22 @@ std::string status_line(const Report& report, const LabelDecision& label, bool c
   } else if (report.verdict == Verdict::Unknown && label.unknown_too_long) {
     line +=
         "; unreadable for " + std::to_string(label.unknown_for.count()) + " s: label " +
-        (label_error.empty() ? "true (fail-safe)" : "NOT updated: " + label_error.substr(0, 120));
+        (label_error.empty() ? "true (fail-safe)" : "NOT updated: " + shortened(label_error, 300));
   } else if (report.verdict == Verdict::Unknown) {
     line += "; label left as it was";
   } else if (!label_error.empty()) {
-    std::string e = label_error.size() > 120 ? label_error.substr(0, 120) + "..." : label_error;
-    line += "; label NOT updated: " + e;
+    line += "; label NOT updated: " + shortened(label_error, 300);
   } else {
     line += "; label " + std::string(label_for(report.verdict));
+    if (context.watching) line += " (watched)";
   }
+  if (context.allowlist_problems > 0)
+    line += "; " + std::to_string(context.allowlist_problems) + " allowlist problem" +
+            (context.allowlist_problems == 1 ? "" : "s") + " (see the journal)";
+  if (!context.trigger.empty()) line += "; checked on " + context.trigger;
   char buf[16];
   tm local{};
-  localtime_r(&next_check, &local);
+  localtime_r(&context.next_check, &local);
   strftime(buf, sizeof buf, "%H:%M:%S", &local);
   return line + "; next check " + buf;
 }

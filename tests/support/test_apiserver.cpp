@@ -110,9 +110,44 @@ void TestApiServer::add_node1() {
   objects["ciliumnodes"].append("node1");
   objects["nodes"]["node1"] = "uid-1";
   control("POST", "/_test/objects", objects);
-  allow("system:node:node1", "patch", "ciliumnodes");
+  for (const char* verb : {"patch", "get", "list", "watch"})
+    allow("system:node:node1", verb, "ciliumnodes");
   allow("system:node:node1", "get", "nodes");
   allow("system:node:node1", "*", "events");
+}
+
+void TestApiServer::set_ciliumnode_label(const std::string& node, const std::string& key,
+                                         const Json::Value& value) {
+  Json::Value body;
+  body["name"] = node;
+  body["labels"][key] = value;
+  control("POST", "/_test/labels", body);
+}
+
+void TestApiServer::create_ciliumnode(const std::string& node) {
+  Json::Value objects;
+  objects["ciliumnodes"].append(node);
+  control("POST", "/_test/objects", objects);
+}
+
+void TestApiServer::delete_ciliumnode(const std::string& node) {
+  Json::Value body;
+  body["name"] = node;
+  control("POST", "/_test/delete", body);
+}
+
+void TestApiServer::watch_fault(const std::string& kind, int count) {
+  Json::Value body;
+  body["kind"] = kind;
+  body["count"] = count;
+  control("POST", "/_test/watch_faults", body);
+}
+
+size_t TestApiServer::count_requests(const std::string& method, const std::string& prefix) {
+  size_t n = 0;
+  for (const Json::Value& r : requests())
+    n += r["method"].asString() == method && r["path"].asString().rfind(prefix, 0) == 0;
+  return n;
 }
 
 size_t TestApiServer::delayed_in_flight() {

@@ -45,8 +45,25 @@ class TestApiServer {
   // The user-iptables-rules label on `node`'s CiliumNode ("" when unset).
   std::string label(const std::string& node = "node1");
 
+  // Another client sets (or, with null, removes) a label on a CiliumNode.
+  void set_ciliumnode_label(const std::string& node, const std::string& key,
+                            const Json::Value& value);
+  // Creates / deletes a CiliumNode (watchers see ADDED / DELETED).
+  void create_ciliumnode(const std::string& node);
+  void delete_ciliumnode(const std::string& node);
+  // Drops the history: a watch resuming an older version gets 410 Gone.
+  void compact() { control("POST", "/_test/compact"); }
+  // Ends every open watch as its timeout would (clients resume).
+  void end_watches() { control("POST", "/_test/end_watches"); }
+  // The next `count` watch requests meet `kind` (cut, garbage, huge,
+  // other_object, gone, error500, hang).
+  void watch_fault(const std::string& kind, int count = 1);
+  // How many API requests were made with `method` whose path starts with `prefix`.
+  size_t count_requests(const std::string& method, const std::string& prefix);
+
   // The objects and grants of a cluster with one node, node1 (UID uid-1): its
-  // CiliumNode and Node, and what the kubelet identity needs.
+  // CiliumNode and Node, and what the kubelet identity needs (as
+  // etc/kubernetes/rbac.yaml grants: patch, get, list and watch CiliumNodes).
   void add_node1();
 
   // Writes a kubeconfig in dir() using client certificate `client` (files,

@@ -34,9 +34,19 @@ Control (HTTPS, same port, header "Authorization: Bearer admin"):
                                 (applied to the next N API requests)
   POST /_test/allow             {"user":U,"verb":"patch","resource":"ciliumnodes"} (or "*")
   POST /_test/deny              same shape: remove a grant
-  POST /_test/objects           {"ciliumnodes":[names],"nodes":{name:uid}}
+  POST /_test/objects           {"ciliumnodes":[names],"nodes":{name:uid}}  (ADDED to watchers)
+  POST /_test/labels            {"name":N,"labels":{k:v|null}}  (another client changes labels:
+                                                                  MODIFIED to watchers)
+  POST /_test/delete            {"name":N}                      (the CiliumNode is deleted)
+  POST /_test/end_watches       (every open watch ends as at its timeout; clients resume)
+  POST /_test/compact           (history dropped: resuming an older version gets 410 Gone)
+  POST /_test/watch_faults      {"count":N,"kind":"cut"|"garbage"|"huge"|"other_object"|"gone"|
+                                  "error500"|"hang"}  (applied to the next N watch requests)
   POST /_test/tokens            {"token":T,"user":U,"groups":[G...]} (a bearer token for U,
                                  e.g. a service account's)
+CiliumNodes can be listed and watched (GET ciliumnodes?fieldSelector=metadata.name=N, with
+watch=1&resourceVersion=RV&timeoutSeconds=S&allowWatchBookmarks=true), with list/watch grants,
+resource versions, a replayable history, and a BOOKMARK every --bookmark-interval seconds.
   GET  /_test/state             -> {"ciliumnodes":{name:{labels}},"events":{name:event}}
 
 usage: test_apiserver.py --pki DIR --port-file FILE [--cert server] [--port N] [--lifetime S]
@@ -59,7 +69,28 @@ STATE = {
     "ciliumnodes": {},
     "nodes": {},
     "events": {},
+    "rv": 1,                 # the latest resourceVersion
+    "history": [],           # (rv, type, name, labels) since the last compaction
+    "compacted_at": 1,       # versions at or below this are gone
+    "watch_faults": [],
+    "watch_epoch": 0,        # bumped to end every open watch (the client then resumes)
 }
+CHANGED = threading.Condition(LOCK)
+BOOKMARK_INTERVAL = 60.0
+
+
+def ciliumnode_object(name, labels, rv):
+    return {"apiVersion": "cilium.io/v2", "kind": "CiliumNode",
+            "metadata": {"name": name, "resourceVersion": str(rv), "labels": dict(labels)},
+            "spec": {}}
+
+
+def record_change(kind, name):
+    """Under LOCK: bump the version, remember the change, wake watchers."""
+    STATE["rv"] += 1
+    labels = STATE["ciliumnodes"].get(name, {})
+    STATE["history"].append((STATE["rv"], kind, name, dict(labels)))
+    CHANGED.notify_all()
 
 
 def status_body(code, reason, message):
@@ -140,6 +171,8 @@ class Handler(BaseHTTPRequestHandler):
         return (user, verb, resource) in g or (user, "*", resource) in g or (user, "*", "*") in g
 
     # -- dispatch --------------------------------------------------------
+    requests_record = None
+
     def handle_any(self, method):
         raw = self.body_json()
         who = self.identity()
@@ -161,6 +194,7 @@ class Handler(BaseHTTPRequestHandler):
                 "in_flight": True,
             }
             STATE["requests"].append(record)
+        self.requests_record = record
         try:
             return self.answer(method, raw, who, fault)
         finally:
@@ -194,6 +228,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def api(self, method, raw, user):
         parts = self.path.split("?")[0].strip("/").split("/")
+        if parts[:3] == ["apis", "cilium.io", "v2"] and len(parts) == 4 and parts[3] == "ciliumnodes":
+            return self.list_or_watch(method, user)
         if parts[:3] == ["apis", "cilium.io", "v2"] and len(parts) == 5 and parts[3] == "ciliumnodes":
             name = parts[4]
             verb = {"PATCH": "patch", "GET": "get"}.get(method, method.lower())
@@ -227,8 +263,9 @@ class Handler(BaseHTTPRequestHandler):
                         current.pop(k, None)
                     else:
                         current[k] = v
-            return self.reply(200, {"kind": "CiliumNode", "metadata": {"name": name,
-                                                                        "labels": current}})
+                record_change("MODIFIED", name)
+                obj = ciliumnode_object(name, current, STATE["rv"])
+            return self.reply(200, obj)
         if parts[:2] == ["api", "v1"] and len(parts) == 4 and parts[2] == "nodes" and method == "GET":
             name = parts[3]
             if not self.allowed(user, "get", "nodes"):
@@ -274,6 +311,117 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(200, STATE["events"][name])
         return self.fail(404, "NotFound", "the server could not find the requested resource")
 
+    def list_or_watch(self, method, user):
+        from urllib.parse import parse_qs, urlsplit
+        query = parse_qs(urlsplit(self.path).query)
+        watch = query.get("watch", [""])[0] in ("1", "true")
+        verb = "watch" if watch else "list"
+        if method != "GET":
+            return self.fail(405, "MethodNotAllowed", "only GET here")
+        if not self.allowed(user, verb, "ciliumnodes"):
+            return self.fail(403, "Forbidden",
+                             f'ciliumnodes.cilium.io is forbidden: User "{user}" cannot {verb} '
+                             f'resource "ciliumnodes" in API group "cilium.io" at the cluster scope')
+        selector = query.get("fieldSelector", [""])[0]
+        name = selector[len("metadata.name="):] if selector.startswith("metadata.name=") else None
+        if not watch:
+            with LOCK:
+                items = [ciliumnode_object(n, l, STATE["rv"])
+                         for n, l in sorted(STATE["ciliumnodes"].items())
+                         if name is None or n == name]
+                return self.reply(200, {"apiVersion": "cilium.io/v2", "kind": "CiliumNodeList",
+                                        "metadata": {"resourceVersion": str(STATE["rv"])},
+                                        "items": items})
+        return self.watch(name, query)
+
+    def watch(self, name, query):
+        try:
+            since = int(query.get("resourceVersion", ["0"])[0] or 0)
+        except ValueError:
+            return self.fail(400, "BadRequest", "bad resourceVersion")
+        timeout = float(query.get("timeoutSeconds", ["1800"])[0])
+        bookmarks = query.get("allowWatchBookmarks", [""])[0] == "true"
+        with LOCK:
+            fault = STATE["watch_faults"].pop(0) if STATE["watch_faults"] else None
+            if self.requests_record is not None:
+                self.requests_record["watch_fault"] = fault
+        kind = (fault or {}).get("kind")
+        if kind == "hang":
+            time.sleep(float(fault.get("seconds", 600)))
+            return
+        if kind == "error500":
+            return self.fail(500, "InternalError", "injected failure")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.close_connection = True
+
+        def send_line(obj=None, raw=None):
+            data = raw if raw is not None else (json.dumps(obj) + "\n").encode()
+            self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
+            self.wfile.flush()
+
+        try:
+            if kind == "cut":
+                time.sleep(0.2)
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if kind == "garbage":
+                send_line(raw=b"this is not json\n")
+            elif kind == "huge":
+                send_line(raw=b"{" + b" " * (5 * 1024 * 1024))
+            elif kind == "other_object":
+                send_line({"type": "ADDED", "object": ciliumnode_object("intruder", {}, 999999)})
+            elif kind == "gone":
+                send_line({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1",
+                                                       "status": "Failure", "reason": "Expired",
+                                                       "code": 410,
+                                                       "message": "too old resource version"}})
+            if kind:
+                time.sleep(2)
+                send_line(raw=b"")  # the last chunk: the stream ends (if still open)
+                return
+            with LOCK:
+                if since and since < STATE["compacted_at"]:
+                    gone = True
+                else:
+                    gone = False
+            if gone:
+                send_line({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1",
+                                                       "status": "Failure", "reason": "Expired",
+                                                       "code": 410,
+                                                       "message": "too old resource version"}})
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            with LOCK:
+                epoch = STATE["watch_epoch"]
+            deadline = time.monotonic() + timeout
+            next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
+            seen = since
+            while time.monotonic() < deadline:
+                with LOCK:
+                    if STATE["watch_epoch"] != epoch:
+                        break
+                    pending = [h for h in STATE["history"] if h[0] > seen]
+                    if not pending:
+                        CHANGED.wait(timeout=min(0.5, max(0.0, deadline - time.monotonic())))
+                        pending = [h for h in STATE["history"] if h[0] > seen]
+                    rv_now = STATE["rv"]
+                for rv, change, obj_name, labels in pending:
+                    seen = rv
+                    if name is not None and obj_name != name:
+                        continue
+                    send_line({"type": change, "object": ciliumnode_object(obj_name, labels, rv)})
+                if bookmarks and time.monotonic() >= next_bookmark:
+                    next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
+                    send_line({"type": "BOOKMARK", "object": {
+                        "kind": "CiliumNode", "apiVersion": "cilium.io/v2",
+                        "metadata": {"resourceVersion": str(max(seen, rv_now))}}})
+            self.wfile.write(b"0\r\n\r\n")
+        except (OSError, ssl.SSLError):
+            pass  # the client hung up
+
     def control(self, method, raw):
         data = json.loads(raw) if raw else {}
         with LOCK:
@@ -285,6 +433,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.path == "/_test/reset":
                 STATE["requests"].clear()
                 STATE["faults"].clear()
+                STATE["watch_faults"].clear()
                 return self.reply(200, {})
             if self.path == "/_test/faults":
                 STATE["faults"].extend([data] * int(data.get("count", 1)))
@@ -301,8 +450,41 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {})
             if self.path == "/_test/objects":
                 for n in data.get("ciliumnodes", []):
-                    STATE["ciliumnodes"].setdefault(n, {})
+                    if n not in STATE["ciliumnodes"]:
+                        STATE["ciliumnodes"][n] = {}
+                        record_change("ADDED", n)
                 STATE["nodes"].update(data.get("nodes", {}))
+                return self.reply(200, {})
+            if self.path == "/_test/labels":
+                n = data["name"]
+                if n not in STATE["ciliumnodes"]:
+                    return self.fail(404, "NotFound", "no such ciliumnode")
+                for k, v in data.get("labels", {}).items():
+                    if v is None:
+                        STATE["ciliumnodes"][n].pop(k, None)
+                    else:
+                        STATE["ciliumnodes"][n][k] = v
+                record_change("MODIFIED", n)
+                return self.reply(200, {})
+            if self.path == "/_test/delete":
+                n = data["name"]
+                if n in STATE["ciliumnodes"]:
+                    record_change("DELETED", n)
+                    del STATE["ciliumnodes"][n]
+                return self.reply(200, {})
+            if self.path == "/_test/end_watches":
+                STATE["watch_epoch"] += 1
+                CHANGED.notify_all()
+                return self.reply(200, {})
+            if self.path == "/_test/compact":
+                # Like etcd compacting at a new revision: every version a
+                # client holds now is too old to resume from.
+                STATE["rv"] += 1
+                STATE["compacted_at"] = STATE["rv"]
+                STATE["history"].clear()
+                return self.reply(200, {})
+            if self.path == "/_test/watch_faults":
+                STATE["watch_faults"].extend([data] * int(data.get("count", 1)))
                 return self.reply(200, {})
         return self.fail(404, "NotFound", "no such control endpoint")
 
@@ -325,9 +507,13 @@ def main():
     p.add_argument("--port-file", required=True)
     p.add_argument("--cert", default="server", help="server certificate name in --pki")
     p.add_argument("--port", type=int, default=0, help="port (default: any free one)")
+    p.add_argument("--bookmark-interval", type=float, default=60,
+                   help="seconds between BOOKMARK events on a watch")
     p.add_argument("--lifetime", type=float, default=600,
                    help="stop after this many seconds (0: never; for a parent that kills it)")
     args = p.parse_args()
+    global BOOKMARK_INTERVAL
+    BOOKMARK_INTERVAL = args.bookmark_interval
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(args.pki, args.cert + ".crt"),
                         os.path.join(args.pki, args.cert + ".key"))

@@ -302,8 +302,11 @@ TEST_F(ImageTest, RunsAsTheDaemonSetSaysLabelsTheNodeAndStopsOnSigterm) {
     EXPECT_TRUE(std::regex_match(line, klog)) << "not a klog line: " << line;
   EXPECT_GT(count, 3u) << log;
   EXPECT_NE(log.find("verdict clean"), std::string::npos) << log;
-  // The manifest's RBAC allows every request the program sent.
+  // The manifest's RBAC allows every request the program sent, the
+  // CiliumNode watch's list and watch included.
   EXPECT_EQ(log.find("403 Forbidden"), std::string::npos) << log;
+  EXPECT_NE(log.find("watching CiliumNode node1"), std::string::npos) << log;
+  EXPECT_EQ(log.find("cannot watch CiliumNode"), std::string::npos) << log;
 }
 
 // The manifest has upstream's sidecar shape and this version's image.

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -66,8 +67,14 @@ class RealApiServerTest : public ::testing::Test {
                    "http://127.0.0.1:2379", "--advertise-client-urls", "http://127.0.0.1:2379",
                    "--listen-peer-urls", "http://127.0.0.1:2380"},
                   dir_ + "/etcd.log");
+    // Every request, at metadata level: the tests count what the node's
+    // identity sent (what the daemon says it did is not the measure).
+    std::ofstream(dir_ + "/audit-policy.yaml")
+        << "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\n"
+        << "rules:\n- level: Metadata\n";
     apiserver_ = spawn(
-        {kube_apiserver_binary(), "--etcd-servers=http://127.0.0.1:2379",
+        {kube_apiserver_binary(), "--audit-policy-file=" + dir_ + "/audit-policy.yaml",
+         "--audit-log-path=" + dir_ + "/audit.log", "--etcd-servers=http://127.0.0.1:2379",
          "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=6443",
          "--tls-cert-file=" + pki_ + "/server.crt",
          "--tls-private-key-file=" + pki_ + "/server.key", "--client-ca-file=" + pki_ + "/ca.crt",
@@ -92,7 +99,7 @@ class RealApiServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    for (pid_t pid : {apiserver_, etcd_}) {
+    for (pid_t pid : {daemon_, apiserver_, etcd_}) {
       if (pid > 0) {
         kill(pid, SIGTERM);
         waitpid(pid, nullptr, 0);
@@ -172,8 +179,64 @@ class RealApiServerTest : public ::testing::Test {
         .out;
   }
 
-  std::string dir_, pki_, node_uid_;
-  pid_t etcd_ = -1, apiserver_ = -1;
+  // Requests node1's identity made with `verb` on CiliumNodes, per the audit log.
+  size_t node1_requests(const std::string& verb) {
+    std::ifstream in(dir_ + "/audit.log");
+    size_t n = 0;
+    for (std::string line; std::getline(in, line);)
+      n += line.find("\"verb\":\"" + verb + "\"") != std::string::npos &&
+           line.find("\"username\":\"system:node:node1\"") != std::string::npos &&
+           line.find("\"resource\":\"ciliumnodes\"") != std::string::npos;
+    return n;
+  }
+
+  std::string label() {
+    return get("/apis/cilium.io/v2/ciliumnodes/node1")["metadata"]["labels"]
+                                                      ["kubernetes.azure.com/user-iptables-rules"]
+                                                          .asString();
+  }
+
+  // Another client (cilium-agent, an admin) patches the CiliumNode.
+  void admin_patch_label(const Json::Value& value) {
+    Json::Value patch;
+    patch["metadata"]["labels"]["kubernetes.azure.com/user-iptables-rules"] = value;
+    auto r = admin("PATCH", "/apis/cilium.io/v2/ciliumnodes/node1", patch,
+                   "application/merge-patch+json");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+
+  void create_ciliumnode() {
+    Json::Value cn;
+    cn["apiVersion"] = "cilium.io/v2";
+    cn["kind"] = "CiliumNode";
+    cn["metadata"]["name"] = "node1";
+    ASSERT_EQ(admin("POST", "/apis/cilium.io/v2/ciliumnodes", cn).status, 201);
+  }
+
+  // The service, as the unit runs it, against this API server.
+  void start_daemon(const std::string& interval) {
+    daemon_log_ = dir_ + "/daemon.log";
+    daemon_ =
+        spawn({test::binary_path(), "--backend", "legacy", "--input",
+               std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node", "--kubeconfig",
+               dir_ + "/kubeconfig", "--node-name", "node1", "--interval", interval, "-v", "2"},
+              daemon_log_);
+  }
+  std::string daemon_log() {
+    std::ifstream in(daemon_log_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  bool wait_for(const std::function<bool()>& cond, std::chrono::seconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      if (cond()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return cond();
+  }
+
+  std::string dir_, pki_, node_uid_, daemon_log_;
+  pid_t etcd_ = -1, apiserver_ = -1, daemon_ = -1;
   Credentials admin_;
   HttpClient http_{std::chrono::seconds(10)};
 };
@@ -296,6 +359,75 @@ TEST_F(RealApiServerTest, DaemonSetServiceAccountLabelsItsCiliumNodeAndRecordsEv
                       "application/merge-patch+json"});
   ASSERT_TRUE(node.ok());
   EXPECT_EQ(node->status, 403) << node->body;
+}
+
+// Issue 16 on the real thing: the service follows its CiliumNode through a
+// list + watch (fieldSelector, bookmarks) that the RBAC now grants.
+TEST_F(RealApiServerTest, TheServiceFollowsItsCiliumNodeAndWritesNothingAtSteadyState) {
+  apply_manifest(std::string(AIM_ETC_DIR) + "/kubernetes/rbac.yaml");
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
+  ASSERT_EQ(run("iptables-legacy -D INPUT 5").status, 0);  // clean
+  // cilium-agent has not created the CiliumNode yet.
+  ASSERT_EQ(admin("DELETE", "/apis/cilium.io/v2/ciliumnodes/node1", Json::Value()).status, 200);
+  start_daemon("300");
+  ASSERT_TRUE(
+      wait_for([&] { return daemon_log().find("watching CiliumNode node1") != std::string::npos; },
+               std::chrono::seconds(60)))
+      << daemon_log();
+  ASSERT_TRUE(wait_for([&] { return daemon_log().find("check took") != std::string::npos; },
+                       std::chrono::seconds(60)))
+      << daemon_log();
+  EXPECT_EQ(node1_requests("patch"), 0u) << "no CiliumNode yet: nothing to patch";
+
+  create_ciliumnode();
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, std::chrono::seconds(30)))
+      << daemon_log();
+  // cilium-agent replaces the labels; an admin sets the wrong value.
+  for (const Json::Value& value : {Json::Value::null, Json::Value("true")}) {
+    admin_patch_label(value);
+    EXPECT_TRUE(wait_for([&] { return label() == "false"; }, std::chrono::seconds(30)))
+        << daemon_log();
+  }
+  const size_t patches = node1_requests("patch");
+  EXPECT_EQ(patches, 3u) << "one PATCH per repair";
+  // Steady state: no more writes (the interval is 300 s; a few seconds of a
+  // quiet watch, with its reads only).
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(node1_requests("patch"), patches);
+  EXPECT_GE(node1_requests("list"), 1u) << "the watch's list, with the node's identity";
+  EXPECT_EQ(daemon_log().find("check took"), daemon_log().rfind("check took"))
+      << "all of it from one check";
+}
+
+TEST_F(RealApiServerTest, WithoutListAndWatchTheServiceFallsBackAndSaysSo) {
+  // The RBAC of earlier versions: patch only.
+  const std::string old_rbac = dir_ + "/rbac-patch-only.yaml";
+  {
+    std::ifstream in(std::string(AIM_ETC_DIR) + "/kubernetes/rbac.yaml");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    const std::string verbs = R"(verbs: ["get", "list", "watch", "patch"])";
+    ASSERT_NE(text.find(verbs), std::string::npos);
+    text.replace(text.find(verbs), verbs.size(), R"(verbs: ["patch"])");
+    std::ofstream(old_rbac) << text;
+  }
+  apply_manifest(old_rbac);
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
+  start_daemon("1");
+  ASSERT_TRUE(wait_for([&] { return label() == "true"; }, std::chrono::seconds(60)))
+      << daemon_log();
+  ASSERT_TRUE(wait_for(
+      [&] { return daemon_log().find("cannot watch CiliumNode node1") != std::string::npos; },
+      std::chrono::seconds(30)))
+      << daemon_log();
+  const size_t patches = node1_requests("patch");
+  EXPECT_TRUE(
+      wait_for([&] { return node1_requests("patch") >= patches + 2; }, std::chrono::seconds(30)))
+      << "the fallback sets the label after every check";
+  const std::string log = daemon_log();
+  size_t said = 0, at = 0;
+  while ((at = log.find("cannot watch CiliumNode", at)) != std::string::npos) ++said, ++at;
+  EXPECT_EQ(said, 1u) << log;
+  EXPECT_NE(log.find("forbidden"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ class BpfMapTest : public ::testing::Test {
   void SetUp() override {
     const std::string why = test::enter_fresh_netns();
     if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
-    if (run("command -v bpftool >/dev/null").status != 0) AIM_REQUIRE_OR_SKIP("bpftool not installed");
+    if (run("command -v bpftool >/dev/null").status != 0)
+      AIM_REQUIRE_OR_SKIP("bpftool not installed");
     // A mount namespace of our own, so the bpffs never appears on the host.
     ASSERT_EQ(unshare(CLONE_NEWNS), 0);
     ASSERT_EQ(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
@@ -33,10 +34,10 @@ class BpfMapTest : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
     ASSERT_EQ(mount("bpf", dir_.c_str(), "bpf", 0, nullptr), 0) << std::strerror(errno);
     map_ = dir_ + "/iptables_block_event_counter";
-    ASSERT_EQ(run("bpftool map create " + map_ +
-                  " type array key 4 value 8 entries 1 name block_counter")
-                  .status,
-              0);
+    ASSERT_EQ(
+        run("bpftool map create " + map_ + " type array key 4 value 8 entries 1 name block_counter")
+            .status,
+        0);
   }
   void TearDown() override {
     if (!dir_.empty()) {
@@ -74,7 +75,8 @@ TEST_F(BpfMapTest, ReadingNeedsNoCapabilityBeyondTheUnits) {
   // pinned map and looking up a key are checked by file permissions only, so
   // the unit's bounding set (CAP_NET_ADMIN CAP_NET_RAW) is enough; only the
   // bpf() system call must be allowed (systemd/check-map.conf).
-  const std::string probe = "bpftool map lookup pinned " + map_ + " key 0 0 0 0 >/dev/null 2>&1; echo rc=$?";
+  const std::string probe =
+      "bpftool map lookup pinned " + map_ + " key 0 0 0 0 >/dev/null 2>&1; echo rc=$?";
   const auto r = run("setpriv --inh-caps=-all --bounding-set=-all,+net_admin,+net_raw " + probe);
   EXPECT_NE(r.out.find("rc=0"), std::string::npos) << r.out;
 }
@@ -93,10 +95,12 @@ TEST_F(RouteTest, RoutesAreEnsuredAndComeBack) {
     const Status st = ensure_route(route);
     ASSERT_TRUE(st.ok()) << st.error();
   }
-  EXPECT_NE(run("ip route show table main").out.find("169.254.7.127 dev lo proto static scope link"),
-            std::string::npos)
+  EXPECT_NE(
+      run("ip route show table main").out.find("169.254.7.127 dev lo proto static scope link"),
+      std::string::npos)
       << run("ip route show table main").out;
-  EXPECT_NE(run("ip -6 route show table main").out.find("fd16:9254:7127:1337:ffff:ffff:ffff:ffff dev lo proto static"),
+  EXPECT_NE(run("ip -6 route show table main")
+                .out.find("fd16:9254:7127:1337:ffff:ffff:ffff:ffff dev lo proto static"),
             std::string::npos)
       << run("ip -6 route show table main").out;
   // Ensuring again changes nothing; after a delete it is back.

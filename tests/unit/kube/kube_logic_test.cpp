@@ -5,11 +5,12 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "fake_kube_api.h"
+#include "reconcile/cluster_requests.h"
 #include "kube/api_errors.h"
 #include "kube/events.h"
 #include "kube/kubeconfig.h"
 #include "kube/retry.h"
-#include "service/cluster_report.h"
 
 namespace aim {
 namespace {
@@ -117,8 +118,7 @@ TEST(Events, LabelPatchUsesStringValues) {
 }
 
 TEST(Events, MessageNamesRulesWithinTheLimit) {
-  EXPECT_EQ(unexpected_rules_message({"-A INPUT -j X"}),
-            "1 unexpected iptables rule: -A INPUT -j X");
+  EXPECT_EQ(unexpected_rules_message({"-A INPUT -j X"}), "1 unexpected iptables rule: -A INPUT -j X");
   std::vector<std::string> many(100, "filter: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT");
   const std::string m = unexpected_rules_message(many);
   EXPECT_LE(m.size(), kEventMessageLimit);
@@ -141,8 +141,7 @@ TEST(Events, NamesAreUniqueWithinASecond) {
 }
 
 TEST(ApiErrors, StatusMessageAndHints) {
-  const std::string body =
-      R"({"kind":"Status","message":"ciliumnodes.cilium.io \"n\" is forbidden"})";
+  const std::string body = R"({"kind":"Status","message":"ciliumnodes.cilium.io \"n\" is forbidden"})";
   EXPECT_EQ(status_message(body), "ciliumnodes.cilium.io \"n\" is forbidden");
   EXPECT_EQ(status_message("Too many requests\n"), "Too many requests");
   ApiCall call{"patch", "ciliumnodes.cilium.io/n", "https://h", "/k", "system:node:n"};
@@ -157,30 +156,6 @@ TEST(ApiErrors, StatusMessageAndHints) {
   EXPECT_NE(describe_api_failure(call, 403, body).find("daemonset.yaml"), std::string::npos);
 }
 
-// A KubeApi that records what it was asked.
-class FakeKubeApi : public KubeApi {
- public:
-  std::vector<std::string> calls;
-  bool fail_patch = false;
-  ApiOutcome patch_label(const std::string& node, bool value) override {
-    calls.push_back("label " + node + "=" + (value ? "true" : "false"));
-    if (fail_patch) return {false, 503, "boom", ""};
-    return {true, 200, "", ""};
-  }
-  ApiOutcome get_node(const std::string& node) override {
-    calls.push_back("get " + node);
-    return {true, 200, "", R"({"metadata":{"uid":"u1"}})"};
-  }
-  ApiOutcome create_event(const Json::Value& e) override {
-    calls.push_back("create " + e["reason"].asString());
-    return {true, 201, "", ""};
-  }
-  ApiOutcome patch_event(const std::string& name, const Json::Value&) override {
-    calls.push_back("bump " + name);
-    return {true, 200, "", ""};
-  }
-};
-
 Report report_with(Verdict v) {
   Report r;
   r.verdict = v;
@@ -189,51 +164,24 @@ Report report_with(Verdict v) {
   return r;
 }
 
-// What one check with no history decides.
-LabelDecision fresh(Verdict v) { return UnknownGrace().decide(v, UnknownGrace::Clock::now()); }
-
-TEST(ClusterReport, VerdictDecidesTheLabel) {
-  FakeKubeApi api;
+// perform() carries out what the reconciler asks, and says what failed.
+TEST(ClusterRequests, PerformSendsTheLabelAndEvents) {
+  test::FakeKubeApi api;
   EventReporter events(api, "n", "h", [] { return int64_t{1}; });
-  for (Verdict v : {Verdict::Clean, Verdict::Unexpected, Verdict::Unknown})
-    EXPECT_TRUE(send_to_cluster(api, &events, "n", report_with(v), fresh(v)).ok);
-  EXPECT_EQ(api.calls, (std::vector<std::string>{"label n=false", "label n=true", "get n",
-                                                 "create UnexpectedIPTablesRules"}))
-      << "unknown sends nothing: never a false label";
-}
-
-// Issue 13: a lasting unknown sends the safe "true", with an Event saying why.
-TEST(ClusterReport, UnknownPastItsGraceSendsTrueWithAnEvent) {
-  FakeKubeApi api;
-  EventReporter events(api, "n", "h", [] { return int64_t{1}; });
-  UnknownGrace grace;
-  const UnknownGrace::Clock::time_point t0{};
-  Report unknown = report_with(Verdict::Unknown);
-  unknown.errors = {"nft ipv4: iptables-nft-save exited with status 3"};
-  EXPECT_TRUE(send_to_cluster(api, &events, "n", unknown, grace.decide(Verdict::Unknown, t0)).ok);
-  EXPECT_TRUE(api.calls.empty());
-  EXPECT_TRUE(send_to_cluster(api, &events, "n", unknown,
-                              grace.decide(Verdict::Unknown, t0 + std::chrono::seconds(90)))
+  EXPECT_TRUE(perform(api, &events, "n", {ClusterRequest::Kind::Label, false, {}, {}}).ok);
+  EXPECT_TRUE(perform(api, &events, "n",
+                      {ClusterRequest::Kind::Event, false, "UnexpectedIPTablesRules",
+                       event_message(report_with(Verdict::Unexpected))})
                   .ok);
-  EXPECT_EQ(api.calls,
-            (std::vector<std::string>{"label n=true", "get n", "create UnreadableIPTablesRules"}));
-  // A decision of "false" is never sent for a report that is not clean.
-  api.calls.clear();
-  LabelDecision wrong;
-  wrong.value = false;
-  EXPECT_TRUE(send_to_cluster(api, nullptr, "n", unknown, wrong).ok);
-  EXPECT_TRUE(api.calls.empty());
-}
-
-TEST(ClusterReport, NoEventsWithoutTheFlagAndFailuresAreReported) {
-  FakeKubeApi api;
+  EXPECT_EQ(api.calls, (std::vector<std::string>{"label n=false", "get n",
+                                                 "create UnexpectedIPTablesRules"}));
   api.fail_patch = true;
-  ClusterResult r = send_to_cluster(api, nullptr, "n", report_with(Verdict::Unexpected),
-                                    fresh(Verdict::Unexpected));
-  EXPECT_FALSE(r.ok);
-  ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_NE(r.errors[0].find("user-iptables-rules=true"), std::string::npos);
-  EXPECT_EQ(api.calls.size(), 1u);
+  const RequestResult failed = perform(api, nullptr, "n", {ClusterRequest::Kind::Label, true, {}, {}});
+  EXPECT_FALSE(failed.ok);
+  EXPECT_EQ(failed.status, 503);
+  EXPECT_NE(failed.error.find("user-iptables-rules=true"), std::string::npos);
+  // An Event without --events is an error, never dropped quietly.
+  EXPECT_FALSE(perform(api, nullptr, "n", {ClusterRequest::Kind::Event, false, "X", "m"}).ok);
 }
 
 }  // namespace

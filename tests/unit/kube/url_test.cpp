@@ -7,7 +7,7 @@
 
 #include "kube/api_errors.h"
 #include "kube/kubeconfig.h"
-#include "service/cluster_report.h"
+#include "reconcile/cluster_requests.h"
 
 namespace aim {
 namespace {

@@ -1,0 +1,47 @@
+#include "reconcile/cluster_requests.h"
+
+#include "check/report_format.h"
+#include "kube/events.h"
+#include "kube/url.h"
+
+namespace aim {
+
+std::string event_message(const Report& report) {
+  std::vector<std::string> rules;
+  rules.reserve(report.unexpected.size());
+  for (const UnexpectedRule& r : report.unexpected)
+    rules.push_back(source_name(r.backend, r.family) + " " + r.table + ": " + r.rule);
+  return unexpected_rules_message(rules);
+}
+
+RequestResult perform(KubeApi& api, EventReporter* events, const std::string& node,
+                      const ClusterRequest& request) {
+  if (request.kind == ClusterRequest::Kind::Label) {
+    const ApiOutcome patched = api.patch_label(node, request.label_value);
+    if (patched.ok) return {true, patched.status, {}};
+    return {false, patched.status,
+            "cannot set label " + std::string(kLabelKey) + "=" +
+                (request.label_value ? "true" : "false") + ": " + patched.error};
+  }
+  if (!events) return {false, 0, "cannot record the " + request.reason + " event: no --events"};
+  const ApiOutcome reported = events->report(request.reason, request.message);
+  if (reported.ok) return {true, reported.status, {}};
+  return {false, reported.status,
+          "cannot record the " + request.reason + " event: " + reported.error};
+}
+
+void print_dry_run(std::ostream& out, const std::string& server, const std::string& node,
+                   bool events, const Report& report) {
+  if (report.verdict == Verdict::Unknown) {
+    out << "dry run: would send nothing (verdict unknown: the label is left as it is)\n";
+    return;
+  }
+  const HttpRequest req = label_request(node, report.verdict == Verdict::Unexpected);
+  out << "dry run: would send " << req.method << ' ' << redact_url(server + req.path)
+      << "\n  Content-Type: " << req.content_type << "\n  " << req.body << '\n';
+  if (events && report.verdict == Verdict::Unexpected)
+    out << "dry run: would create or update a Warning Event UnexpectedIPTablesRules about Node "
+        << node << " in namespace default: " << event_message(report) << '\n';
+}
+
+}  // namespace aim

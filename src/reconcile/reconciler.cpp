@@ -1,0 +1,259 @@
+#include "reconcile/reconciler.h"
+
+#include <algorithm>
+
+#include "check/report_format.h"
+#include "kube/events.h"
+
+namespace aim {
+namespace {
+
+const char* bool_text(bool v) { return v ? "true" : "false"; }
+
+// Native nftables tables have no one address family: no FAMILY value.
+std::string family_field(Backend b, Family f) {
+  return b == Backend::Native ? std::string() : std::string(family_name(f));
+}
+
+std::string source_of(const UnexpectedRule& r) {
+  return source_name(r.backend, r.family) + " " + r.table;
+}
+
+std::string observed_text(const CiliumNodeObservation& seen) {
+  if (!seen.exists) return "no CiliumNode";
+  if (!seen.label) return "no label";
+  return "label " + *seen.label;
+}
+
+}  // namespace
+
+void Decision::append(Decision other) {
+  for (auto& r : other.requests) requests.push_back(std::move(r));
+  for (auto& l : other.logs) logs.push_back(std::move(l));
+}
+
+Reconciler::Reconciler(ReconcilerOptions options)
+    : options_(std::move(options)), grace_(options_.grace) {}
+
+std::optional<bool> Reconciler::wanted() const {
+  if (label_.value) return label_.value;
+  // A fresh unknown leaves the label; if "true" was asked before it stays
+  // asked ("true" never hides a rule), "false" never is.
+  if (asked_before_ == true) return true;
+  return std::nullopt;
+}
+
+bool Reconciler::label_settled() const {
+  const auto want = wanted();
+  return want && !in_flight_ && confirmed_ == want;
+}
+
+void Reconciler::log_once(Decision& d, std::set<std::string>& seen, std::set<std::string>& next,
+                          const std::string& key, LogLine line) {
+  const std::string id = key + "\n" + line.message;
+  if (!seen.count(id)) d.logs.push_back(std::move(line));
+  next.insert(id);
+}
+
+Decision Reconciler::checked(const Report& report, Clock::time_point now) {
+  Decision d;
+  // What to log: a verdict when it changes, an unexpected rule when it
+  // appears (every check at -v 2), a read error or limit hit when it starts.
+  if (!last_verdict_ || *last_verdict_ != report.verdict)
+    d.logs.push_back(
+        {0,
+         LOG_INFO,
+         "verdict " + std::string(verdict_name(report.verdict)) + ": " + summarize(report),
+         {{"VERDICT", std::string(verdict_name(report.verdict))}}});
+  last_verdict_ = report.verdict;
+  std::set<std::string> unexpected;
+  for (const UnexpectedRule& r : report.unexpected) {
+    const std::string key = source_of(r) + " " + r.rule;
+    const bool is_new = !last_unexpected_.count(key);
+    unexpected.insert(key);
+    d.logs.push_back({is_new ? 0 : 2,
+                      LOG_WARNING,
+                      "unexpected rule (" + source_of(r) + "): " + r.rule,
+                      {{"BACKEND", std::string(backend_name(r.backend))},
+                       {"FAMILY", family_field(r.backend, r.family)},
+                       {"TABLE", r.table},
+                       {"CHAIN", r.chain},
+                       {"RULE", r.rule}}});
+  }
+  last_unexpected_ = std::move(unexpected);
+  std::set<std::string> once;
+  for (const std::string& e : report.errors)
+    log_once(d, once_, once, "read", {0, LOG_ERR, "cannot read " + e, {}});
+  for (const PatternLimitHit& h : report.limit_hits)
+    log_once(d, once_, once, "limit",
+             {0,
+              LOG_WARNING,
+              h.source.file + ":" + std::to_string(h.source.line) +
+                  ": pattern hit its match limit (counted as no match): " + h.pattern,
+              {{"PATTERN_FILE", h.source.file}, {"PATTERN_LINE", std::to_string(h.source.line)}}});
+
+  label_ = grace_.decide(report.verdict, now);
+  if (label_.value) asked_before_ = label_.value;
+  if (label_.unknown_too_long)
+    log_once(d, once_, once, "unknown-too-long",
+             {0,
+              LOG_WARNING,
+              unknown_too_long_message(label_, report),
+              {{"LABEL_VALUE", "true"}, {"NODE_NAME", options_.node}}});
+  once_.swap(once);
+
+  if (!options_.cluster) return d;
+  assert_after_check_ = !watch_healthy_;
+  // Without a watch every check re-asserts, back-off or not (as the
+  // fallback always has).
+  if (!watch_healthy_) retry_at_.reset();
+  d.append(maybe_send_label(now));
+  if (options_.events && report.verdict == Verdict::Unexpected)
+    d.requests.push_back(
+        {ClusterRequest::Kind::Event, false, "UnexpectedIPTablesRules", event_message(report)});
+  if (options_.events && label_.unknown_too_long)
+    d.requests.push_back({ClusterRequest::Kind::Event, false, "UnreadableIPTablesRules",
+                          unknown_too_long_message(label_, report)});
+  return d;
+}
+
+Decision Reconciler::maybe_send_label(Clock::time_point now) {
+  Decision d;
+  const auto want = wanted();
+  if (!options_.cluster || !want || in_flight_) return d;
+  // Never "false" unless the latest check read every table and allowed
+  // every rule (UnknownGrace already says so; this is the last line).
+  if (!*want && last_verdict_ != Verdict::Clean) return d;
+  if (retry_at_ && now < *retry_at_) return d;
+  if (watch_healthy_) {
+    assert_after_check_ = false;
+    if (!observed_ || !observed_->exists) return d;  // created later: the watch says so
+    if (observed_->label == std::string(bool_text(*want))) {
+      confirmed_ = want;
+      return d;
+    }
+    d.logs.push_back({1,
+                      LOG_INFO,
+                      "CiliumNode " + options_.node + " has " + observed_text(*observed_) +
+                          "; the verdict asks for " + bool_text(*want) + ": setting it",
+                      {{"NODE_NAME", options_.node}}});
+  } else {
+    if (!assert_after_check_) return d;
+    // The watch has not said yet whether it can be had: it will, within a
+    // request or a few retries, and this is decided then.
+    if (options_.watch && !watch_reported_) return d;
+    assert_after_check_ = false;
+  }
+  in_flight_ = true;
+  retry_at_.reset();
+  d.requests.push_back({ClusterRequest::Kind::Label, *want, {}, {}});
+  return d;
+}
+
+Decision Reconciler::observed(const CiliumNodeObservation& seen, Clock::time_point now) {
+  // A resource version alone changing (cilium-agent's status updates) with
+  // the label as it was asks for nothing.
+  if (observed_ && seen.exists == observed_->exists && seen.label == observed_->label) {
+    observed_ = seen;
+    return {};
+  }
+  observed_ = seen;
+  confirmed_.reset();
+  if (seen.exists && seen.label == std::string("true")) confirmed_ = true;
+  if (seen.exists && seen.label == std::string("false")) confirmed_ = false;
+  // A change by someone else: try at once, whatever an earlier failure's
+  // back-off said.
+  retry_at_.reset();
+  return maybe_send_label(now);
+}
+
+Decision Reconciler::watch_health(bool healthy, const std::string& why, Clock::time_point now) {
+  Decision d;
+  watch_healthy_ = healthy;
+  if (healthy) {
+    d.logs.push_back({watch_reported_ == false ? 0 : 2,
+                      LOG_INFO,
+                      "watching CiliumNode " + options_.node +
+                          ": the label is set when it differs from the verdict, and only then",
+                      {{"NODE_NAME", options_.node}}});
+  } else {
+    d.logs.push_back({0,
+                      LOG_WARNING,
+                      "cannot watch CiliumNode " + options_.node + " (" + why +
+                          "): setting the label after every check instead; trying the watch "
+                          "again now and then",
+                      {{"NODE_NAME", options_.node}}});
+    // Without a watch nothing says the label is still there.
+    confirmed_.reset();
+    assert_after_check_ = true;
+  }
+  watch_reported_ = healthy;
+  d.append(maybe_send_label(now));
+  return d;
+}
+
+Decision Reconciler::watch_problem(const std::string& problem) {
+  Decision d;
+  if (problem != last_watch_problem_)
+    d.logs.push_back({0,
+                      LOG_WARNING,
+                      "watch of CiliumNode " + options_.node + ": " + problem +
+                          "; restarting the watch (the next check runs as planned)",
+                      {{"NODE_NAME", options_.node}}});
+  last_watch_problem_ = problem;
+  return d;
+}
+
+Decision Reconciler::sent(const ClusterRequest& request, const RequestResult& result,
+                          Clock::time_point now) {
+  Decision d;
+  if (result.ok) {
+    if (!request_errors_.empty())
+      d.logs.push_back({0,
+                        LOG_INFO,
+                        "requests to the API server succeed again",
+                        {{"NODE_NAME", options_.node}}});
+    request_errors_.clear();
+  } else if (request_errors_.insert(result.error).second) {
+    d.logs.push_back({0, LOG_ERR, result.error, {{"NODE_NAME", options_.node}}});
+  }
+  if (request.kind != ClusterRequest::Kind::Label) return d;
+  in_flight_ = false;
+  if (result.ok) {
+    failures_ = 0;
+    label_error_.clear();
+    confirmed_ = request.label_value;
+    // The watch reports the change shortly; until then this is what is there.
+    if (observed_ && observed_->exists) observed_->label = bool_text(request.label_value);
+    d.logs.push_back(
+        {2,
+         LOG_INFO,
+         "label " + std::string(kLabelKey) + "=" + bool_text(request.label_value) + " set on " +
+             options_.node,
+         {{"LABEL_VALUE", bool_text(request.label_value)}, {"NODE_NAME", options_.node}}});
+    // The verdict may have changed while this was in flight.
+    d.append(maybe_send_label(now));
+    return d;
+  }
+  label_error_ = result.error;
+  if (result.status == 404 && watch_healthy_) {
+    // No CiliumNode yet (cilium-agent creates it after the kubelet is up):
+    // the watch says when it is there.
+    if (observed_) observed_->exists = false;
+    return d;
+  }
+  ++failures_;
+  const auto step = options_.retry_min * (1LL << std::min(failures_ - 1, 16));
+  retry_at_ = now + std::min<Clock::duration>(step, options_.retry_max);
+  // Without a watch the retry re-asserts as a check would.
+  assert_after_check_ = true;
+  return d;
+}
+
+Decision Reconciler::tick(Clock::time_point now) {
+  if (!retry_at_ || now < *retry_at_) return {};
+  retry_at_.reset();
+  return maybe_send_label(now);
+}
+
+}  // namespace aim

@@ -1,0 +1,89 @@
+#include "service/loop_worker.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace aim {
+
+LoopWorker::~LoopWorker() {
+  stop();
+  if (source_) sd_event_source_disable_unref(source_);
+}
+
+Status LoopWorker::start(sd_event* loop) {
+  event_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!event_fd_.valid()) return Error{"cannot create an eventfd", errno};
+  const int r = sd_event_add_io(loop, &source_, event_fd_.get(), EPOLLIN, on_ready, this);
+  if (r < 0) return Error{"cannot add the worker's event source", -r};
+  thread_ = std::thread([this] { run(); });
+  return Ok{};
+}
+
+void LoopWorker::submit(Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    jobs_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+void LoopWorker::post(Continuation then) {
+  {
+    std::lock_guard lock(mutex_);
+    done_.push_back(std::move(then));
+  }
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(event_fd_.get(), &one, sizeof one);
+}
+
+size_t LoopWorker::busy() const {
+  std::lock_guard lock(mutex_);
+  return jobs_.size() + running_;
+}
+
+void LoopWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    jobs_.clear();
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LoopWorker::run() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      if (stopping_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+      ++running_;
+    }
+    Continuation then = job();
+    {
+      std::lock_guard lock(mutex_);
+      --running_;
+    }
+    // Posted even without a continuation, so the loop sees busy() change.
+    post(then ? std::move(then) : Continuation([] {}));
+  }
+}
+
+int LoopWorker::on_ready(sd_event_source*, int fd, uint32_t, void* self) {
+  uint64_t count;
+  [[maybe_unused]] ssize_t n = read(fd, &count, sizeof count);
+  auto* worker = static_cast<LoopWorker*>(self);
+  std::deque<Continuation> ready;
+  {
+    std::lock_guard lock(worker->mutex_);
+    ready.swap(worker->done_);
+  }
+  for (Continuation& then : ready) then();
+  return 0;
+}
+
+}  // namespace aim

@@ -1,0 +1,229 @@
+#include "reconcile/reconciler.h"
+
+#include <gtest/gtest.h>
+
+namespace aim {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = Reconciler::Clock;
+using Kind = ClusterRequest::Kind;
+
+const Clock::time_point t0{};
+
+Report report_with(Verdict v) {
+  Report r;
+  r.verdict = v;
+  if (v == Verdict::Unexpected)
+    r.unexpected.push_back({Family::V4, Backend::Legacy, "filter", "INPUT", "-A INPUT -j X"});
+  if (v == Verdict::Unknown) r.errors.push_back("nft ipv4: iptables-nft-save exited with status 3");
+  return r;
+}
+
+ClusterRequest label(bool v) { return {Kind::Label, v, {}, {}}; }
+
+std::vector<ClusterRequest> labels_of(const Decision& d) {
+  std::vector<ClusterRequest> out;
+  for (const ClusterRequest& r : d.requests)
+    if (r.kind == Kind::Label) out.push_back(r);
+  return out;
+}
+
+std::vector<std::string> event_reasons(const Decision& d) {
+  std::vector<std::string> out;
+  for (const ClusterRequest& r : d.requests)
+    if (r.kind == Kind::Event) out.push_back(r.reason);
+  return out;
+}
+
+bool logged(const Decision& d, const std::string& part, int max_level = 0) {
+  for (const LogLine& l : d.logs)
+    if (l.level <= max_level && l.message.find(part) != std::string::npos) return true;
+  return false;
+}
+
+CiliumNodeObservation object(std::optional<std::string> value, const std::string& rv = "1") {
+  return {true, std::move(value), rv};
+}
+
+const RequestResult kOk{true, 200, {}};
+
+ReconcilerOptions options(bool events = false) {
+  ReconcilerOptions o;
+  o.events = events;
+  o.node = "node1";
+  return o;
+}
+
+TEST(Reconciler, WithoutAWatchEveryCheckSendsTheVerdictsLabel) {
+  Reconciler r(options(true));
+  Decision d = r.checked(report_with(Verdict::Clean), t0);
+  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(false)});
+  r.sent(label(false), kOk, t0);
+  d = r.checked(report_with(Verdict::Clean), t0 + 300s);
+  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(false)}) << "the fallback re-asserts";
+  r.sent(label(false), kOk, t0 + 300s);
+  d = r.checked(report_with(Verdict::Unexpected), t0 + 600s);
+  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(true)});
+  EXPECT_EQ(event_reasons(d), std::vector<std::string>{"UnexpectedIPTablesRules"});
+  r.sent(label(true), kOk, t0 + 600s);
+  // A fresh unknown after "true": "true" stays asked (it never hides a rule).
+  d = r.checked(report_with(Verdict::Unknown), t0 + 900s);
+  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(true)});
+}
+
+TEST(Reconciler, UnknownNeverSendsFalseAndALastingOneSendsTrue) {
+  Reconciler r(options(true));
+  r.sent(label(false), kOk, t0);
+  EXPECT_TRUE(r.checked(report_with(Verdict::Clean), t0).requests.size() == 1);
+  r.sent(label(false), kOk, t0);
+  Decision d = r.checked(report_with(Verdict::Unknown), t0 + 1s);
+  EXPECT_TRUE(d.requests.empty()) << "an old false is not re-asserted while unknown";
+  EXPECT_FALSE(r.label_settled());
+  d = r.checked(report_with(Verdict::Unknown), t0 + 62s);
+  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(true)});
+  EXPECT_EQ(event_reasons(d), std::vector<std::string>{"UnreadableIPTablesRules"});
+  EXPECT_TRUE(logged(d, "labelling true, the safe value"));
+}
+
+TEST(Reconciler, AHealthyWatchThatShowsTheRightLabelMeansNoWrites) {
+  Reconciler r(options());
+  r.watch_health(true, "", t0);
+  r.observed(object("false"), t0);
+  for (int i = 0; i < 5; ++i) {
+    const Decision d = r.checked(report_with(Verdict::Clean), t0 + i * 300s);
+    EXPECT_TRUE(d.requests.empty()) << "check " << i;
+  }
+  EXPECT_TRUE(r.label_settled());
+  // cilium-agent's own updates (a new resourceVersion, the label kept) ask
+  // for nothing either.
+  EXPECT_TRUE(r.observed(object("false", "7"), t0 + 2000s).requests.empty());
+}
+
+TEST(Reconciler, ALabelRemovedOrChangedBySomeoneElseIsSetAgainAtOnce) {
+  Reconciler r(options());
+  r.watch_health(true, "", t0);
+  r.observed(object("true"), t0);
+  EXPECT_TRUE(r.checked(report_with(Verdict::Unexpected), t0).requests.empty());
+  Decision d = r.observed(object(std::nullopt, "2"), t0 + 10s);
+  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(true)});
+  EXPECT_TRUE(logged(d, "has no label; the verdict asks for true", 1));
+  // While that request is in flight, another change sends nothing more...
+  EXPECT_TRUE(r.observed(object("false", "3"), t0 + 10s).requests.empty());
+  // ...but when it ends the latest observation is looked at again: the
+  // request set "true" (optimistically recorded), so nothing more to do.
+  EXPECT_TRUE(r.sent(label(true), kOk, t0 + 10s).requests.empty());
+  EXPECT_TRUE(r.label_settled());
+  // Someone sets "false" on a node with unexpected rules: set "true" again.
+  EXPECT_EQ(labels_of(r.observed(object("false", "4"), t0 + 20s)),
+            std::vector<ClusterRequest>{label(true)});
+}
+
+TEST(Reconciler, ANewCiliumNodeIsLabelledWhenItAppears) {
+  Reconciler r(options());
+  r.watch_health(true, "", t0);
+  r.observed({false, std::nullopt, "5"}, t0);
+  EXPECT_TRUE(r.checked(report_with(Verdict::Clean), t0).requests.empty())
+      << "nothing to label yet: the watch says when it is created";
+  EXPECT_EQ(labels_of(r.observed(object(std::nullopt, "6"), t0 + 40s)),
+            std::vector<ClusterRequest>{label(false)});
+}
+
+TEST(Reconciler, A404WithAWatchWaitsForTheObjectOtherFailuresBackOff) {
+  Reconciler r(options());
+  r.watch_health(true, "", t0);
+  r.observed(object(std::nullopt), t0);
+  EXPECT_EQ(r.checked(report_with(Verdict::Unexpected), t0).requests.size(), 1u);
+  Decision d = r.sent(label(true), {false, 404, "cannot set label: not found"}, t0);
+  EXPECT_FALSE(r.next_wake()) << "deleted: wait for it to be created";
+  EXPECT_TRUE(logged(d, "not found"));
+  EXPECT_EQ(r.label_error(), "cannot set label: not found");
+  EXPECT_EQ(labels_of(r.observed(object(std::nullopt, "9"), t0 + 5s)).size(), 1u);
+  // A 503: retried after 1 s, then 2 s, then 4 s.
+  r.sent(label(true), {false, 503, "unavailable"}, t0 + 5s);
+  ASSERT_TRUE(r.next_wake());
+  EXPECT_EQ(*r.next_wake(), t0 + 6s);
+  EXPECT_TRUE(r.tick(t0 + 5500ms).requests.empty());
+  EXPECT_EQ(labels_of(r.tick(t0 + 6s)).size(), 1u);
+  r.sent(label(true), {false, 503, "unavailable"}, t0 + 6s);
+  EXPECT_EQ(*r.next_wake(), t0 + 8s);
+  EXPECT_EQ(labels_of(r.tick(t0 + 8s)).size(), 1u);
+  Decision ok = r.sent(label(true), kOk, t0 + 8s);
+  EXPECT_TRUE(logged(ok, "requests to the API server succeed again"));
+  EXPECT_FALSE(r.next_wake());
+  EXPECT_TRUE(r.label_error().empty());
+}
+
+TEST(Reconciler, ALostWatchFallsBackToSendingAfterEveryCheckAndSaysSoOnce) {
+  Reconciler r(options());
+  r.watch_health(true, "", t0);
+  r.observed(object("false"), t0);
+  EXPECT_TRUE(r.checked(report_with(Verdict::Clean), t0).requests.empty());
+  Decision lost = r.watch_health(false, "forbidden: cannot watch ciliumnodes", t0 + 1s);
+  EXPECT_TRUE(logged(lost, "cannot watch CiliumNode node1 (forbidden"));
+  EXPECT_EQ(labels_of(lost), std::vector<ClusterRequest>{label(false)})
+      << "nothing says the label is still there: set it now";
+  r.sent(label(false), kOk, t0 + 1s);
+  EXPECT_EQ(labels_of(r.checked(report_with(Verdict::Clean), t0 + 300s)).size(), 1u);
+  r.sent(label(false), kOk, t0 + 300s);
+  Decision back = r.watch_health(true, "", t0 + 400s);
+  EXPECT_TRUE(logged(back, "watching CiliumNode node1"));
+}
+
+TEST(Reconciler, AStartingWatchIsWaitedForItsFirstWord) {
+  ReconcilerOptions o = options();
+  o.watch = true;
+  Reconciler a(o);
+  EXPECT_TRUE(a.checked(report_with(Verdict::Clean), t0).requests.empty())
+      << "the watch says soon whether the object exists";
+  EXPECT_TRUE(a.watch_health(true, "", t0 + 1s).requests.empty());
+  EXPECT_TRUE(a.observed({false, std::nullopt, "1"}, t0 + 1s).requests.empty())
+      << "no CiliumNode yet: a PATCH would get 404";
+  Reconciler b(o);
+  b.checked(report_with(Verdict::Clean), t0);
+  EXPECT_EQ(labels_of(b.watch_health(false, "forbidden", t0 + 1s)),
+            std::vector<ClusterRequest>{label(false)})
+      << "no watch to be had: the fallback sends at once";
+}
+
+TEST(Reconciler, LogsAConditionWhenItStartsNotEveryCheck) {
+  Reconciler r(options());
+  Decision d = r.checked(report_with(Verdict::Unexpected), t0);
+  EXPECT_TRUE(logged(d, "verdict unexpected"));
+  EXPECT_TRUE(logged(d, "unexpected rule (legacy ipv4 filter): -A INPUT -j X"));
+  r.sent(label(true), {false, 0, "no credentials: set --kubeconfig"}, t0);
+  d = r.checked(report_with(Verdict::Unexpected), t0 + 300s);
+  EXPECT_FALSE(logged(d, "verdict"));
+  EXPECT_FALSE(logged(d, "unexpected rule")) << "not again at -v 0";
+  EXPECT_TRUE(logged(d, "unexpected rule", 2)) << "every check at -v 2";
+  Decision again = r.sent(label(true), {false, 0, "no credentials: set --kubeconfig"}, t0 + 300s);
+  EXPECT_FALSE(logged(again, "no credentials")) << "the same error is said once";
+  // Issue 15: an unknown check after a failed request sends nothing, so it
+  // must not claim the API server accepts requests again.
+  d = r.checked(report_with(Verdict::Unknown), t0 + 600s);
+  EXPECT_FALSE(logged(d, "succeed again", 4));
+  d = r.checked(report_with(Verdict::Unknown), t0 + 601s);
+  EXPECT_FALSE(logged(d, "cannot read")) << "a read error is said when it starts";
+}
+
+TEST(Reconciler, WithoutANodeItDecidesAndLogsButSendsNothing) {
+  ReconcilerOptions o = options(true);
+  o.cluster = false;
+  Reconciler r(o);
+  Decision d = r.checked(report_with(Verdict::Unexpected), t0);
+  EXPECT_TRUE(d.requests.empty());
+  EXPECT_TRUE(logged(d, "verdict unexpected"));
+}
+
+TEST(Reconciler, SettledOnlyWhenTheAskedLabelIsConfirmed) {
+  Reconciler r(options());
+  r.checked(report_with(Verdict::Clean), t0);
+  EXPECT_FALSE(r.label_settled()) << "in flight";
+  r.sent(label(false), kOk, t0);
+  EXPECT_TRUE(r.label_settled());
+  r.checked(report_with(Verdict::Unknown), t0 + 1s);
+  EXPECT_FALSE(r.label_settled()) << "unknown asks for nothing: never settled";
+}
+
+}  // namespace
+}  // namespace aim
