@@ -5,16 +5,14 @@
 #include <sstream>
 
 #include "kube/url.h"
+#include "util/json_read.h"
 
 namespace aim {
 
 std::string status_message(const std::string& body) {
-  Json::Value root;
-  std::string errs;
-  std::istringstream in(body);
-  if (Json::parseFromStream(Json::CharReaderBuilder(), in, &root, &errs) && root.isObject() &&
-      root["message"].isString())
-    return root["message"].asString();
+  // A Status is a flat object; anything nested deeper is not one.
+  auto root = parse_json(body, "the answer", 16);
+  if (root && member(*root, "message").isString()) return member(*root, "message").asString();
   std::string text = body;
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   if (text.size() > 300) text = text.substr(0, 300) + "...";

@@ -5,27 +5,15 @@
 #include <memory>
 
 #include "kube/events.h"
+#include "util/json_read.h"
 
 namespace aim {
 namespace {
 
-Result<Json::Value> parse_json(std::string_view text, const char* what) {
-  Json::CharReaderBuilder builder;
-  builder["collectComments"] = false;
-  builder["stackLimit"] = 64;  // objects nest a few levels; deeper is not an answer
-  builder["rejectDupKeys"] = true;
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  Json::Value root;
-  std::string errors;
-  bool parsed = false;
-  try {
-    parsed = reader->parse(text.data(), text.data() + text.size(), &root, &errors);
-  } catch (const std::exception& e) {  // jsoncpp throws past its stack limit
-    errors = e.what();
-  }
-  if (!parsed)
-    return Error{std::string(what) + " is not JSON (" + errors.substr(0, errors.find('\n')) + ")"};
-  if (!root.isObject()) return Error{std::string(what) + " is not a JSON object"};
+Result<Json::Value> parse_object(std::string_view text, const char* what) {
+  auto root = parse_json(text, what);
+  if (!root) return root;
+  if (!root->isObject()) return Error{std::string(what) + " is not a JSON object"};
   return root;
 }
 
@@ -33,24 +21,24 @@ Result<Json::Value> parse_json(std::string_view text, const char* what) {
 Result<CiliumNodeObservation> observe_object(const Json::Value& object, const std::string& node,
                                              const char* what) {
   if (!object.isObject()) return Error{std::string(what) + " holds no object"};
-  const Json::Value& meta = object["metadata"];
-  if (!meta.isObject() || !meta["name"].isString())
+  const Json::Value& meta = member(object, "metadata");
+  if (!member(meta, "name").isString())
     return Error{std::string(what) + " holds an object without metadata.name"};
-  if (meta["name"].asString() != node)
+  if (member(meta, "name").asString() != node)
     return Error{std::string(what) + " names another object (" +
-                 meta["name"].asString().substr(0, 253) + ", not " + node +
+                 member(meta, "name").asString().substr(0, 253) + ", not " + node +
                  "): the API server ignored the field selector"};
   CiliumNodeObservation seen;
   seen.exists = true;
-  if (meta["resourceVersion"].isString())
-    seen.resource_version = meta["resourceVersion"].asString();
-  const Json::Value& labels = meta["labels"];
+  if (member(meta, "resourceVersion").isString())
+    seen.resource_version = member(meta, "resourceVersion").asString();
+  const Json::Value& labels = member(meta, "labels");
   if (!labels.isNull() && !labels.isObject())
     return Error{std::string(what) + ": metadata.labels is not an object"};
   if (labels.isObject() && labels.isMember(kLabelKey)) {
     // A value that is not a string is not a label the API server keeps; say
     // what it is so the reconciler sees it differ from "true"/"false".
-    const Json::Value& v = labels[kLabelKey];
+    const Json::Value& v = member(labels, kLabelKey);
     seen.label = v.isString() ? v.asString() : std::string("(not a string)");
   }
   return seen;
@@ -60,47 +48,47 @@ Result<CiliumNodeObservation> observe_object(const Json::Value& object, const st
 
 Result<CiliumNodeObservation> parse_ciliumnode_list(std::string_view body,
                                                     const std::string& node) {
-  auto root = parse_json(body, "the CiliumNode list");
+  auto root = parse_object(body, "the CiliumNode list");
   if (!root) return Error{root.error()};
-  const Json::Value& items = (*root)["items"];
+  const Json::Value& items = member(*root, "items");
   if (!items.isNull() && !items.isArray()) return Error{"the CiliumNode list has no items array"};
-  const Json::Value& meta = (*root)["metadata"];
-  if (!meta.isObject() || !meta["resourceVersion"].isString() ||
-      meta["resourceVersion"].asString().empty())
+  const Json::Value& meta = member(*root, "metadata");
+  if (!member(meta, "resourceVersion").isString() ||
+      member(meta, "resourceVersion").asString().empty())
     return Error{"the CiliumNode list has no metadata.resourceVersion"};
   if (items.size() > 1)
     return Error{"the CiliumNode list holds " + std::to_string(items.size()) +
                  " objects for one name: the API server ignored the field selector"};
   CiliumNodeObservation seen;
   if (items.size() == 1) {
-    auto object = observe_object(items[0], node, "the CiliumNode list");
+    auto object = observe_object(items[Json::ArrayIndex{0}], node, "the CiliumNode list");
     if (!object) return Error{object.error()};
     seen = *object;
   }
-  seen.resource_version = meta["resourceVersion"].asString();
+  seen.resource_version = member(meta, "resourceVersion").asString();
   return seen;
 }
 
 Result<WatchEvent> parse_watch_event(std::string_view line, const std::string& node) {
-  auto root = parse_json(line, "a watch event");
+  auto root = parse_object(line, "a watch event");
   if (!root) return Error{root.error()};
-  if (!(*root)["type"].isString()) return Error{"a watch event has no type"};
-  const std::string type = (*root)["type"].asString();
-  const Json::Value& object = (*root)["object"];
+  if (!member(*root, "type").isString()) return Error{"a watch event has no type"};
+  const std::string type = member(*root, "type").asString();
+  const Json::Value& object = member(*root, "object");
   WatchEvent event;
   if (type == "ERROR") {
     event.type = WatchEvent::Type::Error;
     if (object.isObject()) {
-      if (object["code"].isIntegral()) event.error_code = object["code"].asInt64();
-      if (object["message"].isString())
-        event.error_message = object["message"].asString().substr(0, 512);
+      if (member(object, "code").isInt64()) event.error_code = member(object, "code").asInt64();
+      if (member(object, "message").isString())
+        event.error_message = member(object, "message").asString().substr(0, 512);
     }
     return event;
   }
   if (type == "BOOKMARK") {
     event.type = WatchEvent::Type::Bookmark;
-    const Json::Value& rv = object["metadata"]["resourceVersion"];
-    if (!object.isObject() || !rv.isString() || rv.asString().empty())
+    const Json::Value& rv = member(member(object, "metadata"), "resourceVersion");
+    if (!rv.isString() || rv.asString().empty())
       return Error{"a BOOKMARK watch event has no metadata.resourceVersion"};
     event.resource_version = rv.asString();
     return event;

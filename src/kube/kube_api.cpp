@@ -12,6 +12,7 @@
 #include "kube/events.h"
 #include "kube/node_name.h"
 #include "kube/url.h"
+#include "util/json_read.h"
 
 namespace aim {
 namespace {
@@ -210,13 +211,11 @@ ApiOutcome EventReporter::report(const std::string& reason, const std::string& m
   if (uid_.empty()) {
     ApiOutcome node = api_.get_node(node_);
     if (!node.ok) return node;
-    Json::Value root;
-    std::string errs;
-    std::istringstream in(node.body);
-    if (!Json::parseFromStream(Json::CharReaderBuilder(), in, &root, &errs) ||
-        !root["metadata"]["uid"].isString())
+    auto root = parse_json(node.body, "GET nodes/" + node_);
+    const Json::Value& uid = root ? member(member(*root, "metadata"), "uid") : Json::Value::null;
+    if (!uid.isString())
       return {false, node.status, "GET nodes/" + node_ + ": the answer has no metadata.uid", {}};
-    uid_ = root["metadata"]["uid"].asString();
+    uid_ = uid.asString();
   }
   const int64_t now_ns = now_();
   const int64_t now_s = now_ns / 1000000000;

@@ -22,7 +22,7 @@ run_one() {
     return 1
   fi
 }
-for pair in "allowlist save_parser" "kubeconfig api_status" "rule_stream native_listing" "env_file"; do
+for pair in "allowlist save_parser" "kubeconfig api_status" "rule_stream native_listing" "env_file watch_stream"; do
   pids=""
   for t in $pair; do run_one "$t" & pids="$pids $!"; done
   for p in $pids; do wait "$p" || status=1; done

@@ -13,6 +13,7 @@ class FakeKubeApi : public KubeApi {
  public:
   std::vector<std::string> calls;
   bool fail_patch = false;
+  std::string node_body = R"({"metadata":{"uid":"u1"}})";  // GET nodes/NODE answers this
   ApiOutcome patch_label(const std::string& node, bool value) override {
     calls.push_back("label " + node + "=" + (value ? "true" : "false"));
     if (fail_patch) return {false, 503, "boom", ""};
@@ -20,7 +21,7 @@ class FakeKubeApi : public KubeApi {
   }
   ApiOutcome get_node(const std::string& node) override {
     calls.push_back("get " + node);
-    return {true, 200, "", R"({"metadata":{"uid":"u1"}})"};
+    return {true, 200, "", node_body};
   }
   ApiOutcome create_event(const Json::Value& e) override {
     calls.push_back("create " + e["reason"].asString());

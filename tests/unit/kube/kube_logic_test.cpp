@@ -6,11 +6,11 @@
 #include <fstream>
 
 #include "fake_kube_api.h"
-#include "reconcile/cluster_requests.h"
 #include "kube/api_errors.h"
 #include "kube/events.h"
 #include "kube/kubeconfig.h"
 #include "kube/retry.h"
+#include "reconcile/cluster_requests.h"
 
 namespace aim {
 namespace {
@@ -118,7 +118,8 @@ TEST(Events, LabelPatchUsesStringValues) {
 }
 
 TEST(Events, MessageNamesRulesWithinTheLimit) {
-  EXPECT_EQ(unexpected_rules_message({"-A INPUT -j X"}), "1 unexpected iptables rule: -A INPUT -j X");
+  EXPECT_EQ(unexpected_rules_message({"-A INPUT -j X"}),
+            "1 unexpected iptables rule: -A INPUT -j X");
   std::vector<std::string> many(100, "filter: -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT");
   const std::string m = unexpected_rules_message(many);
   EXPECT_LE(m.size(), kEventMessageLimit);
@@ -141,7 +142,8 @@ TEST(Events, NamesAreUniqueWithinASecond) {
 }
 
 TEST(ApiErrors, StatusMessageAndHints) {
-  const std::string body = R"({"kind":"Status","message":"ciliumnodes.cilium.io \"n\" is forbidden"})";
+  const std::string body =
+      R"({"kind":"Status","message":"ciliumnodes.cilium.io \"n\" is forbidden"})";
   EXPECT_EQ(status_message(body), "ciliumnodes.cilium.io \"n\" is forbidden");
   EXPECT_EQ(status_message("Too many requests\n"), "Too many requests");
   ApiCall call{"patch", "ciliumnodes.cilium.io/n", "https://h", "/k", "system:node:n"};
@@ -164,6 +166,27 @@ Report report_with(Verdict v) {
   return r;
 }
 
+// jsoncpp throws on input nested past its limit and on indexing a value
+// that is not an object: hostile answers must come back as errors instead.
+TEST(HostileAnswers, NeitherDeepNestingNorTheWrongTypesEndTheProcess) {
+  const std::string deep(100000, '[');
+  EXPECT_NO_THROW(status_message(deep));
+  ApiCall call{"patch", "ciliumnodes.cilium.io/n", "https://h", "/k", "system:node:n"};
+  EXPECT_NO_THROW(describe_api_failure(call, 403, deep));
+  EXPECT_EQ(status_message(R"({"message":"no"})"), "no");
+  EXPECT_NO_THROW(status_message(R"("a string")"));
+  for (const std::string& body :
+       {std::string(R"("x")"), std::string(R"({"metadata":"x"})"), std::string(R"([1])"), deep}) {
+    test::FakeKubeApi api;
+    api.node_body = body;
+    EventReporter events(api, "n", "h", [] { return int64_t{1}; });
+    ApiOutcome out;
+    EXPECT_NO_THROW(out = events.report("UnexpectedIPTablesRules", "m"));
+    EXPECT_FALSE(out.ok);
+    EXPECT_NE(out.error.find("no metadata.uid"), std::string::npos) << out.error;
+  }
+}
+
 // perform() carries out what the reconciler asks, and says what failed.
 TEST(ClusterRequests, PerformSendsTheLabelAndEvents) {
   test::FakeKubeApi api;
@@ -173,10 +196,11 @@ TEST(ClusterRequests, PerformSendsTheLabelAndEvents) {
                       {ClusterRequest::Kind::Event, false, "UnexpectedIPTablesRules",
                        event_message(report_with(Verdict::Unexpected))})
                   .ok);
-  EXPECT_EQ(api.calls, (std::vector<std::string>{"label n=false", "get n",
-                                                 "create UnexpectedIPTablesRules"}));
+  EXPECT_EQ(api.calls,
+            (std::vector<std::string>{"label n=false", "get n", "create UnexpectedIPTablesRules"}));
   api.fail_patch = true;
-  const RequestResult failed = perform(api, nullptr, "n", {ClusterRequest::Kind::Label, true, {}, {}});
+  const RequestResult failed =
+      perform(api, nullptr, "n", {ClusterRequest::Kind::Label, true, {}, {}});
   EXPECT_FALSE(failed.ok);
   EXPECT_EQ(failed.status, 503);
   EXPECT_NE(failed.error.find("user-iptables-rules=true"), std::string::npos);
