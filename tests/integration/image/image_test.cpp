@@ -175,6 +175,16 @@ TEST_F(ImageTest, RulesAndDryRunCheckPrintWhatTheHostBinaryPrints) {
   // added rule and the native table), so exit status 1 from both.
   EXPECT_NE(run(in_container + " check --dry-run" + dirs + "; echo rc=$?").out.find("rc=1"),
             std::string::npos);
+  // No environment file in the image: upstream's defaults, the allowlists at
+  // /etc/config/ (where the DaemonSet mounts them).
+  const auto by_default =
+      run(podman("run --rm " + run_options() + " -v " + quote(allow + ":/etc/config:ro") + " " +
+                 image() + " validate -v 2 2>&1"));
+  EXPECT_EQ(by_default.status, 0) << by_default.out;
+  EXPECT_NE(by_default.out.find("upstream's defaults apply"), std::string::npos) << by_default.out;
+  const auto listed = run(on_host + " validate --input " + quote(allow));
+  EXPECT_NE(by_default.out.find(listed.out), std::string::npos) << by_default.out << listed.out;
+  EXPECT_NE(listed.out.find(" patterns checked"), std::string::npos) << listed.out;
   // Upstream's image has the program at /azure-iptables-monitor, which a
   // manifest's command: may name.
   EXPECT_EQ(run(podman("run --rm " + run_options() + " --entrypoint /azure-iptables-monitor " +
