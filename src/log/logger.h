@@ -24,7 +24,9 @@ class Logger {
   void log(int level, int priority, const std::string& message, const LogFields& fields = {});
   void error(const std::string& m, const LogFields& f = {}) { log(0, LOG_ERR, m, f); }
   void warning(const std::string& m, const LogFields& f = {}) { log(0, LOG_WARNING, m, f); }
-  void info(int level, const std::string& m, const LogFields& f = {}) { log(level, LOG_INFO, m, f); }
+  void info(int level, const std::string& m, const LogFields& f = {}) {
+    log(level, LOG_INFO, m, f);
+  }
 
   void set_verbosity(int v) { verbosity_ = v; }
 
