@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all azure-iptables-monitor test-azure-iptables-monitor packages configure clean
+.PHONY: all azure-iptables-monitor azure-iptables-monitor-image test-azure-iptables-monitor packages configure clean
 
 all: azure-iptables-monitor
 
@@ -11,6 +11,12 @@ configure:
 
 azure-iptables-monitor: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# The container image (no registry needed): localhost/azure-iptables-monitor:<version>
+# and :latest in podman's storage, and $(BUILD_DIR)/azure-iptables-monitor-image.tar
+# (OCI archive). See scripts/build-image.sh.
+azure-iptables-monitor-image: azure-iptables-monitor
+	BUILD_DIR=$(BUILD_DIR) ./scripts/build-image.sh
 
 # The package tests (packaging.*_nspawn_e2e) install what `packages` built.
 test-azure-iptables-monitor: azure-iptables-monitor packages

@@ -12,6 +12,7 @@ PACKAGES="
   libcli11-dev libgtest-dev libgmock-dev golang-go clang libclang-rt-14-dev
   dpkg-dev debhelper fakeroot lintian rpm rpmlint debootstrap systemd-container
   prometheus
+  buildah podman runc ca-certificates
 "
 
 missing=""

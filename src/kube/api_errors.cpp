@@ -29,10 +29,17 @@ std::string describe_api_failure(const ApiCall& call, long status, const std::st
              call.credentials_source + detail +
              "; the certificate or token is invalid or expired (the kubelet rotates its "
              "certificate: check that the kubeconfig points at the current one)";
-    case 403:
+    case 403: {
+      // A pod (the container image) has its DaemonSet's ServiceAccount; a
+      // node's service has the kubelet's identity, which rbac.yaml grants.
+      const bool pod = call.credentials_source.rfind("in-cluster", 0) == 0;
       return what + ": 403 Forbidden: " + call.identity + " may not " + call.verb + " " +
              call.resource + detail +
-             "; grant it with the RBAC in /etc/azure-iptables-monitor (etc/rbac.yaml)";
+             (pod ? "; grant it with the RBAC in daemonset.yaml (its ClusterRole and Role, bound "
+                    "to the pod's ServiceAccount)"
+                  : "; grant it with the RBAC: kubectl apply -f "
+                    "/usr/share/azure-iptables-monitor/kubernetes/rbac.yaml");
+    }
     case 404:
       return what + ": 404 Not Found" + detail +
              "; the object does not exist yet (cilium-agent creates the CiliumNode when it starts "

@@ -3,10 +3,14 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
+
+#include "log/klog.h"
 
 namespace aim {
 
@@ -34,8 +38,16 @@ void Logger::log(int level, int priority, const std::string& message, const LogF
     if (sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) >= 0) return;
     // Journal unreachable: fall through to stderr, nothing is lost.
   }
-  const char* tag = priority <= LOG_ERR ? "error: " : priority == LOG_WARNING ? "warning: " : "";
-  std::cerr << "azure-iptables-monitor: " << tag << message << '\n';
+  // Not under journald (a container, a terminal): klog's lines, as
+  // upstream's were. One write per line, so lines from threads never mix.
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  std::tm local{};
+  localtime_r(&now.tv_sec, &local);
+  const std::string line =
+      klog_line(klog_severity(priority), local, now.tv_nsec / 1000, getpid(), message);
+  std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
+  std::cerr.flush();
 }
 
 }  // namespace aim

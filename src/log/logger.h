@@ -1,8 +1,9 @@
 #pragma once
 // Logging: native journal entries with fields when stderr is the journal
 // (JOURNAL_STREAM), so `journalctl -u azure-iptables-monitor TABLE=nat`
-// works; readable stderr lines otherwise. -v levels as klog: 0 state changes,
-// errors and unexpected rules; 2 per-check summaries; 4 every rule.
+// works; otherwise klog's lines on stderr (log/klog.h), as upstream wrote
+// them. -v levels as klog: 0 state changes, errors and unexpected rules;
+// 2 per-check summaries; 4 every rule.
 #include <syslog.h>
 
 #include <string>
@@ -23,7 +24,9 @@ class Logger {
   void log(int level, int priority, const std::string& message, const LogFields& fields = {});
   void error(const std::string& m, const LogFields& f = {}) { log(0, LOG_ERR, m, f); }
   void warning(const std::string& m, const LogFields& f = {}) { log(0, LOG_WARNING, m, f); }
-  void info(int level, const std::string& m, const LogFields& f = {}) { log(level, LOG_INFO, m, f); }
+  void info(int level, const std::string& m, const LogFields& f = {}) {
+    log(level, LOG_INFO, m, f);
+  }
 
   void set_verbosity(int v) { verbosity_ = v; }
 

@@ -170,6 +170,16 @@ void TestApiServer::allow(const std::string& user, const std::string& verb,
   control("POST", "/_test/allow", grant);
 }
 
+void TestApiServer::add_token(const std::string& token, const std::string& user,
+                              const std::vector<std::string>& groups) {
+  Json::Value t;
+  t["token"] = token;
+  t["user"] = user;
+  t["groups"] = Json::arrayValue;
+  for (const auto& g : groups) t["groups"].append(g);
+  control("POST", "/_test/tokens", t);
+}
+
 std::string TestApiServer::write_kubeconfig(const std::string& client, const std::string& ca,
                                             const std::string& extra_user_yaml,
                                             const std::string& extra_cluster_yaml) {

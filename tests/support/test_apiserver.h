@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "kube/kubeconfig.h"
 
@@ -38,6 +39,9 @@ class TestApiServer {
   void allow(const std::string& user, const std::string& verb, const std::string& resource);
   void fault(const Json::Value& fault) { control("POST", "/_test/faults", fault); }
   void reset() { control("POST", "/_test/reset"); }
+  // A bearer token authenticating as `user` in `groups` (a service account's).
+  void add_token(const std::string& token, const std::string& user,
+                 const std::vector<std::string>& groups = {});
   // The user-iptables-rules label on `node`'s CiliumNode ("" when unset).
   std::string label(const std::string& node = "node1");
 

@@ -42,6 +42,8 @@ Control (HTTPS, same port, header "Authorization: Bearer admin"):
   POST /_test/compact           (history dropped: resuming an older version gets 410 Gone)
   POST /_test/watch_faults      {"count":N,"kind":"cut"|"garbage"|"huge"|"other_object"|"gone"|
                                   "error500"|"hang"}  (applied to the next N watch requests)
+  POST /_test/tokens            {"token":T,"user":U,"groups":[G...]} (a bearer token for U,
+                                 e.g. a service account's)
 CiliumNodes can be listed and watched (GET ciliumnodes?fieldSelector=metadata.name=N, with
 watch=1&resourceVersion=RV&timeoutSeconds=S&allowWatchBookmarks=true), with list/watch grants,
 resource versions, a replayable history, and a BOOKMARK every --bookmark-interval seconds.
@@ -442,6 +444,9 @@ class Handler(BaseHTTPRequestHandler):
                     STATE["grants"].add(grant)
                 else:
                     STATE["grants"].discard(grant)
+                return self.reply(200, {})
+            if self.path == "/_test/tokens":
+                STATE["tokens"][data["token"]] = (data["user"], data.get("groups", []))
                 return self.reply(200, {})
             if self.path == "/_test/objects":
                 for n in data.get("ciliumnodes", []):

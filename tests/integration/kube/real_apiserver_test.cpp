@@ -133,6 +133,11 @@ class RealApiServerTest : public ::testing::Test {
         url = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
       if (kind == "CustomResourceDefinition")
         url = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+      const std::string ns = "/namespaces/" + doc["metadata"]["namespace"].asString();
+      if (kind == "ServiceAccount") url = "/api/v1" + ns + "/serviceaccounts";
+      if (kind == "Role") url = "/apis/rbac.authorization.k8s.io/v1" + ns + "/roles";
+      if (kind == "RoleBinding") url = "/apis/rbac.authorization.k8s.io/v1" + ns + "/rolebindings";
+      if (kind == "DaemonSet") url = "/apis/apps/v1" + ns + "/daemonsets";
       ASSERT_FALSE(url.empty()) << kind;
       auto r = admin("POST", url, doc);
       ASSERT_EQ(r.status, 201) << r.body;
@@ -292,6 +297,68 @@ TEST_F(RealApiServerTest, WithoutTheRbacTheNodeGets403AndIsToldWhy) {
   EXPECT_NE(out.find("system:node:node1"), std::string::npos) << out;
   Json::Value cn = get("/apis/cilium.io/v2/ciliumnodes/node1");
   EXPECT_FALSE(cn["metadata"]["labels"].isMember("kubernetes.azure.com/user-iptables-rules"));
+}
+
+// etc/kubernetes/daemonset.yaml: the server takes every object (the
+// DaemonSet validated as a real cluster would), and its ServiceAccount's
+// token does the program's job with the manifest's RBAC, Events only where
+// Node Events go.
+TEST_F(RealApiServerTest, DaemonSetServiceAccountLabelsItsCiliumNodeAndRecordsEvents) {
+  apply_manifest(std::string(AIM_ETC_DIR) + "/kubernetes/daemonset.yaml");
+  Json::Value request;
+  request["apiVersion"] = "authentication.k8s.io/v1";
+  request["kind"] = "TokenRequest";
+  request["spec"]["expirationSeconds"] = 3600;
+  Json::Value answer;
+  {
+    std::istringstream in(
+        admin("POST", "/api/v1/namespaces/kube-system/serviceaccounts/azure-iptables-monitor/token",
+              request)
+            .body);
+    std::string errs;
+    Json::parseFromStream(Json::CharReaderBuilder(), in, &answer, &errs);
+  }
+  const std::string token = answer["status"]["token"].asString();
+  ASSERT_FALSE(token.empty()) << answer;
+  std::ofstream(dir_ + "/kubeconfig")
+      << "apiVersion: v1\nkind: Config\ncurrent-context: pod\nclusters:\n- name: c\n"
+      << "  cluster:\n    server: https://127.0.0.1:6443\n    certificate-authority: pki/ca.crt\n"
+      << "contexts:\n- name: pod\n  context:\n    cluster: c\n    user: sa\n"
+      << "users:\n- name: sa\n  user:\n    token: " << token << "\n";
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
+  // RBAC takes effect shortly after the bindings are created.
+  std::string out;
+  for (int i = 0; i < 60; ++i) {
+    out = check("--events");
+    if (out.find("403 Forbidden") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
+  Json::Value cn = get("/apis/cilium.io/v2/ciliumnodes/node1");
+  EXPECT_EQ(cn["metadata"]["labels"]["kubernetes.azure.com/user-iptables-rules"].asString(),
+            "true");
+  Json::Value events = get("/api/v1/namespaces/default/events");
+  ASSERT_GE(events["items"].size(), 1u) << out;
+  EXPECT_EQ(events["items"][0]["involvedObject"]["uid"].asString(), node_uid_);
+
+  // Nothing beyond: an Event elsewhere, or a change to the Node, is refused.
+  Credentials sa = admin_;
+  sa.cert_file.clear();
+  sa.key_file.clear();
+  sa.token = token;
+  Json::Value event = events["items"][0];
+  event["metadata"] = Json::Value();
+  event["metadata"]["name"] = "aim-elsewhere";
+  event["metadata"]["namespace"] = "kube-system";
+  auto elsewhere = http_.send(sa, {"POST", "/api/v1/namespaces/kube-system/events",
+                                   test::compact_json(event), "application/json"});
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_EQ(elsewhere->status, 403) << elsewhere->body;
+  auto node =
+      http_.send(sa, {"PATCH", "/api/v1/nodes/node1", R"({"metadata":{"labels":{"a":"b"}}})",
+                      "application/merge-patch+json"});
+  ASSERT_TRUE(node.ok());
+  EXPECT_EQ(node->status, 403) << node->body;
 }
 
 // Issue 16 on the real thing: the service follows its CiliumNode through a

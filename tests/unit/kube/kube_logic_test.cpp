@@ -150,6 +150,12 @@ TEST(ApiErrors, StatusMessageAndHints) {
   EXPECT_NE(describe_api_failure(call, 403, body).find("may not patch"), std::string::npos);
   EXPECT_NE(describe_api_failure(call, 404, "").find("does not exist yet"), std::string::npos);
   EXPECT_NE(describe_api_failure(call, 401, "").find("/k"), std::string::npos);
+  // The fix named for a 403 is the RBAC of the identity in use.
+  EXPECT_NE(describe_api_failure(call, 403, body)
+                .find("kubectl apply -f /usr/share/azure-iptables-monitor/kubernetes/rbac.yaml"),
+            std::string::npos);
+  call.credentials_source = "in-cluster service account (/var/run/secrets/kubernetes.io/x)";
+  EXPECT_NE(describe_api_failure(call, 403, body).find("daemonset.yaml"), std::string::npos);
 }
 
 Report report_with(Verdict v) {
