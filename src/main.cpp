@@ -15,6 +15,7 @@
 #include "cli/rules_command.h"
 #include "kube/node_name.h"
 #include "log/logger.h"
+#include "rules/child_jobs.h"
 #include "rules/legacy_reader.h"
 #include "rules/native_reader.h"
 #include "rules/nft_reader.h"
@@ -134,6 +135,9 @@ int main(int argc, char** argv) {
   // Rule listings run to millions of bytes; C++ streams synced with stdio
   // would write them a character at a time.
   std::ios::sync_with_stdio(false);
+  // The service runs its rendering children as this program again.
+  if (argc >= 2 && std::string_view(argv[1]) == aim::kChildJobFlag)
+    return aim::child_job_main({argv + 2, argv + argc});
   const std::vector<std::string> command_line = normalized({argv + 1, argv + argc});
   if (has_word(command_line, "--exec-condition")) return run_exec_condition(command_line);
 

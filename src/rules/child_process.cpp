@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -30,27 +31,12 @@ std::string describe_status(int status) {
 
 }  // namespace
 
-Result<ChildOutput> run_in_child(const std::function<int()>& body,
-                                 std::chrono::milliseconds timeout,
-                                 const std::function<bool()>& abort) {
-  auto out = make_memfd("aim-child-stdout");
-  if (!out) return Error{out.error()};
-  auto err = make_memfd("aim-child-stderr");
-  if (!err) return Error{err.error()};
+namespace {
 
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = fork();
-  if (pid < 0) return Error{std::string("fork failed: ") + std::strerror(errno)};
-  if (pid == 0) {
-    // Child: no return into the caller, no atexit handlers of the parent.
-    if (dup2(out->get(), STDOUT_FILENO) < 0 || dup2(err->get(), STDERR_FILENO) < 0) _exit(120);
-    int status = body();
-    std::fflush(stdout);
-    std::fflush(stderr);
-    _exit(status);
-  }
-
+// Waits for `pid` (killed after `timeout` or when `abort` says so) and
+// collects what it wrote to `out` and `err`.
+Result<ChildOutput> collect(pid_t pid, int out, int err, std::chrono::milliseconds timeout,
+                            const std::function<bool()>& abort) {
   UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
   int status = 0;
   bool timed_out = false, aborted = false;
@@ -81,8 +67,8 @@ Result<ChildOutput> run_in_child(const std::function<int()>& body,
 
   ChildOutput result;
   result.peak_rss_kib = usage.ru_maxrss;
-  auto out_map = map_whole_file(out->get());
-  auto err_text = read_all_from_start(err->get());
+  auto out_map = map_whole_file(out);
+  auto err_text = read_all_from_start(err);
   if (!out_map) return Error{"reading child output: " + out_map.error()};
   result.stdout_map = std::move(*out_map);
   result.stderr_text = err_text ? std::move(*err_text) : std::string();
@@ -93,6 +79,64 @@ Result<ChildOutput> run_in_child(const std::function<int()>& body,
   else if (status != 0)
     result.failure = describe_status(status);
   return result;
+}
+
+}  // namespace
+
+bool process_is_single_threaded() {
+  auto status = read_file("/proc/self/status", 64 * 1024);
+  if (!status) return false;
+  const size_t at = status->find("\nThreads:");
+  if (at == std::string::npos) return false;
+  return std::strtol(status->c_str() + at + 9, nullptr, 10) == 1;
+}
+
+Result<ChildOutput> run_in_child(const std::function<int()>& body,
+                                 std::chrono::milliseconds timeout,
+                                 const std::function<bool()>& abort) {
+  auto out = make_memfd("aim-child-stdout");
+  if (!out) return Error{out.error()};
+  auto err = make_memfd("aim-child-stderr");
+  if (!err) return Error{err.error()};
+
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = fork();
+  if (pid < 0) return Error{std::string("fork failed: ") + std::strerror(errno)};
+  if (pid == 0) {
+    // Child: no return into the caller, no atexit handlers of the parent.
+    if (dup2(out->get(), STDOUT_FILENO) < 0 || dup2(err->get(), STDERR_FILENO) < 0) _exit(120);
+    int status = body();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    _exit(status);
+  }
+  return collect(pid, out->get(), err->get(), timeout, abort);
+}
+
+Result<ChildOutput> run_executable(const std::string& path, const std::vector<std::string>& args,
+                                   const std::vector<std::string>& environment,
+                                   std::chrono::milliseconds timeout,
+                                   const std::function<bool()>& abort) {
+  auto out = make_memfd("aim-child-stdout");
+  if (!out) return Error{out.error()};
+  auto err = make_memfd("aim-child-stderr");
+  if (!err) return Error{err.error()};
+  std::vector<char*> argv{const_cast<char*>(path.c_str())};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out->get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err->get(), STDERR_FILENO);
+  pid_t pid = -1;
+  const int r = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (r != 0) return Error{"cannot run " + path + ": " + std::strerror(r), r};
+  return collect(pid, out->get(), err->get(), timeout, abort);
 }
 
 }  // namespace aim

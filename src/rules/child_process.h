@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "util/fd.h"
 #include "util/result.h"
@@ -27,8 +28,24 @@ struct ChildOutput {
 // `body` runs in the child and returns its exit status; the child never
 // returns into the caller's code. The child is killed after `timeout`, or as
 // soon as `abort` (polled a few times a second) returns true.
+//
+// fork() without exec is safe only in a process with one thread: a child of
+// a multi-threaded process inherits every lock another thread held (the
+// allocator's, the dynamic loader's) and can hang on it. Callers that may run
+// in the service (several threads) use run_child_job (child_jobs.h).
 Result<ChildOutput> run_in_child(const std::function<int()>& body,
                                  std::chrono::milliseconds timeout,
                                  const std::function<bool()>& abort = {});
+
+// Runs the program at `path` with `args` and exactly `environment`
+// (posix_spawn: safe from any thread), collecting its output as
+// run_in_child does.
+Result<ChildOutput> run_executable(const std::string& path, const std::vector<std::string>& args,
+                                   const std::vector<std::string>& environment,
+                                   std::chrono::milliseconds timeout,
+                                   const std::function<bool()>& abort = {});
+
+// Whether this process has one thread (/proc/self/status).
+bool process_is_single_threaded();
 
 }  // namespace aim

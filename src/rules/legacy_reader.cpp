@@ -1,12 +1,13 @@
 #include "rules/legacy_reader.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 
-#include <unistd.h>
-
+#include "rules/child_jobs.h"
 #include "rules/child_process.h"
 #include "rules/legacy_format.h"
 #include "rules/legacy_shim.h"
@@ -55,8 +56,7 @@ std::string render_table(aim_table* table, RuleStreamWriter& out) {
     out.begin_chain(chain, header);
 
     size_t index = 0;
-    for (const void* rule = aim_first_rule(table, chain); rule;
-         rule = aim_next_rule(table, rule)) {
+    for (const void* rule = aim_first_rule(table, chain); rule; rule = aim_next_rule(table, rule)) {
       ++index;
       aim_rule_head head;
       aim_rule_get_head(table, rule, &head);
@@ -111,6 +111,16 @@ int render_legacy_family(Family family, const std::vector<std::string>& tables) 
   return 0;
 }
 
+namespace {
+
+std::vector<std::string> family_job_args(Family family, const std::vector<std::string>& tables) {
+  std::vector<std::string> args{family == Family::V4 ? "4" : "6"};
+  args.insert(args.end(), tables.begin(), tables.end());
+  return args;
+}
+
+}  // namespace
+
 RuleSet LegacyReader::read(Family family) {
   const std::string names_path(table_names_path(family));
   auto names_text = read_file(names_path);
@@ -136,18 +146,17 @@ RuleSet LegacyReader::read(Family family) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  auto child =
-      run_in_child([&] { return render_legacy_family(family, tables); }, timeout_, abort_);
+  auto child = run_child_job({"legacy-render", family_job_args(family, tables)}, timeout_, abort_);
   if (!child) {
     RuleSet set;
     set.family = family;
     set.backend = Backend::Legacy;
-    set.error = "cannot start the legacy " + std::string(family_name(family)) +
-                " reader: " + child.error();
+    set.error =
+        "cannot start the legacy " + std::string(family_name(family)) + " reader: " + child.error();
     return set;
   }
-  RuleSet set = parse_rule_stream(child->stdout_text(), child->stdout_map, family,
-                                  Backend::Legacy, tables, summarize_child(*child));
+  RuleSet set = parse_rule_stream(child->stdout_text(), child->stdout_map, family, Backend::Legacy,
+                                  tables, summarize_child(*child));
   set.stats.helper_peak_rss_kib = child->peak_rss_kib;
   set.stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -9,11 +9,14 @@
 #include <cstring>
 #include <sstream>
 
+#include "rules/child_jobs.h"
 #include "rules/child_process.h"
 #include "rules/nft_layout_reader.h"
 #include "rules/nft_rule_renderer.h"
 #include "rules/rule_stream.h"
 #include "rules/save_parser.h"
+
+extern char** environ;
 
 namespace aim {
 namespace {
@@ -27,18 +30,12 @@ constexpr int kConsistentReadAttempts = 3;
 Result<ChildOutput> run_program(const std::string& path, const std::vector<std::string>& args,
                                 std::chrono::milliseconds timeout,
                                 const std::function<bool()>& abort) {
-  return run_in_child(
-      [&]() -> int {
-        std::vector<char*> argv;
-        argv.push_back(const_cast<char*>(path.c_str()));
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        setenv("LC_ALL", "C", 1);
-        execv(path.c_str(), argv.data());
-        std::fprintf(stderr, "cannot run %s: %s\n", path.c_str(), std::strerror(errno));
-        return 127;
-      },
-      timeout, abort);
+  // posix_spawn, not fork: this may run in the service, beside other threads.
+  std::vector<std::string> environment;
+  for (char** e = environ; e && *e; ++e)
+    if (std::strncmp(*e, "LC_ALL=", 7) != 0) environment.emplace_back(*e);
+  environment.emplace_back("LC_ALL=C");
+  return run_executable(path, args, environment, timeout, abort);
 }
 
 std::string trimmed(std::string s) {
@@ -191,7 +188,8 @@ RuleSet NftReader::read_in_process(const std::string& program, const std::string
     auto tables = iptables_nft_tables(family);
     if (!tables) return failed.error = tables.error(), failed;
     if (tables->empty()) return failed;  // nothing to read (a legacy-only node): no child
-    auto child = run_in_child([&] { return render_nft_family(family); }, timeout_, abort_);
+    auto child =
+        run_child_job({"nft-render", {family == Family::V4 ? "4" : "6"}}, timeout_, abort_);
     if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
     if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
     auto after = read_nft_generation();
