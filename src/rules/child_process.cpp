@@ -81,6 +81,15 @@ Result<ChildOutput> collect(pid_t pid, int out, int err, std::chrono::millisecon
   return result;
 }
 
+// Where a child's stdout and stderr go.
+Result<std::pair<UniqueFd, UniqueFd>> output_files() {
+  auto out = make_memfd("aim-child-stdout");
+  if (!out) return Error{out.error()};
+  auto err = make_memfd("aim-child-stderr");
+  if (!err) return Error{err.error()};
+  return std::pair<UniqueFd, UniqueFd>(std::move(*out), std::move(*err));
+}
+
 }  // namespace
 
 bool process_is_single_threaded() {
@@ -94,10 +103,9 @@ bool process_is_single_threaded() {
 Result<ChildOutput> run_in_child(const std::function<int()>& body,
                                  std::chrono::milliseconds timeout,
                                  const std::function<bool()>& abort) {
-  auto out = make_memfd("aim-child-stdout");
-  if (!out) return Error{out.error()};
-  auto err = make_memfd("aim-child-stderr");
-  if (!err) return Error{err.error()};
+  auto fds = output_files();
+  if (!fds) return Error{fds.error()};
+  auto& [out, err] = *fds;
 
   std::fflush(stdout);
   std::fflush(stderr);
@@ -105,23 +113,22 @@ Result<ChildOutput> run_in_child(const std::function<int()>& body,
   if (pid < 0) return Error{std::string("fork failed: ") + std::strerror(errno)};
   if (pid == 0) {
     // Child: no return into the caller, no atexit handlers of the parent.
-    if (dup2(out->get(), STDOUT_FILENO) < 0 || dup2(err->get(), STDERR_FILENO) < 0) _exit(120);
+    if (dup2(out.get(), STDOUT_FILENO) < 0 || dup2(err.get(), STDERR_FILENO) < 0) _exit(120);
     int status = body();
     std::fflush(stdout);
     std::fflush(stderr);
     _exit(status);
   }
-  return collect(pid, out->get(), err->get(), timeout, abort);
+  return collect(pid, out.get(), err.get(), timeout, abort);
 }
 
 Result<ChildOutput> run_executable(const std::string& path, const std::vector<std::string>& args,
                                    const std::vector<std::string>& environment,
                                    std::chrono::milliseconds timeout,
                                    const std::function<bool()>& abort) {
-  auto out = make_memfd("aim-child-stdout");
-  if (!out) return Error{out.error()};
-  auto err = make_memfd("aim-child-stderr");
-  if (!err) return Error{err.error()};
+  auto fds = output_files();
+  if (!fds) return Error{fds.error()};
+  auto& [out, err] = *fds;
   std::vector<char*> argv{const_cast<char*>(path.c_str())};
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -130,13 +137,13 @@ Result<ChildOutput> run_executable(const std::string& path, const std::vector<st
   envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out->get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err->get(), STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err.get(), STDERR_FILENO);
   pid_t pid = -1;
   const int r = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (r != 0) return Error{"cannot run " + path + ": " + std::strerror(r), r};
-  return collect(pid, out->get(), err->get(), timeout, abort);
+  return collect(pid, out.get(), err.get(), timeout, abort);
 }
 
 }  // namespace aim

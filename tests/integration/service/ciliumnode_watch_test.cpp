@@ -8,18 +8,13 @@
 namespace aim {
 namespace {
 
+using test::count_in;
 using test::DaemonTest;
 using test::kEvent;
 using test::run;
 using namespace std::chrono_literals;
 
 constexpr const char* kLabelKey = "kubernetes.azure.com/user-iptables-rules";
-
-size_t count_in(const std::string& text, const std::string& part) {
-  size_t n = 0, at = 0;
-  while ((at = text.find(part, at)) != std::string::npos) ++n, ++at;
-  return n;
-}
 
 class CiliumNodeWatchTest : public DaemonTest {
  protected:

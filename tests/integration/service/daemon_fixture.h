@@ -26,6 +26,13 @@ namespace aim::test {
 
 using namespace std::chrono_literals;
 
+// How many times `part` occurs in `text` (log lines, requests).
+inline size_t count_in(const std::string& text, const std::string& part) {
+  size_t n = 0, at = 0;
+  while ((at = text.find(part, at)) != std::string::npos) ++n, ++at;
+  return n;
+}
+
 // How long the daemon gets for what a check or two should do. Generous: CI
 // runs the suite on two busy cores, twice (once under ASan). Timing claims
 // belong in the benchmarks; a bound here only has to catch "never".

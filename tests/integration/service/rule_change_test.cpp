@@ -9,16 +9,11 @@
 namespace aim {
 namespace {
 
+using test::count_in;
 using test::DaemonTest;
 using test::kEvent;
 using test::run;
 using namespace std::chrono_literals;
-
-size_t count_in(const std::string& text, const std::string& part) {
-  size_t n = 0, at = 0;
-  while ((at = text.find(part, at)) != std::string::npos) ++n, ++at;
-  return n;
-}
 
 class RuleChangeTest : public DaemonTest {
  protected:
