@@ -156,11 +156,20 @@ TEST_F(CiliumNodeWatchTest, TheLoopAnswersWhileTheApiServerHangs) {
   server_->end_watches();
   server_->set_ciliumnode_label("node1", kLabelKey, Json::Value::null);
   ASSERT_TRUE(wait_for([&] { return server_->delayed_in_flight() > 0; }, kEvent)) << daemon_log();
+  notified_.clear();  // (checks_done() counts what is received from here on)
   const size_t before = checks_done();
   const auto t0 = std::chrono::steady_clock::now();
   kill(pid_, SIGHUP);
+  ASSERT_TRUE(wait_for([&] { return notified_.find("RELOADING=1") != std::string::npos; }, kEvent))
+      << daemon_log();
+  const auto answered = std::chrono::steady_clock::now() - t0;
   ASSERT_TRUE(wait_for([&] { return checks_done() > before; }, kEvent)) << daemon_log();
   const auto took = std::chrono::steady_clock::now() - t0;
+  std::printf(
+      "while the API server holds every request: SIGHUP answered in %.1f ms, a check "
+      "done in %.1f ms (polled every 50 ms)\n",
+      std::chrono::duration<double, std::milli>(answered).count(),
+      std::chrono::duration<double, std::milli>(took).count());
   // Generous (a busy machine, sanitizers): what it must not be is the
   // request's 10 s budget or the server's 120 s hold.
   EXPECT_LT(took, 5s) << daemon_log();
