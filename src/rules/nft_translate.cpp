@@ -200,6 +200,8 @@ class Translator {
     const bool exact = data.back() == '\0';
     const std::string_view text = exact ? data.substr(0, data.size() - 1) : data;
     if (text.find('\0') != std::string_view::npos) return "an interface name holding a NUL";
+    // iptables-nft never writes one (native nft can): not a name to print.
+    if (text.empty()) return "an empty interface name";
     invert = neq;
     if (exact && !neq && text == "INVAL/D") {  // how iptables-nft writes "! -i +"
       invert = 1;
