@@ -335,8 +335,12 @@ e2e_service_scenario() {
   wait_for 20 label_is false || fail "label is '$(label)' after reload with the rule allowed, want false"
   e2e_expect_metrics clean
   [ "$(unit_property MainPID)" = "$main_pid" ] || fail "reload restarted the process"
-  in_ct journalctl -u "$UNIT" --no-pager -o cat | grep -q 'reloading allowlists and credentials (SIGHUP)' \
-    || fail "no reload in the journal"
+  # journald files entries asynchronously: the label can be seen before the
+  # line saying why is readable.
+  reload_logged() {
+    in_ct journalctl -u "$UNIT" --no-pager -o cat | grep -q 'reloading allowlists and credentials (SIGHUP)'
+  }
+  wait_for 10 reload_logged || fail "no reload in the journal"
 
   step "a legacy rule (libiptc + a dlopen'ed extension, under the seccomp filter and W^X)"
   in_ct iptables-legacy -t mangle -A PREROUTING -p udp -m udp --dport 4444 -j MARK --set-xmark 0x4/0xffffffff
