@@ -8,7 +8,8 @@ _azure_iptables_monitor() {
   ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
   local global="-h --help --version -v --v --backend --input --input6 --ipv6 --nftables
     --no-nftables --kubeconfig --node-name --events --interval --unknown-grace
-    --watch-ciliumnode --no-watch-ciliumnode --terminateOnSuccess --checkMap --mapPath --installRoutesForHealthProbeReply
+    --watch-ciliumnode --no-watch-ciliumnode --watch-rules --no-watch-rules --min-check-interval
+    --terminateOnSuccess --checkMap --mapPath --installRoutesForHealthProbeReply
     --metrics-file --request-timeout --env-file --exec-condition"
   local commands="rules check validate"
   local rules_options="--family --format"
@@ -44,7 +45,7 @@ _azure_iptables_monitor() {
       return
       ;;
     # A number or a name: nothing to offer.
-    -v | --v | --interval | --unknown-grace | --request-timeout | --node-name) return ;;
+    -v | --v | --interval | --unknown-grace | --min-check-interval | --request-timeout | --node-name) return ;;
   esac
 
   local i command=

@@ -227,6 +227,8 @@ int main(int argc, char** argv) {
   service.unknown_grace_seconds = cl.global.unknown_grace_seconds;
   service.terminate_on_success = cl.global.terminate_on_success;
   service.watch_ciliumnode = cl.global.watch_ciliumnode;
+  service.watch_rules = cl.global.watch_rules;
+  service.min_check_interval_seconds = cl.global.min_check_interval_seconds;
   service.check_map = cl.global.check_map;
   service.map_path = cl.global.map_path;
   service.install_routes = cl.global.install_routes;

@@ -24,6 +24,8 @@ const std::set<std::string>& go_style_flag_names() {
                                               "interval",
                                               "unknown-grace",
                                               "watch-ciliumnode",
+                                              "watch-rules",
+                                              "min-check-interval",
                                               "request-timeout",
                                               "terminateOnSuccess",
                                               "checkMap",
@@ -126,6 +128,16 @@ void register_options(CLI::App& app, CommandLine& cl) {
                "nothing while it is right; without the watch (or its grant) the label is sent "
                "after every check")
       ->default_str("true");
+  app.add_flag("--watch-rules,!--no-watch-rules", cl.global.watch_rules,
+               "Service: check soon after rules change (nf_tables announces changes; the sizes "
+               "of iptables-legacy tables are polled 4 times a second); without it, changes are "
+               "seen at the next --interval")
+      ->default_str("true");
+  app.add_option("--min-check-interval", cl.global.min_check_interval_seconds,
+                 "Service: under continuous rule changes, start checks at least this many "
+                 "seconds apart (and at least 20 times the last check's duration, so they take "
+                 "at most 5% of a core)")
+      ->check(seconds_between(0.5, 3600.0));
   app.add_flag("--terminateOnSuccess", cl.global.terminate_on_success,
                "Service: exit 0 after a clean check whose \"false\" label was set (never after an "
                "unknown verdict)");

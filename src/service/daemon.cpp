@@ -10,6 +10,7 @@
 #include <cstring>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "allowlist/allowlist.h"
 #include "bpf/block_counter.h"
@@ -21,7 +22,9 @@
 #include "metrics/metrics_file.h"
 #include "net/health_probe_routes.h"
 #include "reconcile/check_action.h"
+#include "reconcile/check_pacer.h"
 #include "reconcile/reconciler.h"
+#include "rules/rule_change_sources.h"
 #include "service/loop_worker.h"
 #include "service/status.h"
 #include "util/text.h"
@@ -48,6 +51,11 @@ constexpr std::chrono::seconds kMatchBudget{60};
 // After an allowlist change is noticed: settle for a moment (ConfigMap
 // updates swap a symlink in several steps).
 constexpr std::chrono::milliseconds kAllowlistSettle{500};
+// After a rule change is noticed: settle for a moment (a ruleset is written
+// in several steps), counted from the first change.
+constexpr std::chrono::milliseconds kRuleChangeSettle{300};
+// How often the sizes of the x_tables tables are asked (microseconds each).
+constexpr std::chrono::milliseconds kXtPollPeriod{250};
 
 std::string parent_of(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
@@ -98,10 +106,14 @@ struct Daemon::State {
   EventSource timer;         // the next check (interval, or sooner)
   EventSource settle_timer;  // an allowlist change settling
   EventSource retry_timer;   // the reconciler's next retry
+  EventSource change_timer;  // the check for rule changes noticed
+  EventSource nft_source;    // nf_tables change announcements
+  NftChangeMonitor nft_monitor;
   std::vector<EventSource> watches;
   std::atomic<bool> stopping{false};
-  LoopWorker checks, requests, watcher;
+  LoopWorker checks, requests, watcher, poller;
   Reconciler reconciler;
+  CheckPacer pacer;
 
   // Loop thread only (the check thread uses allow4/allow6/cache while a
   // check runs, when the loop leaves them alone).
@@ -139,7 +151,10 @@ struct Daemon::State {
             UnknownGracePolicy{
                 2, std::chrono::seconds(static_cast<long long>(options.unknown_grace_seconds))},
             {},
-            {}}) {}
+            {}}),
+        pacer(kRuleChangeSettle,
+              std::chrono::duration_cast<Clock::duration>(
+                  std::chrono::duration<double>(options.min_check_interval_seconds))) {}
 
   bool cluster() const { return !options.node_name.empty(); }
 
@@ -226,6 +241,15 @@ struct Daemon::State {
     last_trigger = trigger;
     check_running = true;
     sd_event_source_set_enabled(timer.get(), SD_EVENT_OFF);
+    // This check covers every change noticed until now: what is queued on
+    // the nf_tables socket is discarded, and listening goes on, so a change
+    // from here on (the read has not started) starts the next one.
+    pacer.check_started(Clock::now(), trigger.rfind("rule change", 0) == 0);
+    sd_event_source_set_enabled(change_timer.get(), SD_EVENT_OFF);
+    if (nft_source) {
+      nft_monitor.drain();
+      sd_event_source_set_enabled(nft_source.get(), SD_EVENT_ON);
+    }
     checks.submit([this]() -> LoopWorker::Continuation {
       ParityResult parity = parity_features();
       LoggingObserver observer(log);
@@ -268,6 +292,7 @@ struct Daemon::State {
   void check_done(const CheckRun& run, const ParityResult& parity) {
     check_running = false;
     if (stopping) return;
+    pacer.check_finished(run.took);
     std::set<std::string> once;
     for (const LogLine& l : parity.logs) {
       // Said when it starts, not every check.
@@ -315,6 +340,7 @@ struct Daemon::State {
     if (check_requested) {
       request_check(pending_trigger.empty() ? "a change during the check" : pending_trigger);
     } else {
+      arm_change_timer();
       sd_event_source_set_time(
           timer.get(), static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                  next_check_at.time_since_epoch())
@@ -424,6 +450,86 @@ struct Daemon::State {
     });
   }
 
+  // --- rule changes -------------------------------------------------------
+  void rule_changed(const std::string& what) {
+    if (stopping) return;
+    log.info(4, "rule change noticed: " + what);
+    pacer.changed(Clock::now(), what);
+    arm_change_timer();
+  }
+
+  void arm_change_timer() {
+    const auto due = pacer.due();
+    if (!due || check_running) return;  // a running check re-arms it when done
+    sd_event_source_set_time(
+        change_timer.get(),
+        static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(due->time_since_epoch())
+                .count()));
+    sd_event_source_set_enabled(change_timer.get(), SD_EVENT_ONESHOT);
+  }
+
+  static int on_change_due(sd_event_source*, uint64_t, void* self) {
+    auto* s = static_cast<State*>(self);
+    std::string trigger = "rule change: " + s->pacer.first_change();
+    if (s->pacer.changes() > 1)
+      trigger += " and " + std::to_string(s->pacer.changes() - 1) + " more";
+    s->request_check(trigger);
+    return 0;
+  }
+
+  static int on_nft_change(sd_event_source* source, int, uint32_t, void* self) {
+    auto* s = static_cast<State*>(self);
+    if (!s->nft_monitor.drain()) return 0;
+    // One is enough: stop reading (a flood is dropped by the kernel, cheaply)
+    // until the check starts, which resumes listening.
+    sd_event_source_set_enabled(source, SD_EVENT_OFF);
+    s->rule_changed("nft");
+    return 0;
+  }
+
+  // Which detectors the readers need: nf_tables announcements for the nft
+  // backend and native tables, polled sizes for x_tables.
+  void start_rule_watch() {
+    bool legacy = false, nft = false;
+    for (RuleReader* reader : readers) {
+      if (reader->backend() == Backend::Legacy) legacy = true;
+      if (reader->backend() == Backend::Nft || reader->backend() == Backend::Native) nft = true;
+    }
+    if (nft) {
+      sd_event_source* source = nullptr;
+      Status opened = nft_monitor.open();
+      if (opened && sd_event_add_io(loop.get(), &source, nft_monitor.fd(), EPOLLIN, on_nft_change,
+                                    this) >= 0) {
+        nft_source.reset(source);
+      } else {
+        log.warning("rule changes in nf_tables are seen at the next --interval only: " +
+                    (opened ? std::string("cannot add the event source") : opened.error()) +
+                    (opened.error_code() ? std::string(": ") + strerror(opened.error_code()) : ""));
+      }
+    }
+    if (!legacy) return;
+    std::vector<Family> families{Family::V4};
+    if (options.ipv6) families.push_back(Family::V6);
+    poller.submit([this, families]() -> LoopWorker::Continuation {
+      XtTablePoller tables(families);
+      XtTableSizes sizes = tables.poll();
+      while (!stopping) {
+        const auto until = Clock::now() + kXtPollPeriod;
+        while (!stopping && Clock::now() < until)
+          std::this_thread::sleep_for(
+              std::min<Clock::duration>(kXtPollPeriod, until - Clock::now()));
+        if (stopping) break;
+        XtTableSizes now = tables.poll();
+        const std::vector<std::string> changed = changed_tables(sizes, now);
+        sizes = std::move(now);
+        if (!changed.empty())
+          poller.post([this, what = "legacy " + changed.front()] { rule_changed(what); });
+      }
+      return {};
+    });
+  }
+
   // --- event sources ------------------------------------------------------
   void reload(const char* why) {
     notify("RELOADING=1");
@@ -483,6 +589,7 @@ struct Daemon::State {
     checks.stop();
     requests.stop();
     watcher.stop();
+    poller.stop();
   }
 };
 
@@ -533,7 +640,11 @@ int Daemon::run() {
   s.log.info(0,
              "starting: node " + (s.cluster() ? s.options.node_name : std::string("(none)")) +
                  ", interval " + format_seconds(s.options.interval_seconds) +
-                 (s.cluster() && s.options.watch_ciliumnode ? ", watching its CiliumNode" : ""),
+                 (s.cluster() && s.options.watch_ciliumnode ? ", watching its CiliumNode" : "") +
+                 (s.options.watch_rules
+                      ? ", checking on rule changes (at most every " +
+                            format_seconds(s.options.min_check_interval_seconds) + " under churn)"
+                      : ""),
              {{"NODE_NAME", s.options.node_name}});
   s.load_allowlists();
   s.watch_allowlists();
@@ -541,7 +652,9 @@ int Daemon::run() {
   sd_event_source* timer = nullptr;
   sd_event_source* settle = nullptr;
   sd_event_source* retry = nullptr;
-  if (sd_event_add_time(loop, &timer, CLOCK_MONOTONIC, 0, 1000, State::on_timer, &s) < 0 ||
+  sd_event_source* change = nullptr;
+  if (sd_event_add_time(loop, &change, CLOCK_MONOTONIC, 0, 1000, State::on_change_due, &s) < 0 ||
+      sd_event_add_time(loop, &timer, CLOCK_MONOTONIC, 0, 1000, State::on_timer, &s) < 0 ||
       sd_event_add_time_relative(loop, &settle, CLOCK_MONOTONIC, 0, 1000, State::on_settled, &s) <
           0 ||
       sd_event_add_time(loop, &retry, CLOCK_MONOTONIC, 0, 1000, State::on_retry, &s) < 0) {
@@ -551,16 +664,19 @@ int Daemon::run() {
   s.timer.reset(timer);
   s.settle_timer.reset(settle);
   s.retry_timer.reset(retry);
+  s.change_timer.reset(change);
+  sd_event_source_set_enabled(change, SD_EVENT_OFF);
   sd_event_source_set_enabled(timer, SD_EVENT_OFF);
   sd_event_source_set_enabled(settle, SD_EVENT_OFF);
   sd_event_source_set_enabled(retry, SD_EVENT_OFF);
-  for (LoopWorker* worker : {&s.checks, &s.requests, &s.watcher}) {
+  for (LoopWorker* worker : {&s.checks, &s.requests, &s.watcher, &s.poller}) {
     if (Status st = worker->start(loop); !st) {
       s.log.error("cannot start the service's threads: " + st.error());
       return 1;
     }
   }
   if (s.cluster() && s.options.watch_ciliumnode) s.start_watch();
+  if (s.options.watch_rules) s.start_rule_watch();
   s.request_check("start");
 
   const int r = sd_event_loop(loop);

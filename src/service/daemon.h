@@ -29,6 +29,10 @@ struct ServiceOptions {
   double unknown_grace_seconds = 60;
   bool terminate_on_success = false;
   bool watch_ciliumnode = true;  // follow the CiliumNode (else: label after every check)
+  // Rule changes start a check (nf_tables announces them; x_tables tables'
+  // sizes are polled), spaced at least this far apart under churn.
+  bool watch_rules = true;
+  double min_check_interval_seconds = 5;
   // Parity features.
   bool check_map = false;
   std::string map_path;
