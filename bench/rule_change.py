@@ -21,7 +21,7 @@ from cilium_node import PATH, CiliumNode  # noqa: E402
 from gen_kube_proxy_rules import chain_hash  # noqa: E402
 
 ENV = {k: float(os.environ.get(k, d)) for k, d in (
-    ("REPEATS", 10), ("PAUSE", 2), ("N", 10000), ("QUIET_SECONDS", 60), ("CHURN_SECONDS", 60),
+    ("REPEATS", 10), ("PAUSE", 6), ("N", 10000), ("QUIET_SECONDS", 60), ("CHURN_SECONDS", 60),
     ("CHURN_REPEATS", 5), ("INTERVAL", 300))}
 # A rule no allowlist expects: the node is unclean while it is there.
 USER_RULE = ["INPUT", "-p", "tcp", "-m", "tcp", "--dport", "9090", "-m", "comment",
@@ -58,6 +58,7 @@ class DaemonLog:
         text = self.text()[since:until]
         triggers = {}
         for t in re.findall(r"checking \((.*?)\)", text):
+            t = re.sub(r" and \d+ more$", " and more", t)
             triggers[t] = triggers.get(t, 0) + 1
         took = [float(s) for s in re.findall(r"check took ([0-9.]+) s", text)]
         return triggers, took
@@ -82,8 +83,11 @@ def started(log, node):
 
 class Churn(threading.Thread):
     """kube-proxy-like syncs at 1 Hz: each one iptables-restore --noflush that
-    adds service k to nat (its chains, its rules, a jump in KUBE-SERVICES)
-    and removes service k-1. Shaped like tests/support/gen_kube_proxy_rules.py,
+    adds a service to nat (its chains, its rules, a jump in KUBE-SERVICES)
+    or, every other second, removes it, so every sync changes the table's
+    size (a sync that replaces rules by rules of the same size, e.g. an
+    endpoint's pod IP by another, is invisible to iptables-legacy's size
+    poll until the interval). Shaped like tests/support/gen_kube_proxy_rules.py,
     so the kube-proxy-node allowlist covers them."""
 
     def __init__(self, backend):
@@ -106,12 +110,12 @@ class Churn(threading.Thread):
         return svc, sep, jump, rules
 
     def sync(self, k):
-        svc, sep, jump, rules = self.service(k)
-        lines = ["*nat", f":{svc} - [0:0]", f":{sep} - [0:0]", f"-I {jump}"] + rules
-        if k > 0:  # declaring a chain flushes it; then it can go
-            osvc, osep, ojump, _ = self.service(k - 1)
-            lines += [f":{osvc} - [0:0]", f":{osep} - [0:0]", f"-D {ojump}", f"-X {osvc}",
-                      f"-X {osep}"]
+        svc, sep, jump, rules = self.service(k // 2)
+        if k % 2 == 0:
+            lines = ["*nat", f":{svc} - [0:0]", f":{sep} - [0:0]", f"-I {jump}"] + rules
+        else:  # declaring a chain flushes it; then it can go
+            lines = ["*nat", f":{svc} - [0:0]", f":{sep} - [0:0]", f"-D {jump}", f"-X {svc}",
+                     f"-X {sep}"]
         t0 = time.monotonic()
         subprocess.run([f"iptables-{self.backend}-restore", "-w", "--noflush"], check=True,
                        input="\n".join(lines + ["COMMIT", ""]), text=True)

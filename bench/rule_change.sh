@@ -5,8 +5,9 @@
 # here is the interval's doing), for each backend (iptables-nft, -legacy):
 #   1. the sample node (clean once its hand-added rule is deleted): a user
 #      rule added (label -> true) and removed (-> false), REPEATS times, PAUSE
-#      seconds apart; the delay from the command's return to the label
-#      (median, max; the label is polled every 5 ms);
+#      seconds apart (default 6: longer than the default --min-check-interval,
+#      so each change finds the node quiet); the delay from the command's
+#      return to the label (median, max; the label is polled every 5 ms);
 #   2. N kube-proxy services (clean against the kube-proxy-node allowlist):
 #      the service's CPU (its threads and reaped helpers, /proc/PID/stat),
 #      % of one core, over QUIET_SECONDS untouched and over CHURN_SECONDS of
@@ -22,7 +23,7 @@ set -eu
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$(pwd)/build/azure-iptables-monitor}
 APISERVER=${AIM_KUBE_APISERVER:-/var/cache/azure-iptables-monitor-tests/kube-apiserver-v1.20.2}
-export REPEATS=${REPEATS:-10} PAUSE=${PAUSE:-2} N=${N:-10000} QUIET_SECONDS=${QUIET_SECONDS:-60} \
+export REPEATS=${REPEATS:-10} PAUSE=${PAUSE:-6} N=${N:-10000} QUIET_SECONDS=${QUIET_SECONDS:-60} \
   CHURN_SECONDS=${CHURN_SECONDS:-60} CHURN_REPEATS=${CHURN_REPEATS:-5} INTERVAL=${INTERVAL:-300} \
   BACKENDS=${BACKENDS:-nft legacy} MIN_CHECK_INTERVAL=${MIN_CHECK_INTERVAL:-}
 [ -x "$BIN" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
