@@ -22,7 +22,8 @@ from gen_kube_proxy_rules import chain_hash  # noqa: E402
 
 ENV = {k: float(os.environ.get(k, d)) for k, d in (
     ("REPEATS", 10), ("PAUSE", 6), ("N", 10000), ("QUIET_SECONDS", 60), ("CHURN_SECONDS", 60),
-    ("CHURN_REPEATS", 5), ("INTERVAL", 300))}
+    ("CHURN_REPEATS", 3), ("INTERVAL", 300))}
+LATE = 60  # s: a delay under churn longer than this is reported as missed
 # A rule no allowlist expects: the node is unclean while it is there.
 USER_RULE = ["INPUT", "-p", "tcp", "-m", "tcp", "--dport", "9090", "-m", "comment",
              "--comment", "bench: a user's rule", "-j", "ACCEPT"]
@@ -140,13 +141,19 @@ def cpu_over(pid, seconds):
 
 
 def add_remove(backend, node, repeats, timeout):
-    """The user's rule added then removed `repeats` times: delays to the label."""
+    """The user's rule added then removed `repeats` times: delays to the
+    label, None where it was not right within `timeout` s."""
+    def wait(value, since):
+        try:
+            return node.until_label(value, timeout, since=since)
+        except SystemExit:
+            return None
     added, removed = [], []
     for _ in range(repeats):
         time.sleep(ENV["PAUSE"])
-        added.append(node.until_label("true", timeout, since=user_rule(backend, "-A")))
+        added.append(wait("true", user_rule(backend, "-A")))
         time.sleep(ENV["PAUSE"])
-        removed.append(node.until_label("false", timeout, since=user_rule(backend, "-D")))
+        removed.append(wait("false", user_rule(backend, "-D")))
     return added, removed
 
 
@@ -160,7 +167,7 @@ def quiet(backend, tmp, pid):
     node, log = CiliumNode(tmp), DaemonLog(f"{tmp}/daemon-quiet-{backend}.log")
     started(log, node)
     mark = log.mark()
-    added, removed = add_remove(backend, node, int(ENV["REPEATS"]), 60)
+    added, removed = add_remove(backend, node, int(ENV["REPEATS"]), LATE)
     triggers, _ = log.checks(mark)
     record(tmp, {"phase": "quiet", "backend": backend, "added": added, "removed": removed,
                  "triggers": triggers},
@@ -178,7 +185,7 @@ def churn(backend, tmp, pid):
     cpu_churn = cpu_over(pid, ENV["CHURN_SECONDS"])
     m2 = log.mark()
     syncs = len(churner.took)
-    added, removed = add_remove(backend, node, int(ENV["CHURN_REPEATS"]), 120)
+    added, removed = add_remove(backend, node, int(ENV["CHURN_REPEATS"]), LATE)
     churner.stop.set()
     churner.join()
     if churner.error:
@@ -193,9 +200,11 @@ def churn(backend, tmp, pid):
 
 
 def ms(delays):
-    if not delays:
-        return "-"
-    return f"{statistics.median(delays) * 1000:.0f} / {max(delays) * 1000:.0f}"
+    """'median / max' in ms, and how many were not seen in time."""
+    seen = [d for d in delays if d is not None]
+    text = f"{statistics.median(seen) * 1000:.0f} / {max(seen) * 1000:.0f}" if seen else "-"
+    missed = len(delays) - len(seen)
+    return text + (f" ({missed} not in {LATE} s)" if missed else "")
 
 
 def table(tmp):
@@ -203,11 +212,11 @@ def table(tmp):
         results = [json.loads(line) for line in f]
     print(f"\nrule change -> label (service at --interval {ENV['INTERVAL']:.0f}; "
           f"median / max ms; changes {ENV['PAUSE']:g} s apart)")
-    print(f"{'backend':8} {'node':27} {'added -> true':>14} {'removed -> false':>17}  "
+    print(f"{'backend':8} {'node':27} {'added -> true':>22} {'removed -> false':>22}  "
           "checks started meanwhile")
     for r in results:
         node = "sample, quiet" if r["phase"] == "quiet" else f"{r['n']} services, 1 Hz churn"
-        print(f"{r['backend']:8} {node:27} {ms(r['added']):>14} {ms(r['removed']):>17}  "
+        print(f"{r['backend']:8} {node:27} {ms(r['added']):>22} {ms(r['removed']):>22}  "
               f"{json.dumps(r['triggers'])}")
     churns = [r for r in results if r["phase"] == "churn"]
     if churns:

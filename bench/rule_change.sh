@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-$(pwd)/build/azure-iptables-monitor}
 APISERVER=${AIM_KUBE_APISERVER:-/var/cache/azure-iptables-monitor-tests/kube-apiserver-v1.20.2}
 export REPEATS=${REPEATS:-10} PAUSE=${PAUSE:-6} N=${N:-10000} QUIET_SECONDS=${QUIET_SECONDS:-60} \
-  CHURN_SECONDS=${CHURN_SECONDS:-60} CHURN_REPEATS=${CHURN_REPEATS:-5} INTERVAL=${INTERVAL:-300} \
+  CHURN_SECONDS=${CHURN_SECONDS:-60} CHURN_REPEATS=${CHURN_REPEATS:-3} INTERVAL=${INTERVAL:-300} \
   BACKENDS=${BACKENDS:-nft legacy} MIN_CHECK_INTERVAL=${MIN_CHECK_INTERVAL:-}
 [ -x "$BIN" ] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 [ -x "$APISERVER" ] || { echo "no kube-apiserver: tests/support/build_kube_apiserver.sh" >&2; exit 1; }
