@@ -212,11 +212,11 @@ def table(tmp):
         results = [json.loads(line) for line in f]
     print(f"\nrule change -> label (service at --interval {ENV['INTERVAL']:.0f}; "
           f"median / max ms; changes {ENV['PAUSE']:g} s apart)")
-    print(f"{'backend':8} {'node':27} {'added -> true':>22} {'removed -> false':>22}  "
+    print(f"{'backend':8} {'node':27} {'added -> true':>28} {'removed -> false':>28}  "
           "checks started meanwhile")
     for r in results:
         node = "sample, quiet" if r["phase"] == "quiet" else f"{r['n']} services, 1 Hz churn"
-        print(f"{r['backend']:8} {node:27} {ms(r['added']):>22} {ms(r['removed']):>22}  "
+        print(f"{r['backend']:8} {node:27} {ms(r['added']):>28} {ms(r['removed']):>28}  "
               f"{json.dumps(r['triggers'])}")
     churns = [r for r in results if r["phase"] == "churn"]
     if churns:
