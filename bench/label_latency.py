@@ -2,43 +2,18 @@
 """Drives the changes of bench/label_latency.sh as another client (the admin)
 and measures, by polling GET every 5 ms, how long the label takes to be right.
 usage: label_latency.py TMPDIR REPEATS STEADY_SECONDS"""
-import http.client
 import json
-import ssl
+import os
 import statistics
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from cilium_node import KEY, PATH, CiliumNode  # noqa: E402
+
 tmp, repeats, steady = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-KEY = "kubernetes.azure.com/user-iptables-rules"
-PATH = "/apis/cilium.io/v2/ciliumnodes"
-ctx = ssl.create_default_context(cafile=f"{tmp}/pki/ca.crt")
-ctx.load_cert_chain(f"{tmp}/pki/admin.crt", f"{tmp}/pki/admin.key")
-conn = http.client.HTTPSConnection("127.0.0.1", 6443, context=ctx)
-
-
-def call(method, path, body=None, ctype="application/json"):
-    conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                 headers={"Content-Type": ctype})
-    r = conn.getresponse()
-    data = r.read()
-    return r.status, (json.loads(data) if data else None)
-
-
-def label():
-    status, obj = call("GET", PATH + "/node1")
-    if status != 200:
-        return None
-    return (obj["metadata"].get("labels") or {}).get(KEY)
-
-
-def until_label(value, timeout=60):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        if label() == value:
-            return time.monotonic() - t0
-        time.sleep(0.005)
-    raise SystemExit(f"label not {value} within {timeout} s")
+node = CiliumNode(tmp)
+call, until_label = node.call, node.until_label
 
 
 def daemon_log():
