@@ -10,7 +10,8 @@
 
 namespace aim::test {
 
-RestoreChurn::RestoreChurn(const std::string& restore, const std::string& a, const std::string& b) {
+RestoreChurn::RestoreChurn(const std::string& restore, const std::string& a, const std::string& b,
+                           const std::string& pause) {
   char dir[] = "/tmp/aim-churn-XXXXXX";
   if (!mkdtemp(dir)) {
     error_ = "mkdtemp failed";
@@ -19,11 +20,12 @@ RestoreChurn::RestoreChurn(const std::string& restore, const std::string& a, con
   dir_ = dir;
   std::ofstream(dir_ + "/a") << a;
   std::ofstream(dir_ + "/b") << b;
+  const std::string pause_cmd = pause.empty() ? std::string() : "sleep " + pause + "; ";
   // "started" appears once restores are under way; a failed restore ends the
   // loop with a non-zero status.
   const std::string loop = "set -e; i=0; while [ $i -lt 200 ] && [ ! -e " + dir_ + "/stop ]; do " +
-                           restore + " < " + dir_ + "/a; touch " + dir_ + "/started; " + restore +
-                           " < " + dir_ + "/b; i=$((i+1)); done";
+                           restore + " < " + dir_ + "/a; touch " + dir_ + "/started; " + pause_cmd +
+                           restore + " < " + dir_ + "/b; " + pause_cmd + "i=$((i+1)); done";
   pid_ = fork();
   if (pid_ < 0) {
     error_ = "fork failed";

@@ -10,8 +10,10 @@ namespace aim::test {
 class RestoreChurn {
  public:
   // `restore`: the restore command ("iptables-legacy-restore"); `a`, `b`: the
-  // rulesets. error() says why it did not start.
-  RestoreChurn(const std::string& restore, const std::string& a, const std::string& b);
+  // rulesets; `pause`: seconds between restores ("" for none). error() says
+  // why it did not start.
+  RestoreChurn(const std::string& restore, const std::string& a, const std::string& b,
+               const std::string& pause = "");
   ~RestoreChurn();
   RestoreChurn(const RestoreChurn&) = delete;
   RestoreChurn& operator=(const RestoreChurn&) = delete;

@@ -347,7 +347,10 @@ TEST_F(NftReaderTest, InProcessReadsDuringChurnAreOneWholeSnapshotOrRetried) {
   const std::string listing_b = test::whole_table_listing(reader.read(Family::V4));
   ASSERT_NE(listing_a, listing_b);
 
-  test::RestoreChurn churn("iptables-nft-restore", a, b);
+  // A commit every ~0.1 s: reads still overlap commits, yet a read that is
+  // slow (ASan, a busy machine) can fit between two (back-to-back restores
+  // left none complete under ASan on a loaded machine).
+  test::RestoreChurn churn("iptables-nft-restore", a, b, "0.1");
   ASSERT_EQ(churn.error(), "");
   auto churning = [&] { return churn.running(); };
   auto started = [&] { return churn.started(); };
