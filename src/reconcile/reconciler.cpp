@@ -9,6 +9,8 @@
 namespace aim {
 namespace {
 
+constexpr size_t kRememberedErrors = 32;
+
 const char* bool_text(bool v) { return v ? "true" : "false"; }
 
 // Native nftables tables have no one address family: no FAMILY value.
@@ -111,12 +113,16 @@ Decision Reconciler::checked(const Report& report, Clock::time_point now) {
   // fallback always has).
   if (!watch_healthy_) retry_at_.reset();
   d.append(maybe_send_label(now));
+  // One Event of a kind at a time: while the API server hangs, checks keep
+  // coming (rule changes) and would otherwise queue requests without bound.
+  auto event = [&](const char* reason, std::string message) {
+    if (events_in_flight_.insert(reason).second)
+      d.requests.push_back({ClusterRequest::Kind::Event, false, reason, std::move(message)});
+  };
   if (options_.events && report.verdict == Verdict::Unexpected)
-    d.requests.push_back(
-        {ClusterRequest::Kind::Event, false, "UnexpectedIPTablesRules", event_message(report)});
+    event("UnexpectedIPTablesRules", event_message(report));
   if (options_.events && label_.unknown_too_long)
-    d.requests.push_back({ClusterRequest::Kind::Event, false, "UnreadableIPTablesRules",
-                          unknown_too_long_message(label_, report)});
+    event("UnreadableIPTablesRules", unknown_too_long_message(label_, report));
   return d;
 }
 
@@ -217,10 +223,18 @@ Decision Reconciler::sent(const ClusterRequest& request, const RequestResult& re
                         "requests to the API server succeed again",
                         {{"NODE_NAME", options_.node}}});
     request_errors_.clear();
-  } else if (request_errors_.insert(result.error).second) {
+  } else {
+    // Bounded: an outage that words each failure differently is said again
+    // rather than remembered for ever.
+    if (request_errors_.size() >= kRememberedErrors) request_errors_.clear();
+  }
+  if (!result.ok && request_errors_.insert(result.error).second) {
     d.logs.push_back({0, LOG_ERR, result.error, {{"NODE_NAME", options_.node}}});
   }
-  if (request.kind != ClusterRequest::Kind::Label) return d;
+  if (request.kind != ClusterRequest::Kind::Label) {
+    events_in_flight_.erase(request.reason);
+    return d;
+  }
   in_flight_ = false;
   if (result.ok) {
     failures_ = 0;

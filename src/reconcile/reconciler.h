@@ -111,6 +111,7 @@ class Reconciler {
   std::set<std::string> last_unexpected_;
   std::set<std::string> once_;
   std::set<std::string> request_errors_;
+  std::set<std::string> events_in_flight_;  // Event reasons sent and not yet answered
 };
 
 }  // namespace aim

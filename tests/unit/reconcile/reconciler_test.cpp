@@ -206,6 +206,21 @@ TEST(Reconciler, LogsAConditionWhenItStartsNotEveryCheck) {
   EXPECT_FALSE(logged(d, "cannot read")) << "a read error is said when it starts";
 }
 
+// While the API server hangs, checks keep coming (rule changes): Events must
+// not pile up behind the one in flight.
+TEST(Reconciler, OneEventOfAKindInFlightAtATime) {
+  Reconciler r(options(true));
+  Decision d = r.checked(report_with(Verdict::Unexpected), t0);
+  ASSERT_EQ(event_reasons(d), std::vector<std::string>{"UnexpectedIPTablesRules"});
+  const ClusterRequest pending = d.requests.back();
+  for (int i = 1; i <= 100; ++i)
+    EXPECT_TRUE(event_reasons(r.checked(report_with(Verdict::Unexpected), t0 + i * 5s)).empty());
+  r.sent(pending, {false, 0, "timed out"}, t0 + 600s);
+  EXPECT_EQ(event_reasons(r.checked(report_with(Verdict::Unexpected), t0 + 605s)),
+            std::vector<std::string>{"UnexpectedIPTablesRules"})
+      << "answered (even with an error): the next check reports again";
+}
+
 TEST(Reconciler, WithoutANodeItDecidesAndLogsButSendsNothing) {
   ReconcilerOptions o = options(true);
   o.cluster = false;
