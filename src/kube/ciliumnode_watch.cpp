@@ -65,17 +65,19 @@ void CiliumNodeWatch::failed(const std::string& why, bool refused) {
   if (refused || failures_ >= timing_.failures_before_unhealthy) set_health(false, why);
 }
 
-bool CiliumNodeWatch::list() {
+std::optional<Credentials> CiliumNodeWatch::usable_credentials() {
   auto named = credentials_();
-  if (!named) {
-    failed(named.error(), true);
-    return false;
-  }
-  auto cred = read_credential_files(*named);
+  auto cred = named ? read_credential_files(*named) : Result<Credentials>(Error{named.error()});
   if (!cred) {
-    failed(cred.error(), true);
-    return false;
+    failed(cred.error(), true);  // a missing or unusable file: retried later, not at once
+    return std::nullopt;
   }
+  return std::move(*cred);
+}
+
+bool CiliumNodeWatch::list() {
+  auto cred = usable_credentials();
+  if (!cred) return false;
   HttpClient http(timing_.request_timeout);
   http.set_abort(abort_);
   auto response = http.send(*cred, {"GET", ciliumnode_list_path(node_), "", ""});
@@ -102,16 +104,8 @@ bool CiliumNodeWatch::list() {
 }
 
 CiliumNodeWatch::Next CiliumNodeWatch::watch() {
-  auto named = credentials_();
-  if (!named) {
-    failed(named.error(), true);
-    return Next::Relist;
-  }
-  auto cred = read_credential_files(*named);
-  if (!cred) {
-    failed(cred.error(), true);
-    return Next::Relist;
-  }
+  auto cred = usable_credentials();
+  if (!cred) return Next::Relist;
   HttpClient http(timing_.request_timeout);
   http.set_abort(abort_);
   LineSplitter lines(timing_.max_event_bytes);

@@ -9,6 +9,7 @@
 // tried again now and then (a grant may be added later).
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "kube/ciliumnode_watch_events.h"
@@ -52,6 +53,8 @@ class CiliumNodeWatch {
 
  private:
   enum class Next { Relist, Resume, Stop };
+  // The credentials, read now; nullopt (a refused failure) when unusable.
+  std::optional<Credentials> usable_credentials();
   // One list: true when it was had (resource_version_ set).
   bool list();
   Next watch();
