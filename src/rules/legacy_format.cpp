@@ -75,8 +75,7 @@ std::string format_interface(char letter, const char name[16], const uint8_t mas
 
 std::string format_protocol(uint16_t proto, const char* name, bool invert) {
   if (proto == 0) return {};
-  return negation(invert) + " -p " +
-         (name && name[0] ? std::string(name) : std::to_string(proto));
+  return negation(invert) + " -p " + (name && name[0] ? std::string(name) : std::to_string(proto));
 }
 
 std::string format_rule_head(const aim_rule_head& head) {

@@ -15,8 +15,7 @@ std::string format_ipv4_address(char letter, const uint8_t addr[4], const uint8_
 std::string format_ipv6_address(char letter, const uint8_t addr[16], const uint8_t mask[16],
                                 bool invert);
 // " -i eth0", " ! -o veth+"; empty when no interface is set.
-std::string format_interface(char letter, const char name[16], const uint8_t mask[16],
-                             bool invert);
+std::string format_interface(char letter, const char name[16], const uint8_t mask[16], bool invert);
 // " -p tcp", " ! -p 47"; empty for protocol 0 (all). `name` is the resolved
 // protocol name, empty when there is none (then the number is printed).
 std::string format_protocol(uint16_t proto, const char* name, bool invert);

@@ -156,8 +156,8 @@ std::string object_kind(uint32_t type) {
   return "object type " + std::to_string(type);
 }
 
-Error layout_error(const std::string& what) {
-  return Error{"reading the nf_tables layout to check iptables-nft-save's text: " + what};
+Error layout_error(const std::string& what, int code = 0) {
+  return Error{"reading the nf_tables layout to check iptables-nft-save's text: " + what, code};
 }
 
 // One chain's rules, in kernel order: `on_rule(handle, newlines)` for each
@@ -204,7 +204,7 @@ Result<uint32_t> read_nft_generation() {
           if (type == NFTA_GEN_ID && read_be32(value, v)) id = v;
         });
       });
-  if (!st) return layout_error("generation: " + st.error());
+  if (!st) return layout_error("generation: " + st.error(), st.error_code());
   if (!id) return layout_error("the kernel's generation answer has no id");
   return *id;
 }
@@ -223,7 +223,7 @@ Result<KernelLayout> read_kernel_layout(Family family) {
         layout.tables[std::string(attribute_string(value))];
     });
   });
-  if (!st) return layout_error("tables: " + st.error());
+  if (!st) return layout_error("tables: " + st.error(), st.error_code());
 
   st = netlink->request(NFT_MSG_GETCHAIN, nfproto, {}, true, [&](const NftAnswer& a) {
     if (a.family != nfproto) return;
@@ -242,7 +242,7 @@ Result<KernelLayout> read_kernel_layout(Family family) {
           std::string(family == Family::V6 ? "ip6 " : "ip ") + table + "'";
     it->second.chains[chain];
   });
-  if (!st) return layout_error("chains: " + st.error());
+  if (!st) return layout_error("chains: " + st.error(), st.error_code());
 
   for (auto& [table, contents] : layout.tables) {
     if (!contents.unreadable.empty()) continue;
@@ -251,7 +251,8 @@ Result<KernelLayout> read_kernel_layout(Family family) {
       st = read_chain_rules(
           *netlink, nfproto, table, chain, malformed,
           [&counts](uint64_t, uint32_t newlines) { counts.rule_newlines.push_back(newlines); });
-      if (!st) return layout_error("rules of " + table + " " + chain + ": " + st.error());
+      if (!st)
+        return layout_error("rules of " + table + " " + chain + ": " + st.error(), st.error_code());
     }
   }
   if (malformed) return layout_error("the kernel's answer is malformed");
@@ -286,7 +287,9 @@ Result<NativeTableShape> read_native_shape(const NftTable& table) {
       if (type == NFTA_TABLE_HANDLE) read_be64(v, shape.handle);
     });
   });
-  if (!st) return layout_error("table " + table.family + " " + table.name + ": " + st.error());
+  if (!st)
+    return layout_error("table " + table.family + " " + table.name + ": " + st.error(),
+                        st.error_code());
   if (!found) return layout_error("table " + table.family + " " + table.name + " is gone");
   st = dump(NFT_MSG_GETSET, NFTA_SET_TABLE, [&](std::string_view attrs) {
     NativeBlockShape b{"set", "", 0, {}};
@@ -330,7 +333,9 @@ Result<NativeTableShape> read_native_shape(const NftTable& table) {
       });
       shape.blocks.push_back(std::move(b));
     });
-  if (!st) return layout_error("table " + table.family + " " + table.name + ": " + st.error());
+  if (!st)
+    return layout_error("table " + table.family + " " + table.name + ": " + st.error(),
+                        st.error_code());
   for (NativeBlockShape& block : shape.blocks) {
     if (block.kind != "chain") continue;
     std::vector<NativeRuleShape>& rules = block.rules;
@@ -339,8 +344,9 @@ Result<NativeTableShape> read_native_shape(const NftTable& table) {
                             rules.push_back({handle, newlines});
                           });
     if (!st)
-      return layout_error("rules of " + table.family + " " + table.name + " " + block.name + ": " +
-                          st.error());
+      return layout_error(
+          "rules of " + table.family + " " + table.name + " " + block.name + ": " + st.error(),
+          st.error_code());
   }
   if (malformed) return layout_error("the kernel's answer is malformed");
   return shape;

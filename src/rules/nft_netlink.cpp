@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace aim {
@@ -64,6 +66,7 @@ Status NftNetlink::request(uint16_t message, uint8_t family,
   // A dump answer is at most 32 KiB per read (the kernel's cap); twice that
   // leaves room, and MSG_TRUNC tells if it ever does not.
   buffer_.resize(64 * 1024);
+  bool interrupted = false;
   for (;;) {
     const ssize_t n = recv(fd_.get(), buffer_.data(), buffer_.size(), MSG_TRUNC);
     if (n < 0 && errno == EINTR) continue;
@@ -76,7 +79,16 @@ Status NftNetlink::request(uint16_t message, uint8_t family,
     for (auto* msg = reinterpret_cast<nlmsghdr*>(buffer_.data()); NLMSG_OK(msg, remaining);
          msg = NLMSG_NEXT(msg, remaining)) {
       if (msg->nlmsg_seq != sequence_) continue;  // a late answer to an earlier request
-      if (msg->nlmsg_type == NLMSG_DONE) return Ok{};
+      // The ruleset changed between two parts of this dump: what was handed
+      // out so far mixes two generations. The caller reads again, once the
+      // dump is read to its end (the socket takes no request before).
+      if (msg->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+      if (msg->nlmsg_type == NLMSG_DONE) {
+        if (interrupted)
+          return Error{"nf_tables netlink: the ruleset changed during the dump", EAGAIN};
+        return Ok{};
+      }
+      if (interrupted) continue;
       if (msg->nlmsg_type == NLMSG_ERROR) {
         const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(msg));
         if (err->error == 0) return Ok{};

@@ -33,7 +33,8 @@ class NftNetlink {
 
   // Sends NFT_MSG_`message` for `family` (NFPROTO_*) with `attributes` and
   // calls `on_answer` for every answer. `dump` asks for every object;
-  // otherwise the first answer ends the request.
+  // otherwise the first answer ends the request. A dump the ruleset changed
+  // during (NLM_F_DUMP_INTR) fails with code EAGAIN: read again.
   Status request(uint16_t message, uint8_t family, const std::vector<NetlinkAttribute>& attributes,
                  bool dump, const std::function<void(const NftAnswer&)>& on_answer);
 

@@ -86,6 +86,10 @@ NftReader::Attempt NftReader::read_consistently(const std::string& path, Family 
       return a;
     }
     auto layout = read_kernel_layout(family);
+    if (!layout && layout.error_code() == EAGAIN) {  // a dump the ruleset changed during
+      last_change = layout.error();
+      continue;
+    }
     if (!layout) return a.set.error = layout.error(), std::move(a);
     auto after = read_nft_generation();
     if (!after) return a.set.error = after.error(), std::move(a);
@@ -183,27 +187,32 @@ RuleSet NftReader::read_in_process(const std::string& program, const std::string
   failed.backend = Backend::Nft;
   std::string last_change;
   for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
-    auto before = read_nft_generation();
-    if (!before) return failed.error = before.error(), failed;
     auto tables = iptables_nft_tables(family);
     if (!tables) return failed.error = tables.error(), failed;
     if (tables->empty()) return failed;  // nothing to read (a legacy-only node): no child
+    // The child takes its own consistent snapshot (retrying while commits
+    // land), so the time it takes to start and translate does not count.
     auto child =
         run_child_job({"nft-render", {family == Family::V4 ? "4" : "6"}}, timeout_, abort_);
     if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
     if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
-    auto after = read_nft_generation();
-    if (!after) return failed.error = after.error(), failed;
-    if (*before != *after) {
-      last_change = "generation " + std::to_string(*before) + " -> " + std::to_string(*after);
-      continue;
-    }
+    if (child->failure == "exited with status " + std::to_string(kNftRulesetChangedStatus))
+      return failed.error = trimmed(child->stderr_text), failed;
     std::string child_failure = child->failure;
     if (!child->stderr_text.empty())
       child_failure += (child_failure.empty() ? "" : ": ") + trimmed(child->stderr_text);
-    RuleSet set = parse_rule_stream(child->stdout_text(), child->stdout_map, family, Backend::Nft,
-                                    *tables, child_failure);
+    std::string_view stream = child->stdout_text();
+    const std::optional<StreamSnapshot> snapshot = take_snapshot_record(stream);
+    RuleSet set = parse_rule_stream(stream, child->stdout_map, family, Backend::Nft,
+                                    snapshot ? snapshot->tables : *tables, child_failure);
+    if (!snapshot && set.error.empty() && child_failure.empty())
+      set.error = "the nft reader's output has no snapshot record";
     set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+    if (snapshot && snapshot->repaired_chains > 0) {
+      set.stats.repaired_chains = snapshot->repaired_chains;
+      set.stats.notes.push_back(std::to_string(snapshot->repaired_chains) +
+                                " chains read again: commits landed during the read");
+    }
     std::vector<std::string> fallback;
     for (const Table& t : set.tables)
       if (!t.read_ok()) {
@@ -211,7 +220,7 @@ RuleSet NftReader::read_in_process(const std::string& program, const std::string
         set.stats.notes.push_back("table " + t.name + " read with " + program + ": " + t.error);
       }
     if (fallback.empty() && set.error.empty()) return set;
-    if (!set.error.empty() || fallback.size() == set.tables.size()) {
+    if (!set.error.empty() || !snapshot || fallback.size() == set.tables.size()) {
       // Nothing to keep: the whole family from iptables-nft-save, as one read.
       RuleSet whole = read_with_save(program, path, family);
       if (!set.error.empty())
@@ -233,11 +242,13 @@ RuleSet NftReader::read_in_process(const std::string& program, const std::string
       }
       t = read_one_table(path, family, t.name, set);
     }
-    // The tables listed by iptables-nft-save must show the same ruleset.
+    // The tables listed by iptables-nft-save must show the snapshot's
+    // ruleset: a family is checked as one state.
     auto end = read_nft_generation();
     if (!end) return failed.error = end.error(), failed;
-    if (*end != *before) {
-      last_change = "generation " + std::to_string(*before) + " -> " + std::to_string(*end);
+    if (*end != snapshot->generation) {
+      last_change =
+          "generation " + std::to_string(snapshot->generation) + " -> " + std::to_string(*end);
       continue;
     }
     return set;

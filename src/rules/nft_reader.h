@@ -1,8 +1,8 @@
 #pragma once
 // Reads the rules iptables-nft manages. By default in-process
-// (nft_rule_renderer: netlink dumps per chain, each rule translated back to
-// iptables-nft's text, in a forked child per family) between two equal
-// ruleset generations; every table it cannot translate exactly is listed
+// (nft_rule_renderer: a snapshot of the family's tables between two equal
+// ruleset generations, each rule translated back to iptables-nft's text, in
+// a child per family); every table it cannot translate exactly is listed
 // instead by running iptables-nft-save / ip6tables-nft-save and parsing its
 // text (save_parser) against the kernel's layout of the same generation
 // (nft_layout_reader), so rule text cannot pose as structure.

@@ -7,16 +7,20 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "rules/legacy_format.h"
 #include "rules/nft_netlink.h"
 #include "rules/nft_shim.h"
 #include "rules/nft_tables.h"
 #include "rules/nft_translate.h"
+#include "rules/rule_change_sources.h"
 #include "rules/rule_stream.h"
 
 namespace aim {
@@ -113,7 +117,7 @@ Result<std::map<std::string, std::vector<ChainInfo>>> read_chains(NftNetlink& ne
     });
     if (table_rank(table)) chains[table].push_back(std::move(c));
   });
-  if (!st) return Error{"listing chains: " + st.error()};
+  if (!st) return Error{"listing chains: " + st.error(), st.error_code()};
   if (malformed) return Error{"listing chains: the kernel's answer is malformed"};
   return chains;
 }
@@ -236,59 +240,277 @@ std::string print_rule(const std::string& chain, NftRuleParts& rule) {
   return {};
 }
 
-// Renders one table; empty, or why it must be listed by iptables-nft-save
-// (or, starting without the fallback mark, a read error).
-std::string render_table(NftNetlink& netlink, Family family, const std::string& table,
-                         std::vector<ChainInfo> chains, RuleStreamWriter& out) {
-  const BuiltinTable* t = builtin_table(table);
-  if (!t) return std::string(kNftFallbackMark) + "not an iptables table";
-  std::vector<ShownChain> shown;
-  if (auto why = shown_chains(*t, std::move(chains), shown); !why.empty())
-    return std::string(kNftFallbackMark) + why;
+// Reads the ruleset generation on `netlink`.
+Result<uint32_t> read_generation(NftNetlink& netlink) {
+  std::optional<uint32_t> id;
+  const Status st =
+      netlink.request(NFT_MSG_GETGEN, NFPROTO_UNSPEC, {}, false, [&](const NftAnswer& answer) {
+        for_each_attribute(answer.attributes, [&](uint16_t type, std::string_view value) {
+          uint32_t v = 0;
+          if (type == NFTA_GEN_ID && read_be32(value, v)) id = v;
+        });
+      });
+  if (!st) return Error{"reading the ruleset generation: " + st.error(), st.error_code()};
+  if (!id) return Error{"the kernel's generation answer has no id"};
+  return *id;
+}
+
+// Sends what libxtables' save() functions print (to stdout) into a string
+// for as long as it lives.
+class CapturedStdout {
+ public:
+  CapturedStdout() : saved_(stdout), memory_(open_memstream(&data_, &size_)) {
+    if (memory_) stdout = memory_;
+  }
+  ~CapturedStdout() {
+    if (memory_) {
+      stdout = saved_;
+      std::fclose(memory_);
+    }
+    std::free(data_);
+  }
+  CapturedStdout(const CapturedStdout&) = delete;
+  CapturedStdout& operator=(const CapturedStdout&) = delete;
+  bool ok() const { return memory_ != nullptr; }
+  FILE* file() const { return memory_; }
+  std::string text() {
+    std::fflush(memory_);
+    return std::string(data_ ? data_ : "", size_);
+  }
+
+ private:
+  FILE* saved_;
+  char* data_ = nullptr;
+  size_t size_ = 0;
+  FILE* memory_;
+};
+
+// One table being read: its chain list and each chain's rules, rendered
+// as rule records (rule_stream.h).
+struct TableRead {
+  std::string name;
+  std::vector<ChainInfo> chains;
+  std::set<std::string, std::less<>> chain_names;  // of `chains`
+  std::map<std::string, std::string, std::less<>> rule_records;
+  std::string problem;  // set: the table is shown as this error record
+};
+
+// Renders one chain's rules into `table.rule_records`. A rule it cannot
+// translate sets `table.problem` (with kNftFallbackMark). An error (EAGAIN:
+// the chain changed during the dump; ENOENT: it is gone) leaves the chain
+// to be read again.
+Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
+                    const std::string& chain) {
+  CapturedStdout captured;
+  if (!captured.ok()) return Error{"cannot buffer a chain's rules", errno};
+  RuleStreamWriter out(captured.file());
   const uint8_t proto = nfproto(family);
+  std::string why;
+  bool malformed = false;
+  size_t index = 0;
+  const Status st = netlink.request(
+      NFT_MSG_GETRULE, proto,
+      {{NFTA_RULE_TABLE, nul_terminated(table.name)}, {NFTA_RULE_CHAIN, nul_terminated(chain)}},
+      true, [&](const NftAnswer& a) {
+        if (a.family != proto || !why.empty()) return;
+        std::string_view rule_table, rule_chain, expressions;
+        std::optional<std::string> userdata;
+        malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
+          if (type == NFTA_RULE_TABLE) rule_table = attribute_string(v);
+          if (type == NFTA_RULE_CHAIN) rule_chain = attribute_string(v);
+          if (type == NFTA_RULE_EXPRESSIONS) expressions = v;
+          if (type == NFTA_RULE_USERDATA) userdata = std::string(v);
+        });
+        if (rule_table != table.name || rule_chain != chain) {
+          why = "the kernel answered a rule of another chain";
+          return;
+        }
+        ++index;
+        auto parts = translate_nft_rule(expressions, userdata ? &*userdata : nullptr, family);
+        if (!parts) {
+          why = std::string(kNftFallbackMark) + "rule " + std::to_string(index) + " of chain " +
+                chain + ": " + parts.error();
+          return;
+        }
+        out.begin_rule();
+        std::string print_error = print_rule(chain, *parts);
+        std::fputc('\n', stdout);
+        out.end_rule();
+        if (!print_error.empty())
+          why = std::string(kNftFallbackMark) + "rule " + std::to_string(index) + " of chain " +
+                chain + ": " + print_error;
+      });
+  if (!st) return Error{"reading the rules of chain " + chain + ": " + st.error(), st.error_code()};
+  if (malformed) why = "the kernel's answer for chain " + chain + " is malformed";
+  if (!why.empty()) {
+    table.problem = why;
+    return Ok{};
+  }
+  table.rule_records[chain] = captured.text();
+  return Ok{};
+}
+
+// Reads the chain lists of `tables` again (one dump for the family).
+Status reread_chain_lists(NftNetlink& netlink, Family family, std::vector<TableRead>& tables) {
+  auto chains = read_chains(netlink, family);
+  if (!chains) return Error{chains.error(), chains.error_code()};
+  for (TableRead& t : tables) {
+    t.chains = std::move((*chains)[t.name]);
+    t.chain_names.clear();
+    for (const ChainInfo& c : t.chains) t.chain_names.insert(c.name);
+    std::erase_if(t.rule_records,
+                  [&](const auto& entry) { return !t.chain_names.contains(entry.first); });
+  }
+  return Ok{};
+}
+
+// The family's iptables tables as they were at one generation.
+struct FamilySnapshot {
+  uint32_t generation = 0;
+  size_t repaired_chains = 0;  // read again after commits during the read
+  std::vector<TableRead> tables;
+};
+
+using Dirty = std::map<std::string, std::set<std::string>, std::less<>>;  // table -> chains
+
+enum class Repair { Chains, Restart };
+
+// Sorts the notifications of the commits since the last look into chains to
+// read again; Restart when they touched the family's iptables tables in a
+// way a chain re-read cannot follow (a table or set came or went).
+Repair note_changes(const std::vector<NftNotification>& changes, uint8_t proto,
+                    const std::vector<TableRead>& tables, Dirty& dirty, bool& chain_lists) {
+  for (const NftNotification& n : changes) {
+    if (n.type == NFT_MSG_NEWGEN || n.family != proto || !table_rank(n.table)) continue;
+    const bool ours = std::any_of(tables.begin(), tables.end(),
+                                  [&](const TableRead& t) { return t.name == n.table; });
+    if (!ours) return Repair::Restart;  // an iptables table appeared
+    switch (n.type) {
+      case NFT_MSG_NEWRULE:
+      case NFT_MSG_DELRULE:
+        dirty[n.table].insert(n.chain);
+        break;
+      case NFT_MSG_NEWCHAIN:
+      case NFT_MSG_DELCHAIN:
+        chain_lists = true;
+        dirty[n.table].insert(n.chain);
+        break;
+      default:
+        return Repair::Restart;
+    }
+  }
+  return Repair::Chains;
+}
+
+// Waits (a bounded time) until the notifications of every commit up to
+// `generation` are in `changes`: the kernel sends them, then NEWGEN, while
+// the commit is still under way.
+bool collect_until(NftChangeMonitor& monitor, uint32_t generation,
+                   std::vector<NftNotification>& changes) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (;;) {
+    for (const NftNotification& n : changes)
+      if (n.type == NFT_MSG_NEWGEN && static_cast<int32_t>(n.generation - generation) >= 0)
+        return true;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    if (!monitor.receive(changes, std::max(left, std::chrono::milliseconds(1)))) return false;
+  }
+}
+
+// One full read, then repairs: while commits land, the chains their
+// notifications name are read again, until a generation passes with no
+// change to the family's iptables tables. A repair costs only the changed
+// chains, so a 10,000-service table under a kube-proxy sync every second is
+// read once, not again and again. Without the notifications (no monitor),
+// any commit means a new full read. EAGAIN: no consistent state was had.
+Result<FamilySnapshot> read_snapshot(NftNetlink& netlink, NftChangeMonitor* monitor, Family family,
+                                     std::string& last_change) {
+  const uint8_t proto = nfproto(family);
+  FamilySnapshot snapshot;
+  std::vector<NftNotification> discarded;
+  if (monitor) monitor->receive(discarded, std::chrono::milliseconds(0));
+  auto generation = read_generation(netlink);
+  if (!generation) return Error{generation.error(), generation.error_code()};
+  auto names = iptables_nft_tables(family);
+  if (!names) return Error{names.error(), names.error_code()};
+  for (const std::string& name : *names) snapshot.tables.push_back({name, {}, {}, {}, {}});
+  if (Status st = reread_chain_lists(netlink, family, snapshot.tables); !st)
+    return Error{st.error(), st.error_code()};
+  Dirty dirty;
+  for (const TableRead& t : snapshot.tables)
+    for (const ChainInfo& c : t.chains) dirty[t.name].insert(c.name);
+
+  constexpr int kRepairRounds = 20;
+  for (int round = 0; round <= kRepairRounds; ++round) {
+    // Read what is dirty; a chain that changed under the dump stays dirty.
+    Dirty again;
+    for (TableRead& t : snapshot.tables) {
+      auto it = dirty.find(t.name);
+      if (it == dirty.end() || !t.problem.empty()) continue;
+      for (const std::string& chain : it->second) {
+        // Deleted: reread_chain_lists dropped its rules.
+        if (!t.chain_names.contains(chain)) continue;
+        if (round > 0) ++snapshot.repaired_chains;
+        Status st = render_chain(netlink, family, t, chain);
+        if (!st && st.error_code() != EAGAIN && st.error_code() != ENOENT)
+          return Error{st.error(), st.error_code()};
+        if (!st) again[t.name].insert(chain);
+        if (!t.problem.empty()) break;
+      }
+    }
+    auto now = read_generation(netlink);
+    if (!now) return Error{now.error(), now.error_code()};
+    if (*now == *generation) {
+      if (again.empty()) {
+        snapshot.generation = *generation;
+        return snapshot;
+      }
+      dirty = std::move(again);
+      continue;
+    }
+    last_change = "generation " + std::to_string(*generation) + " -> " + std::to_string(*now);
+    if (!monitor) return Error{last_change, EAGAIN};
+    std::vector<NftNotification> changes;
+    if (!collect_until(*monitor, *now, changes))
+      return Error{last_change + ", some changes not seen", EAGAIN};
+    dirty = std::move(again);
+    bool chain_lists = false;
+    if (note_changes(changes, proto, snapshot.tables, dirty, chain_lists) == Repair::Restart)
+      return Error{last_change + ", a table or set changed", EAGAIN};
+    if (chain_lists)
+      if (Status st = reread_chain_lists(netlink, family, snapshot.tables); !st)
+        return Error{st.error(), st.error_code()};
+    generation = now;
+  }
+  return Error{last_change + ", still changing after " + std::to_string(kRepairRounds) + " repairs",
+               EAGAIN};
+}
+
+// Writes one table's records; the chain order is iptables-nft's.
+void write_table(TableRead& table, RuleStreamWriter& out) {
+  out.begin_table(table.name);
+  const BuiltinTable* t = builtin_table(table.name);
+  std::string why = table.problem;
+  std::vector<ShownChain> shown;
+  if (why.empty() && !t) why = std::string(kNftFallbackMark) + "not an iptables table";
+  if (why.empty()) {
+    if (auto layout = shown_chains(*t, table.chains, shown); !layout.empty())
+      why = std::string(kNftFallbackMark) + layout;
+  }
+  if (!why.empty()) {
+    out.table_error(why);
+    return;
+  }
   for (const ShownChain& chain : shown) {
     out.begin_chain(chain.name, chain.header);
     if (!chain.in_kernel) continue;
-    std::string why;
-    bool malformed = false;
-    size_t index = 0;
-    const Status st = netlink.request(
-        NFT_MSG_GETRULE, proto,
-        {{NFTA_RULE_TABLE, nul_terminated(table)}, {NFTA_RULE_CHAIN, nul_terminated(chain.name)}},
-        true, [&](const NftAnswer& a) {
-          if (a.family != proto || !why.empty()) return;
-          std::string_view rule_table, rule_chain, expressions;
-          std::optional<std::string> userdata;
-          malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
-            if (type == NFTA_RULE_TABLE) rule_table = attribute_string(v);
-            if (type == NFTA_RULE_CHAIN) rule_chain = attribute_string(v);
-            if (type == NFTA_RULE_EXPRESSIONS) expressions = v;
-            if (type == NFTA_RULE_USERDATA) userdata = std::string(v);
-          });
-          if (rule_table != table || rule_chain != chain.name) {
-            why = "the kernel answered a rule of another chain";
-            return;
-          }
-          ++index;
-          auto parts = translate_nft_rule(expressions, userdata ? &*userdata : nullptr, family);
-          if (!parts) {
-            why = std::string(kNftFallbackMark) + "rule " + std::to_string(index) + " of chain " +
-                  chain.name + ": " + parts.error();
-            return;
-          }
-          out.begin_rule();
-          std::string print_error = print_rule(chain.name, *parts);
-          std::fputc('\n', stdout);
-          out.end_rule();
-          if (!print_error.empty())
-            why = std::string(kNftFallbackMark) + "rule " + std::to_string(index) + " of chain " +
-                  chain.name + ": " + print_error;
-        });
-    if (!st) return "reading the rules of chain " + chain.name + ": " + st.error();
-    if (malformed) return "the kernel's answer for chain " + chain.name + " is malformed";
-    if (!why.empty()) return why;
+    auto records = table.rule_records.find(chain.name);
+    if (records != table.rule_records.end())
+      std::fwrite(records->second.data(), 1, records->second.size(), stdout);
   }
-  return {};
+  out.end_table();
 }
 
 }  // namespace
@@ -309,30 +531,37 @@ int render_nft_family(Family family) {
     std::fprintf(stderr, "cannot initialise libxtables\n");
     return 4;
   }
-  auto tables = iptables_nft_tables(family);
-  if (!tables) {
-    std::fprintf(stderr, "%s\n", tables.error().c_str());
-    return 5;
-  }
   auto netlink = NftNetlink::open();
   if (!netlink) {
     std::fprintf(stderr, "%s\n", netlink.error().c_str());
     return 5;
   }
-  auto chains = read_chains(*netlink, family);
-  if (!chains) {
-    std::fprintf(stderr, "%s\n", chains.error().c_str());
+  // Listening before the first read: every commit during it is then told.
+  // 8 MiB holds the notifications of thousands of rule changes.
+  NftChangeMonitor monitor;
+  const bool listening = static_cast<bool>(monitor.open(8 * 1024 * 1024));
+  Result<FamilySnapshot> snapshot = Error{"not read"};
+  std::string last_change;
+  for (int attempt = 1; attempt <= kNftSnapshotAttempts; ++attempt) {
+    snapshot = read_snapshot(*netlink, listening ? &monitor : nullptr, family, last_change);
+    if (snapshot || snapshot.error_code() != EAGAIN) break;
+  }
+  if (!snapshot) {
+    if (snapshot.error_code() == EAGAIN) {
+      std::fprintf(stderr,
+                   "the nftables ruleset changed during each of %d reads (last: %s); the next "
+                   "check reads again\n",
+                   kNftSnapshotAttempts, snapshot.error().c_str());
+      return kNftRulesetChangedStatus;
+    }
+    std::fprintf(stderr, "%s\n", snapshot.error().c_str());
     return 5;
   }
   RuleStreamWriter out(stdout);
-  for (const std::string& table : *tables) {
-    out.begin_table(table);
-    std::string error = render_table(*netlink, family, table, (*chains)[table], out);
-    if (error.empty())
-      out.end_table();
-    else
-      out.table_error(error);
-  }
+  std::vector<std::string> names;
+  for (const TableRead& t : snapshot->tables) names.push_back(t.name);
+  out.snapshot(snapshot->generation, snapshot->repaired_chains, names);
+  for (TableRead& table : snapshot->tables) write_table(table, out);
   std::fflush(stdout);
   return 0;
 }

@@ -1,10 +1,13 @@
 #pragma once
-// The in-process reader of iptables-nft's tables: the chain list and one
-// netlink rule dump per chain, each rule translated (nft_translate) and
-// printed with libxtables' save() functions (nft_shim) into exactly the
-// lines `iptables-nft -t TABLE -S CHAIN` prints. It runs in a forked child
-// per family, like the legacy renderer (libxtables' per-family state and its
-// non-returning fatal handler), and writes the rule stream (rule_stream.h).
+// The in-process reader of iptables-nft's tables: a snapshot of the family
+// (the chain list and one netlink rule dump per table, between two equal
+// ruleset generations, taken again while commits land in between), then each
+// rule translated (nft_translate) and printed with libxtables' save()
+// functions (nft_shim) into exactly the lines `iptables-nft -t TABLE -S
+// CHAIN` prints. It runs in a child per family, like the legacy renderer
+// (libxtables' per-family state and its non-returning fatal handler), and
+// writes the rule stream (rule_stream.h), starting with the snapshot record
+// (its generation and tables).
 //
 // A table holding anything the translator does not know, or a chain layout
 // iptables-nft would not show as is, ends with an error record starting with
@@ -19,6 +22,11 @@
 namespace aim {
 
 inline constexpr std::string_view kNftFallbackMark = "not translated: ";
+// Snapshots tried before the child gives up, exiting with
+// kNftRulesetChangedStatus (the parent does not fall back then: the
+// ruleset, not the translation, is the problem).
+inline constexpr int kNftSnapshotAttempts = 5;
+inline constexpr int kNftRulesetChangedStatus = 6;
 
 // The child's body: renders every iptables table of `family` to C stdout.
 // Returns the child's exit status.

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include "rules/table_names.h"
@@ -10,7 +11,7 @@
 
 namespace aim {
 
-Status NftChangeMonitor::open() {
+Status NftChangeMonitor::open(int receive_buffer) {
   UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER));
   if (!fd.valid()) return Error{"cannot open a netfilter netlink socket", errno};
   sockaddr_nl addr{};
@@ -21,10 +22,44 @@ Status NftChangeMonitor::open() {
   if (setsockopt(fd.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0)
     return Error{"cannot listen to nf_tables changes (NFNLGRP_NFTABLES; needs CAP_NET_ADMIN)",
                  errno};
-  const int buffer = 64 * 1024;
-  setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  if (receive_buffer > 64 * 1024 &&
+      setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) == 0)
+    ;  // beyond net.core.rmem_max (CAP_NET_ADMIN)
+  else
+    setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   fd_ = std::move(fd);
   return Ok{};
+}
+
+bool NftChangeMonitor::receive(std::vector<NftNotification>& out, std::chrono::milliseconds wait) {
+  if (!fd_.valid()) return false;
+  pollfd p{fd_.get(), POLLIN, 0};
+  if (wait.count() > 0) {
+    const int ready = poll(&p, 1, static_cast<int>(wait.count()));
+    if (ready < 0 && errno != EINTR) return false;
+  }
+  std::vector<char> buffer(256 * 1024);
+  bool intact = true;
+  // Bounded: a writer that never stops leaves the rest for the next call.
+  for (int reads = 0; reads < 1024; ++reads) {
+    const ssize_t n = recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == ENOBUFS) {
+      intact = false;
+      continue;
+    }
+    if (n < 0) break;  // EAGAIN: nothing more queued
+    if (static_cast<size_t>(n) > buffer.size()) {
+      intact = false;  // cut: its notifications are lost
+      continue;
+    }
+    bool malformed = false;
+    std::vector<NftNotification> got =
+        parse_nft_notifications(std::string_view(buffer.data(), static_cast<size_t>(n)), malformed);
+    intact &= !malformed;
+    out.insert(out.end(), std::make_move_iterator(got.begin()), std::make_move_iterator(got.end()));
+  }
+  return intact;
 }
 
 bool NftChangeMonitor::drain() {

@@ -5,8 +5,10 @@
 //     the netlink group NFNLGRP_NFTABLES: NftChangeMonitor listens;
 //   - x_tables (iptables-legacy) announces nothing: XtTablePoller asks each
 //     loaded table's size, never its rules.
+#include <chrono>
 #include <vector>
 
+#include "rules/nft_notifications.h"
 #include "rules/rule_changes.h"
 #include "rules/ruleset.h"
 #include "util/fd.h"
@@ -20,8 +22,15 @@ class NftChangeMonitor {
   // flood of changes (kube-proxy rewriting 100,000 rules) the kernel drops
   // what does not fit and says so, and reading stays cheap. Needs
   // CAP_NET_ADMIN.
-  Status open();
+  Status open() { return open(64 * 1024); }
+  // With a receive buffer of `receive_buffer` bytes (beyond the system's
+  // limit when the process may: a reader that must not miss a notification).
+  Status open(int receive_buffer);
   int fd() const { return fd_.get(); }
+  // Reads what is queued into `out`, waiting up to `wait` for the first
+  // datagram. False when the kernel dropped notifications (ENOBUFS) or one
+  // was malformed: what happened is then unknown.
+  bool receive(std::vector<NftNotification>& out, std::chrono::milliseconds wait);
   // Reads what is queued, discarding it: true when there was anything,
   // including "some were dropped" (ENOBUFS).
   bool drain();

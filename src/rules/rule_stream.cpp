@@ -10,6 +10,13 @@ void RuleStreamWriter::record(char type, std::string_view payload) {
   std::fputc('\0', out_);
 }
 
+void RuleStreamWriter::snapshot(uint32_t generation, size_t repaired_chains,
+                                const std::vector<std::string>& tables) {
+  std::string payload = std::to_string(generation) + " " + std::to_string(repaired_chains);
+  for (const std::string& t : tables) payload += " " + t;
+  record('S', payload);
+}
+
 void RuleStreamWriter::begin_table(std::string_view table) { record('T', table); }
 
 void RuleStreamWriter::begin_chain(std::string_view chain, std::string_view header_line) {
@@ -21,6 +28,45 @@ void RuleStreamWriter::begin_rule() { std::fputc('R', out_); }
 void RuleStreamWriter::end_rule() { std::fputc('\0', out_); }
 void RuleStreamWriter::table_error(std::string_view message) { record('E', message); }
 void RuleStreamWriter::end_table() { record('D', {}); }
+
+namespace {
+
+// A decimal number of at most `max` at the front of `text`, taken off it.
+std::optional<uint64_t> take_number(std::string_view& text, uint64_t max) {
+  size_t digits = 0;
+  uint64_t value = 0;
+  while (digits < text.size() && digits < 19 && text[digits] >= '0' && text[digits] <= '9')
+    value = value * 10 + static_cast<uint64_t>(text[digits++] - '0');
+  if (digits == 0 || value > max) return std::nullopt;
+  text.remove_prefix(digits);
+  return value;
+}
+
+}  // namespace
+
+std::optional<StreamSnapshot> take_snapshot_record(std::string_view& stream) {
+  const size_t end = stream.find('\0');
+  if (stream.empty() || stream[0] != 'S' || end == std::string_view::npos) return std::nullopt;
+  std::string_view payload = stream.substr(1, end - 1);
+  StreamSnapshot snapshot;
+  const auto generation = take_number(payload, UINT32_MAX);
+  if (!generation || payload.empty() || payload[0] != ' ') return std::nullopt;
+  payload.remove_prefix(1);
+  const auto repaired = take_number(payload, SIZE_MAX / 2);
+  if (!repaired) return std::nullopt;
+  snapshot.generation = static_cast<uint32_t>(*generation);
+  snapshot.repaired_chains = static_cast<size_t>(*repaired);
+  while (!payload.empty()) {
+    if (payload[0] != ' ') return std::nullopt;
+    payload.remove_prefix(1);
+    const std::string_view name = payload.substr(0, payload.find(' '));
+    if (!table_rank(name)) return std::nullopt;
+    snapshot.tables.emplace_back(name);
+    payload.remove_prefix(name.size());
+  }
+  stream.remove_prefix(end + 1);
+  return snapshot;
+}
 
 namespace {
 
@@ -36,13 +82,11 @@ RuleSet parse_rule_stream(std::string stream, Family family, Backend backend,
                           std::string_view child_failure) {
   auto owned = std::make_shared<const std::string>(std::move(stream));
   const std::string_view text = *owned;
-  return parse_rule_stream(text, std::move(owned), family, backend, expected_tables,
-                           child_failure);
+  return parse_rule_stream(text, std::move(owned), family, backend, expected_tables, child_failure);
 }
 
-RuleSet parse_rule_stream(std::string_view text, std::shared_ptr<const void> owner,
-                          Family family, Backend backend,
-                          const std::vector<std::string>& expected_tables,
+RuleSet parse_rule_stream(std::string_view text, std::shared_ptr<const void> owner, Family family,
+                          Backend backend, const std::vector<std::string>& expected_tables,
                           std::string_view child_failure) {
   RuleSet set;
   set.family = family;

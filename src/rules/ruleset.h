@@ -68,6 +68,8 @@ struct ReadStats {
   long helper_peak_rss_kib = 0;  // a helper process's peak (legacy renderer), 0 if none
   // nft backend: tables the in-process reader left to iptables-nft-save.
   size_t fallback_tables = 0;
+  // nft backend: chains read again because commits landed during the read.
+  size_t repaired_chains = 0;
   // What a reader wants said at -v 2 (e.g. why a table fell back).
   std::vector<std::string> notes;
 };

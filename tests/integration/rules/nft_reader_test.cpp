@@ -383,6 +383,60 @@ TEST_F(NftReaderTest, InProcessReadsDuringChurnAreOneWholeSnapshotOrRetried) {
               reads, overlapped, retried_out);
 }
 
+// kube-proxy-like churn (small --noflush commits, 20 a second, against a
+// big table): a read is one full read plus re-reads of the chains the
+// commits' notifications name, so reads complete instead of retrying the
+// whole table until they give up, and each is exactly one of the two states.
+TEST_F(NftReaderTest, InProcessReadsCompleteUnderSmallCommitsAndAreOneState) {
+  std::string base;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&base, 1500), "");
+  ASSERT_EQ(test::load_nft_text(base, Family::V4), "");
+  const std::string rule =
+      "KUBE-SERVICES -d 10.255.0.1/32 -p tcp -m comment --comment \"churn/test\" -m tcp "
+      "--dport 80 -j KUBE-SVC-CHURNTEST\n";
+  const std::string add =
+      "*nat\n:KUBE-SVC-CHURNTEST - [0:0]\n-A " + rule + "-A KUBE-SVC-CHURNTEST -j RETURN\nCOMMIT\n";
+  const std::string remove =
+      "*nat\n-D " + rule + "-F KUBE-SVC-CHURNTEST\n-X KUBE-SVC-CHURNTEST\nCOMMIT\n";
+  NftReader reader;
+  const std::string without = test::whole_table_listing(reader.read(Family::V4));
+  {
+    const std::string path = "/tmp/aim-nft-churn-add." + std::to_string(getpid());
+    std::ofstream(path) << add;
+    auto added = run("iptables-nft-restore --noflush < " + path);
+    std::remove(path.c_str());
+    ASSERT_EQ(added.status, 0);
+  }
+  const std::string with = test::whole_table_listing(reader.read(Family::V4));
+  ASSERT_NE(without, with);
+  ASSERT_NE(with.find("KUBE-SVC-CHURNTEST"), std::string::npos);
+  // `with` is loaded: the loop removes, then adds, ...
+  test::RestoreChurn churn("iptables-nft-restore --noflush", remove, add, "0.05");
+  ASSERT_EQ(churn.error(), "");
+  int reads = 0, complete = 0, mixed = 0, errors = 0, repaired = 0;
+  while (reads < 15 && churn.running()) {
+    RuleSet set = reader.read(Family::V4);
+    ++reads;
+    if (!set.complete()) {
+      if (++errors <= 3) ADD_FAILURE() << "read " << reads << " failed: " << set.error;
+      continue;
+    }
+    ++complete;
+    repaired += set.stats.repaired_chains > 0;
+    const std::string listing = test::whole_table_listing(set);
+    if (listing != without && listing != with && ++mixed <= 3)
+      ADD_FAILURE() << "read " << reads << " was neither state";
+  }
+  EXPECT_TRUE(churn.stop()) << "the churn's restores failed";
+  EXPECT_EQ(reads, 15) << "the churn ended early";
+  EXPECT_EQ(errors, 0);
+  EXPECT_EQ(mixed, 0);
+  // Commits landed during the reads, and were followed chain by chain.
+  EXPECT_GE(repaired, 3) << complete << " complete reads";
+  std::printf("small-commit churn: %d reads, %d complete, %d repaired chain by chain\n", reads,
+              complete, repaired);
+}
+
 // What the translator does not know (here TRACE: an immediate value that a
 // meta statement then sets) sends that table to iptables-nft-save, says why, and changes no
 // line; the other tables are still read in-process.

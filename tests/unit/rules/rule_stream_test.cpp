@@ -92,8 +92,8 @@ TEST(RuleStream, ChildDyingMidTableFailsThatTableAndTheRest) {
   b.w().begin_rule();
   std::fputs("-A INPUT -m comm", b.file());  // cut off: no terminator
 
-  RuleSet set = parse_rule_stream(b.take(), Family::V4, Backend::Legacy,
-                                  {"nat", "filter", "raw"}, "exited with status 3: boom");
+  RuleSet set = parse_rule_stream(b.take(), Family::V4, Backend::Legacy, {"nat", "filter", "raw"},
+                                  "exited with status 3: boom");
   ASSERT_EQ(set.tables.size(), 3u);
   EXPECT_TRUE(set.tables[0].read_ok());
   EXPECT_FALSE(set.tables[1].read_ok());
@@ -130,10 +130,36 @@ TEST(RuleStream, EmptyStreamWithNoTablesIsComplete) {
 }
 
 TEST(RuleStream, GarbageBeforeAnyTableIsAnError) {
-  RuleSet set = parse_rule_stream(std::string("Rjunk\0", 6), Family::V4, Backend::Legacy,
-                                  {"filter"}, "");
+  RuleSet set =
+      parse_rule_stream(std::string("Rjunk\0", 6), Family::V4, Backend::Legacy, {"filter"}, "");
   EXPECT_FALSE(set.complete());
   EXPECT_FALSE(set.error.empty());
+}
+
+TEST(RuleStream, SnapshotRecordGivesGenerationRepairsAndTables) {
+  StreamBuilder b;
+  b.w().snapshot(4294967295u, 3, {"nat", "filter"});
+  b.w().begin_table("nat");
+  b.w().end_table();
+  const std::string text = b.take();
+  std::string_view stream = text;
+  auto snapshot = take_snapshot_record(stream);
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(snapshot->generation, 4294967295u);
+  EXPECT_EQ(snapshot->repaired_chains, 3u);
+  EXPECT_EQ(snapshot->tables, (std::vector<std::string>{"nat", "filter"}));
+  EXPECT_EQ(stream, std::string_view(text).substr(text.find('T')));
+}
+
+TEST(RuleStream, MalformedSnapshotRecordsAreNotTaken) {
+  for (const std::string& bad :
+       {std::string("S\0", 2), std::string("S12\0", 4), std::string("S4294967296 0\0", 14),
+        std::string("S1 2 nat\0", 9).replace(5, 3, "bad"), std::string("S1 2  nat\0", 10),
+        std::string("S1 x nat\0", 9), std::string("S1 2 nat"), std::string("Tnat\0", 5)}) {
+    std::string_view stream = bad;
+    EXPECT_FALSE(take_snapshot_record(stream)) << bad;
+    EXPECT_EQ(stream.size(), bad.size());
+  }
 }
 
 }  // namespace

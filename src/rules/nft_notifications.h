@@ -1,0 +1,27 @@
+#pragma once
+// The notifications nf_tables sends its listeners (NFNLGRP_NFTABLES) after
+// each commit, parsed without trusting their lengths. Pure: the in-process
+// nft reader follows them to read again only the chains a commit touched.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aim {
+
+// One nf_tables change notification (NFNLGRP_NFTABLES): what changed and
+// where. `table` is empty for NFT_MSG_NEWGEN, which ends each commit and
+// carries its `generation`; `chain` is set for rule and chain changes.
+struct NftNotification {
+  uint16_t type;  // NFT_MSG_*
+  uint8_t family;
+  std::string table, chain;
+  uint32_t generation = 0;  // NFT_MSG_NEWGEN only
+};
+
+// The notifications in one datagram read from the group. Pure; messages of
+// other subsystems and malformed ones are skipped (a malformed one makes
+// `malformed` true: the caller then trusts nothing it was told).
+std::vector<NftNotification> parse_nft_notifications(std::string_view datagram, bool& malformed);
+
+}  // namespace aim
