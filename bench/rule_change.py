@@ -35,12 +35,27 @@ def user_rule(backend, op):
     return time.monotonic()
 
 
-def cpu_seconds(pid):
-    """User + system time of the service's threads and its reaped children."""
+def _stat_fields(pid):
     with open(f"/proc/{pid}/stat") as f:
         stat = f.read()
-    fields = stat[stat.rindex(")") + 2:].split()  # fields[0] is field 3, state
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # fields 14-17
+    return stat[stat.rindex(")") + 2:].split()  # fields[0] is field 3, state
+
+
+def cpu_seconds(pid):
+    """User + system time of the service's threads, its reaped children and
+    its living ones (the kept nft helpers), summed over the process tree."""
+    fields = _stat_fields(pid)
+    total = sum(int(x) for x in fields[11:15])  # fields 14-17: own + reaped
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            child = _stat_fields(int(entry))
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        if int(child[1]) == pid:  # field 4, ppid: a living child
+            total += cpu_seconds(int(entry)) * os.sysconf("SC_CLK_TCK")
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class DaemonLog:

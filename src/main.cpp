@@ -177,6 +177,11 @@ int main(int argc, char** argv) {
   if (cl.global.backend != aim::BackendChoice::Legacy) {
     auto nft = std::make_unique<aim::NftReader>();
     if (cl.global.nftables) nft->delegate_incompatible_to(delegated);
+    // The service reads again and again: its helpers stay, keeping what
+    // they read. A command reads once.
+    const bool service = !cl.validate_command->parsed() && !cl.rules_command->parsed() &&
+                         !cl.check_command->parsed();
+    if (service) nft->keep_helpers_between_reads();
     owned.push_back(std::move(nft));
   }
   // `rules --backend legacy|nft` prints that backend alone; every check

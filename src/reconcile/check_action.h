@@ -24,6 +24,9 @@ struct CheckRun {
   std::vector<RuleSet> sets;  // what was read (for -v 2 statistics)
   Report report;
   std::chrono::steady_clock::duration took{};
+  // The CPU it cost, helpers included (process_tree_cpu_seconds; other
+  // threads' time meanwhile too: the service's cost, which pacing bounds).
+  double cpu_seconds = 0;
 };
 
 CheckRun run_check(const std::vector<RuleReader*>& readers, const CheckSetup& setup);

@@ -22,7 +22,7 @@ void CheckPacer::check_started(Clock::time_point now, bool for_changes) {
 
 CheckPacer::Clock::duration CheckPacer::spacing() const {
   const Clock::duration by_cost(
-      std::llround(static_cast<double>(last_took_.count()) / max_duty_cycle_));
+      std::llround(static_cast<double>(last_cost_.count()) / max_duty_cycle_));
   return std::max(min_interval_, by_cost);
 }
 

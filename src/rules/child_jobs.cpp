@@ -23,8 +23,29 @@ int run_job(const ChildJob& job) {
   if (job.name == "legacy-render")
     return render_legacy_family(*family, {job.args.begin() + 1, job.args.end()});
   if (job.name == "nft-render" && job.args.size() == 1) return render_nft_family(*family);
+  if (job.name == "nft-serve" && job.args.size() == 1)
+    return serve_nft_family(*family, STDIN_FILENO);
   return 121;
 }
+
+}  // namespace
+
+namespace {
+
+std::vector<std::string> job_arguments(const ChildJob& job) {
+  std::vector<std::string> args{kChildJobFlag, job.name};
+  args.insert(args.end(), job.args.begin(), job.args.end());
+  return args;
+}
+
+std::vector<std::string> this_environment() {
+  std::vector<std::string> environment;
+  for (char** e = environ; e && *e; ++e) environment.emplace_back(*e);
+  return environment;
+}
+
+// The running program's own file, even if the package replaced it since.
+constexpr const char* kThisProgram = "/proc/self/exe";
 
 }  // namespace
 
@@ -32,12 +53,11 @@ Result<ChildOutput> run_child_job(const ChildJob& job, std::chrono::milliseconds
                                   const std::function<bool()>& abort) {
   if (process_is_single_threaded())
     return run_in_child([&] { return run_job(job); }, timeout, abort);
-  std::vector<std::string> args{kChildJobFlag, job.name};
-  args.insert(args.end(), job.args.begin(), job.args.end());
-  std::vector<std::string> environment;
-  for (char** e = environ; e && *e; ++e) environment.emplace_back(*e);
-  // The running program's own file, even if the package replaced it since.
-  return run_executable("/proc/self/exe", args, environment, timeout, abort);
+  return run_executable(kThisProgram, job_arguments(job), this_environment(), timeout, abort);
+}
+
+std::unique_ptr<ServedChild> served_child_job(const ChildJob& job) {
+  return std::make_unique<ServedChild>(kThisProgram, job_arguments(job), this_environment());
 }
 
 int child_job_main(const std::vector<std::string>& args) {

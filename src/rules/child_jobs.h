@@ -6,10 +6,12 @@
 // inherit and hang on).
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "rules/child_process.h"
+#include "rules/served_child.h"
 
 namespace aim {
 
@@ -17,12 +19,15 @@ namespace aim {
 inline constexpr const char* kChildJobFlag = "--internal-child-job";
 
 struct ChildJob {
-  std::string name;  // "legacy-render" or "nft-render"
+  std::string name;  // "legacy-render", "nft-render" or "nft-serve"
   std::vector<std::string> args;
 };
 
 Result<ChildOutput> run_child_job(const ChildJob& job, std::chrono::milliseconds timeout,
                                   const std::function<bool()>& abort = {});
+// The long-lived helper running `job` ("nft-serve"), by running this
+// program again (served_child.h).
+std::unique_ptr<ServedChild> served_child_job(const ChildJob& job);
 
 // In the child: runs the job named by `args` (what follows kChildJobFlag)
 // and returns its exit status.

@@ -78,6 +78,7 @@ Result<ChildOutput> collect(pid_t pid, int out, int err, std::chrono::millisecon
     result.failure = "abandoned (stopping)";
   else if (status != 0)
     result.failure = describe_status(status);
+  result.exit_status = timed_out || aborted || !WIFEXITED(status) ? -1 : WEXITSTATUS(status);
   return result;
 }
 

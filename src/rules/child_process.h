@@ -17,11 +17,12 @@ struct ChildOutput {
   // The child's stdout, mapped rather than copied: rule listings run to tens
   // of megabytes and are parsed in place.
   std::shared_ptr<const MappedFile> stdout_map;
-  std::string_view stdout_text() const { return stdout_map->text(); }
+  std::string_view stdout_text() const { return stdout_map ? stdout_map->text() : ""; }
   std::string stderr_text;
   // Empty when the child exited 0; otherwise how it ended ("exited with
   // status 3", "killed by signal 9", "timed out after 60 s").
   std::string failure;
+  int exit_status = 0;    // -1 when it did not exit (killed, timed out)
   long peak_rss_kib = 0;  // the child's peak resident set
 };
 

@@ -180,6 +180,32 @@ RuleSet NftReader::read_with_save(const std::string& program, const std::string&
   return set;
 }
 
+NftReader::~NftReader() = default;
+
+Result<ChildOutput> NftReader::render(Family family) {
+  const ChildJob job{keep_helpers_ ? "nft-serve" : "nft-render",
+                     {family == Family::V4 ? "4" : "6"}};
+  if (!keep_helpers_) return run_child_job(job, timeout_, abort_);
+  std::unique_ptr<ServedChild>& helper = helpers_[family == Family::V4 ? 0 : 1];
+  if (!helper) helper = served_child_job(job);
+  auto reply = helper->ask(timeout_, abort_);
+  // Told as a child's end is: the tables are then read with iptables-nft-save.
+  ChildOutput out;
+  if (!reply) {
+    out.failure = reply.error();
+    out.exit_status = -1;
+    return out;
+  }
+  out.stdout_map = reply->output;
+  out.exit_status = reply->answer.status;
+  if (reply->answer.status != 0) {
+    out.failure = "answered with status " + std::to_string(reply->answer.status);
+    out.stderr_text = reply->answer.message;
+  }
+  out.peak_rss_kib = reply->peak_rss_kib;
+  return out;
+}
+
 RuleSet NftReader::read_in_process(const std::string& program, const std::string& path,
                                    Family family) {
   RuleSet failed;
@@ -192,11 +218,10 @@ RuleSet NftReader::read_in_process(const std::string& program, const std::string
     if (tables->empty()) return failed;  // nothing to read (a legacy-only node): no child
     // The child takes its own consistent snapshot (retrying while commits
     // land), so the time it takes to start and translate does not count.
-    auto child =
-        run_child_job({"nft-render", {family == Family::V4 ? "4" : "6"}}, timeout_, abort_);
+    auto child = render(family);
     if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
     if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
-    if (child->failure == "exited with status " + std::to_string(kNftRulesetChangedStatus))
+    if (child->exit_status == kNftRulesetChangedStatus)
       return failed.error = trimmed(child->stderr_text), failed;
     std::string child_failure = child->failure;
     if (!child->stderr_text.empty())

@@ -11,11 +11,14 @@
 // or text that disagrees with the kernel is a read error (verdict unknown),
 // never an empty table.
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "rules/child_process.h"
 #include "rules/native_reader.h"
 #include "rules/reader.h"
+#include "rules/served_child.h"
 
 namespace aim {
 
@@ -40,6 +43,11 @@ class NftReader : public RuleReader {
   void delegate_incompatible_to(std::shared_ptr<DelegatedTables> delegated) {
     delegated_ = std::move(delegated);
   }
+  // The service's choice: one long-lived helper per family keeps its
+  // snapshot and listens for commits between reads, so a read costs what
+  // changed since the last one (nft_rule_renderer.h), not a full read.
+  void keep_helpers_between_reads() { keep_helpers_ = true; }
+  ~NftReader() override;
 
  private:
   struct Attempt;
@@ -48,7 +56,11 @@ class NftReader : public RuleReader {
   RuleSet read_in_process(const std::string& program, const std::string& path, Family family);
   Table read_one_table(const std::string& path, Family family, const std::string& name,
                        RuleSet& into);
+  // The family's rule stream from the in-process renderer.
+  Result<ChildOutput> render(Family family);
   std::shared_ptr<DelegatedTables> delegated_;
+  bool keep_helpers_ = false;
+  std::unique_ptr<ServedChild> helpers_[2];  // per family, started at the first read
   std::chrono::milliseconds timeout_;
   std::string save_v4_, save_v6_;
   Mode mode_;

@@ -2,6 +2,7 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "rules/nft_translate.h"
 #include "rules/rule_change_sources.h"
 #include "rules/rule_stream.h"
+#include "rules/served_child.h"
 
 namespace aim {
 namespace {
@@ -419,40 +421,36 @@ bool collect_until(NftChangeMonitor& monitor, uint32_t generation,
   }
 }
 
-// One full read, then repairs: while commits land, the chains their
-// notifications name are read again, until a generation passes with no
-// change to the family's iptables tables. A repair costs only the changed
-// chains, so a 10,000-service table under a kube-proxy sync every second is
-// read once, not again and again. Without the notifications (no monitor),
-// any commit means a new full read. EAGAIN: no consistent state was had.
-Result<FamilySnapshot> read_snapshot(NftNetlink& netlink, NftChangeMonitor* monitor, Family family,
-                                     std::string& last_change) {
+// Brings `snapshot` (read at snapshot.generation) up to date: reads the
+// `dirty` chains, then, while commits land, the chains their notifications
+// name, until a generation passes with no change to the family's iptables
+// tables. A repair costs only the changed chains, so a 10,000-service table
+// under a kube-proxy sync every second is read once, not again and again.
+// Without the notifications (no monitor), any commit fails the snapshot.
+// Chains read in round `count_from` and later count as repaired. EAGAIN:
+// no consistent state was had; read everything again.
+Status follow_commits(NftNetlink& netlink, NftChangeMonitor* monitor, Family family,
+                      FamilySnapshot& snapshot, Dirty dirty, int count_from,
+                      std::string& last_change) {
   const uint8_t proto = nfproto(family);
-  FamilySnapshot snapshot;
-  std::vector<NftNotification> discarded;
-  if (monitor) monitor->receive(discarded, std::chrono::milliseconds(0));
-  auto generation = read_generation(netlink);
-  if (!generation) return Error{generation.error(), generation.error_code()};
-  auto names = iptables_nft_tables(family);
-  if (!names) return Error{names.error(), names.error_code()};
-  for (const std::string& name : *names) snapshot.tables.push_back({name, {}, {}, {}, {}});
-  if (Status st = reread_chain_lists(netlink, family, snapshot.tables); !st)
-    return Error{st.error(), st.error_code()};
-  Dirty dirty;
-  for (const TableRead& t : snapshot.tables)
-    for (const ChainInfo& c : t.chains) dirty[t.name].insert(c.name);
-
+  uint32_t generation = snapshot.generation;
   constexpr int kRepairRounds = 20;
   for (int round = 0; round <= kRepairRounds; ++round) {
     // Read what is dirty; a chain that changed under the dump stays dirty.
     Dirty again;
     for (TableRead& t : snapshot.tables) {
       auto it = dirty.find(t.name);
-      if (it == dirty.end() || !t.problem.empty()) continue;
+      if (it == dirty.end()) continue;
+      if (!t.problem.empty()) {
+        // A table that could not be shown changed: all of it again.
+        t.problem.clear();
+        t.rule_records.clear();
+        for (const ChainInfo& c : t.chains) it->second.insert(c.name);
+      }
       for (const std::string& chain : it->second) {
         // Deleted: reread_chain_lists dropped its rules.
         if (!t.chain_names.contains(chain)) continue;
-        if (round > 0) ++snapshot.repaired_chains;
+        if (round >= count_from) ++snapshot.repaired_chains;
         Status st = render_chain(netlink, family, t, chain);
         if (!st && st.error_code() != EAGAIN && st.error_code() != ENOENT)
           return Error{st.error(), st.error_code()};
@@ -462,15 +460,15 @@ Result<FamilySnapshot> read_snapshot(NftNetlink& netlink, NftChangeMonitor* moni
     }
     auto now = read_generation(netlink);
     if (!now) return Error{now.error(), now.error_code()};
-    if (*now == *generation) {
+    if (*now == generation) {
       if (again.empty()) {
-        snapshot.generation = *generation;
-        return snapshot;
+        snapshot.generation = generation;
+        return Ok{};
       }
       dirty = std::move(again);
       continue;
     }
-    last_change = "generation " + std::to_string(*generation) + " -> " + std::to_string(*now);
+    last_change = "generation " + std::to_string(generation) + " -> " + std::to_string(*now);
     if (!monitor) return Error{last_change, EAGAIN};
     std::vector<NftNotification> changes;
     if (!collect_until(*monitor, *now, changes))
@@ -482,14 +480,67 @@ Result<FamilySnapshot> read_snapshot(NftNetlink& netlink, NftChangeMonitor* moni
     if (chain_lists)
       if (Status st = reread_chain_lists(netlink, family, snapshot.tables); !st)
         return Error{st.error(), st.error_code()};
-    generation = now;
+    generation = *now;
   }
   return Error{last_change + ", still changing after " + std::to_string(kRepairRounds) + " repairs",
                EAGAIN};
 }
 
+// One full read (then the repairs commits during it need).
+Result<FamilySnapshot> read_snapshot(NftNetlink& netlink, NftChangeMonitor* monitor, Family family,
+                                     std::string& last_change) {
+  FamilySnapshot snapshot;
+  // What was told before is about an older state: this read starts afresh.
+  std::vector<NftNotification> discarded;
+  if (monitor) monitor->receive(discarded, std::chrono::milliseconds(0));
+  auto generation = read_generation(netlink);
+  if (!generation) return Error{generation.error(), generation.error_code()};
+  snapshot.generation = *generation;
+  auto names = iptables_nft_tables(family);
+  if (!names) return Error{names.error(), names.error_code()};
+  for (const std::string& name : *names) snapshot.tables.push_back({name, {}, {}, {}, {}});
+  if (Status st = reread_chain_lists(netlink, family, snapshot.tables); !st)
+    return Error{st.error(), st.error_code()};
+  Dirty dirty;
+  for (const TableRead& t : snapshot.tables)
+    for (const ChainInfo& c : t.chains) dirty[t.name].insert(c.name);
+  if (Status st =
+          follow_commits(netlink, monitor, family, snapshot, std::move(dirty), 1, last_change);
+      !st)
+    return Error{st.error(), st.error_code()};
+  return snapshot;
+}
+
+// The family's snapshot, up to date: `kept` (from an earlier call, with the
+// monitor listening since) brought up to date by what commits since touched,
+// or a full read. EAGAIN: the ruleset kept changing through every attempt.
+Result<FamilySnapshot*> up_to_date_snapshot(NftNetlink& netlink, NftChangeMonitor* monitor,
+                                            Family family, std::optional<FamilySnapshot>& kept) {
+  std::string last_change;
+  for (int attempt = 1; attempt <= kNftSnapshotAttempts; ++attempt) {
+    if (kept && monitor) {
+      kept->repaired_chains = 0;
+      Status st = follow_commits(netlink, monitor, family, *kept, {}, 0, last_change);
+      if (st) return &*kept;
+      kept.reset();
+      if (st.error_code() != EAGAIN) return Error{st.error(), st.error_code()};
+      continue;
+    }
+    auto fresh = read_snapshot(netlink, monitor, family, last_change);
+    if (fresh) {
+      kept = std::move(*fresh);
+      return &*kept;
+    }
+    if (fresh.error_code() != EAGAIN) return Error{fresh.error(), fresh.error_code()};
+  }
+  return Error{"the nftables ruleset changed during each of " +
+                   std::to_string(kNftSnapshotAttempts) + " reads (last: " + last_change +
+                   "); the next check reads again",
+               EAGAIN};
+}
+
 // Writes one table's records; the chain order is iptables-nft's.
-void write_table(TableRead& table, RuleStreamWriter& out) {
+void write_table(TableRead& table, RuleStreamWriter& out, FILE* file) {
   out.begin_table(table.name);
   const BuiltinTable* t = builtin_table(table.name);
   std::string why = table.problem;
@@ -508,7 +559,7 @@ void write_table(TableRead& table, RuleStreamWriter& out) {
     if (!chain.in_kernel) continue;
     auto records = table.rule_records.find(chain.name);
     if (records != table.rule_records.end())
-      std::fwrite(records->second.data(), 1, records->second.size(), stdout);
+      std::fwrite(records->second.data(), 1, records->second.size(), file);
   }
   out.end_table();
 }
@@ -526,44 +577,92 @@ Result<std::vector<std::string>> iptables_nft_tables(Family family) {
   return out;
 }
 
-int render_nft_family(Family family) {
+namespace {
+
+// The child's setup: libxtables for the family, the netlink socket and the
+// change monitor. Nonzero: the exit status (the reason is on stderr).
+struct ReaderSetup {
+  std::optional<NftNetlink> netlink;
+  NftChangeMonitor monitor;
+  bool listening = false;
+  int failed = 0;
+};
+
+ReaderSetup set_up(Family family) {
+  ReaderSetup setup;
   if (aim_nft_xtables_init(family == Family::V6 ? 6 : 4, on_fatal) < 0) {
     std::fprintf(stderr, "cannot initialise libxtables\n");
-    return 4;
+    setup.failed = 4;
+    return setup;
   }
   auto netlink = NftNetlink::open();
   if (!netlink) {
     std::fprintf(stderr, "%s\n", netlink.error().c_str());
-    return 5;
+    setup.failed = 5;
+    return setup;
   }
+  setup.netlink.emplace(std::move(*netlink));
   // Listening before the first read: every commit during it is then told.
   // 8 MiB holds the notifications of thousands of rule changes.
-  NftChangeMonitor monitor;
-  const bool listening = static_cast<bool>(monitor.open(8 * 1024 * 1024));
-  Result<FamilySnapshot> snapshot = Error{"not read"};
-  std::string last_change;
-  for (int attempt = 1; attempt <= kNftSnapshotAttempts; ++attempt) {
-    snapshot = read_snapshot(*netlink, listening ? &monitor : nullptr, family, last_change);
-    if (snapshot || snapshot.error_code() != EAGAIN) break;
-  }
-  if (!snapshot) {
-    if (snapshot.error_code() == EAGAIN) {
-      std::fprintf(stderr,
-                   "the nftables ruleset changed during each of %d reads (last: %s); the next "
-                   "check reads again\n",
-                   kNftSnapshotAttempts, snapshot.error().c_str());
-      return kNftRulesetChangedStatus;
-    }
-    std::fprintf(stderr, "%s\n", snapshot.error().c_str());
-    return 5;
-  }
-  RuleStreamWriter out(stdout);
+  setup.listening = static_cast<bool>(setup.monitor.open(8 * 1024 * 1024));
+  return setup;
+}
+
+void write_snapshot(FamilySnapshot& snapshot, FILE* file) {
+  RuleStreamWriter out(file);
   std::vector<std::string> names;
-  for (const TableRead& t : snapshot->tables) names.push_back(t.name);
-  out.snapshot(snapshot->generation, snapshot->repaired_chains, names);
-  for (TableRead& table : snapshot->tables) write_table(table, out);
-  std::fflush(stdout);
+  for (const TableRead& t : snapshot.tables) names.push_back(t.name);
+  out.snapshot(snapshot.generation, snapshot.repaired_chains, names);
+  for (TableRead& table : snapshot.tables) write_table(table, out, file);
+  std::fflush(file);
+}
+
+int status_of(const Error& error) { return error.code == EAGAIN ? kNftRulesetChangedStatus : 5; }
+
+}  // namespace
+
+int render_nft_family(Family family) {
+  ReaderSetup setup = set_up(family);
+  if (setup.failed) return setup.failed;
+  std::optional<FamilySnapshot> kept;
+  auto snapshot =
+      up_to_date_snapshot(*setup.netlink, setup.listening ? &setup.monitor : nullptr, family, kept);
+  if (!snapshot) {
+    std::fprintf(stderr, "%s\n", snapshot.error().c_str());
+    return status_of(Error{snapshot.error(), snapshot.error_code()});
+  }
+  write_snapshot(**snapshot, stdout);
   return 0;
+}
+
+int serve_nft_family(Family family, int requests) {
+  ReaderSetup setup = set_up(family);
+  if (setup.failed) return setup.failed;
+  std::optional<FamilySnapshot> kept;
+  for (;;) {
+    char request = 0;
+    const ssize_t n = recv(requests, &request, 1, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0;  // the service closed its end: done
+    ServedAnswer answer;
+    auto snapshot = up_to_date_snapshot(*setup.netlink, setup.listening ? &setup.monitor : nullptr,
+                                        family, kept);
+    UniqueFd output;
+    if (snapshot) {
+      auto memfd = make_memfd("aim-nft-snapshot");
+      FILE* file = memfd ? fdopen(dup(memfd->get()), "w") : nullptr;
+      if (file) {
+        write_snapshot(**snapshot, file);
+        const bool written = !std::ferror(file);
+        std::fclose(file);
+        if (written) output = std::move(*memfd);
+      }
+      if (!output.valid()) answer = {5, "cannot write the snapshot to memory"};
+    } else {
+      answer = {status_of(Error{snapshot.error(), snapshot.error_code()}), snapshot.error()};
+    }
+    if (!send_served_answer(requests, answer, output.valid() ? output.get() : -1)) return 0;
+  }
 }
 
 }  // namespace aim

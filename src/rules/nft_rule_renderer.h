@@ -31,6 +31,13 @@ inline constexpr int kNftRulesetChangedStatus = 6;
 // The child's body: renders every iptables table of `family` to C stdout.
 // Returns the child's exit status.
 int render_nft_family(Family family);
+// The long-lived child's body (the service's): answers each request read
+// from the socket `requests` with the family's rule stream in a memfd
+// (served_child.h), keeping the snapshot and listening between requests,
+// so that a request after a quiet spell costs one generation query and one
+// after kube-proxy's sync only the chains it touched. Returns when the
+// socket closes.
+int serve_nft_family(Family family, int requests);
 
 // The iptables tables nf_tables has for `family`, in check order.
 Result<std::vector<std::string>> iptables_nft_tables(Family family);

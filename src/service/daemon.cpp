@@ -292,7 +292,8 @@ struct Daemon::State {
   void check_done(const CheckRun& run, const ParityResult& parity) {
     check_running = false;
     if (stopping) return;
-    pacer.check_finished(run.took);
+    pacer.check_finished(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(run.cpu_seconds)));
     std::set<std::string> once;
     for (const LogLine& l : parity.logs) {
       // Said when it starts, not every check.
@@ -314,7 +315,8 @@ struct Daemon::State {
     last_report = run.report;
     apply(reconciler.checked(run.report, Clock::now()));
     log.info(2, "check took " + format_seconds(std::chrono::duration<double>(run.took).count()) +
-                    ": " + summarize(run.report));
+                    " (CPU " + format_seconds(run.cpu_seconds) + ", helpers included): " +
+                    summarize(run.report));
     // --metrics-file: after every check (issue 15).
     if (Status m =
             metrics.check_finished({&run.report, std::chrono::duration<double>(run.took).count(),

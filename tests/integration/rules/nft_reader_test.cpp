@@ -2,11 +2,13 @@
 #include "rules/nft_reader.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -435,6 +437,134 @@ TEST_F(NftReaderTest, InProcessReadsCompleteUnderSmallCommitsAndAreOneState) {
   EXPECT_GE(repaired, 3) << complete << " complete reads";
   std::printf("small-commit churn: %d reads, %d complete, %d repaired chain by chain\n", reads,
               complete, repaired);
+}
+
+// The pids of this process's kept nft helpers (children running nft-serve).
+std::vector<pid_t> helper_pids() {
+  std::vector<pid_t> pids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    if (parent != getpid()) continue;
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (args.find(std::string("nft-serve\0", 10)) != std::string::npos)
+      pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+// The service's reader keeps one helper per family, which keeps its
+// snapshot between reads: each read must still equal a fresh read, whatever
+// changed between (rules, chains, a new table, the helper killed), and read
+// again only what changed.
+TEST_F(NftReaderTest, KeptHelperReadsEqualFreshReadsAndRereadOnlyWhatChanged) {
+  std::string base;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&base, 300), "");
+  ASSERT_EQ(test::load_nft_text(base, Family::V4), "");
+  NftReader kept;
+  kept.keep_helpers_between_reads();
+  auto same_as_fresh = [&](const std::string& step) -> RuleSet {
+    RuleSet got = kept.read(Family::V4);
+    NftReader fresh;
+    RuleSet want = fresh.read(Family::V4);
+    EXPECT_TRUE(got.complete()) << step << ": " << got.error;
+    EXPECT_TRUE(want.complete()) << step << ": " << want.error;
+    EXPECT_EQ(test::whole_table_listing(got), test::whole_table_listing(want)) << step;
+    EXPECT_EQ(got.stats.fallback_tables, 0u) << step;
+    return got;
+  };
+  same_as_fresh("first read");
+  ASSERT_EQ(helper_pids().size(), 1u) << "one helper for ipv4";
+  EXPECT_EQ(same_as_fresh("nothing changed").stats.repaired_chains, 0u);
+
+  ASSERT_EQ(run("iptables-nft -A INPUT -s 10.9.9.9/32 -j DROP").status, 0);
+  RuleSet after_rule = same_as_fresh("a rule added");
+  EXPECT_GE(after_rule.stats.repaired_chains, 1u);
+  EXPECT_LE(after_rule.stats.repaired_chains, 3u) << "only the changed chain is read again";
+
+  ASSERT_EQ(run("iptables-nft -N USER-CHAIN && iptables-nft -A USER-CHAIN -p tcp --dport 22 "
+                "-j ACCEPT && iptables-nft -A FORWARD -j USER-CHAIN && "
+                "iptables-nft -t nat -F $(iptables-nft -t nat -S | "
+                "awk '/^-N KUBE-SVC-/ { print $2; exit }') && "
+                "iptables-nft -D INPUT -s 10.9.9.9/32 -j DROP")
+                .status,
+            0);
+  same_as_fresh("chains added, flushed, rules deleted");
+  ASSERT_EQ(run("iptables-nft -F USER-CHAIN && iptables-nft -D FORWARD -j USER-CHAIN && "
+                "iptables-nft -X USER-CHAIN && iptables-nft -P FORWARD DROP")
+                .status,
+            0);
+  same_as_fresh("a chain deleted, a policy changed");
+  ASSERT_EQ(run("iptables-nft -t mangle -A PREROUTING -j MARK --set-mark 1").status, 0);
+  RuleSet with_mangle = same_as_fresh("a table appeared");
+  EXPECT_NE(with_mangle.find_table("mangle"), nullptr);
+
+  // A helper that dies is started again at the next read.
+  const std::vector<pid_t> before = helper_pids();
+  ASSERT_EQ(before.size(), 1u);
+  kill(before[0], SIGKILL);
+  ASSERT_EQ(run("iptables-nft -A OUTPUT -d 10.8.8.8/32 -j REJECT").status, 0);
+  same_as_fresh("after the helper was killed");
+  const std::vector<pid_t> after = helper_pids();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_NE(after[0], before[0]);
+}
+
+// Under small commits 20 times a second, the kept helper's reads are each
+// one of the two states, and complete.
+TEST_F(NftReaderTest, KeptHelperReadsUnderSmallCommitsAreOneState) {
+  std::string base;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&base, 1500), "");
+  ASSERT_EQ(test::load_nft_text(base, Family::V4), "");
+  NftReader fresh, kept;
+  kept.keep_helpers_between_reads();
+  const std::string without = test::whole_table_listing(fresh.read(Family::V4));
+  ASSERT_EQ(run("iptables-nft -t nat -N CHURN && iptables-nft -t nat -A CHURN -j RETURN && "
+                "iptables-nft -t nat -A KUBE-SERVICES -d 10.255.0.1/32 -j CHURN")
+                .status,
+            0);
+  const std::string with = test::whole_table_listing(fresh.read(Family::V4));
+  test::RestoreChurn churn("iptables-nft-restore --noflush",
+                           "*nat\n-D KUBE-SERVICES -d 10.255.0.1/32 -j CHURN\n-F CHURN\n-X CHURN\n"
+                           "COMMIT\n",
+                           "*nat\n:CHURN - [0:0]\n-A CHURN -j RETURN\n-A KUBE-SERVICES -d "
+                           "10.255.0.1/32 -j CHURN\nCOMMIT\n",
+                           "0.05");
+  ASSERT_EQ(churn.error(), "");
+  int reads = 0, errors = 0, mixed = 0, without_seen = 0, with_seen = 0;
+  while (reads < 40 && churn.running()) {
+    RuleSet set = kept.read(Family::V4);
+    ++reads;
+    if (!set.complete()) {
+      if (++errors <= 3) ADD_FAILURE() << "read " << reads << " failed: " << set.error;
+      continue;
+    }
+    const std::string listing = test::whole_table_listing(set);
+    without_seen += listing == without;
+    with_seen += listing == with;
+    if (listing != without && listing != with && ++mixed <= 3)
+      ADD_FAILURE() << "read " << reads << " was neither state";
+    usleep(20 * 1000);
+  }
+  EXPECT_TRUE(churn.stop()) << "the churn's restores failed";
+  EXPECT_EQ(reads, 40) << "the churn ended early";
+  EXPECT_EQ(errors, 0);
+  EXPECT_EQ(mixed, 0);
+  // Both states were seen: the kept snapshot followed the commits.
+  EXPECT_GT(without_seen, 0);
+  EXPECT_GT(with_seen, 0);
+  std::printf("kept helper under churn: %d reads, %d of one state, %d of the other\n", reads,
+              without_seen, with_seen);
 }
 
 // What the translator does not know (here TRACE: an immediate value that a

@@ -55,6 +55,13 @@ TEST(CheckPacer, ChurnIsCheckedAtMostEveryMinInterval) {
   EXPECT_LE(checks, 12) << "at most one per 10 s";
 }
 
+TEST(CheckPacer, ByDefaultChecksCostAtMostFourPercent) {
+  CheckPacer pacer(300ms, 5s);
+  pacer.check_started(t0, true);
+  pacer.check_finished(400ms);  // CPU time
+  EXPECT_EQ(pacer.spacing(), 10s) << "0.4 s is 4 % of 10 s";
+}
+
 TEST(CheckPacer, ABigNodesChecksAreSpacedByTheirCost) {
   CheckPacer pacer(300ms, 5s, 0.05);
   pacer.check_started(t0, true);
