@@ -135,8 +135,8 @@ void register_options(CLI::App& app, CommandLine& cl) {
       ->default_str("true");
   app.add_option("--min-check-interval", cl.global.min_check_interval_seconds,
                  "Service: under continuous rule changes, start checks at least this many "
-                 "seconds apart (and at least 20 times the last check's duration, so they take "
-                 "at most 5% of a core)")
+                 "seconds apart (and at least 25 times the last check's CPU time, helpers "
+                 "included, so they take at most 4% of a core)")
       ->check(seconds_between(0.5, 3600.0));
   app.add_flag("--terminateOnSuccess", cl.global.terminate_on_success,
                "Service: exit 0 after a clean check whose \"false\" label was set (never after an "

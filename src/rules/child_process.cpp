@@ -17,9 +17,8 @@
 #include "util/fd.h"
 
 namespace aim {
-namespace {
 
-std::string describe_status(int status) {
+std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     const char* name = sigdescr_np(WTERMSIG(status));
@@ -28,8 +27,6 @@ std::string describe_status(int status) {
   }
   return "ended with wait status " + std::to_string(status);
 }
-
-}  // namespace
 
 namespace {
 
@@ -41,23 +38,9 @@ Result<ChildOutput> collect(pid_t pid, int out, int err, std::chrono::millisecon
   int status = 0;
   bool timed_out = false, aborted = false;
   if (pidfd.valid()) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    pollfd p{pidfd.get(), POLLIN, 0};
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        timed_out = true;
-        break;
-      }
-      if (abort && abort()) {
-        aborted = true;
-        break;
-      }
-      const int r = poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 200)));
-      if (r > 0) break;
-      if (r < 0 && errno != EINTR) break;
-    }
+    const WaitEnd end = wait_readable(pidfd.get(), timeout, abort);
+    timed_out = end == WaitEnd::TimedOut;
+    aborted = end == WaitEnd::Aborted;
     if (timed_out || aborted) kill(pid, SIGKILL);
   }
   struct rusage usage {};
@@ -77,7 +60,7 @@ Result<ChildOutput> collect(pid_t pid, int out, int err, std::chrono::millisecon
   else if (aborted)
     result.failure = "abandoned (stopping)";
   else if (status != 0)
-    result.failure = describe_status(status);
+    result.failure = describe_wait_status(status);
   result.exit_status = timed_out || aborted || !WIFEXITED(status) ? -1 : WEXITSTATUS(status);
   return result;
 }
@@ -92,6 +75,21 @@ Result<std::pair<UniqueFd, UniqueFd>> output_files() {
 }
 
 }  // namespace
+
+WaitEnd wait_readable(int fd, std::chrono::milliseconds timeout,
+                      const std::function<bool()>& abort) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  pollfd p{fd, POLLIN, 0};
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return WaitEnd::TimedOut;
+    if (abort && abort()) return WaitEnd::Aborted;
+    const int r = poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 200)));
+    if (r > 0) return WaitEnd::Ready;
+    if (r < 0 && errno != EINTR) return WaitEnd::Failed;
+  }
+}
 
 bool process_is_single_threaded() {
   auto status = read_file("/proc/self/status", 64 * 1024);

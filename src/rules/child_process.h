@@ -46,6 +46,15 @@ Result<ChildOutput> run_executable(const std::string& path, const std::vector<st
                                    std::chrono::milliseconds timeout,
                                    const std::function<bool()>& abort = {});
 
+// "exited with status 3", "killed by signal 9 (Killed)": how a child ended.
+std::string describe_wait_status(int status);
+
+// Waits until `fd` is readable, `timeout` has passed or `abort` (polled a
+// few times a second) says so.
+enum class WaitEnd { Ready, TimedOut, Aborted, Failed };
+WaitEnd wait_readable(int fd, std::chrono::milliseconds timeout,
+                      const std::function<bool()>& abort);
+
 // Whether this process has one thread (/proc/self/status).
 bool process_is_single_threaded();
 

@@ -34,4 +34,14 @@ std::string_view attribute_string(std::string_view payload) {
   return nul == std::string_view::npos ? payload : payload.substr(0, nul);
 }
 
+std::string encode_attribute(uint16_t type, std::string_view value) {
+  nlattr header{};
+  header.nla_len = static_cast<uint16_t>(NLA_HDRLEN + value.size());
+  header.nla_type = type;
+  std::string out(reinterpret_cast<const char*>(&header), sizeof header);
+  out += value;
+  out.append(NLA_ALIGN(value.size()) - value.size(), '\0');
+  return out;
+}
+
 }  // namespace aim

@@ -4,6 +4,7 @@
 // unit tests use without a socket).
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace aim {
@@ -18,5 +19,9 @@ bool for_each_attribute(std::string_view data,
 bool read_be32(std::string_view payload, uint32_t& out);
 // A NUL-terminated string attribute, without its NUL.
 std::string_view attribute_string(std::string_view payload);
+
+// One attribute as the kernel lays it out: header, `value`, padding. Used to
+// build requests (and, in tests, the kernel's answers).
+std::string encode_attribute(uint16_t type, std::string_view value);
 
 }  // namespace aim

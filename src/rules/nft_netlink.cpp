@@ -20,15 +20,6 @@ Error system_error(const std::string& what) {
   return Error{"nf_tables netlink: " + what + ": " + std::strerror(code), code};
 }
 
-void append_attribute(std::string& out, const NetlinkAttribute& a) {
-  nlattr header{};
-  header.nla_len = static_cast<uint16_t>(NLA_HDRLEN + a.value.size());
-  header.nla_type = a.type;
-  out.append(reinterpret_cast<const char*>(&header), sizeof header);
-  out.append(a.value);
-  out.append(NLA_ALIGN(a.value.size()) - a.value.size(), '\0');
-}
-
 }  // namespace
 
 Result<NftNetlink> NftNetlink::open() {
@@ -45,7 +36,7 @@ Status NftNetlink::request(uint16_t message, uint8_t family,
                            const std::vector<NetlinkAttribute>& attributes, bool dump,
                            const std::function<void(const NftAnswer&)>& on_answer) {
   std::string packet(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg)), '\0');
-  for (const NetlinkAttribute& a : attributes) append_attribute(packet, a);
+  for (const NetlinkAttribute& a : attributes) packet += encode_attribute(a.type, a.value);
   nlmsghdr header{};
   header.nlmsg_len = static_cast<uint32_t>(packet.size());
   header.nlmsg_type = static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | message);

@@ -11,18 +11,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include "rules/child_process.h"
+
 namespace aim {
 namespace {
 
 // The answer datagram's text is small; the cap keeps a confused helper from
 // making us allocate.
 constexpr size_t kAnswerCap = 4096;
-
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  return "ended with wait status " + std::to_string(status);
-}
 
 long peak_rss_kib_of(pid_t pid) {
   auto status = read_file("/proc/" + std::to_string(pid) + "/status", 64 * 1024);
@@ -137,23 +133,18 @@ Result<ServedReply> ServedChild::ask_once(std::chrono::milliseconds timeout,
   const char request = 'r';
   if (send(socket_.get(), &request, 1, MSG_NOSIGNAL) != 1)
     return Error{"the reader helper " + stop(true), EPIPE};
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd p{socket_.get(), POLLIN, 0};
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
+  switch (wait_readable(socket_.get(), timeout, abort)) {
+    case WaitEnd::Ready:
+      break;
+    case WaitEnd::TimedOut:
       stop(true);
       return Error{"the reader helper timed out after " + std::to_string(timeout.count() / 1000) +
                    " s (killed; started again at the next read)"};
-    }
-    if (abort && abort()) {
+    case WaitEnd::Aborted:
       stop(true);
       return Error{"reading abandoned (stopping)"};
-    }
-    const int r = poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 200)));
-    if (r > 0) break;
-    if (r < 0 && errno != EINTR) return Error{"the reader helper " + stop(true)};
+    case WaitEnd::Failed:
+      return Error{"the reader helper " + stop(true)};
   }
   char text[kAnswerCap + 1];
   iovec io{text, kAnswerCap};

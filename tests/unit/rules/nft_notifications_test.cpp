@@ -9,17 +9,13 @@
 
 #include <cstring>
 
+#include "rules/netlink_attributes.h"
+
 namespace aim {
 namespace {
 
 std::string attribute(uint16_t type, const std::string& value) {
-  nlattr header{};
-  header.nla_len = static_cast<uint16_t>(NLA_HDRLEN + value.size());
-  header.nla_type = type;
-  std::string out(reinterpret_cast<const char*>(&header), sizeof header);
-  out += value;
-  out.append(NLA_ALIGN(value.size()) - value.size(), '\0');
-  return out;
+  return encode_attribute(type, value);
 }
 std::string text(uint16_t type, const std::string& s) { return attribute(type, s + '\0'); }
 std::string be32(uint16_t type, uint32_t v) {

@@ -15,19 +15,12 @@
 #include <cstring>
 
 #include "rules/legacy_format.h"
+#include "rules/netlink_attributes.h"
 
 namespace aim {
 namespace {
 
-std::string attr(uint16_t type, std::string_view value) {
-  nlattr header{};
-  header.nla_len = static_cast<uint16_t>(NLA_HDRLEN + value.size());
-  header.nla_type = type;
-  std::string out(reinterpret_cast<const char*>(&header), sizeof header);
-  out += value;
-  out.append(NLA_ALIGN(value.size()) - value.size(), '\0');
-  return out;
-}
+std::string attr(uint16_t type, std::string_view value) { return encode_attribute(type, value); }
 std::string be32(uint32_t v) {
   v = htonl(v);
   return std::string(reinterpret_cast<const char*>(&v), 4);
