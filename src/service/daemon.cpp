@@ -315,8 +315,8 @@ struct Daemon::State {
     last_report = run.report;
     apply(reconciler.checked(run.report, Clock::now()));
     log.info(2, "check took " + format_seconds(std::chrono::duration<double>(run.took).count()) +
-                    " (CPU " + format_seconds(run.cpu_seconds) + ", helpers included): " +
-                    summarize(run.report));
+                    ": " + summarize(run.report) + " (CPU " + format_seconds(run.cpu_seconds) +
+                    ", helpers included)");
     // --metrics-file: after every check (issue 15).
     if (Status m =
             metrics.check_finished({&run.report, std::chrono::duration<double>(run.took).count(),
