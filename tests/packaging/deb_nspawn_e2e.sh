@@ -38,7 +38,7 @@ for f in /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service /etc
   in_ct test -e "$f" || fail "$f not installed"
 done
 want_version=$(dpkg-deb -f "$DEB" Version)
-in_ct /usr/sbin/azure-iptables-monitor --version | grep -q "$want_version" || fail "--version does not say $want_version"
+in_ct /usr/sbin/azure-iptables-monitor --version | grep_q "$want_version" || fail "--version does not say $want_version"
 
 e2e_expect_quiet_systemctl "apt install" "$WORK/apt.log"
 # The package started the service on install; NODE_NAME is unset by default.

@@ -76,6 +76,9 @@ nspawn() {
   exec systemd-nspawn -q -D "$ROOT" --register=no --keep-unit "$@"
 }
 in_ct() { nsenter -t "$CT_PID" -m -u -i -n -p -- "$@"; }
+# grep -q for the end of a pipe: it reads all its input, so under pipefail
+# the writer is never killed by SIGPIPE when the match comes early.
+grep_q() { grep "$@" >/dev/null; }
 # Waits up to $1 seconds for the command after it to succeed.
 wait_for() {
   local seconds=$1; shift
@@ -165,14 +168,14 @@ e2e_expect_unconfigured_skipped() {
   step "without NODE_NAME: skipped (inactive, not failed), the reason in the journal, system not degraded"
   wait_for 10 in_ct sh -c "journalctl -u $UNIT --no-pager | grep -q 'no node name: set NODE_NAME'" \
     || fail "no journal message about NODE_NAME"
-  in_ct journalctl -u "$UNIT" -p warning --no-pager -o cat | grep -q 'skipped (ExecCondition=), not failed' \
+  in_ct journalctl -u "$UNIT" -p warning --no-pager -o cat | grep_q 'skipped (ExecCondition=), not failed' \
     || fail "the journal message (priority warning) does not say the service is skipped"
   if in_ct systemctl is-failed -q "$UNIT"; then fail "the unit is failed without NODE_NAME"; fi
   [ "$(unit_property ActiveState)" = inactive ] || fail "the unit is $(unit_property ActiveState), not inactive"
   # systemd's own word for it. (Its Result=exec-condition is not always still
   # there to see: an inactive unit nothing references yet, e.g. enabled with
   # `preset --no-reload`, is unloaded, and reloaded fresh when queried.)
-  in_ct journalctl -u "$UNIT" --no-pager -o cat | grep -q "Skipped due to 'exec-condition'" \
+  in_ct journalctl -u "$UNIT" --no-pager -o cat | grep_q "Skipped due to 'exec-condition'" \
     || fail "systemd did not record the unit as skipped by its ExecCondition="
   sleep 12  # RestartSec=10s: a restart loop would have started again by now
   [ "$(unit_property NRestarts)" = 0 ] || fail "the unit was restarted without NODE_NAME"
@@ -206,7 +209,7 @@ e2e_expect_check_agrees() {
   run_by_hand check --dry-run
   [ "$RUN_STATUS" = "$status_want" ] || { echo "$RUN_OUT"; fail "check --dry-run exited $RUN_STATUS with the label $label_now (want $status_want)"; }
   echo "$RUN_OUT" | grep -qx "label: $label_now" || { echo "$RUN_OUT"; fail "check --dry-run does not say label: $label_now"; }
-  echo "$RUN_OUT" | grep -q 'would send PATCH https://127.0.0.1:6443/apis/cilium.io/v2/ciliumnodes/node1' \
+  echo "$RUN_OUT" | grep_q 'would send PATCH https://127.0.0.1:6443/apis/cilium.io/v2/ciliumnodes/node1' \
     || { echo "$RUN_OUT"; fail "check --dry-run does not use the service's node name and kubeconfig"; }
 }
 
@@ -233,15 +236,15 @@ e2e_stock_scenario() {
   step "by hand: validate and check --dry-run use the service's configuration and agree with it"
   run_by_hand validate -v 2
   [ "$RUN_STATUS" = 0 ] || { echo "$RUN_OUT"; fail "validate on the stock install exited $RUN_STATUS, want 0"; }
-  echo "$RUN_OUT" | grep -q "configuration: $env_file (NODE_NAME, AZURE_IPTABLES_MONITOR_OPTS), then the command line" \
+  echo "$RUN_OUT" | grep_q "configuration: $env_file (NODE_NAME, AZURE_IPTABLES_MONITOR_OPTS), then the command line" \
     || { echo "$RUN_OUT"; fail "validate -v 2 does not name $env_file as its configuration"; }
-  echo "$RUN_OUT" | grep -q ' 0 problems$' || { echo "$RUN_OUT"; fail "validate found problems in the stock allowlists"; }
+  echo "$RUN_OUT" | grep_q ' 0 problems$' || { echo "$RUN_OUT"; fail "validate found problems in the stock allowlists"; }
   e2e_expect_check_agrees
   run_by_hand check --dry-run -v 2
-  echo "$RUN_OUT" | grep -q 'IPv6 patterns from /etc/azure-iptables-monitor/ipv6' \
+  echo "$RUN_OUT" | grep_q 'IPv6 patterns from /etc/azure-iptables-monitor/ipv6' \
     || { echo "$RUN_OUT"; fail "check by hand does not check IPv6 with the packaged allowlists"; }
   run_by_hand --env-file none check --dry-run -v 2
-  echo "$RUN_OUT" | grep -q 'configuration: the command line only (--env-file none)' \
+  echo "$RUN_OUT" | grep_q 'configuration: the command line only (--env-file none)' \
     || { echo "$RUN_OUT"; fail "--env-file none does not say it reads no file"; }
 
   # The stock interval is 300 s; a reload checks at once.
@@ -250,10 +253,10 @@ e2e_stock_scenario() {
   in_ct systemctl reload "$UNIT" || fail "systemctl reload failed"
   wait_for 20 label_is true || fail "label is '$(label)' after an ip6tables user rule, want true"
   in_ct journalctl -u "$UNIT" -p warning FAMILY=ipv6 TABLE=filter --no-pager -o verbose \
-    | grep -q 'RULE=-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT' \
+    | grep_q 'RULE=-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT' \
     || fail "no journal warning with FAMILY=ipv6 and RULE= for the ip6tables rule"
   e2e_expect_check_agrees
-  echo "$RUN_OUT" | grep -q -- '-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT' \
+  echo "$RUN_OUT" | grep_q -- '-A INPUT -p tcp -m tcp --dport 2222 -j ACCEPT' \
     || { echo "$RUN_OUT"; fail "check by hand does not name the ip6tables rule"; }
   run_by_hand check --dry-run --ipv6=false
   [ "$RUN_STATUS" = 0 ] || { echo "$RUN_OUT"; fail "check --ipv6=false by hand exited $RUN_STATUS: the explicit flag did not win"; }
@@ -294,14 +297,14 @@ e2e_service_scenario() {
   in_ct systemctl is-active -q "$UNIT" || fail "not active after restart"
   local status
   status=$(in_ct systemctl status "$UNIT" --no-pager -l || true)
-  echo "$status" | grep -q 'Active: active (running)' || fail "systemctl status does not show active (running)"
+  echo "$status" | grep_q 'Active: active (running)' || fail "systemctl status does not show active (running)"
   echo "$status" | grep 'Status: "' || fail "systemctl status shows no STATUS line"
 
   step "the API server received label false (only allowlisted rules)"
   wait_for 20 label_is false || fail "label is '$(label)', want false"
-  in_ct journalctl -u "$UNIT" VERDICT=clean --no-pager -o cat | grep -q '^verdict clean' \
+  in_ct journalctl -u "$UNIT" VERDICT=clean --no-pager -o cat | grep_q '^verdict clean' \
     || fail "journalctl -u shows no check verdict (VERDICT=clean)"
-  in_ct journalctl -u "$UNIT" --no-pager -o cat | grep -q '^check took .* s: ' \
+  in_ct journalctl -u "$UNIT" --no-pager -o cat | grep_q '^check took .* s: ' \
     || fail "journalctl -u shows no per-check line at -v 2"
 
   e2e_expect_metrics clean
@@ -319,15 +322,15 @@ e2e_service_scenario() {
   in_ct iptables -A INPUT -p tcp --dport 2222 -j DROP
   wait_for 20 label_is true || fail "label is '$(label)' after a user rule, want true"
   in_ct journalctl -u "$UNIT" -p warning TABLE=filter --no-pager -o verbose \
-    | grep -q 'RULE=-A INPUT -p tcp -m tcp --dport 2222 -j DROP' \
+    | grep_q 'RULE=-A INPUT -p tcp -m tcp --dport 2222 -j DROP' \
     || fail "no journal warning with TABLE=filter and RULE= for the user rule"
-  control GET /_test/state | grep -q '"Warning"' || fail "no Warning Event recorded"
+  control GET /_test/state | grep_q '"Warning"' || fail "no Warning Event recorded"
   e2e_expect_metrics unexpected
   in_ct journalctl -u "$UNIT" MESSAGE_ID=1e1ab4497e3f4d3a9ab5f763780f1755 --no-pager -o verbose \
-    | grep -q 'RULE=-A INPUT -p tcp -m tcp --dport 2222 -j DROP' \
+    | grep_q 'RULE=-A INPUT -p tcp -m tcp --dport 2222 -j DROP' \
     || fail "journalctl MESSAGE_ID= (unexpected rule) does not find the user rule"
   in_ct journalctl -u "$UNIT" MESSAGE_ID=f0dcdbe252dc418db7c7a20cc6c8319b VERDICT=unexpected --no-pager -o cat \
-    | grep -q '^verdict unexpected' || fail "journalctl MESSAGE_ID= (verdict change) does not find the change"
+    | grep_q '^verdict unexpected' || fail "journalctl MESSAGE_ID= (verdict change) does not find the change"
 
   step "systemctl reload after allowing the rule: label back to false"
   in_ct sh -c "echo '^-A INPUT -p tcp -m tcp --dport 2222 -j DROP\$' >>/etc/azure-iptables-monitor/ipv4/filter"
@@ -338,14 +341,14 @@ e2e_service_scenario() {
   # journald files entries asynchronously: the label can be seen before the
   # line saying why is readable.
   reload_logged() {
-    in_ct journalctl -u "$UNIT" --no-pager -o cat | grep -q 'reloading allowlists and credentials (SIGHUP)'
+    in_ct journalctl -u "$UNIT" --no-pager -o cat | grep_q 'reloading allowlists and credentials (SIGHUP)'
   }
   wait_for 10 reload_logged || fail "no reload in the journal"
 
   step "a legacy rule (libiptc + a dlopen'ed extension, under the seccomp filter and W^X)"
   in_ct iptables-legacy -t mangle -A PREROUTING -p udp -m udp --dport 4444 -j MARK --set-xmark 0x4/0xffffffff
   wait_for 20 label_is true || fail "label is '$(label)' after a legacy user rule, want true"
-  in_ct journalctl -u "$UNIT" TABLE=mangle --no-pager -o verbose | grep -q 'RULE=.*--dport 4444' \
+  in_ct journalctl -u "$UNIT" TABLE=mangle --no-pager -o verbose | grep_q 'RULE=.*--dport 4444' \
     || fail "no journal entry for the legacy mangle rule"
   in_ct iptables-legacy -t mangle -D PREROUTING -p udp -m udp --dport 4444 -j MARK --set-xmark 0x4/0xffffffff
   wait_for 20 label_is false || fail "label is '$(label)' after the legacy rule was deleted, want false"
@@ -379,7 +382,7 @@ e2e_flag_error_scenario() {
   in_ct systemctl restart "$UNIT" >/dev/null 2>&1 || true
   wait_for 20 in_ct systemctl is-failed -q "$UNIT" || fail "the unit did not fail with --intreval in its options"
   [ "$(unit_property ExecMainStatus)" = 78 ] || fail "exit status $(unit_property ExecMainStatus), want 78"
-  in_ct journalctl -u "$UNIT" -p err --no-pager -o cat | grep -q 'not expected: --intreval 60 ' \
+  in_ct journalctl -u "$UNIT" -p err --no-pager -o cat | grep_q 'not expected: --intreval 60 ' \
     || { in_ct journalctl -u "$UNIT" --no-pager -n 5; fail "journalctl -p err does not say why it stopped"; }
   in_ct cp /opt/aim-test/env.good "$env_file"
   in_ct systemctl reset-failed "$UNIT"

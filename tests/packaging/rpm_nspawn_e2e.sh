@@ -42,7 +42,7 @@ for f in /usr/sbin/azure-iptables-monitor /usr/lib/systemd/system/$UNIT.service 
 done
 in_ct test -e /etc/default/$UNIT && fail "the RPM installs /etc/default/$UNIT (it uses /etc/sysconfig)"
 want=$(rpm -qp --qf '%{VERSION}' "$RPM")
-in_ct /usr/sbin/azure-iptables-monitor --version | grep -q "$want" || fail "--version does not say $want"
+in_ct /usr/sbin/azure-iptables-monitor --version | grep_q "$want" || fail "--version does not say $want"
 # %post applies the preset policy (Debian's: enable); Fedora-style, it does not start the unit.
 preset=$(in_ct systemctl is-enabled "$UNIT" || true)
 [ "$preset" = enabled ] || fail "%post did not apply the preset (is-enabled: $preset)"
