@@ -54,7 +54,7 @@ Table read_table(const NftTable& t, TextArena& arena) {
   }
   std::string last;
   for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
-    auto before = read_nft_generation();
+    auto before = read_settled_nft_generation();
     if (!before) {
       table.error = before.error();
       return table;

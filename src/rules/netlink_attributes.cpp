@@ -34,6 +34,13 @@ std::string_view attribute_string(std::string_view payload) {
   return nul == std::string_view::npos ? payload : payload.substr(0, nul);
 }
 
+bool read_be64(std::string_view payload, uint64_t& out) {
+  if (payload.size() != 8) return false;
+  out = 0;
+  for (char c : payload) out = out << 8 | static_cast<uint8_t>(c);
+  return true;
+}
+
 std::string encode_attribute(uint16_t type, std::string_view value) {
   nlattr header{};
   header.nla_len = static_cast<uint16_t>(NLA_HDRLEN + value.size());

@@ -17,6 +17,8 @@ bool for_each_attribute(std::string_view data,
 
 // A big-endian 32-bit attribute value; false when the payload is not 4 bytes.
 bool read_be32(std::string_view payload, uint32_t& out);
+// A big-endian 64-bit attribute value (object handles); false unless 8 bytes.
+bool read_be64(std::string_view payload, uint64_t& out);
 // A NUL-terminated string attribute, without its NUL.
 std::string_view attribute_string(std::string_view payload);
 

@@ -115,14 +115,6 @@ class RuleNewlines {
   uint32_t count_ = 0;
 };
 
-bool read_be64(std::string_view payload, uint64_t& out) {
-  if (payload.size() != 8) return false;
-  uint32_t hi, lo;
-  if (!read_be32(payload.substr(0, 4), hi) || !read_be32(payload.substr(4), lo)) return false;
-  out = (static_cast<uint64_t>(hi) << 32) | lo;
-  return true;
-}
-
 uint8_t nfproto_of(const std::string& family) {
   if (family == "ip") return NFPROTO_IPV4;
   if (family == "ip6") return NFPROTO_IPV6;
@@ -207,6 +199,19 @@ Result<uint32_t> read_nft_generation() {
   if (!st) return layout_error("generation: " + st.error(), st.error_code());
   if (!id) return layout_error("the kernel's generation answer has no id");
   return *id;
+}
+
+Result<uint32_t> read_settled_nft_generation() {
+  auto netlink = NftNetlink::open();
+  if (!netlink) return layout_error(netlink.error());
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    auto id = read_nft_generation();
+    if (!id) return id;
+    auto settled = netlink->generation_settled(*id);
+    if (!settled) return layout_error("generation: " + settled.error(), settled.error_code());
+    if (*settled) return *id;
+  }
+  return layout_error("generation: a commit was under way at each of 10 looks", EAGAIN);
 }
 
 Result<KernelLayout> read_kernel_layout(Family family) {

@@ -21,5 +21,9 @@ Result<KernelLayout> read_kernel_layout(Family family);
 // text disagree, and the table unreadable).
 Result<NativeTableShape> read_native_shape(const NftTable& table);
 Result<uint32_t> read_nft_generation();
+// The generation once no commit is under way (GETGEN moves when a commit
+// starts, before it has applied everything): read it before a read that an
+// equal generation after must prove unchanged.
+Result<uint32_t> read_settled_nft_generation();
 
 }  // namespace aim

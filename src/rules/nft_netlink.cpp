@@ -61,6 +61,8 @@ Status NftNetlink::request(uint16_t message, uint8_t family,
   for (;;) {
     const ssize_t n = recv(fd_.get(), buffer_.data(), buffer_.size(), MSG_TRUNC);
     if (n < 0 && errno == EINTR) continue;
+    // SO_RCVTIMEO: not "changed" (EAGAIN means that to callers).
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) errno = ETIMEDOUT;
     if (n < 0) return system_error("recv");
     if (static_cast<size_t>(n) > buffer_.size()) {
       errno = EMSGSIZE;
@@ -93,6 +95,59 @@ Status NftNetlink::request(uint16_t message, uint8_t family,
                  std::string_view(reinterpret_cast<const char*>(msg) + header_size,
                                   msg->nlmsg_len - header_size)});
       if (!dump) return Ok{};
+    }
+  }
+}
+
+Result<bool> NftNetlink::generation_settled(uint32_t generation) {
+  auto message = [&](uint16_t type, const std::string& attributes) {
+    std::string packet(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg)), '\0');
+    packet += attributes;
+    nlmsghdr header{};
+    header.nlmsg_len = static_cast<uint32_t>(packet.size());
+    header.nlmsg_type = type;
+    header.nlmsg_flags = NLM_F_REQUEST;
+    header.nlmsg_seq = ++sequence_;
+    nfgenmsg body{};
+    body.nfgen_family = AF_UNSPEC;
+    body.version = NFNETLINK_V0;
+    body.res_id = htons(NFNL_SUBSYS_NFTABLES);
+    std::memcpy(packet.data(), &header, sizeof header);
+    std::memcpy(packet.data() + NLMSG_HDRLEN, &body, sizeof body);
+    return packet;
+  };
+  const uint32_t id = htonl(generation);
+  const uint32_t begin_sequence = sequence_ + 1;
+  const std::string batch =
+      message(NFNL_MSG_BATCH_BEGIN,
+              encode_attribute(NFNL_BATCH_GENID,
+                               std::string_view(reinterpret_cast<const char*>(&id), sizeof id))) +
+      message(NFNL_MSG_BATCH_END, "");
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  // The kernel handles the batch within this call: any answer is queued
+  // when it returns.
+  if (sendto(fd_.get(), batch.data(), batch.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
+             sizeof kernel) < 0)
+    return system_error("sendto (generation barrier)");
+  buffer_.resize(64 * 1024);
+  bool settled = true;
+  for (;;) {
+    const ssize_t n = recv(fd_.get(), buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return settled;
+    if (n < 0) return system_error("recv (generation barrier)");
+    int remaining = static_cast<int>(n);
+    for (auto* msg = reinterpret_cast<nlmsghdr*>(buffer_.data()); NLMSG_OK(msg, remaining);
+         msg = NLMSG_NEXT(msg, remaining)) {
+      if (msg->nlmsg_type != NLMSG_ERROR || msg->nlmsg_seq < begin_sequence) continue;
+      const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(msg));
+      if (err->error == -ERESTART) {
+        settled = false;
+      } else if (err->error != 0) {
+        errno = -err->error;
+        return system_error("generation barrier");
+      }
     }
   }
 }

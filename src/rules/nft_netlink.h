@@ -38,6 +38,14 @@ class NftNetlink {
   Status request(uint16_t message, uint8_t family, const std::vector<NetlinkAttribute>& attributes,
                  bool dump, const std::function<void(const NftAnswer&)>& on_answer);
 
+  // Whether the ruleset is still at `generation` once every commit under
+  // way has ended: an empty transaction tied to `generation`
+  // (NFNL_BATCH_GENID) waits for the commit lock, and the kernel refuses it
+  // (ERESTART: false) if the generation moved. GETGEN answers as soon as a
+  // commit starts, before it has applied everything and before its
+  // notifications are sent; after true, they all are.
+  Result<bool> generation_settled(uint32_t generation);
+
  private:
   explicit NftNetlink(UniqueFd fd) : fd_(std::move(fd)) {}
   UniqueFd fd_;

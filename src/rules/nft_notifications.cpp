@@ -41,6 +41,7 @@ std::vector<NftNotification> parse_nft_notifications(std::string_view datagram, 
       if (type == 1) n.table = std::string(attribute_string(value));
       if (is_rule && type == NFTA_RULE_CHAIN) n.chain = std::string(attribute_string(value));
       if (is_chain && type == NFTA_CHAIN_NAME) n.chain = std::string(attribute_string(value));
+      if (is_chain && type == NFTA_CHAIN_HANDLE) read_be64(value, n.chain_handle);
     });
     if (n.type == NFT_MSG_NEWGEN ? !has_generation
                                  : n.table.empty() || ((is_rule || is_chain) && n.chain.empty()))

@@ -16,7 +16,8 @@ struct NftNotification {
   uint16_t type;  // NFT_MSG_*
   uint8_t family;
   std::string table, chain;
-  uint32_t generation = 0;  // NFT_MSG_NEWGEN only
+  uint32_t generation = 0;    // NFT_MSG_NEWGEN only
+  uint64_t chain_handle = 0;  // chain changes: the chain's handle (a rename keeps it)
 };
 
 // The notifications in one datagram read from the group. Pure; messages of

@@ -75,7 +75,7 @@ NftReader::Attempt NftReader::read_consistently(const std::string& path, Family 
   if (!only_table.empty()) args = {"-t", only_table};
   std::string last_change;
   for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
-    auto before = read_nft_generation();
+    auto before = read_settled_nft_generation();
     if (!before) return a.set.error = before.error(), std::move(a);
     auto child = run_program(path, args, timeout_, abort_);
     if (!child) return a.set.error = "cannot run " + path + ": " + child.error(), std::move(a);

@@ -78,6 +78,7 @@ const BuiltinTable* builtin_table(std::string_view name) {
 
 struct ChainInfo {
   std::string name;
+  uint64_t handle = 0;  // stays the same through a rename
   std::optional<uint32_t> hook;
   std::optional<int32_t> priority;
   std::optional<uint32_t> policy;
@@ -102,6 +103,7 @@ bool parse_chain(const NftAnswer& a, std::string& table, ChainInfo& c) {
     uint32_t n = 0;
     if (type == NFTA_CHAIN_TABLE) table = attribute_string(v);
     if (type == NFTA_CHAIN_NAME) c.name = attribute_string(v);
+    if (type == NFTA_CHAIN_HANDLE) read_be64(v, c.handle);
     if (type == NFTA_CHAIN_TYPE) c.type = attribute_string(v);
     if (type == NFTA_CHAIN_POLICY && read_be32(v, n)) c.policy = n;
     if (type == NFTA_CHAIN_HOOK)
@@ -407,6 +409,9 @@ Status reread_chain(NftNetlink& netlink, Family family, TableRead& table,
 // The family's iptables tables as they were at one generation.
 struct FamilySnapshot {
   uint32_t generation = 0;
+  // The newest generation whose end (NEWGEN) was read from the monitor:
+  // notifications read ahead are not waited for again.
+  std::optional<uint32_t> newest_told;
   size_t repaired_chains = 0;  // read again after commits during the read
   std::vector<TableRead> tables;
 };
@@ -432,10 +437,20 @@ Repair note_changes(const std::vector<NftNotification>& changes, uint8_t proto,
         dirty[n.table].insert(n.chain);
         break;
       case NFT_MSG_NEWCHAIN:
-      case NFT_MSG_DELCHAIN:
+      case NFT_MSG_DELCHAIN: {
+        // A rename (iptables -E) is told under the new name only, and every
+        // rule jumping to the chain shows the new name without being told.
+        const TableRead& t = *std::find_if(tables.begin(), tables.end(),
+                                           [&](const TableRead& t) { return t.name == n.table; });
+        if (n.type == NFT_MSG_NEWCHAIN && n.chain_handle != 0 &&
+            std::any_of(t.chains.begin(), t.chains.end(), [&](const ChainInfo& c) {
+              return c.handle == n.chain_handle && c.name != n.chain;
+            }))
+          return Repair::Restart;
         chains[n.table].insert(n.chain);
         dirty[n.table].insert(n.chain);
         break;
+      }
       default:
         return Repair::Restart;
     }
@@ -443,20 +458,32 @@ Repair note_changes(const std::vector<NftNotification>& changes, uint8_t proto,
   return Repair::Chains;
 }
 
+// Reads what the monitor has, noting the newest commit end (NEWGEN) seen.
+// False when notifications were lost.
+bool receive_changes(NftChangeMonitor& monitor, std::chrono::milliseconds wait,
+                     std::vector<NftNotification>& changes, std::optional<uint32_t>& newest) {
+  const size_t before = changes.size();
+  const bool intact = monitor.receive(changes, wait);
+  for (size_t i = before; i < changes.size(); ++i)
+    if (changes[i].type == NFT_MSG_NEWGEN &&
+        (!newest || static_cast<int32_t>(changes[i].generation - *newest) > 0))
+      newest = changes[i].generation;
+  return intact;
+}
+
 // Waits (a bounded time) until the notifications of every commit up to
-// `generation` are in `changes`: the kernel sends them, then NEWGEN, while
-// the commit is still under way.
+// `generation` have been read: the kernel sends them, then NEWGEN, at the
+// end of each commit.
 bool collect_until(NftChangeMonitor& monitor, uint32_t generation,
-                   std::vector<NftNotification>& changes) {
+                   std::vector<NftNotification>& changes, std::optional<uint32_t>& newest) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   for (;;) {
-    for (const NftNotification& n : changes)
-      if (n.type == NFT_MSG_NEWGEN && static_cast<int32_t>(n.generation - generation) >= 0)
-        return true;
+    if (newest && static_cast<int32_t>(*newest - generation) >= 0) return true;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    if (!monitor.receive(changes, std::max(left, std::chrono::milliseconds(1)))) return false;
+    if (!receive_changes(monitor, std::max(left, std::chrono::milliseconds(1)), changes, newest))
+      return false;
   }
 }
 
@@ -499,19 +526,31 @@ Status follow_commits(NftNetlink& netlink, NftChangeMonitor* monitor, Family fam
     }
     auto now = read_generation(netlink);
     if (!now) return Error{now.error(), now.error_code()};
-    if (*now == generation) {
-      if (again.empty()) {
-        snapshot.generation = generation;
-        return Ok{};
-      }
+    std::vector<NftNotification> changes;
+    if (*now == generation && !monitor) {
+      if (again.empty()) return Ok{};
       dirty = std::move(again);
       continue;
     }
-    last_change = "generation " + std::to_string(generation) + " -> " + std::to_string(*now);
-    if (!monitor) return Error{last_change, EAGAIN};
-    std::vector<NftNotification> changes;
-    if (!collect_until(*monitor, *now, changes))
-      return Error{last_change + ", some changes not seen", EAGAIN};
+    if (*now == generation) {
+      // GETGEN moves when a commit starts, before the commit has applied
+      // everything: wait for any commit under way to end, then take the
+      // notifications of every commit up to here.
+      auto settled = netlink.generation_settled(generation);
+      if (!settled) return Error{settled.error(), settled.error_code()};
+      if (!*settled) {  // a commit started: the next round sees it
+        dirty = std::move(again);
+        continue;
+      }
+      if (!receive_changes(*monitor, std::chrono::milliseconds(0), changes, snapshot.newest_told))
+        return Error{"generation " + std::to_string(generation) + ", some changes not seen",
+                     EAGAIN};
+    } else {
+      last_change = "generation " + std::to_string(generation) + " -> " + std::to_string(*now);
+      if (!monitor) return Error{last_change, EAGAIN};
+      if (!collect_until(*monitor, *now, changes, snapshot.newest_told))
+        return Error{last_change + ", some changes not seen", EAGAIN};
+    }
     dirty = std::move(again);
     Dirty chains;
     if (note_changes(changes, proto, snapshot.tables, dirty, chains) == Repair::Restart)
@@ -521,6 +560,12 @@ Status follow_commits(NftNetlink& netlink, NftChangeMonitor* monitor, Family fam
         for (const std::string& chain : it->second)
           if (Status st = reread_chain(netlink, family, t, chain); !st)
             return Error{st.error(), st.error_code()};
+    if (*now == generation && dirty.empty() && chains.empty()) {
+      // Settled, and nothing of ours was told since it was read: this is
+      // the ruleset at `generation`.
+      snapshot.generation = generation;
+      return Ok{};
+    }
     generation = *now;
   }
   return Error{last_change + ", still changing after " + std::to_string(kRepairRounds) + " repairs",
@@ -536,6 +581,11 @@ Result<FamilySnapshot> read_snapshot(NftNetlink& netlink, NftChangeMonitor* moni
   if (monitor) monitor->receive(discarded, std::chrono::milliseconds(0));
   auto generation = read_generation(netlink);
   if (!generation) return Error{generation.error(), generation.error_code()};
+  // No commit half done at the start: without the monitor, an equal
+  // generation at the end then means nothing changed in between.
+  auto settled = netlink.generation_settled(*generation);
+  if (!settled) return Error{settled.error(), settled.error_code()};
+  if (!*settled) return Error{"a commit was under way", EAGAIN};
   snapshot.generation = *generation;
   auto names = iptables_nft_tables(family);
   if (!names) return Error{names.error(), names.error_code()};
@@ -558,7 +608,11 @@ Result<FamilySnapshot> read_snapshot(NftNetlink& netlink, NftChangeMonitor* moni
 Result<FamilySnapshot*> up_to_date_snapshot(NftNetlink& netlink, NftChangeMonitor* monitor,
                                             Family family, std::optional<FamilySnapshot>& kept) {
   std::string last_change;
+  // Well inside the reader's timeout (120 s), so that the helper answers
+  // rather than being killed with its snapshot.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(40);
   for (int attempt = 1; attempt <= kNftSnapshotAttempts; ++attempt) {
+    if (attempt > 1 && std::chrono::steady_clock::now() > give_up) break;
     if (kept && monitor) {
       kept->repaired_chains = 0;
       Status st = follow_commits(netlink, monitor, family, *kept, {}, 0, last_change);
@@ -688,6 +742,11 @@ int serve_nft_family(Family family, int requests) {
     ServedAnswer answer;
     auto snapshot = up_to_date_snapshot(*setup.netlink, setup.listening ? &setup.monitor : nullptr,
                                         family, kept);
+    if (!snapshot && snapshot.error_code() != EAGAIN) {
+      // The socket may be mid-dump (a timeout): a fresh one for the next.
+      auto reopened = NftNetlink::open();
+      if (reopened) setup.netlink.emplace(std::move(*reopened));
+    }
     UniqueFd output;
     if (snapshot) {
       auto memfd = make_memfd("aim-nft-snapshot");

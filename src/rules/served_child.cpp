@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "rules/child_process.h"
 
@@ -119,8 +120,9 @@ std::string ServedChild::stop(bool kill_it) {
 
 Result<ServedReply> ServedChild::ask(std::chrono::milliseconds timeout,
                                      const std::function<bool()>& abort) {
-  // A helper that ended since the last answer (killed, out of memory) is
-  // started again, once, for this request.
+  // A helper that ended since the last answer (killed, out of memory: the
+  // request could not be sent) is started again, once, for this request.
+  // One that dies answering is not: it would likely die again.
   auto reply = ask_once(timeout, abort);
   if (!reply && reply.error_code() == EPIPE) reply = ask_once(timeout, abort);
   return reply;
@@ -157,22 +159,30 @@ Result<ServedReply> ServedChild::ask_once(std::chrono::milliseconds timeout,
   ssize_t n;
   while ((n = recvmsg(socket_.get(), &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
   }
-  UniqueFd output;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-        c->cmsg_len == CMSG_LEN(sizeof(int))) {
-      int fd = -1;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-      output.reset(fd);
+  // Every descriptor received is ours to close; exactly one is expected.
+  std::vector<UniqueFd> received;
+  if (n >= 0)
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; ++i) {
+        int fd = -1;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+        received.emplace_back(fd);
+      }
     }
-  // Nothing read: the helper ended (a fatal libxtables error, a crash).
-  if (n <= 0) return Error{"the reader helper " + stop(false), EPIPE};
+  UniqueFd output;
+  if (received.size() == 1) output = std::move(received[0]);
+  // Nothing read: the helper ended (a fatal libxtables error, a crash), or
+  // is confused; killed either way, never waited for alive.
+  if (n <= 0) return Error{"the reader helper " + stop(true)};
   ServedReply reply;
   const std::string_view answer(text, static_cast<size_t>(n));
   const size_t space = answer.find(' ');
   reply.answer.status = std::atoi(std::string(answer.substr(0, space)).c_str());
   if (space != std::string_view::npos) reply.answer.message = std::string(answer.substr(space + 1));
-  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || (reply.answer.status == 0 && !output.valid()))
+  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || received.size() > 1 ||
+      (reply.answer.status == 0 && !output.valid()))
     return Error{"the reader helper's answer is malformed (" + stop(true) + ")"};
   if (reply.answer.status == 0) {
     auto mapped = map_whole_file(output.get());
