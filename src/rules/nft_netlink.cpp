@@ -22,6 +22,24 @@ Error system_error(const std::string& what) {
 
 }  // namespace
 
+std::string NftNetlink::message_bytes(uint16_t type, uint16_t flags, uint8_t family,
+                                      uint16_t resource, std::string_view attributes) {
+  std::string packet(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg)), '\0');
+  packet += attributes;
+  nlmsghdr header{};
+  header.nlmsg_len = static_cast<uint32_t>(packet.size());
+  header.nlmsg_type = type;
+  header.nlmsg_flags = flags;
+  header.nlmsg_seq = ++sequence_;
+  nfgenmsg body{};
+  body.nfgen_family = family;
+  body.version = NFNETLINK_V0;
+  body.res_id = htons(resource);
+  std::memcpy(packet.data(), &header, sizeof header);
+  std::memcpy(packet.data() + NLMSG_HDRLEN, &body, sizeof body);
+  return packet;
+}
+
 Result<NftNetlink> NftNetlink::open() {
   UniqueFd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
   if (!fd.valid()) return system_error("socket");
@@ -35,18 +53,11 @@ Result<NftNetlink> NftNetlink::open() {
 Status NftNetlink::request(uint16_t message, uint8_t family,
                            const std::vector<NetlinkAttribute>& attributes, bool dump,
                            const std::function<void(const NftAnswer&)>& on_answer) {
-  std::string packet(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg)), '\0');
-  for (const NetlinkAttribute& a : attributes) packet += encode_attribute(a.type, a.value);
-  nlmsghdr header{};
-  header.nlmsg_len = static_cast<uint32_t>(packet.size());
-  header.nlmsg_type = static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | message);
-  header.nlmsg_flags = NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0);
-  header.nlmsg_seq = ++sequence_;
-  nfgenmsg body{};
-  body.nfgen_family = family;
-  body.version = NFNETLINK_V0;
-  std::memcpy(packet.data(), &header, sizeof header);
-  std::memcpy(packet.data() + NLMSG_HDRLEN, &body, sizeof body);
+  std::string attribute_bytes;
+  for (const NetlinkAttribute& a : attributes) attribute_bytes += encode_attribute(a.type, a.value);
+  const std::string packet =
+      message_bytes(static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | message),
+                    NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0), family, 0, attribute_bytes);
 
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
@@ -100,29 +111,14 @@ Status NftNetlink::request(uint16_t message, uint8_t family,
 }
 
 Result<bool> NftNetlink::generation_settled(uint32_t generation) {
-  auto message = [&](uint16_t type, const std::string& attributes) {
-    std::string packet(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg)), '\0');
-    packet += attributes;
-    nlmsghdr header{};
-    header.nlmsg_len = static_cast<uint32_t>(packet.size());
-    header.nlmsg_type = type;
-    header.nlmsg_flags = NLM_F_REQUEST;
-    header.nlmsg_seq = ++sequence_;
-    nfgenmsg body{};
-    body.nfgen_family = AF_UNSPEC;
-    body.version = NFNETLINK_V0;
-    body.res_id = htons(NFNL_SUBSYS_NFTABLES);
-    std::memcpy(packet.data(), &header, sizeof header);
-    std::memcpy(packet.data() + NLMSG_HDRLEN, &body, sizeof body);
-    return packet;
-  };
   const uint32_t id = htonl(generation);
-  const uint32_t begin_sequence = sequence_ + 1;
-  const std::string batch =
-      message(NFNL_MSG_BATCH_BEGIN,
-              encode_attribute(NFNL_BATCH_GENID,
-                               std::string_view(reinterpret_cast<const char*>(&id), sizeof id))) +
-      message(NFNL_MSG_BATCH_END, "");
+  // Two statements: the begin message must take the first sequence number.
+  std::string batch = message_bytes(
+      NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, AF_UNSPEC, NFNL_SUBSYS_NFTABLES,
+      encode_attribute(NFNL_BATCH_GENID,
+                       std::string_view(reinterpret_cast<const char*>(&id), sizeof id)));
+  const uint32_t begin_sequence = sequence_;
+  batch += message_bytes(NFNL_MSG_BATCH_END, NLM_F_REQUEST, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, "");
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   // The kernel handles the batch within this call: any answer is queued

@@ -48,6 +48,9 @@ class NftNetlink {
 
  private:
   explicit NftNetlink(UniqueFd fd) : fd_(std::move(fd)) {}
+  // One nfnetlink message with the next sequence number.
+  std::string message_bytes(uint16_t type, uint16_t flags, uint8_t family, uint16_t resource,
+                            std::string_view attributes);
   UniqueFd fd_;
   uint32_t sequence_ = 0;
   std::vector<char> buffer_;

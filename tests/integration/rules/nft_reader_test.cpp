@@ -15,6 +15,8 @@
 #include "churn.h"
 #include "netns.h"
 #include "require.h"
+#include "rules/nft_layout_reader.h"
+#include "rules/nft_netlink.h"
 #include "rules/nft_tables.h"
 #include "rules/print.h"
 
@@ -437,6 +439,28 @@ TEST_F(NftReaderTest, InProcessReadsCompleteUnderSmallCommitsAndAreOneState) {
   EXPECT_GE(repaired, 3) << complete << " complete reads";
   std::printf("small-commit churn: %d reads, %d complete, %d repaired chain by chain\n", reads,
               complete, repaired);
+}
+
+// The barrier the reads accept a generation with: true at the current
+// generation (and it commits nothing: the generation stays), false at an
+// older one.
+TEST_F(NftReaderTest, GenerationBarrierTellsAMovedGenerationAndChangesNothing) {
+  ASSERT_EQ(run("iptables-nft -A INPUT -j ACCEPT").status, 0);
+  auto netlink = NftNetlink::open();
+  ASSERT_TRUE(netlink) << netlink.error();
+  auto before = read_nft_generation();
+  ASSERT_TRUE(before) << before.error();
+  auto settled = netlink->generation_settled(*before);
+  ASSERT_TRUE(settled) << settled.error();
+  EXPECT_TRUE(*settled);
+  EXPECT_EQ(*read_nft_generation(), *before) << "the empty transaction committed something";
+  ASSERT_EQ(run("iptables-nft -A INPUT -j DROP").status, 0);
+  settled = netlink->generation_settled(*before);
+  ASSERT_TRUE(settled) << settled.error();
+  EXPECT_FALSE(*settled) << "the generation moved";
+  settled = netlink->generation_settled(*read_nft_generation());
+  ASSERT_TRUE(settled) << settled.error();
+  EXPECT_TRUE(*settled);
 }
 
 // The pids of this process's kept nft helpers (children running nft-serve).
