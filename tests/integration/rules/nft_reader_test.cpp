@@ -540,6 +540,10 @@ TEST_F(NftReaderTest, KeptHelperReadsEqualFreshReadsAndRereadOnlyWhatChanged) {
   const std::vector<pid_t> before = helper_pids();
   ASSERT_EQ(before.size(), 1u);
   kill(before[0], SIGKILL);
+  // Gone (a zombie: its socket closed), not just signalled: a request sent
+  // while it still dies is answered by iptables-nft-save, as it should be.
+  for (int i = 0; i < 500 && !helper_pids().empty(); ++i) usleep(10 * 1000);
+  ASSERT_TRUE(helper_pids().empty()) << "the killed helper did not end";
   ASSERT_EQ(run("iptables-nft -A OUTPUT -d 10.8.8.8/32 -j REJECT").status, 0);
   same_as_fresh("after the helper was killed");
   const std::vector<pid_t> after = helper_pids();
