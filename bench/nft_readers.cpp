@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     rules += set.rule_count();
-    fallback += set.stats.fallback_tables;
+    fallback += set.stats.native_rules;
     helper = std::max(helper, set.stats.helper_peak_rss_kib);
   }
   const double seconds =

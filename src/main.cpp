@@ -184,11 +184,18 @@ int main(int argc, char** argv) {
     if (service) nft->keep_helpers_between_reads();
     owned.push_back(std::move(nft));
   }
-  // `rules --backend legacy|nft` prints that backend alone; every check
-  // reads native tables unless --nftables=false.
+  // `rules --backend legacy` prints that backend alone; every check reads
+  // native tables unless --nftables=false.
+  // `rules --backend nft` still shows, in nft syntax, what of iptables-nft's
+  // tables iptables text cannot show whole.
   const bool native = cl.global.nftables && (!cl.rules_command->parsed() ||
-                                             cl.global.backend == aim::BackendChoice::Auto);
-  if (native) owned.push_back(std::make_unique<aim::NativeNftReader>(delegated));
+                                             cl.global.backend != aim::BackendChoice::Legacy);
+  if (native) {
+    auto reader = std::make_unique<aim::NativeNftReader>(delegated);
+    if (cl.rules_command->parsed() && cl.global.backend == aim::BackendChoice::Nft)
+      reader->only_delegated();
+    owned.push_back(std::move(reader));
+  }
   std::vector<aim::RuleReader*> readers;
   for (auto& r : owned) readers.push_back(r.get());
 

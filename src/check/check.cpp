@@ -168,6 +168,15 @@ Report check(const std::vector<CheckInput>& inputs, MatchCache* cache, CheckObse
         report.tables.push_back(std::move(result));
         continue;
       }
+      // Rules only nft syntax shows whole that no native reader took: they
+      // were never matched, so the table is not decided.
+      if (!table.native_rules.empty()) {
+        const NativeRuleRequest& first = table.native_rules.front();
+        result.error = std::to_string(table.native_rules.size()) +
+                       " rules cannot be shown as iptables text and were not read natively "
+                       "(first: chain " + first.chain + ": " + first.reason + ")";
+        report.errors.push_back(where(set) + " table " + table.name + ": " + result.error);
+      }
       TableMatcher matcher(list, set.backend, table.name);
       const uint64_t seed = table_seed(set, table.name, list.generation());
       auto decide = [&](const Chain& chain, std::string_view line) {
@@ -193,7 +202,9 @@ Report check(const std::vector<CheckInput>& inputs, MatchCache* cache, CheckObse
       };
       for (const Chain& chain : table.chains) {
         if (interrupt.fired()) break;
-        decide(chain, chain.header);
+        // A native reader's chain of an iptables table has no header of
+        // its own (the iptables text shows it).
+        if (!chain.header.empty()) decide(chain, chain.header);
         for (std::string_view rule : chain.rules) {
           if (interrupt.fired()) break;
           decide(chain, rule);

@@ -13,8 +13,12 @@ std::vector<std::string> describe_read_errors(const RuleSet& set) {
   std::vector<std::string> lines;
   const std::string where = source_name(set.backend, set.family);
   if (!set.error.empty()) lines.push_back(where + ": " + set.error);
-  for (const Table& table : set.tables)
+  for (const Table& table : set.tables) {
     if (!table.read_ok()) lines.push_back(where + " table " + table.name + ": " + table.error);
+    for (const NativeRuleRequest& r : table.native_rules)
+      lines.push_back(where + " table " + table.name + " chain " + r.chain + ": " + r.reason +
+                      "; not shown (it needs nft syntax: --nftables=false)");
+  }
   return lines;
 }
 
@@ -57,8 +61,13 @@ int run_rules_command(const RulesOptions& options, const std::vector<RuleReader*
   std::vector<RuleSet> sets = read_all(readers, families_from(options.family));
 
   std::vector<RuleSet> shown;
-  for (RuleSet& set : sets)
-    if (!options.skip_empty_backends || has_content(set)) shown.push_back(set);
+  for (RuleSet& set : sets) {
+    // The native reader behind `--backend nft` shows only what iptables
+    // text could not: nothing of it when there is nothing.
+    const bool empty_native =
+        set.backend == Backend::Native && set.tables.empty() && set.error.empty();
+    if ((!options.skip_empty_backends || has_content(set)) && !empty_native) shown.push_back(set);
+  }
   print_rulesets(out, shown, options.format);
   out.flush();
 

@@ -41,15 +41,24 @@ std::string properties(const std::vector<std::string_view>& lines) {
 
 struct Failure {
   std::string why;
+  bool plain = false;  // the whole message, not a disagreement to explain
 };
 
 }  // namespace
+
+std::string compat_rule_error(std::string_view chain, uint64_t handle) {
+  return "rule handle " + std::to_string(handle) + " of chain " + std::string(chain) +
+         " holds an iptables (xt) match or target, which nft prints lossily and iptables text "
+         "cannot show together with the rest of the rule: remove or rewrite the rule (all "
+         "iptables or all nft)";
+}
 
 std::string native_table_label(std::string_view family, std::string_view name) {
   return std::string(family) + " " + std::string(name);
 }
 
-Table parse_native_table(std::string_view text, const NativeTableShape& shape, TextArena& arena) {
+Table parse_native_table(std::string_view text, const NativeTableShape& shape, TextArena& arena,
+                         NativeListing listing) {
   Table table;
   table.name = native_table_label(shape.family, shape.name);
   const std::string family = shape.family;
@@ -62,7 +71,8 @@ Table parse_native_table(std::string_view text, const NativeTableShape& shape, T
   };
   auto handle_suffix = [](uint64_t h) { return " # handle " + std::to_string(h); };
   try {
-    expect(lines.next(), "table " + prefix + " {" + handle_suffix(shape.handle));
+    expect(lines.next(), "table " + prefix + " {" +
+                             (listing == NativeListing::Table ? handle_suffix(shape.handle) : ""));
     // Table properties (flags, comment) come before the first block.
     std::vector<std::string_view> table_props;
     while (!lines.done() && lines.peek().starts_with("\t") &&
@@ -126,6 +136,10 @@ Table parse_native_table(std::string_view text, const NativeTableShape& shape, T
       }
       chain.header = arena.add("add " + what + properties(props));
       for (const NativeRuleShape& rule : block.rules) {
+        // A chain's listing shows rules iptables text shows too: its caller
+        // judges the ones it takes.
+        if (rule.compat && listing == NativeListing::Table)
+          throw Failure{compat_rule_error(block.name, rule.handle), true};
         const std::string_view body = lines.take(rule.newlines + 1);
         const std::string suffix = handle_suffix(rule.handle);
         if (!body.starts_with("\t\t") || !body.ends_with(suffix) || body.size() < 2 + suffix.size())
@@ -151,6 +165,10 @@ Table parse_native_table(std::string_view text, const NativeTableShape& shape, T
     for (Chain& c : chains) table.chains.push_back(std::move(c));
   } catch (const Failure& f) {
     table.chains.clear();
+    if (f.plain) {
+      table.error = f.why;
+      return table;
+    }
     table.error = "nft's listing of this table disagrees with the kernel's description (" + f.why +
                   "): a string in a rule (a comment, an interface name) may mimic structure, or "
                   "the table changed while it was read";

@@ -28,6 +28,9 @@ namespace aim {
 struct NativeRuleShape {
   uint64_t handle = 0;
   uint32_t newlines = 0;  // '\n' in the rule's strings: its text spans newlines + 1 lines
+  // It holds an xtables (compat) match or target, which nft prints lossily
+  // (a comment match as nothing at all): its text is not the whole rule.
+  bool compat = false;
 };
 
 // A named object of a table (any order): a chain (with its rules) or a set,
@@ -49,7 +52,14 @@ struct NativeTableShape {
 // The table's lines from its text listing, held against `shape`. Lines are
 // views into `text`, which the caller keeps alive (e.g. in the arena).
 // On any disagreement the Table has an error and no chains.
-Table parse_native_table(std::string_view text, const NativeTableShape& shape, TextArena& arena);
+// `listing`: a whole table's (`list table`, its handle on the first line)
+// or one chain's (`list chain`: `shape` holds just that chain).
+enum class NativeListing { Table, Chain };
+Table parse_native_table(std::string_view text, const NativeTableShape& shape, TextArena& arena,
+                         NativeListing listing = NativeListing::Table);
+
+// Why a rule holding a compat expression cannot be shown natively.
+std::string compat_rule_error(std::string_view chain, uint64_t handle);
 
 // "inet bar": how a native table is named in reports, logs and allowlists.
 std::string native_table_label(std::string_view family, std::string_view name);

@@ -2,7 +2,10 @@
 
 #include <nftables/libnftables.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <set>
 #include <memory>
 
 #include "rules/native_listing.h"
@@ -19,16 +22,18 @@ struct ContextDeleter {
 };
 using Context = std::unique_ptr<nft_ctx, ContextDeleter>;
 
-// One `list table` through libnftables: stateless (no counters), terse (no
-// set elements: a set can hold millions), with handles.
-Result<std::string> list_table(const NftTable& table) {
+// One `list table` (or, with `chain`, `list chain`) through libnftables:
+// stateless (no counters), terse (no set elements: a set can hold
+// millions), with handles.
+Result<std::string> list_native(const NftTable& table, const std::string* chain = nullptr) {
   Context ctx(nft_ctx_new(NFT_CTX_DEFAULT));
   if (!ctx) return Error{"cannot create a libnftables context"};
   unsigned flags = NFT_CTX_OUTPUT_STATELESS | NFT_CTX_OUTPUT_TERSE | NFT_CTX_OUTPUT_HANDLE;
   nft_ctx_output_set_flags(ctx.get(), flags);
   if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0)
     return Error{"cannot buffer libnftables output"};
-  const std::string command = "list table " + table.family + " " + table.name;
+  const std::string command = chain ? "list chain " + table.family + " " + table.name + " " + *chain
+                                    : "list table " + table.family + " " + table.name;
   if (nft_run_cmd_from_buffer(ctx.get(), command.c_str()) != 0) {
     std::string why = nft_ctx_get_error_buffer(ctx.get());
     while (!why.empty() && why.back() == '\n') why.pop_back();
@@ -59,7 +64,7 @@ Table read_table(const NftTable& t, TextArena& arena) {
       table.error = before.error();
       return table;
     }
-    auto text = list_table(t);
+    auto text = list_native(t);
     auto shape = text ? read_native_shape(t) : Result<NativeTableShape>(Error{text.error()});
     auto after = read_nft_generation();
     if (!after) {
@@ -87,6 +92,82 @@ Table read_table(const NftTable& t, TextArena& arena) {
   return table;
 }
 
+// The text of one chain's rules that iptables text cannot show whole, by
+// handle, from `list chain` held against the kernel's description of the
+// chain (both between two equal generations).
+Status read_chain_rules_natively(const NftTable& t, const std::string& chain,
+                                 const std::vector<const NativeRuleRequest*>& wanted,
+                                 TextArena& arena, Chain& out) {
+  if (!listable_name(chain))
+    return Error{"chain " + chain + " has a name nft's command parser cannot take"};
+  std::string last;
+  for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
+    auto before = read_settled_nft_generation();
+    if (!before) return Error{before.error()};
+    auto text = list_native(t, &chain);
+    auto shape = text ? read_native_chain_shape(t, chain)
+                      : Result<NativeTableShape>(Error{text.error()});
+    auto after = read_nft_generation();
+    if (!after) return Error{after.error()};
+    if (*before != *after) {
+      last = "generation " + std::to_string(*before) + " -> " + std::to_string(*after);
+      continue;
+    }
+    if (!text) return Error{text.error()};
+    if (!shape) return Error{shape.error()};
+    const std::string_view kept = arena.adopt(std::move(*text));
+    Table listed = parse_native_table(kept, *shape, arena, NativeListing::Chain);
+    if (!listed.read_ok()) return Error{listed.error};
+    // parse_native_table gives the table's line, then the chain's rules in
+    // the shape's order.
+    const std::vector<NativeRuleShape>& rules = shape->blocks.front().rules;
+    if (listed.chains.size() != 2 || listed.chains[1].rules.size() != rules.size())
+      return Error{"nft's listing of chain " + chain + " does not hold its rules"};
+    out.name = arena.add(chain);
+    for (const NativeRuleRequest* w : wanted) {
+      auto it = std::find_if(rules.begin(), rules.end(),
+                             [&](const NativeRuleShape& r) { return r.handle == w->handle; });
+      if (it == rules.end())
+        return Error{"rule handle " + std::to_string(w->handle) + " of chain " + chain +
+                     " was replaced or deleted after it was read; the next check reads again"};
+      if (it->compat) return Error{compat_rule_error(chain, w->handle)};
+      out.rules.push_back(listed.chains[1].rules[static_cast<size_t>(it - rules.begin())]);
+    }
+    return Ok{};
+  }
+  return Error{"the nftables ruleset changed during each of " +
+               std::to_string(kConsistentReadAttempts) + " reads (last: " + last +
+               "); the next check reads again"};
+}
+
+// The rules of one iptables table ("ip filter") that only nft syntax shows
+// whole, as a table of this set holding just them, chain by chain, each
+// chain's rules in kernel order (no header: the iptables text shows it).
+Table read_delegated_rules(const std::string& label, const std::vector<NativeRuleRequest>& wanted,
+                           TextArena& arena) {
+  Table table;
+  table.name = label;
+  const size_t space = label.find(' ');
+  const NftTable t{label.substr(0, space), label.substr(space + 1)};
+  std::map<std::string, std::vector<const NativeRuleRequest*>> by_chain;
+  std::vector<std::string> order;
+  for (const NativeRuleRequest& r : wanted) {
+    if (!by_chain.count(r.chain)) order.push_back(r.chain);
+    by_chain[r.chain].push_back(&r);
+  }
+  for (const std::string& chain : order) {
+    Chain c;
+    if (Status st = read_chain_rules_natively(t, chain, by_chain[chain], arena, c); !st) {
+      table.chains.clear();
+      table.error = "showing in nft syntax the rules iptables text cannot show whole (" +
+                    by_chain[chain].front()->reason + "): " + st.error();
+      return table;
+    }
+    table.chains.push_back(std::move(c));
+  }
+  return table;
+}
+
 }  // namespace
 
 RuleSet NativeNftReader::read(Family) {
@@ -106,8 +187,31 @@ RuleSet NativeNftReader::read(Family) {
     }
     const std::string label = native_table_label(t.family, t.name);
     const bool iptables_owned = (t.family == "ip" || t.family == "ip6") && table_rank(t.name);
-    if (iptables_owned && !(delegated_ && delegated_->labels.count(label))) continue;
+    const bool delegated = delegated_ && delegated_->labels.count(label);
+    if (iptables_owned && !delegated) {
+      if (delegated_)
+        if (auto rules = delegated_->rules.find(label); rules != delegated_->rules.end())
+          set.tables.push_back(read_delegated_rules(label, rules->second, *set.arena));
+      continue;
+    }
+    if (only_delegated_ && !delegated) continue;
     set.tables.push_back(read_table(t, *set.arena));
+  }
+  // What the nft reader left here must be shown, or be an error: a table
+  // gone since is not a table without rules.
+  if (delegated_) {
+    std::set<std::string> wanted(delegated_->labels);
+    for (const auto& [label, rules] : delegated_->rules) wanted.insert(label);
+    for (const std::string& label : wanted) {
+      if (std::any_of(set.tables.begin(), set.tables.end(),
+                      [&](const Table& t) { return t.name == label; }))
+        continue;
+      Table gone;
+      gone.name = label;
+      gone.error = "the table was gone when its rules were to be shown in nft syntax; the next "
+                   "check reads again";
+      set.tables.push_back(std::move(gone));
+    }
   }
   set.stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -72,6 +72,7 @@ class RuleNewlines {
       if (has_sreg && iface_register_ && *iface_register_ == sreg)
         count_ += newlines_in(value_data);
     } else if (name == "match" || name == "target") {
+      compat_ = true;
       std::string_view xt_name, info;
       const bool match = name == "match";
       const uint16_t name_attr = match ? uint16_t{NFTA_MATCH_NAME} : uint16_t{NFTA_TARGET_NAME};
@@ -109,8 +110,11 @@ class RuleNewlines {
   }
 
   uint32_t count() const { return count_; }
+  // An xtables (compat) match or target: nft prints these lossily.
+  bool compat() const { return compat_; }
 
  private:
+  bool compat_ = false;
   std::optional<uint32_t> iface_register_;
   uint32_t count_ = 0;
 };
@@ -158,7 +162,7 @@ Error layout_error(const std::string& what, int code = 0) {
 // answer cannot be walked.
 Status read_chain_rules(NftNetlink& netlink, uint8_t nfproto, const std::string& table,
                         const std::string& chain, bool& malformed,
-                        const std::function<void(uint64_t, uint32_t)>& on_rule) {
+                        const std::function<void(const NativeRuleShape&)>& on_rule) {
   return netlink.request(
       NFT_MSG_GETRULE, nfproto,
       {{NFTA_RULE_TABLE, nul_terminated(table)}, {NFTA_RULE_CHAIN, nul_terminated(chain)}}, true,
@@ -179,7 +183,7 @@ Status read_chain_rules(NftNetlink& netlink, uint8_t nfproto, const std::string&
         });
         // A kernel without per-chain filtering would answer every rule.
         if (rule_table != table || rule_chain != chain) return;
-        on_rule(handle, counter.count());
+        on_rule({handle, counter.count(), counter.compat()});
       });
 }
 
@@ -255,7 +259,7 @@ Result<KernelLayout> read_kernel_layout(Family family) {
       KernelChain& counts = rules;
       st = read_chain_rules(
           *netlink, nfproto, table, chain, malformed,
-          [&counts](uint64_t, uint32_t newlines) { counts.rule_newlines.push_back(newlines); });
+          [&counts](const NativeRuleShape& r) { counts.rule_newlines.push_back(r.newlines); });
       if (!st)
         return layout_error("rules of " + table + " " + chain + ": " + st.error(), st.error_code());
     }
@@ -345,15 +349,46 @@ Result<NativeTableShape> read_native_shape(const NftTable& table) {
     if (block.kind != "chain") continue;
     std::vector<NativeRuleShape>& rules = block.rules;
     st = read_chain_rules(*netlink, nfproto, table.name, block.name, malformed,
-                          [&rules](uint64_t handle, uint32_t newlines) {
-                            rules.push_back({handle, newlines});
-                          });
+                          [&rules](const NativeRuleShape& r) { rules.push_back(r); });
     if (!st)
       return layout_error(
           "rules of " + table.family + " " + table.name + " " + block.name + ": " + st.error(),
           st.error_code());
   }
   if (malformed) return layout_error("the kernel's answer is malformed");
+  return shape;
+}
+
+Result<NativeTableShape> read_native_chain_shape(const NftTable& table, const std::string& chain) {
+  const uint8_t nfproto = nfproto_of(table.family);
+  auto netlink = NftNetlink::open();
+  if (!netlink) return layout_error(netlink.error());
+  NativeTableShape shape{table.family, table.name, 0, {}};
+  NativeBlockShape block{"chain", chain, 0, {}};
+  bool malformed = false, found = false;
+  Status st = netlink->request(
+      NFT_MSG_GETCHAIN, nfproto,
+      {{NFTA_CHAIN_TABLE, nul_terminated(table.name)}, {NFTA_CHAIN_NAME, nul_terminated(chain)}},
+      false, [&](const NftAnswer& a) {
+        std::string owner, name;
+        uint64_t handle = 0;
+        malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
+          if (type == NFTA_CHAIN_TABLE) owner = attribute_string(v);
+          if (type == NFTA_CHAIN_NAME) name = attribute_string(v);
+          if (type == NFTA_CHAIN_HANDLE) read_be64(v, handle);
+        });
+        if (a.family != nfproto || owner != table.name || name != chain) return;
+        found = true;
+        block.handle = handle;
+      });
+  if (!st && st.error_code() != ENOENT)
+    return layout_error("chain " + chain + ": " + st.error(), st.error_code());
+  if (!found) return layout_error("chain " + chain + " of " + table.name + " is gone", ENOENT);
+  st = read_chain_rules(*netlink, nfproto, table.name, chain, malformed,
+                        [&block](const NativeRuleShape& r) { block.rules.push_back(r); });
+  if (!st) return layout_error("rules of " + chain + ": " + st.error(), st.error_code());
+  if (malformed) return layout_error("the kernel's answer is malformed");
+  shape.blocks.push_back(std::move(block));
   return shape;
 }
 

@@ -20,6 +20,9 @@ Result<KernelLayout> read_kernel_layout(Family family);
 // interface names, log prefixes; any other string with a newline makes the
 // text disagree, and the table unreadable).
 Result<NativeTableShape> read_native_shape(const NftTable& table);
+// The same for one chain of a table (its handle and rules only), for a
+// listing of that chain (`nft list chain`).
+Result<NativeTableShape> read_native_chain_shape(const NftTable& table, const std::string& chain);
 Result<uint32_t> read_nft_generation();
 // The generation once no commit is under way (GETGEN moves when a commit
 // starts, before it has applied everything): read it before a read that an

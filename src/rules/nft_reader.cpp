@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <utility>
 
 #include "rules/child_jobs.h"
 #include "rules/child_process.h"
@@ -116,30 +117,6 @@ static std::string missing_program_error(const std::string& program) {
          "iptables-nft cannot be seen";
 }
 
-Table NftReader::read_one_table(const std::string& path, Family family, const std::string& name,
-                                RuleSet& into) {
-  Attempt one = read_consistently(path, family, name);
-  Table t;
-  t.name = name;
-  if (one.incompatible_exit) {
-    t.incompatible = true;
-    t.error = "iptables-nft cannot show this table; list it with 'nft list table " +
-              std::string(family == Family::V6 ? "ip6 " : "ip ") + name + "'";
-    return t;
-  }
-  into.arena->keep_alive(one.set.arena);
-  into.stats.helper_peak_rss_kib =
-      std::max(into.stats.helper_peak_rss_kib, one.set.stats.helper_peak_rss_kib);
-  if (!one.set.error.empty()) {
-    t.error = one.set.error;
-    return t;
-  }
-  for (Table& read : one.set.tables)
-    if (read.name == name) return std::move(read);
-  t.error = "iptables-nft-save printed nothing for this table";
-  return t;
-}
-
 RuleSet NftReader::read_with_save(const std::string& program, const std::string& path,
                                   Family family) {
   if (path.empty()) {
@@ -206,93 +183,65 @@ Result<ChildOutput> NftReader::render(Family family) {
   return out;
 }
 
-RuleSet NftReader::read_in_process(const std::string& program, const std::string& path,
-                                   Family family) {
+RuleSet NftReader::read_in_process(Family family) {
   RuleSet failed;
   failed.family = family;
   failed.backend = Backend::Nft;
-  std::string last_change;
-  for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
-    auto tables = iptables_nft_tables(family);
-    if (!tables) return failed.error = tables.error(), failed;
-    if (tables->empty()) return failed;  // nothing to read (a legacy-only node): no child
-    // The child takes its own consistent snapshot (retrying while commits
-    // land), so the time it takes to start and translate does not count.
-    auto child = render(family);
-    if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
-    if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
-    if (child->exit_status == kNftRulesetChangedStatus)
-      return failed.error = trimmed(child->stderr_text), failed;
-    std::string child_failure = child->failure;
-    if (!child->stderr_text.empty())
-      child_failure += (child_failure.empty() ? "" : ": ") + trimmed(child->stderr_text);
-    std::string_view stream = child->stdout_text();
-    const std::optional<StreamSnapshot> snapshot = take_snapshot_record(stream);
-    RuleSet set = parse_rule_stream(stream, child->stdout_map, family, Backend::Nft,
-                                    snapshot ? snapshot->tables : *tables, child_failure);
-    if (!snapshot && set.error.empty() && child_failure.empty())
-      set.error = "the nft reader's output has no snapshot record";
-    set.stats.helper_peak_rss_kib = child->peak_rss_kib;
-    if (snapshot && snapshot->repaired_chains > 0) {
-      set.stats.repaired_chains = snapshot->repaired_chains;
-      set.stats.notes.push_back(std::to_string(snapshot->repaired_chains) +
-                                " chains read again: commits landed during the read");
-    }
-    std::vector<std::string> fallback;
-    for (const Table& t : set.tables)
-      if (!t.read_ok()) {
-        fallback.push_back(t.name);
-        set.stats.notes.push_back("table " + t.name + " read with " + program + ": " + t.error);
-      }
-    if (fallback.empty() && set.error.empty()) return set;
-    if (!set.error.empty() || !snapshot || fallback.size() == set.tables.size()) {
-      // Nothing to keep: the whole family from iptables-nft-save, as one read.
-      RuleSet whole = read_with_save(program, path, family);
-      if (!set.error.empty())
-        whole.stats.notes.push_back("read with " + program + ": " + set.error);
-      else
-        whole.stats.notes.insert(whole.stats.notes.begin(), set.stats.notes.begin(),
-                                 set.stats.notes.end());
-      whole.stats.fallback_tables = whole.tables.size();
-      whole.stats.helper_peak_rss_kib =
-          std::max(whole.stats.helper_peak_rss_kib, set.stats.helper_peak_rss_kib);
-      return whole;
-    }
-    set.stats.fallback_tables = fallback.size();
-    for (Table& t : set.tables) {
-      if (t.read_ok()) continue;
-      if (path.empty()) {
-        t.error += "; " + missing_program_error(program);
-        continue;
-      }
-      t = read_one_table(path, family, t.name, set);
-    }
-    // The tables listed by iptables-nft-save must show the snapshot's
-    // ruleset: a family is checked as one state.
-    auto end = read_nft_generation();
-    if (!end) return failed.error = end.error(), failed;
-    if (*end != snapshot->generation) {
-      last_change =
-          "generation " + std::to_string(snapshot->generation) + " -> " + std::to_string(*end);
-      continue;
-    }
-    return set;
+  auto tables = iptables_nft_tables(family);
+  if (!tables) return failed.error = tables.error(), failed;
+  if (tables->empty()) return failed;  // nothing to read (a legacy-only node): no child
+  // The child takes its own consistent snapshot (retrying while commits
+  // land), so the time it takes to start and translate does not count.
+  auto child = render(family);
+  if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
+  if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
+  if (child->exit_status == kNftRulesetChangedStatus)
+    return failed.error = trimmed(child->stderr_text), failed;
+  std::string child_failure = child->failure;
+  if (!child->stderr_text.empty())
+    child_failure += (child_failure.empty() ? "" : ": ") + trimmed(child->stderr_text);
+  std::string_view stream = child->stdout_text();
+  const std::optional<StreamSnapshot> snapshot = take_snapshot_record(stream);
+  RuleSet set = parse_rule_stream(stream, child->stdout_map, family, Backend::Nft,
+                                  snapshot ? snapshot->tables : *tables, child_failure);
+  if (!snapshot && set.error.empty() && child_failure.empty())
+    set.error = "the nft reader's output has no snapshot record";
+  set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+  if (snapshot && snapshot->repaired_chains > 0) {
+    set.stats.repaired_chains = snapshot->repaired_chains;
+    set.stats.notes.push_back(std::to_string(snapshot->repaired_chains) +
+                              " chains read again: commits landed during the read");
   }
-  failed.error = "the nftables ruleset changed during each of " +
-                 std::to_string(kConsistentReadAttempts) + " reads (last: " + last_change +
-                 "); the next check reads again";
-  return failed;
+  const std::string family_word = family == Family::V6 ? "ip6 " : "ip ";
+  for (Table& t : set.tables) {
+    if (!t.read_ok() && t.error.starts_with(kNftNativeTableMark)) {
+      t.incompatible = true;
+      t.error = "iptables text cannot show this table as it is (" +
+                t.error.substr(kNftNativeTableMark.size()) + "); with --nftables it is read as '" +
+                family_word + t.name + "' in nft syntax";
+      ++set.stats.native_tables;
+      set.stats.notes.push_back("table " + t.name + " shown in nft syntax: " + t.error);
+    }
+    set.stats.native_rules += t.native_rules.size();
+    for (const NativeRuleRequest& r : t.native_rules)
+      set.stats.notes.push_back("table " + t.name + " chain " + r.chain +
+                                " shown in nft syntax: " + r.reason);
+  }
+  return set;
 }
 
 RuleSet NftReader::read(Family family) {
   const std::string& program = family == Family::V6 ? save_v6_ : save_v4_;
   const std::string family_word = family == Family::V6 ? "ip6 " : "ip ";
   const std::string path = find_program(program);
-  if (delegated_)
+  if (delegated_) {
     std::erase_if(delegated_->labels,
                   [&](const std::string& l) { return l.starts_with(family_word); });
+    std::erase_if(delegated_->rules,
+                  [&](const auto& entry) { return entry.first.starts_with(family_word); });
+  }
   const auto started = std::chrono::steady_clock::now();
-  RuleSet set = mode_ == Mode::InProcess ? read_in_process(program, path, family)
+  RuleSet set = mode_ == Mode::InProcess ? read_in_process(family)
                                          : read_with_save(program, path, family);
   if (delegated_) {
     std::erase_if(set.tables, [&](const Table& t) {
@@ -300,6 +249,10 @@ RuleSet NftReader::read(Family family) {
       delegated_->labels.insert(family_word + t.name);
       return true;
     });
+    // The native reader shows these rules; the table is then complete here.
+    for (Table& t : set.tables)
+      if (!t.native_rules.empty())
+        delegated_->rules[family_word + t.name] = std::exchange(t.native_rules, {});
   }
   set.stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -1,15 +1,15 @@
 #pragma once
-// Reads the rules iptables-nft manages. By default in-process
-// (nft_rule_renderer: a snapshot of the family's tables between two equal
-// ruleset generations, each rule translated back to iptables-nft's text, in
-// a child per family); every table it cannot translate exactly is listed
-// instead by running iptables-nft-save / ip6tables-nft-save and parsing its
-// text (save_parser) against the kernel's layout of the same generation
-// (nft_layout_reader), so rule text cannot pose as structure.
-// iptables-nft-save only lists: it creates nothing in nftables and takes no
-// lock. A missing program (when needed), a failing run, an incompatible table
-// or text that disagrees with the kernel is a read error (verdict unknown),
-// never an empty table.
+// Reads the rules iptables-nft manages, in-process (nft_rule_renderer: a
+// snapshot of the family's tables at one ruleset generation, each rule
+// translated back to iptables-nft's text in a child per family). A rule
+// whose iptables text would not be the whole rule, and a table iptables
+// text cannot show as it is, are left to the native reader (nft syntax,
+// matched with the `nftables` file); without one (--nftables=false) they
+// leave their table unknown. iptables-nft-save's text never decides a
+// verdict: it prints such rules lossily. Mode::SaveText (iptables-nft-save
+// held against the kernel's layout) remains as a reference for tests and
+// benchmarks only. A failing read is a read error (verdict unknown), never
+// an empty table.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -25,8 +25,8 @@ namespace aim {
 class NftReader : public RuleReader {
  public:
   enum class Mode {
-    InProcess,  // translate in-process, iptables-nft-save for what it cannot
-    SaveText,   // iptables-nft-save for everything (the reference)
+    InProcess,  // translate in-process (the product)
+    SaveText,   // iptables-nft-save for everything (a reference for tests)
   };
   explicit NftReader(std::chrono::milliseconds timeout = std::chrono::seconds(120),
                      std::string save_v4 = "iptables-nft-save",
@@ -37,9 +37,9 @@ class NftReader : public RuleReader {
         mode_(mode) {}
   Backend backend() const override { return Backend::Nft; }
   RuleSet read(Family family) override;
-  // With a native reader: tables iptables-nft cannot show are left out of
-  // this reader's sets and named in `delegated` for the native reader,
-  // instead of being read errors.
+  // With a native reader: tables iptables text cannot show, and rules whose
+  // iptables text would not be the whole rule, are left out of this
+  // reader's sets and named in `delegated` for the native reader.
   void delegate_incompatible_to(std::shared_ptr<DelegatedTables> delegated) {
     delegated_ = std::move(delegated);
   }
@@ -53,9 +53,7 @@ class NftReader : public RuleReader {
   struct Attempt;
   Attempt read_consistently(const std::string& path, Family family, const std::string& only_table);
   RuleSet read_with_save(const std::string& program, const std::string& path, Family family);
-  RuleSet read_in_process(const std::string& program, const std::string& path, Family family);
-  Table read_one_table(const std::string& path, Family family, const std::string& name,
-                       RuleSet& into);
+  RuleSet read_in_process(Family family);
   // The family's rule stream from the in-process renderer.
   Result<ChildOutput> render(Family family);
   std::shared_ptr<DelegatedTables> delegated_;

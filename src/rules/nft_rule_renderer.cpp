@@ -149,6 +149,7 @@ std::string shown_chains(const BuiltinTable& t, std::vector<ChainInfo> chains,
   std::array<const ChainInfo*, NF_INET_NUMHOOKS> slots{};
   std::vector<const ChainInfo*> users;
   for (const ChainInfo& c : chains) {
+    if (!iptables_chain_name(c.name)) return "a chain whose name iptables text cannot carry";
     if (!c.hook) {
       for (const BuiltinChain& b : t.chains)
         if (b.name == c.name) return "a chain named like a built-in chain without its hook";
@@ -235,6 +236,12 @@ std::string print_rule(const std::string& chain, NftRuleParts& rule) {
       break;
     case NftAction::Kind::Jump:
     case NftAction::Kind::Goto:
+      // "-j NAME" means the extension or built-in target when one has the
+      // name: only a chain iptables could have made is a jump in its text.
+      if (!iptables_chain_name(act.chain))
+        return "a jump to a chain whose name iptables text cannot carry";
+      if (aim_nft_names_target(act.chain.c_str()))
+        return "a jump to a chain named like the target " + act.chain;
       std::fputs(act.kind == NftAction::Kind::Jump ? " -j " : " -g ", stdout);
       std::fputs(act.chain.c_str(), stdout);
       break;
@@ -307,10 +314,11 @@ struct TableRead {
   std::string problem;  // set: the table is shown as this error record
 };
 
-// Renders one chain's rules into `table.rule_records`. A rule it cannot
-// translate sets `table.problem` (with kNftFallbackMark). An error (EAGAIN:
-// the chain changed during the dump; ENOENT: it is gone) leaves the chain
-// to be read again.
+// Renders one chain's rules into `table.rule_records`. A rule whose
+// iptables text would not be the whole rule (the translator or the printer
+// refuses it) becomes a native rule record, for the native reader to show
+// in nft syntax. An error (EAGAIN: the chain changed during the dump;
+// ENOENT: it is gone) leaves the chain to be read again.
 Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
                     const std::string& chain) {
   CapturedStdout captured;
@@ -327,9 +335,11 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
         if (a.family != proto || !why.empty()) return;
         std::string_view rule_table, rule_chain, expressions;
         std::optional<std::string> userdata;
+        uint64_t handle = 0;
         malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
           if (type == NFTA_RULE_TABLE) rule_table = attribute_string(v);
           if (type == NFTA_RULE_CHAIN) rule_chain = attribute_string(v);
+          if (type == NFTA_RULE_HANDLE) read_be64(v, handle);
           if (type == NFTA_RULE_EXPRESSIONS) expressions = v;
           if (type == NFTA_RULE_USERDATA) userdata = std::string(v);
         });
@@ -337,20 +347,28 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
           why = "the kernel answered a rule of another chain";
           return;
         }
+        if (handle == 0) {
+          why = "the kernel answered a rule without a handle";
+          return;
+        }
         ++index;
         auto parts = translate_nft_rule(expressions, userdata ? &*userdata : nullptr, family);
         if (!parts) {
-          why = std::string(kNftFallbackMark) + "rule " + std::to_string(index) + " of chain " +
-                chain + ": " + parts.error();
+          out.native_rule(handle, "rule " + std::to_string(index) + ": " + parts.error());
           return;
         }
+        const long start = std::ftell(stdout);
         out.begin_rule();
         std::string print_error = print_rule(chain, *parts);
         std::fputc('\n', stdout);
         out.end_rule();
-        if (!print_error.empty())
-          why = std::string(kNftFallbackMark) + "rule " + std::to_string(index) + " of chain " +
-                chain + ": " + print_error;
+        if (print_error.empty()) return;
+        // What was printed of it is not its text: take it back.
+        if (start < 0 || std::fseek(stdout, start, SEEK_SET) != 0) {
+          why = "cannot take back a rule's partial text";
+          return;
+        }
+        out.native_rule(handle, "rule " + std::to_string(index) + ": " + print_error);
       });
   if (!st) return Error{"reading the rules of chain " + chain + ": " + st.error(), st.error_code()};
   if (malformed) why = "the kernel's answer for chain " + chain + " is malformed";
@@ -640,10 +658,10 @@ void write_table(TableRead& table, RuleStreamWriter& out, FILE* file) {
   const BuiltinTable* t = builtin_table(table.name);
   std::string why = table.problem;
   std::vector<ShownChain> shown;
-  if (why.empty() && !t) why = std::string(kNftFallbackMark) + "not an iptables table";
+  if (why.empty() && !t) why = std::string(kNftNativeTableMark) + "not an iptables table";
   if (why.empty()) {
     if (auto layout = shown_chains(*t, table.chains, shown); !layout.empty())
-      why = std::string(kNftFallbackMark) + layout;
+      why = std::string(kNftNativeTableMark) + layout;
   }
   if (!why.empty()) {
     out.table_error(why);

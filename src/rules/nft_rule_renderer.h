@@ -9,9 +9,12 @@
 // writes the rule stream (rule_stream.h), starting with the snapshot record
 // (its generation and tables).
 //
-// A table holding anything the translator does not know, or a chain layout
-// iptables-nft would not show as is, ends with an error record starting with
-// kNftFallbackMark: the parent then lists that table with iptables-nft-save.
+// A rule whose iptables text would not be the whole rule (nft_expected.h)
+// is left out of its chain and named in a native rule record instead, for
+// the native reader to show in nft syntax. A table whose chains iptables
+// text cannot show as they are (base chains that are not iptables' own, a
+// chain name with a space or quote) ends with an error record starting with
+// kNftNativeTableMark: the parent hands the whole table to the native reader.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,10 +24,10 @@
 
 namespace aim {
 
-inline constexpr std::string_view kNftFallbackMark = "not translated: ";
+inline constexpr std::string_view kNftNativeTableMark = "not an iptables layout: ";
 // Snapshots tried before the child gives up, exiting with
-// kNftRulesetChangedStatus (the parent does not fall back then: the
-// ruleset, not the translation, is the problem).
+// kNftRulesetChangedStatus (the ruleset, not the translation, is the
+// problem: the next check reads again).
 inline constexpr int kNftSnapshotAttempts = 5;
 inline constexpr int kNftRulesetChangedStatus = 6;
 

@@ -406,3 +406,10 @@ int aim_nft_print_nflog(const char *prefix, uint16_t group, uint16_t threshold, 
   free(e);
   return 0;
 }
+
+int aim_nft_names_target(const char *name) {
+  /* libxtables maps ACCEPT, DROP, QUEUE and RETURN to its standard target;
+   * no extension has a slash in its name (nor is one loaded by such a path). */
+  if (strchr(name, '/')) return 0;
+  return xtables_find_target(name, XTF_TRY_LOAD) != NULL;
+}

@@ -58,6 +58,10 @@ int aim_nft_print_limit(uint32_t avg, uint32_t burst, char *err, size_t errlen);
 int aim_nft_print_nflog(const char *prefix, uint16_t group, uint16_t threshold, int has_snaplen,
                         uint32_t snaplen, char *err, size_t errlen);
 
+/* 1 when "-j NAME" names a target (an extension or a built-in verdict)
+ * rather than a jump to a chain called NAME. */
+int aim_nft_names_target(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

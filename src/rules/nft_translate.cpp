@@ -6,11 +6,13 @@
 #include <linux/netfilter/nf_tables_compat.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <optional>
 
 #include "rules/netlink_attributes.h"
+#include "rules/nft_expected.h"
 
 namespace aim {
 namespace {
@@ -517,6 +519,14 @@ std::string comment_from(std::string_view udata, std::optional<std::string>& com
 
 }  // namespace
 
+bool iptables_chain_name(std::string_view name) {
+  constexpr size_t kMaxName = 28;  // XT_EXTENSION_MAXNAMELEN - 1
+  if (name.empty() || name.size() > kMaxName || name[0] == '-' || name[0] == '!') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '\\';
+  });
+}
+
 Result<NftRuleParts> translate_nft_rule(std::string_view expressions, const std::string* userdata,
                                         Family family) {
   NftRuleParts parts;
@@ -543,6 +553,9 @@ Result<NftRuleParts> translate_nft_rule(std::string_view expressions, const std:
       parts.matches.push_back(std::move(m));
     }
   }
+  // The reading above is lenient; what makes the text the whole rule is
+  // that iptables-nft would write exactly these expressions for it.
+  if (why.empty()) why = compare_with_iptables_nft(expressions, parts, family);
   if (!why.empty()) return Error{why};
   return parts;
 }

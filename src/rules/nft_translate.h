@@ -6,10 +6,11 @@
 // matches iptables-nft rebuilds from native expressions), and the action.
 // Pure: the extension text itself is printed by libxtables (nft_shim).
 //
-// Strict by design: only the expression patterns iptables-nft 1.8.9 writes
-// are accepted, each read as iptables-nft 1.8.9 reads it (nft-shared.c,
-// nft-ipv4.c, nft-ipv6.c). Anything else is an error naming what was not
-// understood, and the caller lists the table with iptables-nft-save instead.
+// Exact by design: the parts are read as iptables-nft 1.8.9 reads them
+// (nft-shared.c, nft-ipv4.c, nft-ipv6.c), and accepted only when
+// iptables-nft would write exactly the kernel's expressions back for them
+// (nft_expected.h). Anything else is an error naming what differs, and the
+// caller shows the rule in nft syntax instead.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -60,6 +61,12 @@ struct NftRuleParts {
   std::vector<NftMatchPart> matches;
   NftAction action;
 };
+
+// A chain name iptables text carries unambiguously and iptables-nft would
+// take (xshared.c: under 29 bytes, not starting with '-' or '!'): printable
+// ASCII without spaces, quotes or backslashes, which its restore parser
+// would split or unquote.
+bool iptables_chain_name(std::string_view name);
 
 // `expressions`: the payload of NFTA_RULE_EXPRESSIONS; `userdata`: of
 // NFTA_RULE_USERDATA (null when the rule has none). The result's string_views

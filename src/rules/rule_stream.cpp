@@ -26,6 +26,9 @@ void RuleStreamWriter::begin_chain(std::string_view chain, std::string_view head
 
 void RuleStreamWriter::begin_rule() { std::fputc('R', out_); }
 void RuleStreamWriter::end_rule() { std::fputc('\0', out_); }
+void RuleStreamWriter::native_rule(uint64_t handle, std::string_view reason) {
+  record('N', std::to_string(handle) + " " + std::string(reason));
+}
 void RuleStreamWriter::table_error(std::string_view message) { record('E', message); }
 void RuleStreamWriter::end_table() { record('D', {}); }
 
@@ -153,6 +156,21 @@ RuleSet parse_rule_stream(std::string_view text, std::shared_ptr<const void> own
         chain.rules.push_back(payload);
         break;
       }
+      case 'N': {
+        if (table.chains.empty()) {
+          fail_current("native rule before any chain");
+          break;
+        }
+        const auto handle = take_number(payload, UINT64_MAX / 10);
+        if (!handle || *handle == 0 || payload.empty() || payload[0] != ' ') {
+          fail_current("malformed native rule record in chain " +
+                       std::string(table.chains.back().name));
+          break;
+        }
+        table.native_rules.push_back(
+            {std::string(table.chains.back().name), *handle, std::string(payload.substr(1))});
+        break;
+      }
       case 'E':
         // The child's own account of the failure is the one to show.
         table.error = std::string(payload);
@@ -181,6 +199,7 @@ RuleSet parse_rule_stream(std::string_view text, std::shared_ptr<const void> own
     if (!table.error.empty()) {
       if (!child_failure.empty()) table.error += " (" + std::string(child_failure) + ")";
       table.chains.clear();  // never present a partial table as content
+      table.native_rules.clear();
     }
     set.tables.push_back(std::move(table));
   }

@@ -7,6 +7,8 @@
 // from C strings and can never contain NUL, so no rule can forge a record:
 //   T<table>   a table begins          C<chain>  a chain begins
 //   H<line>    the chain's -P/-N line   R<line>   one -A line (trailing \n dropped)
+//   N<handle> <reason>  a rule of the chain whose iptables text would not be
+//              the whole rule (nft_expected.h): the native reader shows it
 //   E<message> the table could not be read completely
 //   D          the table was read completely
 // A stream may begin with one snapshot record, before any table:
@@ -36,6 +38,7 @@ class RuleStreamWriter {
   // record, end closes it.
   void begin_rule();
   void end_rule();
+  void native_rule(uint64_t handle, std::string_view reason);
   void table_error(std::string_view message);
   void end_table();
 

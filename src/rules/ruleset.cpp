@@ -43,7 +43,7 @@ size_t Table::line_count() const {
 
 bool RuleSet::complete() const {
   return error.empty() &&
-         std::all_of(tables.begin(), tables.end(), [](const Table& t) { return t.read_ok(); });
+         std::all_of(tables.begin(), tables.end(), [](const Table& t) { return t.complete(); });
 }
 
 const Table* RuleSet::find_table(std::string_view name) const {

@@ -44,8 +44,18 @@ class TextArena {
 
 struct Chain {
   std::string_view name;
-  std::string_view header;              // "-P NAME POLICY" or "-N NAME"
+  // "-P NAME POLICY" or "-N NAME"; empty for a native reader's chain that
+  // holds only rules of an iptables table (its header is shown there).
+  std::string_view header;
   std::vector<std::string_view> rules;  // "-A NAME ..." lines, no trailing newline
+};
+
+// A rule of an iptables-nft table whose iptables text would not be the
+// whole rule: shown in nft syntax by the native reader instead.
+struct NativeRuleRequest {
+  std::string chain;
+  uint64_t handle = 0;
+  std::string reason;  // why iptables text cannot show it
 };
 
 struct Table {
@@ -57,8 +67,14 @@ struct Table {
   // nft backend: iptables-nft cannot show this table (it holds native
   // nftables rules); the native reader may read it instead.
   bool incompatible = false;
+  // nft backend: rules left out of `chains` because only nft syntax shows
+  // them whole. Until the native reader has taken them (and shown them in
+  // its own set), the table is not complete: check() counts it unknown.
+  std::vector<NativeRuleRequest> native_rules;
 
   bool read_ok() const { return error.empty(); }
+  // Read, and nothing of it waits to be shown elsewhere.
+  bool complete() const { return read_ok() && native_rules.empty(); }
   size_t line_count() const;  // headers + rules
 };
 
@@ -66,8 +82,11 @@ struct Table {
 struct ReadStats {
   double seconds = 0;
   long helper_peak_rss_kib = 0;  // a helper process's peak (legacy renderer), 0 if none
-  // nft backend: tables the in-process reader left to iptables-nft-save.
-  size_t fallback_tables = 0;
+  // nft backend: rules whose iptables text would not be the whole rule,
+  // and tables iptables text cannot show as they are: both left to the
+  // native reader (nft syntax).
+  size_t native_rules = 0;
+  size_t native_tables = 0;
   // nft backend: chains read again because commits landed during the read.
   size_t repaired_chains = 0;
   // What a reader wants said at -v 2 (e.g. why a table fell back).

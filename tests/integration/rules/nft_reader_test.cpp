@@ -15,6 +15,7 @@
 #include "churn.h"
 #include "netns.h"
 #include "require.h"
+#include "rules/native_reader.h"
 #include "rules/nft_layout_reader.h"
 #include "rules/nft_netlink.h"
 #include "rules/nft_tables.h"
@@ -75,7 +76,7 @@ TEST_P(NftFixtureTest, InProcessReaderAgreesWithSaveTextWithoutFallback) {
   ASSERT_EQ(test::load_nft_fixture(test::fixture_path(c.file), c.family), "");
   RuleSet in_process = NftReader().read(c.family);
   ASSERT_TRUE(in_process.complete()) << in_process.error;
-  EXPECT_EQ(in_process.stats.fallback_tables, 0u);
+  EXPECT_EQ(in_process.stats.native_rules, 0u);
   for (const std::string& note : in_process.stats.notes) ADD_FAILURE() << note;
   RuleSet save_text = save_text_reader().read(c.family);
   ASSERT_TRUE(save_text.complete()) << save_text.error;
@@ -111,13 +112,85 @@ RuleSet read_after(const std::string& nft_commands) {
   return reader.read(Family::V4);
 }
 
-TEST_F(NftReaderTest, IncompatibleTableIsAReadError) {
+// A rule no iptables text shows whole is left out of the iptables lines and
+// named for the native reader; without one the table is not complete.
+TEST_F(NftReaderTest, RuleIptablesTextCannotShowWholeIsNotCompleteWithoutTheNativeReader) {
   RuleSet set =
       read_after("nft add rule ip filter INPUT ip saddr 1.2.3.4 ct state new log prefix x drop");
   EXPECT_FALSE(set.complete());
   ASSERT_EQ(set.tables.size(), 1u);
   EXPECT_EQ(set.tables[0].name, "filter");
-  EXPECT_NE(set.tables[0].error.find("nft list table ip filter"), std::string::npos);
+  EXPECT_TRUE(set.tables[0].read_ok()) << set.tables[0].error;
+  ASSERT_EQ(set.tables[0].native_rules.size(), 1u);
+  EXPECT_EQ(set.tables[0].native_rules[0].chain, "INPUT");
+  EXPECT_EQ(set.stats.native_rules, 1u);
+}
+
+// The nft reader and the native reader together, as a check wires them.
+std::pair<RuleSet, RuleSet> read_with_native(NftReader reader = NftReader()) {
+  auto delegated = std::make_shared<DelegatedTables>();
+  reader.delegate_incompatible_to(delegated);
+  NativeNftReader native(delegated);
+  RuleSet nft = reader.read(Family::V4);
+  return {std::move(nft), native.read(Family::V4)};
+}
+
+// The lines of the native set's table `label`, chain by chain.
+std::vector<std::string> native_lines(const RuleSet& native, const std::string& label) {
+  std::vector<std::string> lines;
+  if (const Table* t = native.find_table(label))
+    for (const Chain& c : t->chains)
+      for (std::string_view r : c.rules) lines.emplace_back(r);
+  return lines;
+}
+
+// The rules: iptables-nft-save prints each as an allowlisted
+// iptables line (-j KUBE-FIREWALL, the wireserver drop, the DHCP accept);
+// the kernel drops all input, half the address space, rewrites addresses.
+// Each is shown in nft syntax instead, beside the rules iptables text
+// shows whole.
+TEST_F(NftReaderTest, LossyRulesAreShownInNftSyntaxAndTheRestAsIptablesText) {
+  ASSERT_EQ(run("iptables-nft -N KUBE-FIREWALL && iptables-nft -A INPUT -j ACCEPT && "
+                "iptables-nft -P FORWARD ACCEPT && "
+                "nft add rule ip filter INPUT ip saddr vmap '{ 0.0.0.0/0 : drop }' "
+                "jump KUBE-FIREWALL && "
+                "nft add rule ip filter FORWARD ip daddr 0.0.0.0-168.63.129.16 tcp dport 80 drop "
+                "&& nft add rule ip filter INPUT udp dport 68 ip daddr set 10.9.9.9 accept")
+                .status,
+            0);
+  auto [nft, native] = read_with_native();
+  ASSERT_TRUE(nft.complete()) << nft.error;
+  ASSERT_TRUE(native.complete()) << native.error;
+  EXPECT_EQ(nft.stats.native_rules, 3u);
+  const Table* filter = nft.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  std::vector<std::string> iptables_lines;
+  for (const Chain& c : filter->chains)
+    for (std::string_view r : c.rules) iptables_lines.emplace_back(r);
+  EXPECT_EQ(iptables_lines, std::vector<std::string>{"-A INPUT -j ACCEPT"});
+  const std::vector<std::string> lines = native_lines(native, "ip filter");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_TRUE(lines[0].starts_with("add rule ip filter INPUT ip saddr vmap")) << lines[0];
+  EXPECT_NE(lines[1].find("ip daddr set 10.9.9.9"), std::string::npos) << lines[1];
+  EXPECT_TRUE(lines[2].starts_with("add rule ip filter FORWARD ip daddr 0.0.0.0-168.63.129.16"))
+      << lines[2];
+}
+
+// A rule that needs nft syntax but holds a compat (xt) expression, which nft
+// prints lossily (a comment match as nothing): its table is not decided.
+TEST_F(NftReaderTest, NativeRuleWithACompatExpressionIsUnknown) {
+  ASSERT_EQ(run("iptables-nft -t raw -A PREROUTING -m comment --comment hi -j TRACE && "
+                "iptables-nft -A INPUT -j ACCEPT")
+                .status,
+            0);
+  auto [nft, native] = read_with_native();
+  ASSERT_TRUE(nft.complete()) << nft.error;
+  EXPECT_FALSE(native.complete());
+  const Table* raw = native.find_table("ip raw");
+  ASSERT_NE(raw, nullptr);
+  EXPECT_NE(raw->error.find("holds an iptables (xt) match or target"), std::string::npos)
+      << raw->error;
+  EXPECT_TRUE(raw->chains.empty());
 }
 
 TEST_F(NftReaderTest, TableWithForeignBaseChainIsAReadError) {
@@ -206,7 +279,7 @@ TEST_F(NftReaderTest, NewlineTheLayoutCannotAttributeIsAReadError) {
             0);
   RuleSet in_process = NftReader().read(Family::V4);
   ASSERT_TRUE(in_process.complete()) << in_process.error;
-  EXPECT_EQ(in_process.stats.fallback_tables, 0u);
+  EXPECT_EQ(in_process.stats.native_rules, 0u);
   EXPECT_EQ(in_process.rule_count(), 2u);
   const Table* filter = in_process.find_table("filter");
   ASSERT_NE(filter, nullptr);
@@ -237,7 +310,7 @@ TEST_F(NftReaderTest, GeneratedKubeProxyThousandsOfChains) {
   // What iptables-nft itself lists (per chain would take minutes here).
   EXPECT_EQ(test::whole_table_listing(set),
             test::expected_whole_table_listing(Family::V4, Backend::Nft));
-  EXPECT_EQ(set.stats.fallback_tables, 0u);
+  EXPECT_EQ(set.stats.native_rules, 0u);
   EXPECT_EQ(tsv(set), tsv(save_text_reader().read(Family::V4)));
 }
 
@@ -264,7 +337,7 @@ TEST_P(NftEdgeRulesTest, InProcessMatchesIptablesNftS) {
   RuleSet set = NftReader().read(c.family);
   ASSERT_TRUE(set.complete()) << set.error;
   EXPECT_EQ(set.rule_count(), c.commands.size() - 1);  // one command makes a chain
-  EXPECT_EQ(set.stats.fallback_tables, 0u);
+  EXPECT_EQ(set.stats.native_rules, 0u);
   for (const std::string& note : set.stats.notes) ADD_FAILURE() << note;
   EXPECT_EQ(tsv(set), test::expected_nft_tsv_per_chain(c.family));
 }
@@ -364,7 +437,7 @@ TEST_F(NftReaderTest, InProcessReadsDuringChurnAreOneWholeSnapshotOrRetried) {
     RuleSet set = reader.read(Family::V4);
     const bool still = churning();
     ++reads;
-    fallback += static_cast<int>(set.stats.fallback_tables);
+    fallback += static_cast<int>(set.stats.native_rules);
     if (!set.complete()) {
       if (set.error.find("changed during each of") != std::string::npos)
         ++retried_out;
@@ -504,7 +577,7 @@ TEST_F(NftReaderTest, KeptHelperReadsEqualFreshReadsAndRereadOnlyWhatChanged) {
     EXPECT_TRUE(got.complete()) << step << ": " << got.error;
     EXPECT_TRUE(want.complete()) << step << ": " << want.error;
     EXPECT_EQ(test::whole_table_listing(got), test::whole_table_listing(want)) << step;
-    EXPECT_EQ(got.stats.fallback_tables, 0u) << step;
+    EXPECT_EQ(got.stats.native_rules, 0u) << step;
     return got;
   };
   same_as_fresh("first read");
@@ -607,57 +680,51 @@ TEST_F(NftReaderTest, KeptHelperReadsUnderSmallCommitsAreOneState) {
 }
 
 // What the translator does not know (here TRACE: an immediate value that a
-// meta statement then sets) sends that table to iptables-nft-save, says why, and changes no
-// line; the other tables are still read in-process.
-TEST_F(NftReaderTest, UntranslatedTableFallsBackToSaveTextAndSaysWhy) {
-  RuleSet set = read_after_commands(
-      "iptables-nft -t raw -A PREROUTING -p tcp --dport 22 -j TRACE && "
-      "iptables-nft -A INPUT -s 10.0.0.0/8 -j ACCEPT");
-  ASSERT_TRUE(set.complete()) << set.error;
-  EXPECT_EQ(set.stats.fallback_tables, 1u);
-  ASSERT_EQ(set.stats.notes.size(), 1u);
-  EXPECT_NE(set.stats.notes[0].find("table raw read with iptables-nft-save"), std::string::npos)
-      << set.stats.notes[0];
-  EXPECT_NE(set.stats.notes[0].find("an immediate value that is not a verdict"), std::string::npos)
-      << set.stats.notes[0];
-  EXPECT_EQ(tsv(set), test::expected_nft_tsv_per_chain(Family::V4));
-  EXPECT_EQ(tsv(set), tsv(save_text_reader().read(Family::V4)));
-}
-
-// A table iptables-nft calls incompatible stays a read error when the other
-// tables are read in-process; the compatible ones are read.
-TEST_F(NftReaderTest, IncompatibleTableBesideTranslatedOnesStaysAReadError) {
-  RuleSet set = read_after_commands(
-      "iptables-nft -t nat -A POSTROUTING -o eth0 -j MASQUERADE && "
-      "iptables-nft -A INPUT -j ACCEPT && "
-      "nft add rule ip filter INPUT ct state new log prefix x drop");
-  EXPECT_FALSE(set.complete());
-  const Table* nat = set.find_table("nat");
-  ASSERT_NE(nat, nullptr);
-  EXPECT_TRUE(nat->read_ok()) << nat->error;
-  EXPECT_EQ(nat->chains.size(), 4u);
-  const Table* filter = set.find_table("filter");
-  ASSERT_NE(filter, nullptr);
-  EXPECT_FALSE(filter->read_ok());
-  EXPECT_TRUE(filter->chains.empty());
-}
-
-// Without iptables-nft-save, what translates is read; what does not is an
-// error that names the missing program, never an empty table.
-TEST_F(NftReaderTest, FallbackWithoutTheProgramIsAReadError) {
-  EXPECT_EQ(
-      run("iptables-nft -t raw -A PREROUTING -j TRACE && iptables-nft -A INPUT -j DROP").status, 0);
-  NftReader reader(std::chrono::seconds(10), "aim-no-such-iptables-nft-save", "x");
-  RuleSet set = reader.read(Family::V4);
-  EXPECT_FALSE(set.complete());
-  const Table* raw = set.find_table("raw");
+// meta statement then sets) is shown in nft syntax, says why, and changes
+// no other line; iptables-nft-save is not needed (it is not run).
+TEST_F(NftReaderTest, UntranslatedRuleIsShownNativelyAndSaysWhy) {
+  ASSERT_EQ(run("iptables-nft -t raw -A PREROUTING -p tcp --dport 22 -j TRACE && "
+                "iptables-nft -t raw -A PREROUTING -j ACCEPT && "
+                "iptables-nft -A INPUT -s 10.0.0.0/8 -j ACCEPT")
+                .status,
+            0);
+  auto [nft, native] = read_with_native(
+      NftReader(std::chrono::seconds(60), "aim-no-such-iptables-nft-save", "x"));
+  ASSERT_TRUE(nft.complete()) << nft.error;
+  ASSERT_TRUE(native.complete()) << native.error;
+  EXPECT_EQ(nft.stats.native_rules, 1u);
+  ASSERT_EQ(nft.stats.notes.size(), 1u);
+  EXPECT_NE(nft.stats.notes[0].find("table raw chain PREROUTING shown in nft syntax"),
+            std::string::npos)
+      << nft.stats.notes[0];
+  EXPECT_NE(nft.stats.notes[0].find("an immediate value that is not a verdict"), std::string::npos)
+      << nft.stats.notes[0];
+  const std::vector<std::string> lines = native_lines(native, "ip raw");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(lines[0].starts_with("add rule ip raw PREROUTING tcp dport 22 ")) << lines[0];
+  EXPECT_NE(lines[0].find("nftrace set 1"), std::string::npos) << lines[0];
+  const Table* raw = nft.find_table("raw");
   ASSERT_NE(raw, nullptr);
-  EXPECT_NE(raw->error.find("aim-no-such-iptables-nft-save not found"), std::string::npos)
-      << raw->error;
-  EXPECT_TRUE(raw->chains.empty());
-  const Table* filter = set.find_table("filter");
+  ASSERT_EQ(raw->chains.size(), 2u);
+  EXPECT_EQ(raw->chains[0].rules, std::vector<std::string_view>{"-A PREROUTING -j ACCEPT"});
+}
+
+// A table with a chain iptables cannot name (here: longer than its 28
+// characters; nft takes up to 256, spaces and quotes too) goes to the native reader
+// whole; the other tables are still iptables text.
+TEST_F(NftReaderTest, TableWithAChainNameIptablesCannotCarryIsShownNatively) {
+  ASSERT_EQ(run("iptables-nft -t nat -A POSTROUTING -o eth0 -j MASQUERADE && "
+                "iptables-nft -A INPUT -j ACCEPT && "
+                "nft add chain ip filter A-CHAIN-NAME-LONGER-THAN-IPTABLES-TAKES")
+                .status,
+            0);
+  auto [nft, native] = read_with_native();
+  ASSERT_TRUE(nft.complete()) << nft.error;
+  EXPECT_EQ(nft.stats.native_tables, 1u);
+  EXPECT_NE(nft.find_table("nat"), nullptr);
+  EXPECT_EQ(nft.find_table("filter"), nullptr);
+  const Table* filter = native.find_table("ip filter");
   ASSERT_NE(filter, nullptr);
-  EXPECT_TRUE(filter->read_ok());
 }
 
 }  // namespace

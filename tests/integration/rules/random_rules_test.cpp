@@ -53,7 +53,7 @@ void expect_same_as_save_text(const RuleSet& set, Family family) {
   RuleSet reference = save_text.read(family);
   ASSERT_TRUE(reference.complete()) << reference.error;
   EXPECT_EQ(test::tsv(set), test::tsv(reference));
-  std::cout << "in-process reader: " << set.stats.fallback_tables
+  std::cout << "in-process reader: " << set.stats.native_rules
             << " table(s) read with iptables-nft-save\n";
   for (const std::string& note : set.stats.notes) std::cout << "  " << note << "\n";
 }
