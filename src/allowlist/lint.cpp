@@ -17,8 +17,8 @@ constexpr std::string_view kProbeChain = "AIM-PROBE";
 std::string iptables_string(std::string_view value) {
   bool bare = !value.empty();
   for (char c : value)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-' || c == '_'))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_'))
       bare = false;
   if (bare) return std::string(value);
   std::string out = "\"";
@@ -44,7 +44,8 @@ std::vector<Probe> probes_for(std::string_view text) {
   const std::string chain(kProbeChain);
   const std::string quoted = iptables_string(text);
   if (text.size() <= 255) {
-    out.push_back({"a comment", "-A " + chain + " -m comment --comment " + quoted + " -j " + chain});
+    out.push_back(
+        {"a comment", "-A " + chain + " -m comment --comment " + quoted + " -j " + chain});
     out.push_back({"a comment", "-A " + chain + " -m comment --comment " + quoted});
   }
   if (text.size() <= 29)
@@ -62,8 +63,9 @@ std::optional<std::string> never_matching_reason(std::string_view pattern) {
       const std::string written = "-p " + std::string(proto) + " " + std::string(opt);
       if (pattern.find(written) != std::string_view::npos)
         return "iptables -S always prints a match between the protocol and the port option "
-               "(e.g. '-p " + std::string(proto) + " -m " + std::string(proto) + " --dport'), never '" +
-               written + "': this pattern can never match";
+               "(e.g. '-p " +
+               std::string(proto) + " -m " + std::string(proto) + " --dport'), never '" + written +
+               "': this pattern can never match";
     }
   }
   return std::nullopt;

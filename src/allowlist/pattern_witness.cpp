@@ -157,8 +157,8 @@ class WitnessBuilder {
     const char kind = p_[pos_ + 1];
     if (kind == 'Q') {  // \Q...\E: literal text
       const size_t end = p_.find("\\E", pos_ + 2);
-      std::string literal(p_.substr(pos_ + 2, end == std::string_view::npos ? std::string_view::npos
-                                                                            : end - pos_ - 2));
+      std::string literal(p_.substr(
+          pos_ + 2, end == std::string_view::npos ? std::string_view::npos : end - pos_ - 2));
       pos_ = end == std::string_view::npos ? p_.size() : end + 2;
       return {literal};
     }
@@ -208,7 +208,8 @@ class WitnessBuilder {
       if (min == 0) out.push_back("");
       for (const std::string& s : item) {
         std::string r;
-        for (size_t k = 0; k < std::max<size_t>(min, 1) && r.size() <= kMaxWitnessBytes; ++k) r += s;
+        for (size_t k = 0; k < std::max<size_t>(min, 1) && r.size() <= kMaxWitnessBytes; ++k)
+          r += s;
         add_capped(out, r);
       }
       item = std::move(out);

@@ -88,7 +88,8 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
     EventReporter reporter(api, global.node_name, reporting_host(), unix_nanos_now);
     // The service's reconciler, once, with no watch and no history: an
     // unknown verdict sends nothing.
-    Reconciler reconciler(ReconcilerOptions{true, global.events, global.node_name, false, {}, {}, {}});
+    Reconciler reconciler(
+        ReconcilerOptions{true, global.events, global.node_name, false, {}, {}, {}});
     bool failed = false;
     std::vector<ClusterRequest> pending =
         reconciler.checked(report, Reconciler::Clock::now()).requests;
@@ -159,7 +160,8 @@ int run_validate_command(const GlobalOptions& global, const ValidateOptions& opt
     lint(list.nftables_patterns(), false);
     for (auto table : kTableOrder) lint(list.table_patterns(table), true);
   }
-  out << patterns << " patterns checked, " << problems << (problems == 1 ? " problem" : " problems");
+  out << patterns << " patterns checked, " << problems
+      << (problems == 1 ? " problem" : " problems");
   // Said only when there are some, so that a clean run's summary still ends
   // in "0 problems".
   if (loose)

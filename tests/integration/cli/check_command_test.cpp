@@ -341,11 +341,41 @@ TEST_F(CheckCommandTest, ShippedAllowlistsAllowCiliumNodesOnly) {
   ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("aks.v4.rules"), Family::V4), "");
   out = check("--backend legacy --input " + v4, &status);
   EXPECT_EQ(status, 0) << out;
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("ip-masq-agent.v4.rules"), Family::V4),
+            "");
+  out = check("--backend legacy --input " + v4, &status);
+  EXPECT_EQ(status, 0) << out;
 
   ASSERT_EQ(test::enter_fresh_netns(), "");
   ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("kube-proxy.v4.rules"), Family::V4), "");
   out = check("--backend legacy --input " + v4, &status);
   EXPECT_EQ(status, 1) << out;
+}
+
+// Issue 25: the shipped global allowlist was satisfied by text inside a
+// comment or log prefix. On a clean Cilium node, each such user rule (as the
+// real iptables prints it) is the one unexpected rule.
+TEST_F(CheckCommandTest, ShippedAllowlistsAllowNoRuleForTheTextItCarries) {
+  const std::string v4 = std::string(AIM_ETC_DIR) + "/azure-iptables-monitor/ipv4";
+  for (const std::string& rule :
+       {std::string("-A INPUT -p tcp -m tcp --dport 22 -m comment --comment \"x -j KUBE-FIREWALL\" "
+                    "-j DROP"),
+        std::string("-A INPUT -m comment --comment \"cilium: x\" -j DROP"),
+        std::string("-A OUTPUT -j LOG --log-prefix \"x -j KUBE-FIREWALL\""),
+        std::string("-A INPUT -j KUBE-FIREWALL2")}) {
+    SCOPED_TRACE(rule);
+    ASSERT_EQ(test::enter_fresh_netns(), "");
+    ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("cilium.v4.rules"), Family::V4), "");
+    if (rule.find("KUBE-FIREWALL2") != std::string::npos)
+      ASSERT_EQ(run("iptables-legacy -N KUBE-FIREWALL2").status, 0);
+    ASSERT_EQ(run("iptables-legacy " + rule).status, 0);
+    int status = 0;
+    Json::Value report =
+        parse_json(check("--backend legacy --output json --input " + v4, &status, "2>/dev/null"));
+    EXPECT_EQ(status, 1);
+    ASSERT_EQ(report["unexpected"].size(), 1u);
+    EXPECT_EQ(report["unexpected"][0]["rule"].asString(), rule);
+  }
 }
 
 }  // namespace
