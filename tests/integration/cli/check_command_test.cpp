@@ -216,6 +216,33 @@ TEST(ValidateCommand, ReportsEveryProblemWithFileLineColumn) {
   run("rm -rf " + dir);
 }
 
+// Issue 25: patterns that text in a comment can satisfy are warned about with
+// file:line, and fail validation only with --strict (upstream's ConfigMaps
+// have them); the shipped files have none.
+TEST(ValidateCommand, WarnsAboutCommentSatisfiablePatternsFailingOnlyWhenStrict) {
+  char tmpl[] = "/tmp/aim-validate-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  run("printf '^-N .*\\n^-A .* -j (KUBE-FIREWALL)\\n' > " + dir + "/global");
+  const std::string bin = test::quote(test::binary_path());
+  auto r = run(bin + " validate --input " + dir + " 2>&1; echo rc=$?");
+  EXPECT_NE(r.out.find(dir + "/global:2:1: warning: text inside a comment can satisfy"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("2 patterns checked, 0 problems; 1 pattern that text in a comment"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("rc=0"), std::string::npos) << r.out;
+  auto strict = run(bin + " validate --strict --input " + dir + " 2>&1; echo rc=$?");
+  EXPECT_NE(strict.out.find("rc=1"), std::string::npos) << strict.out;
+  run("rm -rf " + dir);
+
+  const std::string etc = std::string(AIM_ETC_DIR) + "/azure-iptables-monitor";
+  auto shipped = run(bin + " validate --strict --input " + etc + "/ipv4 --input6 " + etc +
+                     "/ipv6 2>&1; echo rc=$?");
+  EXPECT_NE(shipped.out.find(" patterns checked, 0 problems\nrc=0"), std::string::npos)
+      << shipped.out;
+}
+
 }  // namespace
 }  // namespace aim
 

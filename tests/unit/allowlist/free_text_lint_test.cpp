@@ -5,12 +5,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <sstream>
 
 #include "allowlist/allowlist.h"
 #include "allowlist/lint.h"
 #include "allowlist/pattern_witness.h"
-#include "cli/check_command.h"
 #include "configmap.h"
 
 namespace aim {
@@ -97,36 +95,6 @@ TEST(FreeTextLint, WarnsAboutUpstreamsCommentSatisfiablePatterns) {
   for (const Pattern& p : list.table_patterns("raw"))
     EXPECT_EQ(free_text_satisfiable_reason(p), std::nullopt) << p.text();
   std::system(("rm -rf '" + dir + "'").c_str());
-}
-
-// `validate`: the warnings name file:line and leave the exit status alone
-// unless --strict; the shipped files have none.
-TEST(ValidateCommand, WarnsAboutCommentSatisfiablePatternsFailingOnlyWhenStrict) {
-  char tmpl[] = "/tmp/aim-validate-XXXXXX";
-  const std::string dir = mkdtemp(tmpl);
-  std::system(("printf '^-N .*\\n^-A .* -j (KUBE-FIREWALL)\\n' > " + dir + "/global").c_str());
-  GlobalOptions global;
-  global.input = dir;
-  std::ostringstream out, err;
-  EXPECT_EQ(run_validate_command(global, {}, false, out, err), 0) << err.str();
-  EXPECT_NE(err.str().find(dir + "/global:2:1: warning: text inside a comment can satisfy"),
-            std::string::npos)
-      << err.str();
-  EXPECT_NE(out.str().find("2 patterns checked, 0 problems; 1 pattern that text in a comment"),
-            std::string::npos)
-      << out.str();
-  std::ostringstream strict_out, strict_err;
-  EXPECT_EQ(run_validate_command(global, {.strict = true}, false, strict_out, strict_err), 1);
-  std::system(("rm -rf '" + dir + "'").c_str());
-
-  global.input = std::string(AIM_ETC_DIR) + "/azure-iptables-monitor/ipv4";
-  global.input6 = std::string(AIM_ETC_DIR) + "/azure-iptables-monitor/ipv6";
-  std::ostringstream shipped_out, shipped_err;
-  EXPECT_EQ(run_validate_command(global, {.strict = true}, true, shipped_out, shipped_err), 0)
-      << shipped_err.str();
-  EXPECT_EQ(shipped_err.str(), "");
-  EXPECT_NE(shipped_out.str().find(" patterns checked, 0 problems\n"), std::string::npos)
-      << shipped_out.str();
 }
 
 }  // namespace
