@@ -14,6 +14,7 @@ _azure_iptables_monitor() {
   local commands="rules check validate"
   local rules_options="--family --format"
   local check_options="--dry-run --output"
+  local validate_options="--strict"
 
   # --flag=value: bash splits the word at '=' (COMP_WORDBREAKS).
   local flag=$prev
@@ -61,6 +62,7 @@ _azure_iptables_monitor() {
     local own=
     [[ $command == rules ]] && own=$rules_options
     [[ $command == check ]] && own=$check_options
+    [[ $command == validate ]] && own=$validate_options
     COMPREPLY=($(compgen -W "$global $own" -- "$cur"))
     return
   fi

@@ -166,8 +166,9 @@ int main(int argc, char** argv) {
   aim::CommandLine& cl = parsed->cl;
 
   if (cl.validate_command->parsed())
-    return aim::run_validate_command(cl.global, cl.global.ipv6 || cl.input6_option->count() > 0,
-                                     std::cout, std::cerr);
+    return aim::run_validate_command(cl.global, cl.validate,
+                                     cl.global.ipv6 || cl.input6_option->count() > 0, std::cout,
+                                     std::cerr);
 
   // In this order: the native reader reads what the nft reader leaves it.
   std::vector<std::unique_ptr<aim::RuleReader>> owned;

@@ -88,7 +88,8 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
     EventReporter reporter(api, global.node_name, reporting_host(), unix_nanos_now);
     // The service's reconciler, once, with no watch and no history: an
     // unknown verdict sends nothing.
-    Reconciler reconciler(ReconcilerOptions{true, global.events, global.node_name, false, {}, {}, {}});
+    Reconciler reconciler(
+        ReconcilerOptions{true, global.events, global.node_name, false, {}, {}, {}});
     bool failed = false;
     std::vector<ClusterRequest> pending =
         reconciler.checked(report, Reconciler::Clock::now()).requests;
@@ -119,37 +120,56 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
   return 2;
 }
 
-int run_validate_command(const GlobalOptions& global, bool check_ipv6, std::ostream& out,
-                         std::ostream& err) {
+int run_validate_command(const GlobalOptions& global, const ValidateOptions& options,
+                         bool check_ipv6, std::ostream& out, std::ostream& err) {
   std::vector<const std::string*> dirs{&global.input};
   if (check_ipv6) dirs.push_back(&global.input6);
   size_t problems = 0;
+  size_t loose = 0;  // patterns text in a comment or log prefix can satisfy
   size_t patterns = 0;
+  auto warn = [&](const Pattern& p, const std::string& why) {
+    err << Diagnostic{Diagnostic::Severity::Warning, p.source().file, p.source().line, 1,
+                      why + " (pattern: " + p.text() + ")"}
+               .to_string()
+        << '\n';
+  };
   for (const std::string* dir : dirs) {
     Allowlist list = Allowlist::load(*dir);
     for (const Diagnostic& d : list.diagnostics()) {
       err << d.to_string() << '\n';
       ++problems;
     }
-    auto lint = [&](const std::vector<Pattern>& ps) {
+    auto lint = [&](const std::vector<Pattern>& ps, bool iptables_syntax) {
       for (const Pattern& p : ps) {
         ++patterns;
         if (auto why = never_matching_reason(p.text())) {
-          err << Diagnostic{Diagnostic::Severity::Warning, p.source().file, p.source().line, 1,
-                            *why + " (pattern: " + p.text() + ")"}
-                     .to_string()
-              << '\n';
+          warn(p, *why);
           ++problems;
+        }
+        // Warned, not failed (unless --strict): upstream's ConfigMaps, which
+        // operators may still point --input at, have such patterns, and they
+        // still mean what they meant upstream.
+        if (!iptables_syntax) continue;
+        if (auto why = free_text_satisfiable_reason(p)) {
+          warn(p, *why);
+          ++loose;
         }
       }
     };
-    lint(list.global_patterns());
-    lint(list.nftables_patterns());
-    for (auto table : kTableOrder) lint(list.table_patterns(table));
+    lint(list.global_patterns(), true);
+    lint(list.nftables_patterns(), false);
+    for (auto table : kTableOrder) lint(list.table_patterns(table), true);
   }
-  out << patterns << " patterns checked, " << problems << (problems == 1 ? " problem" : " problems")
-      << '\n';
-  return problems ? 1 : 0;
+  out << patterns << " patterns checked, " << problems
+      << (problems == 1 ? " problem" : " problems");
+  // Said only when there are some, so that a clean run's summary still ends
+  // in "0 problems".
+  if (loose)
+    out << "; " << loose << (loose == 1 ? " pattern" : " patterns")
+        << " that text in a comment can satisfy ("
+        << (options.strict ? "failing: --strict" : "warnings; --strict fails on them") << ")";
+  out << '\n';
+  return problems || (options.strict && loose) ? 1 : 0;
 }
 
 }  // namespace aim

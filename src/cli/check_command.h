@@ -13,8 +13,10 @@ int run_check_command(const GlobalOptions& global, const CheckOptions& options,
                       const std::vector<RuleReader*>& readers, std::ostream& out,
                       std::ostream& err);
 
-// `validate`: report every allowlist problem; 0 if none, 1 otherwise.
-int run_validate_command(const GlobalOptions& global, bool check_ipv6, std::ostream& out,
-                         std::ostream& err);
+// `validate`: report every allowlist problem, and warn about patterns that
+// text in a comment or log prefix can satisfy. 0 if there is no problem (and,
+// with options.strict, no such warning), 1 otherwise.
+int run_validate_command(const GlobalOptions& global, const ValidateOptions& options,
+                         bool check_ipv6, std::ostream& out, std::ostream& err);
 
 }  // namespace aim

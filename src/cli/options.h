@@ -50,10 +50,18 @@ struct CheckOptions {
   ReportFormat output = ReportFormat::Text;
 };
 
+struct ValidateOptions {
+  // Warnings about patterns that allow more than they name (text in a
+  // comment can satisfy them) fail validation too. Off by default: upstream's
+  // ConfigMaps have such patterns and must keep validating.
+  bool strict = false;
+};
+
 struct CommandLine {
   GlobalOptions global;
   RulesOptions rules;
   CheckOptions check;
+  ValidateOptions validate;
   CLI::App* rules_command = nullptr;
   CLI::App* check_command = nullptr;
   CLI::App* validate_command = nullptr;

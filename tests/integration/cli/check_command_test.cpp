@@ -216,6 +216,33 @@ TEST(ValidateCommand, ReportsEveryProblemWithFileLineColumn) {
   run("rm -rf " + dir);
 }
 
+// Issue 25: patterns that text in a comment can satisfy are warned about with
+// file:line, and fail validation only with --strict (upstream's ConfigMaps
+// have them); the shipped files have none.
+TEST(ValidateCommand, WarnsAboutCommentSatisfiablePatternsFailingOnlyWhenStrict) {
+  char tmpl[] = "/tmp/aim-validate-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  run("printf '^-N .*\\n^-A .* -j (KUBE-FIREWALL)\\n' > " + dir + "/global");
+  const std::string bin = test::quote(test::binary_path());
+  auto r = run(bin + " validate --input " + dir + " 2>&1; echo rc=$?");
+  EXPECT_NE(r.out.find(dir + "/global:2:1: warning: text inside a comment can satisfy"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("2 patterns checked, 0 problems; 1 pattern that text in a comment"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("rc=0"), std::string::npos) << r.out;
+  auto strict = run(bin + " validate --strict --input " + dir + " 2>&1; echo rc=$?");
+  EXPECT_NE(strict.out.find("rc=1"), std::string::npos) << strict.out;
+  run("rm -rf " + dir);
+
+  const std::string etc = std::string(AIM_ETC_DIR) + "/azure-iptables-monitor";
+  auto shipped = run(bin + " validate --strict --input " + etc + "/ipv4 --input6 " + etc +
+                     "/ipv6 2>&1; echo rc=$?");
+  EXPECT_NE(shipped.out.find(" patterns checked, 0 problems\nrc=0"), std::string::npos)
+      << shipped.out;
+}
+
 }  // namespace
 }  // namespace aim
 
@@ -341,11 +368,41 @@ TEST_F(CheckCommandTest, ShippedAllowlistsAllowCiliumNodesOnly) {
   ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("aks.v4.rules"), Family::V4), "");
   out = check("--backend legacy --input " + v4, &status);
   EXPECT_EQ(status, 0) << out;
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("ip-masq-agent.v4.rules"), Family::V4),
+            "");
+  out = check("--backend legacy --input " + v4, &status);
+  EXPECT_EQ(status, 0) << out;
 
   ASSERT_EQ(test::enter_fresh_netns(), "");
   ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("kube-proxy.v4.rules"), Family::V4), "");
   out = check("--backend legacy --input " + v4, &status);
   EXPECT_EQ(status, 1) << out;
+}
+
+// Issue 25: the shipped global allowlist was satisfied by text inside a
+// comment or log prefix. On a clean Cilium node, each such user rule (as the
+// real iptables prints it) is the one unexpected rule.
+TEST_F(CheckCommandTest, ShippedAllowlistsAllowNoRuleForTheTextItCarries) {
+  const std::string v4 = std::string(AIM_ETC_DIR) + "/azure-iptables-monitor/ipv4";
+  for (const std::string& rule :
+       {std::string("-A INPUT -p tcp -m tcp --dport 22 -m comment --comment \"x -j KUBE-FIREWALL\" "
+                    "-j DROP"),
+        std::string("-A INPUT -m comment --comment \"cilium: x\" -j DROP"),
+        std::string("-A OUTPUT -j LOG --log-prefix \"x -j KUBE-FIREWALL\""),
+        std::string("-A INPUT -j KUBE-FIREWALL2")}) {
+    SCOPED_TRACE(rule);
+    ASSERT_EQ(test::enter_fresh_netns(), "");
+    ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("cilium.v4.rules"), Family::V4), "");
+    if (rule.find("KUBE-FIREWALL2") != std::string::npos)
+      ASSERT_EQ(run("iptables-legacy -N KUBE-FIREWALL2").status, 0);
+    ASSERT_EQ(run("iptables-legacy " + rule).status, 0);
+    int status = 0;
+    Json::Value report =
+        parse_json(check("--backend legacy --output json --input " + v4, &status, "2>/dev/null"));
+    EXPECT_EQ(status, 1);
+    ASSERT_EQ(report["unexpected"].size(), 1u);
+    EXPECT_EQ(report["unexpected"][0]["rule"].asString(), rule);
+  }
 }
 
 }  // namespace

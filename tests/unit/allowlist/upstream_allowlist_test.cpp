@@ -1,5 +1,6 @@
-// The allowlists real clusters use today (../shared/reference) must load and
-// behave as upstream's Go monitor made them behave.
+// The allowlists real clusters use today (upstream's ConfigMaps, kept in
+// tests/support/upstream-allowlists) must load and behave as upstream's Go
+// monitor made them behave.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
