@@ -66,10 +66,20 @@ def from_dump(rule_attrs):
     for e in (lst.value if lst is not None else []):
         exprs.append([nl.expr_name(e), [clone(a) for a in nl.expr_data(e)]])
     ud = nl.get(rule_attrs, nl.RULE_USERDATA)
-    comp = nl.get(rule_attrs, nl.RULE_COMPAT)
-    return Rule(exprs, ud.value if ud is not None else None,
-                [clone(a) for a in comp.value] if comp is not None and comp.nested() else
-                (nl.parse(comp.value, {}) if comp is not None else None))
+    return Rule(exprs, ud.value if ud is not None else None, infer_compat(exprs))
+
+
+def infer_compat(exprs):
+    """The kernel does not dump NFTA_RULE_COMPAT, but compat matches such as `tcp` are only
+    accepted with it: give it as iptables-nft does, from the `-p` test (meta l4proto == X)."""
+    for i in range(len(exprs) - 1):
+        (n1, d1), (n2, d2) = exprs[i], exprs[i + 1]
+        if n1 == "meta" and get_u32(d1, 2) == 16 and n2 == "cmp" and \
+                get_u32(d2, 1) == get_u32(d1, 1):
+            raw = data_bytes(d2, 3)
+            if raw and len(raw) == 1 and get_u32(d2, 2) in (0, 1):
+                return [a_u32(1, raw[0]), a_u32(2, 2 if get_u32(d2, 2) == 1 else 0)]
+    return None
 
 
 def to_attrs(rule, table, chain):
@@ -583,7 +593,15 @@ def m_log(rng, r, ctx):
 
 
 def m_queue(rng, r, ctx):
-    e = e_queue(rng.randrange(0, 8), rng.choice([1, 1, 4]), rng.choice([0, 1, 2, 3]))
+    kind = rng.randrange(3)
+    if kind == 0:  # the nft queue expression (not in every kernel)
+        e = e_queue(rng.randrange(0, 8), rng.choice([1, 1, 4]), rng.choice([0, 1, 2, 3]))
+    elif kind == 1:  # iptables-nft's own form: the NFQUEUE target, revision 3
+        e = ["target", [a_str(1, "NFQUEUE"), a_u32(2, 3),
+                        Attr(3, struct.pack("=HHH", rng.randrange(0, 8), rng.choice([1, 1, 4]),
+                                            rng.choice([0, 1, 2, 3])) + bytes(2))]]
+    else:  # a queue verdict
+        e = e_imm_verdict(nl.NF_QUEUE | (rng.randrange(0, 4) << 16))
     if rng.random() < 0.7:
         _replace_verdict(r, [e])
     else:
