@@ -632,13 +632,44 @@ def _compat(r):
 
 
 def m_compat_revision(rng, r, ctx):
-    idx = _compat(r)
+    idx = [i for i in _compat(r)
+           if any(rev != (get_u32(r.exprs[i][1], 2) or 0)
+                  for rev, _ in ctx.revisions.get((r.exprs[i][0], nl.get_str(r.exprs[i][1], 1)),
+                                                  ()))]
     if not idx:
         return None
-    d = r.exprs[rng.choice(idx)][1]
+    i = rng.choice(idx)
+    name, d = r.exprs[i]
+    ext = nl.get_str(d, 1)
     old = get_u32(d, 2) or 0
-    set_u32(d, 2, rng.choice([v for v in range(4) if v != old]))
+    # another revision the kernel has, with an info of the size that revision takes
+    known = [(rev, size) for rev, size in ctx.revisions.get((name, ext), ()) if rev != old]
+    if known and rng.random() < 0.85:
+        rev, size = rng.choice(known)
+    else:
+        rev, size = rng.choice([v for v in range(4) if v != old]), None
+    set_u32(d, 2, rev)
+    info = nl.get(d, 3)
+    if size is not None and info is not None:
+        info.value = (info.value + bytes(size))[:size]
     return r
+
+
+# Info sizes of x_tables extension revisions (XT_ALIGNed), as probed on 6.x kernels; the probe
+# keeps those the running kernel takes.
+PROBE_SIZES = (0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 96, 112, 128, 152, 160, 168, 256, 280,
+               296)
+
+
+def revision_probes(table, name, ext, compat, own_size):
+    """Candidate rules probing which (revision, info size) pairs the kernel takes."""
+    out = []
+    for rev in range(0, 5):
+        for size in sorted(set(PROBE_SIZES) | {own_size}):
+            r = Rule([[name, [a_str(1, ext), a_u32(2, rev), Attr(3, bytes(size))]]], None,
+                     compat)
+            out.append(((rev, size), r))
+    return out
 
 
 def m_compat_flags(rng, r, ctx):

@@ -122,18 +122,52 @@ def collect_seeds(fam):
     return seeds, chains
 
 
+def probe_revisions(fam, seeds):
+    """{(match|target, name): [(revision, info size)]} that the kernel accepts (one batch
+    of candidates in a scratch namespace; it is refused as a whole, nothing is kept)."""
+    nfam = FAMILIES[fam]
+    firsts = {}
+    for table, chain, rule, label in seeds:
+        for name, d in rule.exprs:
+            if name in ("match", "target"):
+                info = nl.get(d, 3)
+                firsts.setdefault((name, nl.get_str(d, 1)),
+                                  (table, rule.compat, len(info.value) if info else 0))
+    fd = fresh_ns(fam)
+    run([RESTORE[fam]], skeleton(fam, {f[0]: {"PROBE"} for f in firsts.values()},
+                                 sorted({f[0] for f in firsts.values()})), check=True)
+    n = nl.Nft()
+    msgs, keys = [], []
+    for (name, ext), (table, compat, size) in firsts.items():
+        for key, r in mu.revision_probes(table, name, ext, compat, size):
+            msgs.append((nl.MSG_NEWRULE, nl.NLM_F_CREATE | nl.NLM_F_APPEND, nfam,
+                         mu.to_attrs(r, table, "PROBE")))
+            keys.append(((name, ext), key))
+    out = collections.defaultdict(list)
+    errs = []
+    for i in range(0, len(msgs), 2000):
+        errs += n.batch(msgs[i:i + 2000])
+    for (k, rs), e in zip(keys, errs):
+        if e == 0:
+            out[k].append(rs)
+    n.close()
+    os.close(fd)
+    return out
+
+
 # ---- mutants --------------------------------------------------------------------------------
 
 class Ctx:
-    def __init__(self, family, table, chains, mutant):
+    def __init__(self, family, table, chains, mutant, revisions):
         self.family, self.table, self.chains, self.mutant = family, table, chains, mutant
+        self.revisions = revisions
         self.next_set = 0
 
     def add_set(self, spec):
         pass  # set ids are given per batch when encoding
 
 
-def make_mutants(fam, seeds, chains, count, rng, first_id):
+def make_mutants(fam, seeds, chains, count, rng, first_id, revisions):
     nfam = FAMILIES[fam]
     classes = list(mu.MUTATORS)
     out = []
@@ -144,7 +178,7 @@ def make_mutants(fam, seeds, chains, count, rng, first_id):
             tries += 1
             table, chain, rule, label = rng.choice(seeds)
             m = mu.Mutant(cls, nfam, table, rule.copy(), seed=label)
-            ctx = Ctx(nfam, table, chains, m)
+            ctx = Ctx(nfam, table, chains, m, revisions)
             r = mu.MUTATORS[cls](rng, m.rule, ctx)
             if r is None or not r.exprs:
                 continue
@@ -441,7 +475,8 @@ class Oracle:
             corpus_files_cache[fam] = corpus_files(fam)
             seeds, chains = collect_seeds(fam)
             # make each class at least its share (refused mutants do not count towards it)
-            mutants = make_mutants(fam, seeds, chains, per_family[fam], rng, next_id)
+            revisions = probe_revisions(fam, seeds)
+            mutants = make_mutants(fam, seeds, chains, per_family[fam], rng, next_id, revisions)
             next_id += len(mutants) + 1
             print(f"ipv{fam}: {len(seeds)} seed rules, {len(mutants)} mutants", flush=True)
             results = {}
