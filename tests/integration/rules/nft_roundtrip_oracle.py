@@ -19,7 +19,8 @@ in halves and lists each half again in its own namespace (to a depth limit), so 
 mutants that are themselves unknown stay counted as unknown.
 
 usage: nft_roundtrip_oracle.py --binary build/azure-iptables-monitor [--number N]
-Environment: NUMBER (mutants, default 10000), ORACLE_SEED, CI (a test that cannot run fails).
+Environment: NUMBER (mutants, default 10000), ORACLE_SEED, ORACLE_BATCH, ORACLE_BACKEND (the
+--backend the product is run with, default nft), CI (a test that cannot run fails).
 Exit 0 = no mismatch, 1 = mismatches (or, under CI, could not run), 77 = skipped.
 """
 import argparse
@@ -260,13 +261,13 @@ def dump_mutant(n, fam, m, cache):
 
 def list_rules(binary, fam):
     env = dict(os.environ, AIM_ENV_FILE="none")
-    p = subprocess.run([binary, "rules", "--backend", "nft", "--family", str(fam), "--format",
+    backend = os.environ.get("ORACLE_BACKEND", "nft")
+    p = subprocess.run([binary, "rules", "--backend", backend, "--family", str(fam), "--format",
                         "json"], capture_output=True, text=True, env=env, timeout=600)
     try:
         doc = json.loads(p.stdout)
     except ValueError:
-        raise RuntimeError(f"rules --format json printed no JSON (exit {p.returncode}): "
-                           f"{p.stderr.strip()[:2000]}")
+        doc = None  # a crash (or no output): the caller splits the batch to find the rule
     return doc, p
 
 
@@ -445,9 +446,20 @@ class Oracle:
         for m in accepted:
             kernel[m.id] = dump_mutant(n, fam, m, cache)
         n.close()
-        doc, _ = list_rules(self.args.binary, fam)
+        doc, proc = list_rules(self.args.binary, fam)
         self.product_runs += 1
         os.close(fd)
+        if doc is None:
+            why = f"`rules` crashed or printed no JSON (exit {proc.returncode}): " \
+                  f"{proc.stderr.strip()[-300:]}"
+            if len(accepted) > 1 and depth < 16:
+                half = len(accepted) // 2
+                out.update(self.list_and_classify(fam, chains, accepted[:half], depth + 1))
+                out.update(self.list_and_classify(fam, chains, accepted[half:], depth + 1))
+            else:
+                for m in accepted:
+                    out[m.id] = ("crash", None, why) + kernel[m.id]
+            return out
         verdicts, errors = classify(doc, fam, accepted)
         split = collections.defaultdict(list)
         for m in accepted:
@@ -504,7 +516,7 @@ class Oracle:
                     st["mismatch"] += 1
                     self.kinds[kind] += 1
                     self.mismatches.append((m, kind, text, krule, None,
-                                            "the product shows " + (
+                                            err if kind == "crash" else "the product shows " + (
                                                 "nothing for this rule" if kind == "missing"
                                                 else "more than one line")))
             for (kind, table), items in groups.items():
@@ -584,10 +596,23 @@ def diff(a, b):
 
 
 def mismatch_kind(why):
+    m = re.match(r"\d+ expressions in the kernel rule, \d+ rebuilt: \[([^\]]*)\] vs \[([^\]]*)\]", why)
+    if m:
+        a = collections.Counter(m.group(1).split())
+        b = collections.Counter(m.group(2).split())
+        lost, added = sorted((a - b).elements()), sorted((b - a).elements())
+        return ("rebuilt rule lacks [" + " ".join(lost) + "]" if lost else "") + \
+            (" adds [" + " ".join(added) + "]" if added else "") or "expressions in another order"
+    m = re.match(r"expression \d+ \((\w+)\)", why)
+    if m:
+        return f"{m.group(1)} expression with other attributes"
+    m = re.match(r"expression \d+: (\w+) vs (\w+)", why)
+    if m:
+        return f"{m.group(1)} rebuilt as {m.group(2)}"
     w = re.sub(r"[0-9a-f]{6,}", "…", why)
     w = re.sub(r"\d+", "N", w)
-    w = re.sub(r"\(\'?[^)]*\)", "", w)
-    return w[:90]
+    w = re.sub(r"/dev/stdin:N:N-N: ", "", w)
+    return w[:100]
 
 
 def main():
