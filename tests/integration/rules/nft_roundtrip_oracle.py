@@ -554,6 +554,9 @@ class Oracle:
             for k, c in self.kinds.most_common():
                 print(f"  {c:6}  {k}")
         shown = 0
+        # the worst first: text that claims less than the rule, then the rest
+        order = {"iptables": 0, "native": 1, "crash": 2, "double": 3, "missing": 4}
+        self.mismatches.sort(key=lambda x: order.get(x[1], 5))
         for m, kind, text, krule, rrule, why in self.mismatches:
             if shown >= self.args.show:
                 break
