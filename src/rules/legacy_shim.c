@@ -322,9 +322,11 @@ int aim_rule_head_exact(struct aim_table *t, const void *rule, const char *head_
     goto_flag = !!(e->ip.flags & IPT_F_GOTO);
     ip = &e->ip;
   }
-  /* -g is printed only for a chain or a verdict (aim_rule_print_target). */
-  return aim_xt_head_exact(t->family, ip, head_text, goto_flag && !target->u.user.name[0], err,
-                           errlen)
-             ? 0
-             : -1;
+  /* -g is printed only with a standard target (aim_rule_print_target), and
+   * iptables builds the flag only for a jump to a user chain ("-g ACCEPT" is
+   * refused): any other goto flag is not in the text. */
+  if (target->u.user.name[0] ||
+      ((const struct xt_standard_target *)target)->verdict < 0)
+    goto_flag = 0;
+  return aim_xt_head_exact(t->family, ip, head_text, goto_flag, err, errlen) ? 0 : -1;
 }
