@@ -2,14 +2,13 @@
 #include "rules/legacy_shim.h"
 
 #include <errno.h>
+#include <libiptc/libip6tc.h>
+#include <libiptc/libiptc.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <libiptc/libip6tc.h>
-#include <libiptc/libiptc.h>
 #include <xtables.h>
 
 #include "rules/xt_roundtrip.h"
@@ -60,7 +59,10 @@ struct aim_table *aim_table_open(int family, const char *name) {
   if (!h) return NULL;
   t = calloc(1, sizeof *t);
   if (!t) {
-    if (family == 6) ip6tc_free(h); else iptc_free(h);
+    if (family == 6)
+      ip6tc_free(h);
+    else
+      iptc_free(h);
     errno = ENOMEM;
     return NULL;
   }
@@ -71,7 +73,10 @@ struct aim_table *aim_table_open(int family, const char *name) {
 
 void aim_table_close(struct aim_table *t) {
   if (!t) return;
-  if (t->family == 6) ip6tc_free(t->handle); else iptc_free(t->handle);
+  if (t->family == 6)
+    ip6tc_free(t->handle);
+  else
+    iptc_free(t->handle);
   free(t);
 }
 
@@ -272,8 +277,8 @@ int aim_rule_print_target(struct aim_table *t, const void *rule, char *err, size
       snprintf(err, errlen, "no libxtables extension for target '%s'", name);
       return -1;
     }
-    exact = xtables_find_target_revision(name, XTF_TRY_LOAD, family_target,
-                                         target->u.user.revision);
+    exact =
+        xtables_find_target_revision(name, XTF_TRY_LOAD, family_target, target->u.user.revision);
     if (!exact && family_target->save) {
       snprintf(err, errlen, "libxtables cannot print revision %u of target '%s'",
                (unsigned)target->u.user.revision, name);
@@ -325,8 +330,7 @@ int aim_rule_head_exact(struct aim_table *t, const void *rule, const char *head_
   /* -g is printed only with a standard target (aim_rule_print_target), and
    * iptables builds the flag only for a jump to a user chain ("-g ACCEPT" is
    * refused): any other goto flag is not in the text. */
-  if (target->u.user.name[0] ||
-      ((const struct xt_standard_target *)target)->verdict < 0)
+  if (target->u.user.name[0] || ((const struct xt_standard_target *)target)->verdict < 0)
     goto_flag = 0;
   return aim_xt_head_exact(t->family, ip, head_text, goto_flag, err, errlen) ? 0 : -1;
 }

@@ -22,30 +22,45 @@
 
 /* ---- capturing what save() prints ---- */
 
+/* One stream for every capture, rewound each time: a rule table can hold
+ * hundreds of thousands of extensions, and a stream per capture (or a flush
+ * of the real stdout per capture) costs more than rendering them. Swapping
+ * the FILE pointer leaves what the real stdout buffered in place and in
+ * order, because the captured text is written to it after. */
+static FILE *capture_stream;
+static char *capture_text;
+static size_t capture_len;
+
 int aim_xt_capture_begin(struct aim_xt_capture *c) {
   memset(c, 0, sizeof *c);
-  fflush(stdout);
-  c->stream = open_memstream(&c->text, &c->len);
-  if (!c->stream) return -1;
+  if (!capture_stream) {
+    capture_stream = open_memstream(&capture_text, &capture_len);
+    if (!capture_stream) return -1;
+  }
+  if (fseeko(capture_stream, 0, SEEK_SET) != 0) return -1;
+  c->stream = capture_stream;
   c->saved = stdout;
-  stdout = c->stream;
+  stdout = capture_stream;
   return 0;
 }
 
 const char *aim_xt_capture_end(struct aim_xt_capture *c) {
   int failed;
   if (!c->stream) return NULL;
-  failed = fflush(c->stream) != 0 || ferror(c->stream);
+  /* The NUL is written, not assumed: after a rewind the stream's own
+   * terminator may lie beyond a shorter text. */
+  failed = fputc('\0', c->stream) == EOF || fflush(c->stream) != 0 || ferror(c->stream);
   stdout = c->saved;
-  fclose(c->stream);
   c->stream = NULL;
-  return failed ? NULL : c->text;
+  if (failed || capture_len == 0) return NULL;
+  c->text = capture_text;
+  c->len = capture_len - 1;
+  return c->text;
 }
 
 void aim_xt_capture_free(struct aim_xt_capture *c) {
   if (c->stream) aim_xt_capture_end(c);
-  free(c->text);
-  c->text = NULL;
+  c->text = NULL; /* the buffer is the shared stream's */
 }
 
 /* ---- libxtables' fatal errors during a check ---- */
@@ -159,25 +174,25 @@ enum { OPTION_OFFSET_SCALE = 256 };
 /* iptables' own options come first in every merged table and win over an
  * extension's option of the same name (iptables.c, original_opts). */
 static struct option base_options[] = {
-    {"append", 1, NULL, 'A'},       {"delete", 1, NULL, 'D'},
-    {"check", 1, NULL, 'C'},        {"insert", 1, NULL, 'I'},
-    {"replace", 1, NULL, 'R'},      {"list", 2, NULL, 'L'},
-    {"list-rules", 2, NULL, 'S'},   {"flush", 2, NULL, 'F'},
-    {"zero", 2, NULL, 'Z'},         {"new-chain", 1, NULL, 'N'},
-    {"delete-chain", 2, NULL, 'X'}, {"rename-chain", 1, NULL, 'E'},
-    {"policy", 1, NULL, 'P'},       {"source", 1, NULL, 's'},
-    {"destination", 1, NULL, 'd'},  {"src", 1, NULL, 's'},
-    {"dst", 1, NULL, 'd'},          {"protocol", 1, NULL, 'p'},
-    {"in-interface", 1, NULL, 'i'}, {"jump", 1, NULL, 'j'},
-    {"table", 1, NULL, 't'},        {"match", 1, NULL, 'm'},
-    {"numeric", 0, NULL, 'n'},      {"out-interface", 1, NULL, 'o'},
-    {"verbose", 0, NULL, 'v'},      {"wait", 2, NULL, 'w'},
+    {"append", 1, NULL, 'A'},        {"delete", 1, NULL, 'D'},
+    {"check", 1, NULL, 'C'},         {"insert", 1, NULL, 'I'},
+    {"replace", 1, NULL, 'R'},       {"list", 2, NULL, 'L'},
+    {"list-rules", 2, NULL, 'S'},    {"flush", 2, NULL, 'F'},
+    {"zero", 2, NULL, 'Z'},          {"new-chain", 1, NULL, 'N'},
+    {"delete-chain", 2, NULL, 'X'},  {"rename-chain", 1, NULL, 'E'},
+    {"policy", 1, NULL, 'P'},        {"source", 1, NULL, 's'},
+    {"destination", 1, NULL, 'd'},   {"src", 1, NULL, 's'},
+    {"dst", 1, NULL, 'd'},           {"protocol", 1, NULL, 'p'},
+    {"in-interface", 1, NULL, 'i'},  {"jump", 1, NULL, 'j'},
+    {"table", 1, NULL, 't'},         {"match", 1, NULL, 'm'},
+    {"numeric", 0, NULL, 'n'},       {"out-interface", 1, NULL, 'o'},
+    {"verbose", 0, NULL, 'v'},       {"wait", 2, NULL, 'w'},
     {"wait-interval", 2, NULL, 'W'}, {"exact", 0, NULL, 'x'},
-    {"fragments", 0, NULL, 'f'},    {"version", 0, NULL, 'V'},
-    {"help", 2, NULL, 'h'},         {"line-numbers", 0, NULL, '0'},
-    {"modprobe", 1, NULL, 'M'},     {"set-counters", 1, NULL, 'c'},
-    {"goto", 1, NULL, 'g'},         {"ipv4", 0, NULL, '4'},
-    {"ipv6", 0, NULL, '6'},         {NULL, 0, NULL, 0},
+    {"fragments", 0, NULL, 'f'},     {"version", 0, NULL, 'V'},
+    {"help", 2, NULL, 'h'},          {"line-numbers", 0, NULL, '0'},
+    {"modprobe", 1, NULL, 'M'},      {"set-counters", 1, NULL, 'c'},
+    {"goto", 1, NULL, 'g'},          {"ipv4", 0, NULL, '4'},
+    {"ipv6", 0, NULL, '6'},          {NULL, 0, NULL, 0},
 };
 
 /* iptables' getopt string (IPT_OPTSTRING): a short option printed by an
@@ -542,17 +557,15 @@ static int check_target(struct check *c) {
 /* Runs fn with libxtables' fatal errors caught, C stdout and stderr set
  * aside (a parser's chatter must not reach the rule stream). */
 static int run_trapped(int (*fn)(void *), void *arg, char *err, size_t errlen) {
+  static FILE *sink; /* one, rewound: what parsers print is dropped */
+  static char *sink_text;
+  static size_t sink_len;
   jmp_buf jump;
   FILE *saved_out = stdout, *saved_err = stderr;
-  FILE *sink;
-  char *sink_text = NULL;
-  size_t sink_len = 0;
   int result;
 
-  fflush(stdout);
-  fflush(stderr);
-  sink = open_memstream(&sink_text, &sink_len);
-  if (!sink) {
+  if (!sink) sink = open_memstream(&sink_text, &sink_len);
+  if (!sink || fseeko(sink, 0, SEEK_SET) != 0) {
     snprintf(err, errlen, "out of memory");
     return 0;
   }
@@ -568,8 +581,6 @@ static int run_trapped(int (*fn)(void *), void *arg, char *err, size_t errlen) {
   active_check = NULL;
   stdout = saved_out;
   stderr = saved_err;
-  fclose(sink);
-  free(sink_text);
   return result;
 }
 
@@ -715,8 +726,8 @@ static int build_head(struct head_check *h, struct ipt_ip *v4, struct ip6t_ip6 *
       inv = src ? IPT_INV_SRCIP : IPT_INV_DSTIP;
     } else if (!strcmp(opt, "-i") || !strcmp(opt, "-o")) {
       const int in = opt[1] == 'i';
-      char *name = h->family == 6 ? (in ? v6->iniface : v6->outiface)
-                                  : (in ? v4->iniface : v4->outiface);
+      char *name =
+          h->family == 6 ? (in ? v6->iniface : v6->outiface) : (in ? v4->iniface : v4->outiface);
       unsigned char *mask = h->family == 6 ? (in ? v6->iniface_mask : v6->outiface_mask)
                                            : (in ? v4->iniface_mask : v4->outiface_mask);
       if (!arg[0]) return head_fail(h, "an empty interface name%s", "");

@@ -32,7 +32,8 @@ struct xt_entry_target;
 
 /* Text written to C stdout between begin and end is diverted into a buffer
  * (extension save() functions print to stdout). end restores stdout and
- * returns the text (owned by the capture; NULL if the capture failed). */
+ * returns the text, valid until the next capture begins (NULL if the
+ * capture failed). One capture at a time. */
 struct aim_xt_capture {
   FILE *saved;
   FILE *stream;

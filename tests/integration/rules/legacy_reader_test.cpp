@@ -157,14 +157,14 @@ TEST_F(LegacyReaderTest, CtZoneWithOnlyTheNotrackAliasFlagIsNotReadAsNotrack) {
   // CT revision 2 printed by libxtables as "-j NOTRACK" (flags hold only
   // XT_CT_NOTRACK_ALIAS) while the kernel tracks the packets in zone 7: the
   // shipped localdns raw pattern would match the text.
-  ASSERT_EQ(test::load_legacy_text(
-                "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
-                "-A PREROUTING -d 169.254.10.10/32 -p udp -m comment --comment "
-                "\"localdns: skip conntrack\" -m udp --dport 53 -j CT --zone 7\n"
-                "-A OUTPUT -d 169.254.10.10/32 -p udp -m comment --comment "
-                "\"localdns: skip conntrack\" -m udp --dport 53 -j NOTRACK\nCOMMIT\n",
-                Family::V4),
-            "");
+  ASSERT_EQ(
+      test::load_legacy_text("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                             "-A PREROUTING -d 169.254.10.10/32 -p udp -m comment --comment "
+                             "\"localdns: skip conntrack\" -m udp --dport 53 -j CT --zone 7\n"
+                             "-A OUTPUT -d 169.254.10.10/32 -p udp -m comment --comment "
+                             "\"localdns: skip conntrack\" -m udp --dport 53 -j NOTRACK\nCOMMIT\n",
+                             Family::V4),
+      "");
   // struct xt_ct_target_info_v1 starts with its u16 flags: XT_CT_NOTRACK_ALIAS.
   ASSERT_EQ(patch_legacy(Family::V4, "raw", "PREROUTING", 1, "target", 0, "0200"), "");
   ASSERT_NE(run("iptables-legacy-save -t raw").out.find("--dport 53 -j NOTRACK\n-A OUTPUT"),

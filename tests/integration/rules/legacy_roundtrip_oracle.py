@@ -57,7 +57,8 @@ def enter(ns_fd):
 
 def restore(family, text):
     tool = "ip6tables-legacy-restore" if family == 6 else "iptables-legacy-restore"
-    r = subprocess.run([tool], input=text.encode(), capture_output=True)
+    data = text if isinstance(text, bytes) else text.encode()
+    r = subprocess.run([tool], input=data, capture_output=True)
     return r.returncode == 0, r.stderr.decode(errors="replace")
 
 
@@ -72,15 +73,16 @@ def load_fixture(path, family):
 
 
 def table_sections(save_text):
-    """{table: text of its *table ... COMMIT section}."""
+    """{table: bytes of its *table ... COMMIT section}. Bytes, not str: a
+    rule's text may hold any byte, and the restore must get exactly it."""
     out, name, lines = {}, None, []
-    for line in save_text.splitlines():
-        if line.startswith("*"):
-            name, lines = line[1:], [line]
+    for line in save_text.split(b"\n"):
+        if line.startswith(b"*"):
+            name, lines = line[1:].decode(), [line]
         elif name is not None:
             lines.append(line)
-            if line == "COMMIT":
-                out[name] = "\n".join(lines) + "\n"
+            if line == b"COMMIT":
+                out[name] = b"\n".join(lines) + b"\n"
                 name = None
     return out
 
@@ -263,7 +265,7 @@ def main(argv):
             kernel = normalized(xt_blob.Table.read(family, name))
             out = subprocess.run([binary, "rules", "--backend", "legacy", "--family",
                                   str(family), "--format", "save"], capture_output=True)
-            section = table_sections(out.stdout.decode(errors="replace")).get(name)
+            section = table_sections(out.stdout).get(name)
             if section is None:
                 stats[cls]["unknown"] += 1
             else:
