@@ -61,16 +61,22 @@ std::string render_table(aim_table* table, RuleStreamWriter& out) {
       aim_rule_head head;
       aim_rule_get_head(table, rule, &head);
       out.begin_rule();
+      const std::string head_text = format_rule_head(head);
       std::fputs("-A ", stdout);
       std::fputs(chain, stdout);
-      std::fputs(format_rule_head(head).c_str(), stdout);
+      std::fputs(head_text.c_str(), stdout);
       err[0] = '\0';
       const bool ok = aim_rule_print_matches(table, rule, err, sizeof err) == 0 &&
-                      aim_rule_print_target(table, rule, err, sizeof err) == 0;
+                      aim_rule_print_target(table, rule, err, sizeof err) == 0 &&
+                      aim_rule_head_exact(table, rule, head_text.c_str(), err, sizeof err) == 0;
       std::fputc('\n', stdout);
       out.end_rule();
+      // Text that is not the whole rule must not be matched against the
+      // allowlist: the table is not judged (unknown), and says why.
       if (!ok)
-        return "cannot render rule " + std::to_string(index) + " of chain " + chain + ": " + err;
+        return "cannot render rule " + std::to_string(index) + " of chain " + chain + ": " + err +
+               " (its iptables text would not be the whole rule, so this table is not judged; "
+               "inspect it with iptables-legacy-save and rewrite the rule with iptables)";
     }
   }
   return {};

@@ -2,15 +2,16 @@
 #include "rules/legacy_shim.h"
 
 #include <errno.h>
+#include <libiptc/libip6tc.h>
+#include <libiptc/libiptc.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <libiptc/libip6tc.h>
-#include <libiptc/libiptc.h>
 #include <xtables.h>
+
+#include "rules/xt_roundtrip.h"
 
 struct aim_table {
   int family;
@@ -27,6 +28,7 @@ on_xtables_exit(enum xtables_exittype status, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(message, sizeof message, fmt, ap);
   va_end(ap);
+  aim_xt_roundtrip_trap(message); /* returns unless a round-trip check is parsing */
   if (fatal_handler) fatal_handler(message);
   fprintf(stderr, "libxtables: %s\n", message);
   _Exit(3);
@@ -57,7 +59,10 @@ struct aim_table *aim_table_open(int family, const char *name) {
   if (!h) return NULL;
   t = calloc(1, sizeof *t);
   if (!t) {
-    if (family == 6) ip6tc_free(h); else iptc_free(h);
+    if (family == 6)
+      ip6tc_free(h);
+    else
+      iptc_free(h);
     errno = ENOMEM;
     return NULL;
   }
@@ -68,7 +73,10 @@ struct aim_table *aim_table_open(int family, const char *name) {
 
 void aim_table_close(struct aim_table *t) {
   if (!t) return;
-  if (t->family == 6) ip6tc_free(t->handle); else iptc_free(t->handle);
+  if (t->family == 6)
+    ip6tc_free(t->handle);
+  else
+    iptc_free(t->handle);
   free(t);
 }
 
@@ -165,25 +173,47 @@ void aim_rule_get_head(struct aim_table *t, const void *rule, struct aim_rule_he
 
 /* One match: " -m NAME" (or the extension's alias) followed by its save().
  * Unlike iptables, a missing library or an unknown revision is an error for
- * the caller, never silently different text. */
-static int print_match(const struct xt_entry_match *m, const void *ip, char *err, size_t errlen) {
+ * the caller, never silently different text; so is text from which iptables
+ * would build other data than the kernel's (see xt_roundtrip.h). */
+static int print_match(int family, const struct xt_entry_match *m, const void *ip, char *err,
+                       size_t errlen) {
   const char *name = m->u.user.name;
   struct xtables_match *family_match, *exact, *shown;
+  struct aim_xt_capture capture;
+  const char *text;
+  char reason[400];
+  int ok;
 
   family_match = xtables_find_match(name, XTF_TRY_LOAD, NULL);
   if (!family_match) {
-    if (m->u.match_size == 0) return 0;
     snprintf(err, errlen, "no libxtables extension for match '%s'", name);
     return -1;
   }
   exact = xtables_find_match_revision(name, XTF_TRY_LOAD, family_match, m->u.user.revision);
-  shown = exact ? exact : family_match;
-  printf(" -m %s", shown->alias ? shown->alias(m) : name);
-  if (exact && exact->save) {
-    exact->save(ip, m);
-  } else if (!exact && family_match->save) {
+  if (!exact && family_match->save) {
     snprintf(err, errlen, "libxtables cannot print revision %u of match '%s'",
              (unsigned)m->u.user.revision, name);
+    return -1;
+  }
+  shown = exact ? exact : family_match;
+  if (aim_xt_capture_begin(&capture) < 0) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  printf(" -m %s", shown->alias ? shown->alias(m) : name);
+  if (exact && exact->save) exact->save(ip, m);
+  text = aim_xt_capture_end(&capture);
+  if (!text) {
+    aim_xt_capture_free(&capture);
+    snprintf(err, errlen, "cannot capture the text of match '%s'", name);
+    return -1;
+  }
+  fputs(text, stdout);
+  ok = aim_xt_match_exact(family, ip, m, text, reason, sizeof reason);
+  aim_xt_capture_free(&capture);
+  if (!ok) {
+    snprintf(err, errlen, "match '%s' revision %u is not what its text says: %s", name,
+             (unsigned)m->u.user.revision, reason);
     return -1;
   }
   return 0;
@@ -210,7 +240,7 @@ int aim_rule_print_matches(struct aim_table *t, const void *rule, char *err, siz
       snprintf(err, errlen, "malformed match of size %u", (unsigned)m->u.match_size);
       return -1;
     }
-    if (print_match(m, ip, err, errlen) < 0) return -1;
+    if (print_match(t->family, m, ip, err, errlen) < 0) return -1;
     offset += m->u.match_size;
   }
   return 0;
@@ -238,28 +268,69 @@ int aim_rule_print_target(struct aim_table *t, const void *rule, char *err, size
   if (target->u.user.name[0]) {
     const char *name = target->u.user.name;
     struct xtables_target *family_target, *exact, *shown;
+    struct aim_xt_capture capture;
+    const char *text;
+    char reason[400];
+    int ok;
     family_target = xtables_find_target(name, XTF_TRY_LOAD);
     if (!family_target) {
       snprintf(err, errlen, "no libxtables extension for target '%s'", name);
       return -1;
     }
-    exact = xtables_find_target_revision(name, XTF_TRY_LOAD, family_target,
-                                         target->u.user.revision);
-    shown = exact ? exact : family_target;
-    printf(" -j %s", shown->alias ? shown->alias(target) : target_name);
-    if (exact && exact->save) {
-      exact->save(ip, target);
-    } else if (family_target->save) {
+    exact =
+        xtables_find_target_revision(name, XTF_TRY_LOAD, family_target, target->u.user.revision);
+    if (!exact && family_target->save) {
       snprintf(err, errlen, "libxtables cannot print revision %u of target '%s'",
                (unsigned)target->u.user.revision, name);
       return -1;
-    } else if (target->u.target_size != sizeof(struct xt_entry_target)) {
-      snprintf(err, errlen, "target '%s' carries data but its extension has no save function",
-               name);
+    }
+    shown = exact ? exact : family_target;
+    if (aim_xt_capture_begin(&capture) < 0) {
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+    printf(" -j %s", shown->alias ? shown->alias(target) : target_name);
+    if (exact && exact->save) exact->save(ip, target);
+    text = aim_xt_capture_end(&capture);
+    if (!text) {
+      aim_xt_capture_free(&capture);
+      snprintf(err, errlen, "cannot capture the text of target '%s'", name);
+      return -1;
+    }
+    fputs(text, stdout);
+    ok = aim_xt_target_exact(t->family, ip, target, text, reason, sizeof reason);
+    aim_xt_capture_free(&capture);
+    if (!ok) {
+      snprintf(err, errlen, "target '%s' revision %u is not what its text says: %s", name,
+               (unsigned)target->u.user.revision, reason);
       return -1;
     }
   } else if (target_name && target_name[0]) {
     printf(" -%c %s", is_goto ? 'g' : 'j', target_name);
   }
   return 0;
+}
+
+int aim_rule_head_exact(struct aim_table *t, const void *rule, const char *head_text, char *err,
+                        size_t errlen) {
+  const struct xt_entry_target *target;
+  const void *ip;
+  int goto_flag;
+  if (t->family == 6) {
+    const struct ip6t_entry *e = rule;
+    target = ip6t_get_target((struct ip6t_entry *)e);
+    goto_flag = !!(e->ipv6.flags & IP6T_F_GOTO);
+    ip = &e->ipv6;
+  } else {
+    const struct ipt_entry *e = rule;
+    target = ipt_get_target((struct ipt_entry *)e);
+    goto_flag = !!(e->ip.flags & IPT_F_GOTO);
+    ip = &e->ip;
+  }
+  /* -g is printed only with a standard target (aim_rule_print_target), and
+   * iptables builds the flag only for a jump to a user chain ("-g ACCEPT" is
+   * refused): any other goto flag is not in the text. */
+  if (target->u.user.name[0] || ((const struct xt_standard_target *)target)->verdict < 0)
+    goto_flag = 0;
+  return aim_xt_head_exact(t->family, ip, head_text, goto_flag, err, errlen) ? 0 : -1;
 }

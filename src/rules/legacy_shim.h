@@ -71,6 +71,12 @@ void aim_protocol_name(uint16_t proto, char *out, size_t outlen);
 int aim_rule_print_matches(struct aim_table *table, const void *rule, char *err, size_t errlen);
 int aim_rule_print_target(struct aim_table *table, const void *rule, char *err, size_t errlen);
 
+/* Would iptables build exactly this rule's generic part (addresses, masks,
+ * interfaces and their masks, protocol, flags) from head_text, the text
+ * printed for it? 0, or -1 with the reason in err. */
+int aim_rule_head_exact(struct aim_table *table, const void *rule, const char *head_text, char *err,
+                        size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,6 +28,8 @@
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include <linux/netlink.h>
 
+#include "rules/xt_roundtrip.h"
+
 /* Does the kernel's nf_tables compat layer know revision `rev` of this
  * extension? The question and the answers iptables-nft 1.8.9 uses
  * (nft_compatible_revision), so libxtables settles on the same revision. */
@@ -223,6 +225,10 @@ int aim_nft_print_match(const char *name, uint32_t revision, const void *info, s
                         char *err, size_t errlen) {
   struct xtables_match *m = exact_match(name, revision, info_len, err, errlen);
   struct xt_entry_match *e;
+  struct aim_xt_capture capture;
+  const char *text;
+  char reason[400];
+  int ok;
   if (!m) return -1;
   e = new_match_entry(m, info_len);
   if (!e) {
@@ -230,13 +236,34 @@ int aim_nft_print_match(const char *name, uint32_t revision, const void *info, s
     return -1;
   }
   memcpy(e->data, info, info_len);
-  return save_match(m, e);
+  if (aim_xt_capture_begin(&capture) < 0) {
+    free(e);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  printf(" -m %s", m->alias ? m->alias(e) : m->name);
+  if (m->save) m->save(rule_ip(), e);
+  text = aim_xt_capture_end(&capture);
+  ok = text && aim_xt_match_exact(family, rule_ip(), e, text, reason, sizeof reason);
+  if (text) fputs(text, stdout);
+  aim_xt_capture_free(&capture);
+  free(e);
+  if (!ok) {
+    snprintf(err, errlen, "compat match '%s' is not what its text says: %s", name,
+             text ? reason : "its text could not be captured");
+    return -1;
+  }
+  return 0;
 }
 
 int aim_nft_print_target(const char *name, uint32_t revision, const void *info, size_t info_len,
                          char *err, size_t errlen) {
   struct xtables_target *t;
   struct xt_entry_target *e;
+  struct aim_xt_capture capture;
+  const char *text;
+  char reason[400];
+  int ok;
   /* These would be libxtables' standard target, never a compat expression
    * iptables-nft writes. */
   if (!name[0] || !strcmp(name, "ACCEPT") || !strcmp(name, "DROP") || !strcmp(name, "QUEUE") ||
@@ -268,9 +295,23 @@ int aim_nft_print_target(const char *name, uint32_t revision, const void *info, 
   e->u.target_size = (uint16_t)(XT_ALIGN(sizeof(struct xt_entry_target)) + info_len);
   e->u.user.revision = (uint8_t)revision;
   snprintf(e->u.user.name, sizeof e->u.user.name, "%s", t->name);
+  if (aim_xt_capture_begin(&capture) < 0) {
+    free(e);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
   printf(" -j %s", t->alias ? t->alias(e) : t->name);
   if (t->save) t->save(rule_ip(), e);
+  text = aim_xt_capture_end(&capture);
+  ok = text && aim_xt_target_exact(family, rule_ip(), e, text, reason, sizeof reason);
+  if (text) fputs(text, stdout);
+  aim_xt_capture_free(&capture);
   free(e);
+  if (!ok) {
+    snprintf(err, errlen, "compat target '%s' is not what its text says: %s", name,
+             text ? reason : "its text could not be captured");
+    return -1;
+  }
   return 0;
 }
 

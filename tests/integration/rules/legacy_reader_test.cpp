@@ -132,6 +132,117 @@ TEST_F(LegacyReaderTest, BothFamiliesReadInOneProcess) {
   EXPECT_EQ(tsv(v4_again), tsv(v4));
 }
 
+// Rules whose kernel data says more than their iptables text: installed
+// with the raw x_tables writer, they must make their table unknown rather
+// than be matched as the text.
+std::string patch_legacy(Family family, const std::string& table, const std::string& chain,
+                         int rule, const std::string& what, int offset, const std::string& hex) {
+  const std::string command = std::string("python3 ") + AIM_SUPPORT_DIR + "/xt_blob.py patch " +
+                              (family == Family::V6 ? "6 " : "4 ") + table + " " + chain + " " +
+                              std::to_string(rule) + " " + what + " " + std::to_string(offset) +
+                              " " + hex;
+  const auto r = run(command);
+  return r.status == 0 ? "" : "'" + command + "' failed";
+}
+
+bool any_rule_contains(const RuleSet& set, const std::string& needle) {
+  for (const Table& table : set.tables)
+    for (const Chain& chain : table.chains)
+      for (const auto& rule : chain.rules)
+        if (rule.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+TEST_F(LegacyReaderTest, CtZoneWithOnlyTheNotrackAliasFlagIsNotReadAsNotrack) {
+  // CT revision 2 printed by libxtables as "-j NOTRACK" (flags hold only
+  // XT_CT_NOTRACK_ALIAS) while the kernel tracks the packets in zone 7: the
+  // shipped localdns raw pattern would match the text.
+  ASSERT_EQ(
+      test::load_legacy_text("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+                             "-A PREROUTING -d 169.254.10.10/32 -p udp -m comment --comment "
+                             "\"localdns: skip conntrack\" -m udp --dport 53 -j CT --zone 7\n"
+                             "-A OUTPUT -d 169.254.10.10/32 -p udp -m comment --comment "
+                             "\"localdns: skip conntrack\" -m udp --dport 53 -j NOTRACK\nCOMMIT\n",
+                             Family::V4),
+      "");
+  // struct xt_ct_target_info_v1 starts with its u16 flags: XT_CT_NOTRACK_ALIAS.
+  ASSERT_EQ(patch_legacy(Family::V4, "raw", "PREROUTING", 1, "target", 0, "0200"), "");
+  ASSERT_NE(run("iptables-legacy-save -t raw").out.find("--dport 53 -j NOTRACK\n-A OUTPUT"),
+            std::string::npos)
+      << "iptables itself prints the crafted rule as NOTRACK";
+
+  LegacyReader reader;
+  RuleSet set = reader.read(Family::V4);
+  const Table* raw = set.find_table("raw");
+  ASSERT_NE(raw, nullptr);
+  EXPECT_FALSE(raw->read_ok());
+  EXPECT_FALSE(set.complete());
+  EXPECT_NE(raw->error.find("rule 1 of chain PREROUTING"), std::string::npos) << raw->error;
+  EXPECT_NE(raw->error.find("'CT'"), std::string::npos) << raw->error;
+  EXPECT_FALSE(raw->read_ok() && any_rule_contains(set, "-A PREROUTING")) << tsv(set);
+}
+
+TEST_F(LegacyReaderTest, RealNotrackStillReads) {
+  ASSERT_EQ(test::load_legacy_text("*raw\n:PREROUTING ACCEPT [0:0]\n"
+                                   "-A PREROUTING -p udp -m udp --dport 53 -j NOTRACK\n"
+                                   "-A PREROUTING -p udp -m udp --dport 54 -j CT --zone 7\n"
+                                   "COMMIT\n",
+                                   Family::V4),
+            "");
+  LegacyReader reader;
+  RuleSet set = reader.read(Family::V4);
+  ASSERT_TRUE(set.complete()) << set.error;
+  EXPECT_EQ(tsv(set), test::expected_tsv_per_chain(Family::V4));
+}
+
+TEST_F(LegacyReaderTest, InterfaceMaskThatPrintsNothingMakesTheTableUnknown) {
+  for (Family family : {Family::V4, Family::V6}) {
+    ASSERT_EQ(test::load_legacy_text("*filter\n:INPUT ACCEPT [0:0]\n"
+                                     "-A INPUT -i eth0 -j ACCEPT\nCOMMIT\n",
+                                     family),
+              "");
+    // iniface_mask[0] = 0 while later bytes stay 0xff: today's text prints
+    // no -i at all (the rule reads "-A INPUT -j ACCEPT").
+    const int iniface_mask = family == Family::V6 ? 96 : 48;
+    ASSERT_EQ(patch_legacy(family, "filter", "INPUT", 1, "head", iniface_mask, "00"), "");
+    LegacyReader reader;
+    RuleSet set = reader.read(family);
+    const Table* filter = set.find_table("filter");
+    ASSERT_NE(filter, nullptr);
+    EXPECT_FALSE(filter->read_ok()) << tsv(set);
+    EXPECT_NE(filter->error.find("rule 1 of chain INPUT"), std::string::npos) << filter->error;
+    EXPECT_NE(filter->error.find("interface"), std::string::npos) << filter->error;
+
+    // The wildcard's mask one byte longer than "eth1" (covering the '+').
+    ASSERT_EQ(test::load_legacy_text("*filter\n:FORWARD ACCEPT [0:0]\n"
+                                     "-A FORWARD -o eth1+ -j DROP\nCOMMIT\n",
+                                     family),
+              "");
+    const int outiface_mask = family == Family::V6 ? 112 : 64;
+    ASSERT_EQ(patch_legacy(family, "filter", "FORWARD", 1, "head", outiface_mask + 4, "ff"), "");
+    set = reader.read(family);
+    filter = set.find_table("filter");
+    ASSERT_NE(filter, nullptr);
+    EXPECT_FALSE(filter->read_ok()) << tsv(set);
+  }
+}
+
+TEST_F(LegacyReaderTest, AddressBitsOutsideTheMaskMakeTheTableUnknown) {
+  ASSERT_EQ(test::load_legacy_text("*filter\n:INPUT ACCEPT [0:0]\n"
+                                   "-A INPUT -s 10.0.0.0/8 -j DROP\nCOMMIT\n",
+                                   Family::V4),
+            "");
+  // src = 10.0.0.1 under a /8 mask: no packet can match, the text says
+  // "10.0.0.1/8", which iptables would build as 10.0.0.0/8.
+  ASSERT_EQ(patch_legacy(Family::V4, "filter", "INPUT", 1, "head", 3, "01"), "");
+  LegacyReader reader;
+  RuleSet set = reader.read(Family::V4);
+  const Table* filter = set.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  EXPECT_FALSE(filter->read_ok()) << tsv(set);
+  EXPECT_NE(filter->error.find("address"), std::string::npos) << filter->error;
+}
+
 }  // namespace
 }  // namespace aim
 

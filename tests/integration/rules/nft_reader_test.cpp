@@ -271,21 +271,20 @@ TEST_F(NftReaderTest, QuoteInInterfaceNameJoinsNoRules) {
 // A newline in a string the kernel layout does not account for (here a
 // recent list name) cannot be attributed in iptables-nft-save's text: the
 // family is unreadable, never read as the rules its lines pretend to be.
-// Read in-process, the rule is one rule, exactly as iptables-nft prints it.
+// Read in-process, the rule is refused too: iptables-restore would split its
+// printed text at the newline, so the text does not rebuild the compat match
+// (xt_roundtrip.h); it is left to the native reader.
 TEST_F(NftReaderTest, NewlineTheLayoutCannotAttributeIsAReadError) {
   EXPECT_EQ(run("iptables-nft -A INPUT -m recent --name \"$(printf 'a\\n-A INPUT -j ACCEPT')\" "
                 "--set -j ACCEPT && iptables-nft -A INPUT -j DROP")
                 .status,
             0);
   RuleSet in_process = NftReader().read(Family::V4);
-  ASSERT_TRUE(in_process.complete()) << in_process.error;
-  EXPECT_EQ(in_process.stats.native_rules, 0u);
-  EXPECT_EQ(in_process.rule_count(), 2u);
-  const Table* filter = in_process.find_table("filter");
-  ASSERT_NE(filter, nullptr);
-  std::string listed(filter->chains[0].header);
-  for (std::string_view rule : filter->chains[0].rules) listed += "\n" + std::string(rule);
-  EXPECT_EQ(listed + "\n", run("iptables-nft -S INPUT").out);
+  // The rule with the newline is left to the native reader (nft syntax);
+  // the other is iptables text.
+  EXPECT_FALSE(in_process.complete());
+  EXPECT_EQ(in_process.stats.native_rules, 1u);
+  EXPECT_EQ(in_process.rule_count(), 1u);
 
   RuleSet set = save_text_reader().read(Family::V4);
   EXPECT_FALSE(set.complete());
