@@ -70,7 +70,7 @@ struct Table {
   // nft backend: rules left out of `chains` because only nft syntax shows
   // them whole. Until the native reader has taken them (and shown them in
   // its own set), the table is not complete: check() counts it unknown.
-  std::vector<NativeRuleRequest> native_rules;
+  std::vector<NativeRuleRequest> native_rules{};
 
   bool read_ok() const { return error.empty(); }
   // Read, and nothing of it waits to be shown elsewhere.

@@ -393,8 +393,9 @@ TEST_F(CheckCommandTest, ShippedAllowlistsAllowNoRuleForTheTextItCarries) {
     SCOPED_TRACE(rule);
     ASSERT_EQ(test::enter_fresh_netns(), "");
     ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("cilium.v4.rules"), Family::V4), "");
-    if (rule.find("KUBE-FIREWALL2") != std::string::npos)
+    if (rule.find("KUBE-FIREWALL2") != std::string::npos) {
       ASSERT_EQ(run("iptables-legacy -N KUBE-FIREWALL2").status, 0);
+    }
     ASSERT_EQ(run("iptables-legacy " + rule).status, 0);
     int status = 0;
     Json::Value report =
