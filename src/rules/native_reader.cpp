@@ -8,6 +8,7 @@
 #include <set>
 #include <memory>
 
+#include "rules/native_exactness.h"
 #include "rules/native_listing.h"
 #include "rules/nft_layout_reader.h"
 #include "rules/nft_tables.h"
@@ -50,6 +51,22 @@ bool listable_name(const std::string& name) {
                               "0123456789_-./") == std::string::npos;
 }
 
+// The rules of a listed table with their handles and chains, for the proof
+// that their text is whole (native_exactness.h).
+std::vector<NativeRuleText> rules_of(const Table& listed, const NativeTableShape& shape) {
+  std::vector<NativeRuleText> out;
+  for (const Chain& c : listed.chains) {
+    if (c.name.empty()) continue;  // the table's own objects
+    for (const NativeBlockShape& b : shape.blocks) {
+      if (b.kind != "chain" || b.name != c.name || b.rules.size() != c.rules.size()) continue;
+      for (size_t i = 0; i < c.rules.size(); ++i)
+        out.push_back({b.rules[i].handle, b.name, c.rules[i]});
+      break;
+    }
+  }
+  return out;
+}
+
 Table read_table(const NftTable& t, TextArena& arena) {
   Table table;
   table.name = native_table_label(t.family, t.name);
@@ -66,6 +83,12 @@ Table read_table(const NftTable& t, TextArena& arena) {
     }
     auto text = list_native(t);
     auto shape = text ? read_native_shape(t) : Result<NativeTableShape>(Error{text.error()});
+    Table listed;
+    std::string inexact;
+    if (text && shape) {
+      listed = parse_native_table(arena.adopt(std::move(*text)), *shape, arena);
+      if (listed.read_ok()) inexact = verify_native_rules(t, nullptr, rules_of(listed, *shape));
+    }
     auto after = read_nft_generation();
     if (!after) {
       table.error = after.error();
@@ -83,13 +106,45 @@ Table read_table(const NftTable& t, TextArena& arena) {
       table.error = shape.error();
       return table;
     }
-    const std::string_view kept = arena.adopt(std::move(*text));
-    return parse_native_table(kept, *shape, arena);
+    if (!inexact.empty()) {
+      table.error = "nft's text of a rule is not the whole rule: " + inexact;
+      return table;
+    }
+    return listed;
   }
   table.error = "the nftables ruleset changed during each of " +
                 std::to_string(kConsistentReadAttempts) + " reads (last: " + last +
                 "); the next check reads again";
   return table;
+}
+
+// The `wanted` rules' lines from one chain's listing, each proven whole.
+Status pick_rules(std::string_view text, const NativeTableShape& shape, const NftTable& t,
+                  const std::string& chain, const std::vector<const NativeRuleRequest*>& wanted,
+                  TextArena& arena, Chain& out) {
+  Table listed = parse_native_table(text, shape, arena, NativeListing::Chain);
+  if (!listed.read_ok()) return Error{listed.error};
+  // parse_native_table gives the table's line, then the chain's rules in
+  // the shape's order.
+  const std::vector<NativeRuleShape>& rules = shape.blocks.front().rules;
+  if (listed.chains.size() != 2 || listed.chains[1].rules.size() != rules.size())
+    return Error{"nft's listing of chain " + chain + " does not hold its rules"};
+  out.name = arena.add(chain);
+  std::vector<NativeRuleText> proof;
+  for (const NativeRuleRequest* w : wanted) {
+    auto it = std::find_if(rules.begin(), rules.end(),
+                           [&](const NativeRuleShape& r) { return r.handle == w->handle; });
+    if (it == rules.end())
+      return Error{"rule handle " + std::to_string(w->handle) + " of chain " + chain +
+                   " was replaced or deleted after it was read; the next check reads again"};
+    if (it->compat) return Error{compat_rule_error(chain, w->handle)};
+    const std::string_view line = listed.chains[1].rules[static_cast<size_t>(it - rules.begin())];
+    out.rules.push_back(line);
+    proof.push_back({w->handle, chain, line});
+  }
+  if (std::string inexact = verify_native_rules(t, &chain, proof); !inexact.empty())
+    return Error{"nft's text of a rule is not the whole rule: " + inexact};
+  return Ok{};
 }
 
 // The text of one chain's rules that iptables text cannot show whole, by
@@ -107,6 +162,10 @@ Status read_chain_rules_natively(const NftTable& t, const std::string& chain,
     auto text = list_native(t, &chain);
     auto shape = text ? read_native_chain_shape(t, chain)
                       : Result<NativeTableShape>(Error{text.error()});
+    Chain picked;
+    Status taken = Ok{};
+    if (text && shape) taken = pick_rules(arena.adopt(std::move(*text)), *shape, t, chain, wanted,
+                                         arena, picked);
     auto after = read_nft_generation();
     if (!after) return Error{after.error()};
     if (*before != *after) {
@@ -115,24 +174,8 @@ Status read_chain_rules_natively(const NftTable& t, const std::string& chain,
     }
     if (!text) return Error{text.error()};
     if (!shape) return Error{shape.error()};
-    const std::string_view kept = arena.adopt(std::move(*text));
-    Table listed = parse_native_table(kept, *shape, arena, NativeListing::Chain);
-    if (!listed.read_ok()) return Error{listed.error};
-    // parse_native_table gives the table's line, then the chain's rules in
-    // the shape's order.
-    const std::vector<NativeRuleShape>& rules = shape->blocks.front().rules;
-    if (listed.chains.size() != 2 || listed.chains[1].rules.size() != rules.size())
-      return Error{"nft's listing of chain " + chain + " does not hold its rules"};
-    out.name = arena.add(chain);
-    for (const NativeRuleRequest* w : wanted) {
-      auto it = std::find_if(rules.begin(), rules.end(),
-                             [&](const NativeRuleShape& r) { return r.handle == w->handle; });
-      if (it == rules.end())
-        return Error{"rule handle " + std::to_string(w->handle) + " of chain " + chain +
-                     " was replaced or deleted after it was read; the next check reads again"};
-      if (it->compat) return Error{compat_rule_error(chain, w->handle)};
-      out.rules.push_back(listed.chains[1].rules[static_cast<size_t>(it - rules.begin())]);
-    }
+    if (!taken) return taken;
+    out = std::move(picked);
     return Ok{};
   }
   return Error{"the nftables ruleset changed during each of " +

@@ -131,10 +131,10 @@ TEST_F(NativeReaderTest, IptablesNftTablesStayWithTheNftBackend) {
   EXPECT_EQ(set.tables[0].name, "inet mine");
 }
 
-// iptables-nft cannot show a table holding a native statement: the nft
-// reader leaves it (and only it) to the native reader, which reads all of
-// it, the DROP beside the statement included.
-TEST_F(NativeReaderTest, TableIptablesNftCannotShowIsReadNatively) {
+// A native statement in an iptables-nft table: the nft reader shows the
+// table's other rules as iptables text and leaves just that rule to the
+// native reader, which shows it (and only it) in nft syntax.
+TEST_F(NativeReaderTest, RuleIptablesTextCannotShowIsReadNatively) {
   ASSERT_EQ(run("iptables-nft -A INPUT -j ACCEPT && iptables-nft -t nat -A POSTROUTING -j "
                 "MASQUERADE && nft add rule ip filter INPUT meta mark set 1 && iptables-nft -A "
                 "INPUT -s 192.0.2.1 -j DROP")
@@ -145,21 +145,23 @@ TEST_F(NativeReaderTest, TableIptablesNftCannotShowIsReadNatively) {
   nft.delegate_incompatible_to(delegated);
   RuleSet iptables = nft.read(Family::V4);
   ASSERT_TRUE(iptables.complete()) << iptables.error;
-  ASSERT_EQ(iptables.tables.size(), 1u);
-  EXPECT_EQ(iptables.tables[0].name, "nat");
-  EXPECT_EQ(delegated->labels, (std::set<std::string>{"ip filter"}));
+  ASSERT_EQ(iptables.tables.size(), 2u);
+  const Table* filter = iptables.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  EXPECT_EQ(filter->chains[0].rules,
+            (std::vector<std::string_view>{"-A INPUT -j ACCEPT", "-A INPUT -s 192.0.2.1/32 -j DROP"}));
+  EXPECT_TRUE(delegated->labels.empty());
+  ASSERT_EQ(delegated->rules.size(), 1u);
+  EXPECT_EQ(delegated->rules.begin()->first, "ip filter");
   NativeNftReader native(delegated);
   RuleSet set = native.read(Family::V4);
   ASSERT_TRUE(set.complete()) << set.error;
   ASSERT_EQ(set.tables.size(), 1u);
   EXPECT_EQ(set.tables[0].name, "ip filter");
-  std::vector<std::string> rules;
-  for (const Chain& c : set.tables[0].chains)
-    for (std::string_view r : c.rules) rules.emplace_back(r);
-  EXPECT_EQ(rules,
-            (std::vector<std::string>{"add rule ip filter INPUT counter accept",
-                                      "add rule ip filter INPUT meta mark set 0x00000001",
-                                      "add rule ip filter INPUT ip saddr 192.0.2.1 counter drop"}));
+  ASSERT_EQ(set.tables[0].chains.size(), 1u);
+  EXPECT_TRUE(set.tables[0].chains[0].header.empty());
+  EXPECT_EQ(set.tables[0].chains[0].rules,
+            (std::vector<std::string_view>{"add rule ip filter INPUT meta mark set 0x00000001"}));
 }
 
 TEST_F(NativeReaderTest, NoNativeTablesIsCompleteAndEmpty) {
