@@ -406,6 +406,44 @@ TEST_F(CheckCommandTest, ShippedAllowlistsAllowNoRuleForTheTextItCarries) {
   }
 }
 
+// Issue 25: rules put into iptables-nft's own tables with nft, which
+// iptables-nft-save prints as lines the shipped allowlists allow (the jump
+// to KUBE-FIREWALL, the wireserver drop, the DHCP accept) while the kernel
+// drops all input, half the address space, or rewrites the destination.
+// Each is shown in nft syntax, and with the shipped allowlists (no
+// `nftables` file) it is the one unexpected rule.
+TEST_F(CheckCommandTest, RulesIptablesTextWouldMisstateAreUnexpectedWithShippedAllowlists) {
+  const std::string v4 = std::string(AIM_ETC_DIR) + "/azure-iptables-monitor/ipv4";
+  struct Case {
+    std::string chain, nft_rule, shown;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"INPUT", "ip saddr vmap { 0.0.0.0/0 : drop } jump KUBE-FIREWALL",
+            "add rule ip filter INPUT ip saddr vmap { 0.0.0.0/0 : drop } jump KUBE-FIREWALL"},
+           {"FORWARD", "ip daddr 0.0.0.0-168.63.129.16 tcp dport 80 drop",
+            "add rule ip filter FORWARD ip daddr 0.0.0.0-168.63.129.16 tcp dport 80 drop"},
+           {"INPUT", "udp dport 68 ip daddr set 10.9.9.9 accept",
+            "add rule ip filter INPUT udp dport 68 ip daddr set 10.9.9.9 accept"}}) {
+    SCOPED_TRACE(c.nft_rule);
+    ASSERT_EQ(test::enter_fresh_netns(), "");
+    // Kubelet's chains and jumps, as on a node; then the rule with nft.
+    ASSERT_EQ(run("iptables-nft -N KUBE-FIREWALL && iptables-nft -A INPUT -j KUBE-FIREWALL && "
+                  "iptables-nft -A OUTPUT -j KUBE-FIREWALL && iptables-nft -P FORWARD ACCEPT")
+                  .status,
+              0);
+    ASSERT_EQ(run("nft " + test::quote("add rule ip filter " + c.chain + " " + c.nft_rule)).status,
+              0);
+    int status = 0;
+    Json::Value report =
+        parse_json(check("--backend nft --output json --input " + v4, &status, "2>/dev/null"));
+    EXPECT_EQ(status, 1);
+    EXPECT_EQ(report["verdict"].asString(), "unexpected");
+    ASSERT_EQ(report["unexpected"].size(), 1u) << report;
+    EXPECT_EQ(report["unexpected"][0]["rule"].asString(), c.shown);
+    EXPECT_EQ(report["unexpected"][0]["backend"].asString(), "nftables");
+  }
+}
+
 }  // namespace
 }  // namespace aim
 
