@@ -2,6 +2,7 @@
 
 #include <nftables/libnftables.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -32,11 +33,18 @@ bool anonymous_set(std::string_view name) {
   return name.starts_with("__set") || name.starts_with("__map");
 }
 
-// What the kernel fills in when a NAT statement leaves it out (nft_nat,
-// nft_redir, nft_masq init): the range's upper end is its lower end, and the
-// flags say an address and a port are given. Both sides are written as the
-// kernel would hold them.
+// What the kernel fills in when a statement leaves it out: a log's level
+// (nft_log init); a NAT range's upper end is its lower end, and the flags
+// say an address and a port are given (nft_nat, nft_redir, nft_masq init).
+// Both sides are written as the kernel would hold them.
 void kernel_defaults(std::vector<std::string_view>& w, std::string& flags_word) {
+  // A log to the kernel's log (no group) has level 4 (warning) unless given.
+  if (w.size() >= 3 && w[0] == "[" && w[1] == "log" && w.back() == "]" &&
+      std::find(w.begin(), w.end(), "group") == w.end() &&
+      std::find(w.begin(), w.end(), "level") == w.end()) {
+    w.insert(w.end() - 1, {"level", "4"});
+    return;
+  }
   if (w.size() < 2 || w[0] != "[" ||
       (w[1] != "nat" && w[1] != "redir" && w[1] != "masq"))
     return;
@@ -101,11 +109,20 @@ std::string normalised(std::string_view line,
 Result<std::map<uint64_t, std::string>> parse_debug_rules(std::string_view text,
                                                           const NftTable& table, bool kernel) {
   std::map<uint64_t, std::string> rules;
-  std::map<std::string, std::string, std::less<>> sets;  // kernel: name -> elements
-  std::vector<std::string> pending;                    // check run: this rule's sets, in order
+  using Elements = std::vector<std::string>;
+  std::map<std::string, Elements, std::less<>> sets;  // kernel: name -> elements
+  std::vector<Elements> pending;                      // check run: this rule's sets, in order
   bool pending_filled = false;
   enum class In { Nothing, Set, Rule } in = In::Nothing;
-  std::string* set_elements = nullptr;
+  Elements* set_elements = nullptr;
+  // A set's elements in any order: a set has no order (the kernel lists a
+  // hash set's by hash, nft its text's by position).
+  auto as_text = [](Elements elements) {
+    std::sort(elements.begin(), elements.end());
+    std::string out;
+    for (const std::string& e : elements) out += e + ";";
+    return out;
+  };
   std::vector<std::string_view> body;
   std::optional<uint64_t> key;
   uint64_t next_index = 0;
@@ -120,10 +137,10 @@ Result<std::map<uint64_t, std::string>> parse_debug_rules(std::string_view text,
         if (kernel) {
           auto it = sets.find(name);
           if (it == sets.end()) return std::nullopt;
-          return it->second;
+          return as_text(it->second);
         }
         if (next_pending >= pending.size()) return std::nullopt;
-        return pending[next_pending++];
+        return as_text(pending[next_pending++]);
       });
       joined += '\n';
     }
@@ -156,7 +173,7 @@ Result<std::map<uint64_t, std::string>> parse_debug_rules(std::string_view text,
         while (!rest.empty()) {
           const size_t tab = rest.find('\t');
           const std::string_view element = rest.substr(0, tab);
-          if (!element.empty()) *set_elements += std::string(element) + ";";
+          if (!element.empty()) set_elements->emplace_back(element);
           rest = tab == std::string_view::npos ? std::string_view() : rest.substr(tab + 1);
         }
         if (!kernel) pending_filled = true;

@@ -163,16 +163,32 @@ Result<ChildOutput> NftReader::render(Family family) {
   const ChildJob job{keep_helpers_ ? "nft-serve" : "nft-render",
                      {family == Family::V4 ? "4" : "6"}};
   if (!keep_helpers_) return run_child_job(job, timeout_, abort_);
-  std::unique_ptr<ServedChild>& helper = helpers_[family == Family::V4 ? 0 : 1];
+  const size_t slot = family == Family::V4 ? 0 : 1;
+  std::unique_ptr<ServedChild>& helper = helpers_[slot];
   if (!helper) helper = served_child_job(job);
-  auto reply = helper->ask(timeout_, abort_);
-  // Told as a child's end is: the tables are then read with iptables-nft-save.
+  // A helper that has answered before gets a bound tied to its slowest
+  // answer (its first, full read): one that stopped answering (stopped,
+  // wedged) is killed within seconds, not the reader's whole timeout, and
+  // a fresh child reads instead, so a stale verdict does not outlive it.
+  std::chrono::milliseconds bound = timeout_;
+  if (slowest_answer_[slot])
+    bound = std::clamp(4 * *slowest_answer_[slot] + kHelperGrace, kHelperGrace, timeout_);
+  const auto asked = std::chrono::steady_clock::now();
+  auto reply = helper->ask(bound, abort_);
   ChildOutput out;
   if (!reply) {
-    out.failure = reply.error();
-    out.exit_status = -1;
-    return out;
+    if (abort_ && abort_()) {
+      out.failure = reply.error();
+      out.exit_status = -1;
+      return out;
+    }
+    slowest_answer_[slot].reset();  // the next helper starts with a full read
+    helper_note_ = reply.error() + "; read by a fresh child instead";
+    return run_child_job(ChildJob{"nft-render", job.args}, timeout_, abort_);
   }
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+  slowest_answer_[slot] = std::max(slowest_answer_[slot].value_or(took), took);
   out.stdout_map = reply->output;
   out.exit_status = reply->answer.status;
   if (reply->answer.status != 0) {
@@ -207,6 +223,7 @@ RuleSet NftReader::read_in_process(Family family) {
   if (!snapshot && set.error.empty() && child_failure.empty())
     set.error = "the nft reader's output has no snapshot record";
   set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+  if (!helper_note_.empty()) set.stats.notes.push_back(std::exchange(helper_note_, {}));
   if (snapshot && snapshot->repaired_chains > 0) {
     set.stats.repaired_chains = snapshot->repaired_chains;
     set.stats.notes.push_back(std::to_string(snapshot->repaired_chains) +

@@ -12,6 +12,7 @@
 // an empty table.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,11 @@ class NftReader : public RuleReader {
   std::shared_ptr<DelegatedTables> delegated_;
   bool keep_helpers_ = false;
   std::unique_ptr<ServedChild> helpers_[2];  // per family, started at the first read
+  // Each helper's slowest answer so far (none: not answered yet).
+  std::optional<std::chrono::milliseconds> slowest_answer_[2];
+  // The least a helper that has answered before is given to answer again.
+  static constexpr std::chrono::milliseconds kHelperGrace{3000};
+  std::string helper_note_;  // how the last read went around its helper
   std::chrono::milliseconds timeout_;
   std::string save_v4_, save_v6_;
   Mode mode_;

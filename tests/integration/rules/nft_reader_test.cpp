@@ -648,6 +648,34 @@ TEST_F(NftReaderTest, KeptHelperReadsEqualFreshReadsAndRereadOnlyWhatChanged) {
 
 // Under small commits 20 times a second, the kept helper's reads are each
 // one of the two states, and complete.
+// A kept helper that stops answering (here: stopped) is killed within
+// seconds of its bound (tied to its slowest answer), and a fresh child reads
+// instead: the read neither waits the reader's whole timeout nor fails.
+TEST_F(NftReaderTest, KeptHelperThatStopsAnsweringIsReplacedWithinSeconds) {
+  ASSERT_EQ(run("iptables-nft -A INPUT -j ACCEPT").status, 0);
+  NftReader kept(std::chrono::seconds(120));
+  kept.keep_helpers_between_reads();
+  ASSERT_TRUE(kept.read(Family::V4).complete());
+  const std::vector<pid_t> helpers = helper_pids();
+  ASSERT_EQ(helpers.size(), 1u);
+  ASSERT_EQ(kill(helpers[0], SIGSTOP), 0);
+  ASSERT_EQ(run("iptables-nft -A INPUT -s 10.1.2.3 -j DROP").status, 0);
+  const auto started = std::chrono::steady_clock::now();
+  RuleSet set = kept.read(Family::V4);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_TRUE(set.complete()) << set.error;
+  EXPECT_EQ(set.rule_count(), 2u);
+  // Bounded by the helper's grace (3 s) and one fresh read, far from 120 s.
+  EXPECT_LT(seconds, 30.0);
+  bool said = false;
+  for (const std::string& note : set.stats.notes) said |= note.find("fresh child") != std::string::npos;
+  EXPECT_TRUE(said);
+  std::printf("a stopped helper was replaced in %.2f s\n", seconds);
+  // The next read starts a new helper.
+  ASSERT_TRUE(kept.read(Family::V4).complete());
+}
+
 TEST_F(NftReaderTest, KeptHelperReadsUnderSmallCommitsAreOneState) {
   std::string base;
   ASSERT_EQ(test::generate_kube_proxy_rules(&base, 1500), "");
