@@ -329,11 +329,10 @@ TEST_F(NftReaderTest, GeneratedKubeProxyThousandsOfChains) {
 }
 
 // The patterns iptables-nft writes that the fixtures and the random grammar
-// rarely reach (interface wildcards and "+", port ranges that become <= or >,
+// rarely reach (interface wildcards and "! -i +", port ranges that become <=,
 // combined ports, tcp flags, compat tcp/udp, NFLOG's native log, limit, mark,
-// -f, a comment in a native rule's user data), each through the in-process
-// reader exactly as iptables-nft -S prints it, with nothing left to
-// iptables-nft-save.
+// -f), each through the in-process reader exactly as iptables-nft -S prints
+// it, with nothing left to the native reader.
 struct EdgeCase {
   Family family;
   std::vector<std::string> commands;
@@ -363,12 +362,9 @@ INSTANTIATE_TEST_SUITE_P(
             Family::V4,
             {
                 "-N USER",
-                "-A INPUT -i + -j ACCEPT",
                 "-A INPUT ! -i + -j ACCEPT",
-                "-A FORWARD -i + -o eth1 -j ACCEPT",
                 "-A FORWARD -o eth0+ ! -i veth -j USER",
                 "-A INPUT -p tcp --sport 1:100 -j ACCEPT",
-                "-A INPUT -p tcp ! --sport 0:100 -j ACCEPT",
                 "-A INPUT -p tcp ! --sport 1:100 -j ACCEPT",
                 "-A INPUT -p tcp --dport 0:100 -j ACCEPT",
                 "-A INPUT -p tcp --sport 80 --dport 443 -j ACCEPT",
@@ -381,7 +377,6 @@ INSTANTIATE_TEST_SUITE_P(
                 "-A INPUT -p tcp -m tcp -j DROP",
                 "-A INPUT -p udp -m udp -j DROP",
                 "-A INPUT -p udp --dport 0:1000 -j DROP",
-                "-A INPUT -p udp --dport 53 -m udp --sport 53 -j DROP",
                 "-A INPUT -j NFLOG --nflog-prefix \"abc def\" --nflog-group 3 --nflog-size 100 "
                 "--nflog-threshold 5",
                 "-A INPUT -j NFLOG --nflog-prefix \"$(printf 'x%.0s' $(seq 100))\"",
@@ -400,19 +395,16 @@ INSTANTIATE_TEST_SUITE_P(
                 "-t nat -A PREROUTING -p tcp --dport 80 -j DNAT --to-destination 10.0.0.1:8080",
                 "-t mangle -A PREROUTING -j MARK --set-xmark 0x4000/0x4000",
                 "-t raw -A PREROUTING -j CT --notrack",
-                "nft add rule ip filter INPUT ip saddr 1.2.3.4 counter accept comment '\"hello "
-                "world\"'",
             }},
         EdgeCase{
             Family::V6,
             {
                 "-N USER",
-                "-A INPUT -i + -j ACCEPT",
                 "-A INPUT ! -i + -j ACCEPT",
                 "-A FORWARD -o eth0+ ! -i veth -j USER",
                 "-A INPUT -s 2001:db8::/32 ! -d fe80::1/128 -p tcp --dport 22 -j ACCEPT",
                 "-A INPUT -s 2001:db8::/ffff:ffff:0:ffff:: -j DROP",
-                "-A INPUT -p tcp ! --sport 0:100 --tcp-flags ALL NONE -j DROP",
+                "-A INPUT -p tcp ! --sport 1:100 --tcp-flags ALL NONE -j DROP",
                 "-A INPUT -p udp --sport 53 --dport 53 -j ACCEPT",
                 "-A INPUT -p ipv6-icmp --icmpv6-type 128 -j ACCEPT",
                 "-A INPUT -m mark --mark 0x10/0x10 -m limit --limit 3/sec -j NFLOG --nflog-group 2",
@@ -420,9 +412,37 @@ INSTANTIATE_TEST_SUITE_P(
                 "-t nat -A POSTROUTING -s fd00::/8 -j MASQUERADE",
                 "-t nat -A PREROUTING -p tcp --dport 80 -j DNAT --to-destination [fd00::1]:8080",
                 "-t mangle -A PREROUTING -m conntrack --ctstate NEW -j CONNMARK --set-mark 1",
-                "nft add rule ip6 filter INPUT ip6 saddr ::1 counter drop comment '\"native\"'",
             }}),
     [](const auto& info) { return std::string(family_name(info.param.family)); });
+
+// Rules whose iptables-nft -S text would build another rule (iptables-nft
+// 1.8.9's own listing is not exact for them): each is left to the native
+// reader, never shown as that text.
+TEST_F(NftReaderTest, RulesIptablesNftListsInexactlyAreLeftToTheNativeReader) {
+  for (const std::string& command : {
+           // A load compared with nothing, listed as nothing.
+           std::string("iptables-nft -A INPUT -i + -j ACCEPT"),
+           // > 100, listed as 101:65535, which builds a range.
+           std::string("iptables-nft -A INPUT -p tcp ! --sport 0:100 -j ACCEPT"),
+           // Two udp matches, listed as one.
+           std::string("iptables-nft -A INPUT -p udp --dport 53 -m udp --sport 53 -j DROP"),
+           // A comment in user data, listed as a comment match.
+           std::string("iptables-nft -A INPUT -j ACCEPT && nft add rule ip filter INPUT ip saddr "
+                       "1.2.3.4 counter accept comment '\"hello world\"'"),
+       }) {
+    SCOPED_TRACE(command);
+    ASSERT_EQ(test::enter_fresh_netns(), "");
+    ASSERT_EQ(run(command).status, 0);
+    RuleSet set = NftReader().read(Family::V4);
+    EXPECT_EQ(set.stats.native_rules, 1u);
+    const Table* filter = set.find_table("filter");
+    ASSERT_NE(filter, nullptr);
+    ASSERT_EQ(filter->native_rules.size(), 1u);
+    EXPECT_NE(filter->native_rules[0].reason.find("its text would not rebuild it"),
+              std::string::npos)
+        << filter->native_rules[0].reason;
+  }
+}
 
 TEST_F(NftReaderTest, InProcessReadsDuringChurnAreOneWholeSnapshotOrRetried) {
   // Two rulesets restored in a loop while we read: every complete read is
