@@ -25,9 +25,11 @@ std::string utf8_prefix(const std::string& s, size_t limit) {
 
 }  // namespace
 
-std::string unexpected_rules_message(const std::vector<std::string>& rules) {
+std::string unexpected_rules_message(const std::vector<std::string>& rules,
+                                     const std::string& note) {
   std::string head = std::to_string(rules.size()) + " unexpected iptables rule" +
-                     (rules.size() == 1 ? "" : "s") + ": ";
+                     (rules.size() == 1 ? "" : "s") + (note.empty() ? "" : " (" + note + ")") +
+                     ": ";
   std::string out = head;
   for (size_t i = 0; i < rules.size(); ++i) {
     const std::string piece = (i ? "; " : "") + rules[i];

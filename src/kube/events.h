@@ -18,7 +18,9 @@ std::string label_patch(bool value);
 
 // "N unexpected iptables rules: RULE; RULE; ... (and K more)", at most
 // kEventMessageLimit bytes, never cut inside a UTF-8 character.
-std::string unexpected_rules_message(const std::vector<std::string>& rules);
+// `note`, when not empty, follows the count in parentheses.
+std::string unexpected_rules_message(const std::vector<std::string>& rules,
+                                     const std::string& note = {});
 
 // RFC 3339 UTC with seconds, as the API uses for Event timestamps.
 std::string rfc3339(int64_t unix_seconds);

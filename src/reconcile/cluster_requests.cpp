@@ -9,9 +9,20 @@ namespace aim {
 std::string event_message(const Report& report) {
   std::vector<std::string> rules;
   rules.reserve(report.unexpected.size());
-  for (const UnexpectedRule& r : report.unexpected)
+  bool iptables_rule_in_nft_syntax = false;
+  for (const UnexpectedRule& r : report.unexpected) {
     rules.push_back(source_name(r.backend, r.family) + " " + r.table + ": " + r.rule);
-  return unexpected_rules_message(rules);
+    // "ip filter", "ip6 nat": an iptables table's rule shown natively.
+    const size_t space = r.table.find(' ');
+    iptables_rule_in_nft_syntax |= r.backend == Backend::Native && space != std::string::npos &&
+                                   (r.table.starts_with("ip ") || r.table.starts_with("ip6 ")) &&
+                                   table_rank(std::string_view(r.table).substr(space + 1));
+  }
+  return unexpected_rules_message(
+      rules, iptables_rule_in_nft_syntax
+                 ? "rules of iptables tables in nft syntax: their iptables text would not be the "
+                   "whole rule (written with nft, or by an iptables other than 1.8.9)"
+                 : "");
 }
 
 RequestResult perform(KubeApi& api, EventReporter* events, const std::string& node,

@@ -135,6 +135,23 @@ TEST(Events, MessageNamesRulesWithinTheLimit) {
   EXPECT_EQ((dots - std::string("2 unexpected iptables rules: ").size()) % 3, 0u);
 }
 
+// A rule of an iptables table shown in nft syntax says why in the Event, so
+// an operator can tell it was not written by this iptables.
+TEST(Events, MessageSaysWhyAnIptablesTableRuleIsInNftSyntax) {
+  Report report;
+  report.verdict = Verdict::Unexpected;
+  report.unexpected.push_back({Family::V4, Backend::Native, "ip filter", "INPUT",
+                               "add rule ip filter INPUT ip saddr vmap { 0.0.0.0/0 : drop }"});
+  EXPECT_EQ(event_message(report),
+            "1 unexpected iptables rule (rules of iptables tables in nft syntax: their iptables "
+            "text would not be the whole rule (written with nft, or by an iptables other than "
+            "1.8.9)): nftables ip filter: add rule ip filter INPUT ip saddr vmap { 0.0.0.0/0 : "
+            "drop }");
+  // A native table of its own needs no such note.
+  report.unexpected[0].table = "inet fw";
+  EXPECT_EQ(event_message(report).find("nft syntax"), std::string::npos);
+}
+
 TEST(Events, NamesAreUniqueWithinASecond) {
   EXPECT_NE(event_name("n", 1700000000000000000LL), event_name("n", 1700000000000000001LL));
   EXPECT_EQ(event_name("n", 255), "n.ff");
