@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "rules/legacy_reader.h"
+#include "rules/nft_command.h"
 #include "rules/nft_rule_renderer.h"
 
 extern char** environ;
@@ -17,6 +18,8 @@ std::optional<Family> family_of(const std::string& word) {
 }
 
 int run_job(const ChildJob& job) {
+  if (job.name == "nft-command" && job.args.size() == 2)
+    return nft_command_job(job.args[0], job.args[1]);
   if (job.args.empty()) return 121;
   const auto family = family_of(job.args[0]);
   if (!family) return 121;

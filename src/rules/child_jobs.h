@@ -19,7 +19,7 @@ namespace aim {
 inline constexpr const char* kChildJobFlag = "--internal-child-job";
 
 struct ChildJob {
-  std::string name;  // "legacy-render", "nft-render" or "nft-serve"
+  std::string name;  // "legacy-render", "nft-render", "nft-serve" or "nft-command"
   std::vector<std::string> args;
 };
 

@@ -1,7 +1,5 @@
 #include "rules/native_exactness.h"
 
-#include <nftables/libnftables.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "rules/nft_command.h"
 #include "util/line_cursor.h"
 
 namespace aim {
@@ -210,28 +209,10 @@ Result<std::map<uint64_t, std::string>> parse_debug_rules(std::string_view text,
 
 namespace {
 
-struct ContextDeleter {
-  void operator()(nft_ctx* c) const { nft_ctx_free(c); }
-};
-using Context = std::unique_ptr<nft_ctx, ContextDeleter>;
-
-// Runs `command` with netlink debugging into a buffer; `check`: dry run.
+// Runs `command` with netlink debugging; `check`: dry run (nothing is
+// committed). In a child: libnftables crashes on some kernel rules.
 Result<std::string> debug_run(const std::string& command, bool check) {
-  Context ctx(nft_ctx_new(NFT_CTX_DEFAULT));
-  if (!ctx) return Error{"cannot create a libnftables context"};
-  nft_ctx_output_set_flags(ctx.get(), NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_TERSE |
-                                          NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_STATELESS);
-  nft_ctx_output_set_debug(ctx.get(), NFT_DEBUG_NETLINK);
-  nft_ctx_set_dry_run(ctx.get(), check);
-  if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0)
-    return Error{"cannot buffer libnftables output"};
-  if (nft_run_cmd_from_buffer(ctx.get(), command.c_str()) != 0) {
-    std::string why = nft_ctx_get_error_buffer(ctx.get());
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    if (why.size() > 300) why = why.substr(0, 300) + "...";
-    return Error{why};
-  }
-  return std::string(nft_ctx_get_output_buffer(ctx.get()));
+  return run_nft_command(check ? NftCommandMode::DebugCheck : NftCommandMode::DebugList, command);
 }
 
 std::string first_line(std::string_view s) {

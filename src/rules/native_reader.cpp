@@ -1,7 +1,5 @@
 #include "rules/native_reader.h"
 
-#include <nftables/libnftables.h>
-
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -10,6 +8,7 @@
 
 #include "rules/native_exactness.h"
 #include "rules/native_listing.h"
+#include "rules/nft_command.h"
 #include "rules/nft_layout_reader.h"
 #include "rules/nft_tables.h"
 
@@ -18,30 +17,15 @@ namespace {
 
 constexpr int kConsistentReadAttempts = 3;
 
-struct ContextDeleter {
-  void operator()(nft_ctx* c) const { nft_ctx_free(c); }
-};
-using Context = std::unique_ptr<nft_ctx, ContextDeleter>;
-
-// One `list table` (or, with `chain`, `list chain`) through libnftables:
-// stateless (no counters), terse (no set elements: a set can hold
-// millions), with handles.
+// One `list table` (or, with `chain`, `list chain`) through libnftables in a
+// child (nft_command.h): stateless (no counters), terse (no set elements: a
+// set can hold millions), with handles.
 Result<std::string> list_native(const NftTable& table, const std::string* chain = nullptr) {
-  Context ctx(nft_ctx_new(NFT_CTX_DEFAULT));
-  if (!ctx) return Error{"cannot create a libnftables context"};
-  unsigned flags = NFT_CTX_OUTPUT_STATELESS | NFT_CTX_OUTPUT_TERSE | NFT_CTX_OUTPUT_HANDLE;
-  nft_ctx_output_set_flags(ctx.get(), flags);
-  if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0)
-    return Error{"cannot buffer libnftables output"};
   const std::string command = chain ? "list chain " + table.family + " " + table.name + " " + *chain
                                     : "list table " + table.family + " " + table.name;
-  if (nft_run_cmd_from_buffer(ctx.get(), command.c_str()) != 0) {
-    std::string why = nft_ctx_get_error_buffer(ctx.get());
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    if (why.size() > 300) why = why.substr(0, 300) + "...";
-    return Error{"'nft " + command + "' failed: " + why};
-  }
-  return std::string(nft_ctx_get_output_buffer(ctx.get()));
+  auto listed = run_nft_command(NftCommandMode::List, command);
+  if (!listed) return Error{"'nft " + command + "' failed: " + listed.error()};
+  return listed;
 }
 
 // Names libnftables' command parser takes as they are.
