@@ -12,6 +12,7 @@
 #include <xtables.h>
 
 #include "rules/xt_roundtrip.h"
+#include "rules/xt_save_limits.h"
 
 struct aim_table {
   int family;
@@ -196,6 +197,8 @@ static int print_match(int family, const struct xt_entry_match *m, const void *i
     return -1;
   }
   shown = exact ? exact : family_match;
+  if (!aim_xt_save_safe(family, 0, name, m->data, m->u.match_size - sizeof(*m), err, errlen))
+    return -1;
   if (aim_xt_capture_begin(&capture) < 0) {
     snprintf(err, errlen, "out of memory");
     return -1;
@@ -285,6 +288,9 @@ int aim_rule_print_target(struct aim_table *t, const void *rule, char *err, size
       return -1;
     }
     shown = exact ? exact : family_target;
+    const size_t data_len =
+        target->u.target_size > sizeof(*target) ? target->u.target_size - sizeof(*target) : 0;
+    if (!aim_xt_save_safe(t->family, 1, name, target->data, data_len, err, errlen)) return -1;
     if (aim_xt_capture_begin(&capture) < 0) {
       snprintf(err, errlen, "out of memory");
       return -1;

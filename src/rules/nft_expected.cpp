@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "rules/netlink_attributes.h"
+#include "rules/xt_save_limits.h"
 
 namespace aim {
 namespace {
@@ -286,6 +287,10 @@ void ports(Writer& w, const NftMatchPart& m) {
           std::string(1, static_cast<char>(p.flg_cmp)));
   } else if (tcp && p.flg_cmp) {
     return w.impossible("tcp flags compared without a mask");
+  }
+  // --tcp-flags names FIN..URG only: other bits come from no iptables text.
+  if (tcp && ((p.flg_mask | p.flg_cmp) & ~AIM_XT_TCP_NAMED_FLAGS)) {
+    return w.impossible("tcp flag bits iptables cannot name");
   }
   const bool inv_src = p.invflags & kInvSrcPorts, inv_dst = p.invflags & kInvDstPorts;
   if (p.spts[0] && p.spts[0] == p.spts[1] && p.dpts[0] && p.dpts[0] == p.dpts[1] &&

@@ -29,6 +29,7 @@
 #include <linux/netlink.h>
 
 #include "rules/xt_roundtrip.h"
+#include "rules/xt_save_limits.h"
 
 /* Does the kernel's nf_tables compat layer know revision `rev` of this
  * extension? The question and the answers iptables-nft 1.8.9 uses
@@ -205,8 +206,14 @@ static struct xtables_match *exact_match(const char *name, uint32_t revision, si
   return m;
 }
 
+/* Zero bytes after a copied blob: a string field the kernel left without its
+ * NUL then ends there when save() prints it, instead of save() reading on
+ * into whatever follows (the round trip then refuses the text). */
+enum { XT_STRING_TAIL = 8 };
+
 static struct xt_entry_match *new_match_entry(const struct xtables_match *m, size_t len) {
-  struct xt_entry_match *e = calloc(1, XT_ALIGN(sizeof(struct xt_entry_match)) + len);
+  struct xt_entry_match *e =
+      calloc(1, XT_ALIGN(sizeof(struct xt_entry_match)) + len + XT_STRING_TAIL);
   if (!e) return NULL;
   e->u.match_size = (uint16_t)(XT_ALIGN(sizeof(struct xt_entry_match)) + len);
   e->u.user.revision = m->revision;
@@ -230,6 +237,7 @@ int aim_nft_print_match(const char *name, uint32_t revision, const void *info, s
   char reason[400];
   int ok;
   if (!m) return -1;
+  if (!aim_xt_save_safe(family, 0, m->name, info, info_len, err, errlen)) return -1;
   e = new_match_entry(m, info_len);
   if (!e) {
     snprintf(err, errlen, "out of memory");
@@ -286,7 +294,8 @@ int aim_nft_print_target(const char *name, uint32_t revision, const void *info, 
              (size_t)XT_ALIGN(t->size));
     return -1;
   }
-  e = calloc(1, XT_ALIGN(sizeof(struct xt_entry_target)) + info_len);
+  if (!aim_xt_save_safe(family, 1, t->name, info, info_len, err, errlen)) return -1;
+  e = calloc(1, XT_ALIGN(sizeof(struct xt_entry_target)) + info_len + XT_STRING_TAIL);
   if (!e) {
     snprintf(err, errlen, "out of memory");
     return -1;
@@ -352,6 +361,10 @@ int aim_nft_print_tcp(const struct aim_nft_ports *p, char *err, size_t errlen) {
   tcp->flg_mask = p->flg_mask;
   tcp->flg_cmp = p->flg_cmp;
   tcp->option = 0;
+  if (!aim_xt_save_safe(family, 0, "tcp", tcp, sizeof *tcp, err, errlen)) {
+    free(e);
+    return -1;
+  }
   return save_match(m, e);
 }
 

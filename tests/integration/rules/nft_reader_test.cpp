@@ -126,6 +126,36 @@ TEST_F(NftReaderTest, RuleIptablesTextCannotShowWholeIsNotCompleteWithoutTheNati
   EXPECT_EQ(set.stats.native_rules, 1u);
 }
 
+// Kernel rules no iptables command makes, whose data libxtables' save()
+// would index its name tables with (out of bounds: the reading child died
+// with SIGSEGV and the whole family was unknown): each is refused, the rest
+// of its table is still iptables text.
+TEST_F(NftReaderTest, HostileCompatTargetOrTcpFlagsAreRefusedNotACrash) {
+  const std::string patch = std::string("python3 ") + AIM_SUPPORT_DIR + "/nft_patch_compat.py 4 ";
+  RuleSet set = read_after_commands(
+      "iptables-nft -A INPUT -s 10.1.2.3 -p tcp -j REJECT --reject-with icmp-port-unreachable && " +
+      patch + "filter INPUT target REJECT 2 04 && iptables-nft -N X && " +
+      "nft add rule ip filter X meta l4proto tcp tcp flags '&' 0xfe == 0x02 counter");
+  ASSERT_EQ(set.tables.size(), 1u);
+  const Table& filter = set.tables[0];
+  ASSERT_TRUE(filter.read_ok()) << filter.error;
+  ASSERT_EQ(filter.native_rules.size(), 2u);
+  EXPECT_EQ(filter.native_rules[0].chain, "INPUT");
+  EXPECT_NE(filter.native_rules[0].reason.find("REJECT's --reject-with 0x40003"), std::string::npos)
+      << filter.native_rules[0].reason;
+  EXPECT_EQ(filter.native_rules[1].chain, "X");
+  EXPECT_NE(filter.native_rules[1].reason.find("tcp flag bits iptables cannot name"),
+            std::string::npos)
+      << filter.native_rules[1].reason;
+  const Chain* input = nullptr;
+  for (const Chain& c : filter.chains)
+    if (c.name == "INPUT") input = &c;
+  ASSERT_NE(input, nullptr);
+  EXPECT_EQ(input->rules,
+            std::vector<std::string_view>{"-A INPUT -s 10.1.2.3/32 -p tcp -j REJECT --reject-with "
+                                          "icmp-port-unreachable"});
+}
+
 // The nft reader and the native reader together, as a check wires them.
 std::pair<RuleSet, RuleSet> read_with_native(NftReader reader = NftReader()) {
   auto delegated = std::make_shared<DelegatedTables>();

@@ -46,6 +46,8 @@ NFT_FAMILY = {4: "ip", 6: "ip6"}
 RESTORE = {4: "iptables-nft-restore", 6: "ip6tables-nft-restore"}
 TABLES = ("nat", "mangle", "filter", "raw", "security")
 SKIP = 77
+# How the product reports a table whose reading child died (child_process.cpp).
+CRASH = re.compile(r"killed by signal|dumped core")
 
 
 def in_ci():
@@ -464,11 +466,18 @@ class Oracle:
         split = collections.defaultdict(list)
         for m in accepted:
             kind, text, err = verdicts[m.id]
-            if kind == "unknown" and depth < self.args.split_depth and \
-                    sum(1 for x in accepted if x.table == m.table) > 1 and \
-                    time.monotonic() < self.deadline:
+            crashed = kind == "unknown" and CRASH.search(err or "")
+            # A crash is split down to the rule that caused it whatever the budget: it is
+            # reported, and must not be blamed on the rules that shared its table.
+            if kind == "unknown" and sum(1 for x in accepted if x.table == m.table) > 1 and (
+                    (crashed and depth < 16) or
+                    (depth < self.args.split_depth and time.monotonic() < self.deadline)):
                 split[m.table].append(m)
                 continue
+            if crashed:
+                # Failing closed hides it from the verdict, but a reader that dies on a
+                # kernel rule is a product fault: report the rule that killed it.
+                kind = "crash"
             out[m.id] = (kind, text, err) + kernel[m.id]
         for table, ms in split.items():
             half = len(ms) // 2
