@@ -221,6 +221,23 @@ TEST_F(NftReaderTest, NativeTextThatRebuildsAnotherRuleIsUnknown) {
   EXPECT_NE(raw->error.find("immediate reg 9"), std::string::npos) << raw->error;
 }
 
+// libnftables itself crashes listing a REJECT code past its table: it runs
+// in a child, so the crash makes the table unknown and the reader lives on.
+TEST_F(NftReaderTest, NftCrashingOnARuleMakesItsTableUnknownNotTheReaderCrash) {
+  const std::string patch = std::string("python3 ") + AIM_SUPPORT_DIR + "/nft_patch_compat.py 4 ";
+  ASSERT_EQ(run("iptables-nft -A INPUT -p tcp -j REJECT --reject-with icmp-port-unreachable && " +
+                patch + "filter INPUT target REJECT 2 04")
+                .status,
+            0);
+  auto [nft, native] = read_with_native();
+  ASSERT_TRUE(nft.complete()) << nft.error;
+  EXPECT_EQ(nft.stats.native_rules, 1u);
+  EXPECT_FALSE(native.complete());
+  const Table* filter = native.find_table("ip filter");
+  ASSERT_NE(filter, nullptr);
+  EXPECT_NE(filter->error.find("killed by signal"), std::string::npos) << filter->error;
+}
+
 // A rule that needs nft syntax but holds a compat (xt) expression, which nft
 // prints lossily (a comment match as nothing): its table is not decided.
 TEST_F(NftReaderTest, NativeRuleWithACompatExpressionIsUnknown) {
