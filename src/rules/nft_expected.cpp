@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <utility>
 
 #include "rules/netlink_attributes.h"
@@ -348,6 +349,28 @@ bool written_natively(const NftMatchPart& m) {
   return invflags <= (kInvSrcPorts | kInvDstPorts);
 }
 
+// Matches the kernel takes only after `-p PROTO` (not inverted): their
+// xt_match's protocol, or the protocols their check accepts. The kernel
+// checks it against the rule's compat protocol, which it does not dump: a
+// rule made over netlink with another one is not what iptables builds.
+bool protocol_allows(const std::string& name, const aim_rule_head& h, bool v6) {
+  static const std::map<std::string, std::vector<uint16_t>, std::less<>> kRequired = {
+      {"tcp", {IPPROTO_TCP}},
+      {"udp", {IPPROTO_UDP}},
+      {"udplite", {IPPROTO_UDPLITE}},
+      {"sctp", {IPPROTO_SCTP}},
+      {"dccp", {IPPROTO_DCCP}},
+      {"tcpmss", {IPPROTO_TCP}},
+      {"multiport",
+       {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, IPPROTO_SCTP, IPPROTO_DCCP}},
+  };
+  if (name == "icmp") return !v6 && h.proto == IPPROTO_ICMP && !h.inv_proto;
+  if (name == "icmp6") return v6 && h.proto == IPPROTO_ICMPV6 && !h.inv_proto;
+  auto it = kRequired.find(name);
+  if (it == kRequired.end()) return true;
+  return !h.inv_proto && std::find(it->second.begin(), it->second.end(), h.proto) != it->second.end();
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> canonical_expressions(std::string_view expressions) {
@@ -392,6 +415,9 @@ std::vector<std::string> expected_expressions(const NftRuleParts& parts, Family 
       case NftMatchPart::Kind::Compat:
         if (written_natively(m))
           w.impossible("a compat " + m.name + " match (iptables-nft writes it natively)");
+        else if (!protocol_allows(m.name, h, v6))
+          w.impossible("a compat " + m.name + " match without the protocol the kernel requires " +
+                       "of it (iptables-nft-restore refuses that text)");
         else
           w.compat("match", m.name, m.revision, m.info);
         break;

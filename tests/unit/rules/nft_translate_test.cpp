@@ -268,6 +268,26 @@ TEST(NftTranslate, MatchesKeepTheirOrderAndACommentInUserDataIsNotIptables) {
   EXPECT_EQ(r->action.chain, "USER");
 }
 
+// The kernel checks a protocol-bound match against the rule's compat
+// protocol, which it never dumps: "! -p sctp -m sctp" made over netlink is
+// a rule iptables-nft-restore refuses to build from its text.
+TEST(NftTranslate, ProtocolBoundMatchWithoutItsProtocolIsRefused) {
+  const std::string sctp = compat("match", "sctp", 0, std::string(32, '\0'));
+  EXPECT_TRUE(translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_SCTP})) + sctp +
+                        counter())
+                  .ok());
+  EXPECT_NE(refusal(translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_NEQ, bytes({IPPROTO_SCTP})) +
+                              sctp + counter()))
+                .find("without the protocol the kernel requires"),
+            std::string::npos);
+  EXPECT_NE(refusal(translate(sctp + counter())).find("without the protocol"), std::string::npos);
+  EXPECT_NE(refusal(translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_ICMP})) +
+                              compat("match", "icmp6", 0, std::string(8, '\0')) + counter(),
+                              Family::V6))
+                .find("without the protocol"),
+            std::string::npos);
+}
+
 TEST(NftTranslate, UserDataOtherThanOneCommentIsRefused) {
   const std::string unterminated = bytes({0, 2, 'h', 'i'});
   const std::string other_type = bytes({1, 4, 0, 0, 0, 1});
