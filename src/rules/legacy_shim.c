@@ -184,6 +184,7 @@ static int print_match(int family, const struct xt_entry_match *m, const void *i
   const char *text;
   char reason[400];
   int ok;
+  void *scratch;
 
   family_match = xtables_find_match(name, XTF_TRY_LOAD, NULL);
   if (!family_match) {
@@ -203,8 +204,15 @@ static int print_match(int family, const struct xt_entry_match *m, const void *i
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  printf(" -m %s", shown->alias ? shown->alias(m) : name);
-  if (exact && exact->save) exact->save(ip, m);
+  scratch = aim_xt_scratch_copy(m, m->u.match_size);
+  if (!scratch) {
+    aim_xt_capture_free(&capture);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  printf(" -m %s", shown->alias ? shown->alias(scratch) : name);
+  if (exact && exact->save) exact->save(ip, scratch);
+  free(scratch);
   text = aim_xt_capture_end(&capture);
   if (!text) {
     aim_xt_capture_free(&capture);
@@ -275,6 +283,7 @@ int aim_rule_print_target(struct aim_table *t, const void *rule, char *err, size
     const char *text;
     char reason[400];
     int ok;
+    void *scratch;
     family_target = xtables_find_target(name, XTF_TRY_LOAD);
     if (!family_target) {
       snprintf(err, errlen, "no libxtables extension for target '%s'", name);
@@ -295,8 +304,15 @@ int aim_rule_print_target(struct aim_table *t, const void *rule, char *err, size
       snprintf(err, errlen, "out of memory");
       return -1;
     }
-    printf(" -j %s", shown->alias ? shown->alias(target) : target_name);
-    if (exact && exact->save) exact->save(ip, target);
+    scratch = aim_xt_scratch_copy(target, target->u.target_size);
+    if (!scratch) {
+      aim_xt_capture_free(&capture);
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+    printf(" -j %s", shown->alias ? shown->alias(scratch) : target_name);
+    if (exact && exact->save) exact->save(ip, scratch);
+    free(scratch);
     text = aim_xt_capture_end(&capture);
     if (!text) {
       aim_xt_capture_free(&capture);

@@ -236,6 +236,7 @@ int aim_nft_print_match(const char *name, uint32_t revision, const void *info, s
   const char *text;
   char reason[400];
   int ok;
+  void *scratch;
   if (!m) return -1;
   if (!aim_xt_save_safe(family, 0, m->name, info, info_len, err, errlen)) return -1;
   e = new_match_entry(m, info_len);
@@ -249,12 +250,18 @@ int aim_nft_print_match(const char *name, uint32_t revision, const void *info, s
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  printf(" -m %s", m->alias ? m->alias(e) : m->name);
-  if (m->save) m->save(rule_ip(), e);
+  /* save() may write into what it prints: it prints a copy, and the check
+   * compares with the kernel's bytes in `e`. */
+  scratch = aim_xt_scratch_copy(e, e->u.match_size);
+  if (scratch) {
+    printf(" -m %s", m->alias ? m->alias(scratch) : m->name);
+    if (m->save) m->save(rule_ip(), scratch);
+  }
   text = aim_xt_capture_end(&capture);
-  ok = text && aim_xt_match_exact(family, rule_ip(), e, text, reason, sizeof reason);
+  ok = scratch && text && aim_xt_match_exact(family, rule_ip(), e, text, reason, sizeof reason);
   if (text) fputs(text, stdout);
   aim_xt_capture_free(&capture);
+  free(scratch);
   free(e);
   if (!ok) {
     snprintf(err, errlen, "compat match '%s' is not what its text says: %s", name,
@@ -272,6 +279,7 @@ int aim_nft_print_target(const char *name, uint32_t revision, const void *info, 
   const char *text;
   char reason[400];
   int ok;
+  void *scratch;
   /* These would be libxtables' standard target, never a compat expression
    * iptables-nft writes. */
   if (!name[0] || !strcmp(name, "ACCEPT") || !strcmp(name, "DROP") || !strcmp(name, "QUEUE") ||
@@ -309,12 +317,16 @@ int aim_nft_print_target(const char *name, uint32_t revision, const void *info, 
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  printf(" -j %s", t->alias ? t->alias(e) : t->name);
-  if (t->save) t->save(rule_ip(), e);
+  scratch = aim_xt_scratch_copy(e, e->u.target_size);
+  if (scratch) {
+    printf(" -j %s", t->alias ? t->alias(scratch) : t->name);
+    if (t->save) t->save(rule_ip(), scratch);
+  }
   text = aim_xt_capture_end(&capture);
-  ok = text && aim_xt_target_exact(family, rule_ip(), e, text, reason, sizeof reason);
+  ok = scratch && text && aim_xt_target_exact(family, rule_ip(), e, text, reason, sizeof reason);
   if (text) fputs(text, stdout);
   aim_xt_capture_free(&capture);
+  free(scratch);
   free(e);
   if (!ok) {
     snprintf(err, errlen, "compat target '%s' is not what its text says: %s", name,

@@ -651,6 +651,13 @@ static int extension_exact(int family, int is_target, const void *ip, const void
   return exact;
 }
 
+void *aim_xt_scratch_copy(const void *entry, size_t size) {
+  enum { kZeroTail = 8 };
+  unsigned char *copy = calloc(1, size + kZeroTail);
+  if (copy) memcpy(copy, entry, size);
+  return copy;
+}
+
 int aim_xt_match_exact(int family, const void *ip, const struct xt_entry_match *kernel,
                        const char *printed, char *err, size_t errlen) {
   return extension_exact(family, 0, ip, kernel, kernel->u.match_size, printed, err, errlen);

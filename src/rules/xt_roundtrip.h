@@ -49,6 +49,13 @@ void aim_xt_capture_free(struct aim_xt_capture *c);
  * return; otherwise it returns and the handler goes on as before. */
 void aim_xt_roundtrip_trap(const char *message);
 
+/* A copy of a match or target entry (`size` bytes) followed by zero bytes,
+ * for save() to print: some save() functions write into the blob they print
+ * (libxt_comment ends the comment with a NUL), and a string the kernel left
+ * without its NUL then ends in the zeros. The exact checks below compare
+ * with the untouched original. NULL when out of memory; free() it. */
+void *aim_xt_scratch_copy(const void *entry, size_t size);
+
 /* `ip` is the rule's struct ipt_ip (family 4) or struct ip6t_ip6 (6).
  * `printed` is exactly what was printed for the extension: " -m NAME ..." or
  * " -j NAME ...". Returns 1 when iptables would rebuild the kernel's data

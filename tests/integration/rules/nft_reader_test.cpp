@@ -221,6 +221,26 @@ TEST_F(NftReaderTest, NativeTextThatRebuildsAnotherRuleIsUnknown) {
   EXPECT_NE(raw->error.find("immediate reg 9"), std::string::npos) << raw->error;
 }
 
+// libxt_comment's save() writes a NUL into the comment's last byte before
+// printing it: checked against that written-over copy, a comment whose last
+// byte is not NUL passed as "--comment hello". The check compares with the
+// kernel's untouched bytes.
+TEST_F(NftReaderTest, ExtensionTextIsCheckedAgainstTheKernelsBytesNotWhatSaveWroteOver) {
+  const std::string patch = std::string("python3 ") + AIM_SUPPORT_DIR + "/nft_patch_compat.py 4 ";
+  ASSERT_EQ(run("iptables-nft -A INPUT -m comment --comment hello -j ACCEPT && " + patch +
+                "filter INPUT match comment 255 40")
+                .status,
+            0);
+  RuleSet set = NftReader().read(Family::V4);
+  EXPECT_EQ(set.stats.native_rules, 1u);
+  EXPECT_EQ(set.rule_count(), 1u);
+  const Table* filter = set.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  ASSERT_EQ(filter->native_rules.size(), 1u);
+  EXPECT_NE(filter->native_rules[0].reason.find("byte 255"), std::string::npos)
+      << filter->native_rules[0].reason;
+}
+
 // libnftables itself crashes listing a REJECT code past its table: it runs
 // in a child, so the crash makes the table unknown and the reader lives on.
 TEST_F(NftReaderTest, NftCrashingOnARuleMakesItsTableUnknownNotTheReaderCrash) {
