@@ -13,6 +13,8 @@
 #include <string_view>
 #include <variant>
 
+#include "util/utf8.h"  // as_go_text: subjects are matched as Go reads them
+
 namespace aim {
 
 struct GoRegexError {
@@ -21,12 +23,5 @@ struct GoRegexError {
 };
 
 std::variant<std::string, GoRegexError> translate_go_regex(std::string_view go_pattern);
-
-// The text Go's regexp matches for `subject`: each byte that is not part of
-// valid UTF-8 becomes U+FFFD, as Go decodes it (PCRE2 with
-// PCRE2_MATCH_INVALID_UTF would instead let nothing match such a byte, not
-// even `.` or [^a]). Returns `subject` itself when it is valid (the common
-// case), else a view of `buffer`.
-std::string_view as_go_text(std::string_view subject, std::string& buffer);
 
 }  // namespace aim

@@ -1,6 +1,11 @@
 #include "util/text.h"
 
 #include <gtest/gtest.h>
+#include <json/json.h>
+
+#include <sstream>
+
+#include "util/json_write.h"
 
 namespace aim {
 namespace {
@@ -37,6 +42,19 @@ TEST(ShortenAtWord, OneLongWordIsKeptUpToTheHardLimit) {
   EXPECT_EQ(shorten_at_word(word + " tail", 100, 400), word + " ...");
   EXPECT_EQ(shorten_at_word(word, 100, 400), word);
   EXPECT_EQ(shorten_at_word(std::string(1000, 'b'), 100, 400), std::string(400, 'b') + " ...");
+}
+
+// A LOG prefix can hold any bytes: jsoncpp printed 9e 52 as U+0792, a rule
+// that is neither the kernel's nor what was matched. Now U+FFFD, as Go and
+// the matcher read it.
+TEST(WriteJson, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  Json::Value v(Json::objectValue);
+  v["rule"] = std::string("-j LOG --log-prefix \"US\x9e" "R-IN\"");
+  v["list"].append(std::string("ok \xc3\xa9"));
+  std::ostringstream out;
+  write_json(out, v);
+  EXPECT_NE(out.str().find("US\\ufffdR-IN"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("ok \\u00e9"), std::string::npos) << out.str();
 }
 
 }  // namespace
