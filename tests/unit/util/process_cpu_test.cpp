@@ -1,6 +1,7 @@
 #include "util/process_cpu.h"
 
 #include <gtest/gtest.h>
+#include <time.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -28,11 +29,16 @@ TEST(ProcessCpu, CountsALivingChildsTime) {
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    // Burn 0.3 s of CPU, say so, then wait to be killed.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    // Burn 0.3 s of CPU (its own CPU clock, not the wall clock: on a loaded
+    // machine 0.3 s of wall time may be far less CPU), say so, then wait to
+    // be killed.
+    timespec used{};
     unsigned long spin = 0;
-    while (std::chrono::steady_clock::now() < until) spin = spin + 1;
-    asm volatile("" : : "r"(spin));
+    do {
+      for (int i = 0; i < 100000; ++i) spin = spin + 1;
+      asm volatile("" : : "r"(spin));
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
+    } while (used.tv_sec == 0 && used.tv_nsec < 300'000'000);
     char c = 'x';
     (void)!write(ready[1], &c, 1);
     for (;;) pause();
