@@ -25,7 +25,6 @@ constexpr int kMaxRepeat = 1000;  // Go's limit on {n,m} counts (and their neste
 
 // ---------------------------------------------------------------- UTF-8
 
-
 bool is_ascii_alnum(uint32_t c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -59,11 +58,16 @@ std::string pcre_char(uint32_t cp, bool in_class) {
       (!in_class && cp < 0x80 && kPlain.find(static_cast<char>(cp)) != kPlain.npos))
     return std::string(1, static_cast<char>(cp));
   switch (cp) {
-    case '\t': return "\\t";
-    case '\n': return "\\n";
-    case '\f': return "\\f";
-    case '\r': return "\\r";
-    default: break;
+    case '\t':
+      return "\\t";
+    case '\n':
+      return "\\n";
+    case '\f':
+      return "\\f";
+    case '\r':
+      return "\\r";
+    default:
+      break;
   }
   // PCRE2 reads a backslash before any ASCII punctuation as that literal.
   if (cp > 0x20 && cp < 0x7F) return std::string{'\\', static_cast<char>(cp)};
@@ -188,30 +192,167 @@ constexpr std::array<std::string_view, 36> kCategories = {
 
 // Scripts Go accepts (Unicode 13 as in Go 1.19, plus the Unicode 14 scripts
 // that newer Go and PCRE2 10.42 both know).
-constexpr std::array<std::string_view, 161> kScripts = {
-    "Adlam", "Ahom", "Anatolian_Hieroglyphs", "Arabic", "Armenian", "Avestan", "Balinese",
-    "Bamum", "Bassa_Vah", "Batak", "Bengali", "Bhaiksuki", "Bopomofo", "Brahmi", "Braille",
-    "Buginese", "Buhid", "Canadian_Aboriginal", "Carian", "Caucasian_Albanian", "Chakma", "Cham",
-    "Cherokee", "Chorasmian", "Common", "Coptic", "Cuneiform", "Cypriot", "Cypro_Minoan",
-    "Cyrillic", "Deseret", "Devanagari", "Dives_Akuru", "Dogra", "Duployan",
-    "Egyptian_Hieroglyphs", "Elbasan", "Elymaic", "Ethiopic", "Georgian", "Glagolitic", "Gothic",
-    "Grantha", "Greek", "Gujarati", "Gunjala_Gondi", "Gurmukhi", "Han", "Hangul",
-    "Hanifi_Rohingya", "Hanunoo", "Hatran", "Hebrew", "Hiragana", "Imperial_Aramaic", "Inherited",
-    "Inscriptional_Pahlavi", "Inscriptional_Parthian", "Javanese", "Kaithi", "Kannada",
-    "Katakana", "Kayah_Li", "Kharoshthi", "Khitan_Small_Script", "Khmer", "Khojki", "Khudawadi",
-    "Lao", "Latin", "Lepcha", "Limbu", "Linear_A", "Linear_B", "Lisu", "Lycian", "Lydian",
-    "Mahajani", "Makasar", "Malayalam", "Mandaic", "Manichaean", "Marchen", "Masaram_Gondi",
-    "Medefaidrin", "Meetei_Mayek", "Mende_Kikakui", "Meroitic_Cursive", "Meroitic_Hieroglyphs",
-    "Miao", "Modi", "Mongolian", "Mro", "Multani", "Myanmar", "Nabataean", "Nandinagari",
-    "New_Tai_Lue", "Newa", "Nko", "Nushu", "Nyiakeng_Puachue_Hmong", "Ogham", "Ol_Chiki",
-    "Old_Hungarian", "Old_Italic", "Old_North_Arabian", "Old_Permic", "Old_Persian",
-    "Old_Sogdian", "Old_South_Arabian", "Old_Turkic", "Old_Uyghur", "Oriya", "Osage", "Osmanya",
-    "Pahawh_Hmong", "Palmyrene", "Pau_Cin_Hau", "Phags_Pa", "Phoenician", "Psalter_Pahlavi",
-    "Rejang", "Runic", "Samaritan", "Saurashtra", "Sharada", "Shavian", "Siddham", "SignWriting",
-    "Sinhala", "Sogdian", "Sora_Sompeng", "Soyombo", "Sundanese", "Syloti_Nagri", "Syriac",
-    "Tagalog", "Tagbanwa", "Tai_Le", "Tai_Tham", "Tai_Viet", "Takri", "Tamil", "Tangsa",
-    "Tangut", "Telugu", "Thaana", "Thai", "Tibetan", "Tifinagh", "Tirhuta", "Toto", "Ugaritic",
-    "Vai", "Vithkuqi", "Wancho", "Warang_Citi", "Yezidi", "Yi", "Zanabazar_Square"};
+constexpr std::array<std::string_view, 161> kScripts = {"Adlam",
+                                                        "Ahom",
+                                                        "Anatolian_Hieroglyphs",
+                                                        "Arabic",
+                                                        "Armenian",
+                                                        "Avestan",
+                                                        "Balinese",
+                                                        "Bamum",
+                                                        "Bassa_Vah",
+                                                        "Batak",
+                                                        "Bengali",
+                                                        "Bhaiksuki",
+                                                        "Bopomofo",
+                                                        "Brahmi",
+                                                        "Braille",
+                                                        "Buginese",
+                                                        "Buhid",
+                                                        "Canadian_Aboriginal",
+                                                        "Carian",
+                                                        "Caucasian_Albanian",
+                                                        "Chakma",
+                                                        "Cham",
+                                                        "Cherokee",
+                                                        "Chorasmian",
+                                                        "Common",
+                                                        "Coptic",
+                                                        "Cuneiform",
+                                                        "Cypriot",
+                                                        "Cypro_Minoan",
+                                                        "Cyrillic",
+                                                        "Deseret",
+                                                        "Devanagari",
+                                                        "Dives_Akuru",
+                                                        "Dogra",
+                                                        "Duployan",
+                                                        "Egyptian_Hieroglyphs",
+                                                        "Elbasan",
+                                                        "Elymaic",
+                                                        "Ethiopic",
+                                                        "Georgian",
+                                                        "Glagolitic",
+                                                        "Gothic",
+                                                        "Grantha",
+                                                        "Greek",
+                                                        "Gujarati",
+                                                        "Gunjala_Gondi",
+                                                        "Gurmukhi",
+                                                        "Han",
+                                                        "Hangul",
+                                                        "Hanifi_Rohingya",
+                                                        "Hanunoo",
+                                                        "Hatran",
+                                                        "Hebrew",
+                                                        "Hiragana",
+                                                        "Imperial_Aramaic",
+                                                        "Inherited",
+                                                        "Inscriptional_Pahlavi",
+                                                        "Inscriptional_Parthian",
+                                                        "Javanese",
+                                                        "Kaithi",
+                                                        "Kannada",
+                                                        "Katakana",
+                                                        "Kayah_Li",
+                                                        "Kharoshthi",
+                                                        "Khitan_Small_Script",
+                                                        "Khmer",
+                                                        "Khojki",
+                                                        "Khudawadi",
+                                                        "Lao",
+                                                        "Latin",
+                                                        "Lepcha",
+                                                        "Limbu",
+                                                        "Linear_A",
+                                                        "Linear_B",
+                                                        "Lisu",
+                                                        "Lycian",
+                                                        "Lydian",
+                                                        "Mahajani",
+                                                        "Makasar",
+                                                        "Malayalam",
+                                                        "Mandaic",
+                                                        "Manichaean",
+                                                        "Marchen",
+                                                        "Masaram_Gondi",
+                                                        "Medefaidrin",
+                                                        "Meetei_Mayek",
+                                                        "Mende_Kikakui",
+                                                        "Meroitic_Cursive",
+                                                        "Meroitic_Hieroglyphs",
+                                                        "Miao",
+                                                        "Modi",
+                                                        "Mongolian",
+                                                        "Mro",
+                                                        "Multani",
+                                                        "Myanmar",
+                                                        "Nabataean",
+                                                        "Nandinagari",
+                                                        "New_Tai_Lue",
+                                                        "Newa",
+                                                        "Nko",
+                                                        "Nushu",
+                                                        "Nyiakeng_Puachue_Hmong",
+                                                        "Ogham",
+                                                        "Ol_Chiki",
+                                                        "Old_Hungarian",
+                                                        "Old_Italic",
+                                                        "Old_North_Arabian",
+                                                        "Old_Permic",
+                                                        "Old_Persian",
+                                                        "Old_Sogdian",
+                                                        "Old_South_Arabian",
+                                                        "Old_Turkic",
+                                                        "Old_Uyghur",
+                                                        "Oriya",
+                                                        "Osage",
+                                                        "Osmanya",
+                                                        "Pahawh_Hmong",
+                                                        "Palmyrene",
+                                                        "Pau_Cin_Hau",
+                                                        "Phags_Pa",
+                                                        "Phoenician",
+                                                        "Psalter_Pahlavi",
+                                                        "Rejang",
+                                                        "Runic",
+                                                        "Samaritan",
+                                                        "Saurashtra",
+                                                        "Sharada",
+                                                        "Shavian",
+                                                        "Siddham",
+                                                        "SignWriting",
+                                                        "Sinhala",
+                                                        "Sogdian",
+                                                        "Sora_Sompeng",
+                                                        "Soyombo",
+                                                        "Sundanese",
+                                                        "Syloti_Nagri",
+                                                        "Syriac",
+                                                        "Tagalog",
+                                                        "Tagbanwa",
+                                                        "Tai_Le",
+                                                        "Tai_Tham",
+                                                        "Tai_Viet",
+                                                        "Takri",
+                                                        "Tamil",
+                                                        "Tangsa",
+                                                        "Tangut",
+                                                        "Telugu",
+                                                        "Thaana",
+                                                        "Thai",
+                                                        "Tibetan",
+                                                        "Tifinagh",
+                                                        "Tirhuta",
+                                                        "Toto",
+                                                        "Ugaritic",
+                                                        "Vai",
+                                                        "Vithkuqi",
+                                                        "Wancho",
+                                                        "Warang_Citi",
+                                                        "Yezidi",
+                                                        "Yi",
+                                                        "Zanabazar_Square"};
 
 // Under (?i) Go adds to some classes the characters outside them whose case
 // fold orbit reaches inside (Unicode data, as Go's unicode.FoldCategory and
@@ -231,9 +372,18 @@ const std::vector<FoldExtra>& fold_extras() {
       {"Common", {{0x39C, 0x39C}, {0x3BC, 0x3BC}}},
       {"Greek", {{0xB5, 0xB5}, {0x345, 0x345}}},
       {"Lt",
-       {{0x1C4, 0x1C4}, {0x1C6, 0x1C7}, {0x1C9, 0x1CA}, {0x1CC, 0x1CC}, {0x1F1, 0x1F1},
-        {0x1F3, 0x1F3}, {0x1F80, 0x1F87}, {0x1F90, 0x1F97}, {0x1FA0, 0x1FA7}, {0x1FB3, 0x1FB3},
-        {0x1FC3, 0x1FC3}, {0x1FF3, 0x1FF3}}},
+       {{0x1C4, 0x1C4},
+        {0x1C6, 0x1C7},
+        {0x1C9, 0x1CA},
+        {0x1CC, 0x1CC},
+        {0x1F1, 0x1F1},
+        {0x1F3, 0x1F3},
+        {0x1F80, 0x1F87},
+        {0x1F90, 0x1F97},
+        {0x1FA0, 0x1FA7},
+        {0x1FB3, 0x1FB3},
+        {0x1FC3, 0x1FC3},
+        {0x1FF3, 0x1FF3}}},
   };
   return extras;
 }
@@ -273,10 +423,10 @@ std::string negated_property_members(std::string_view name) {
 // ---------------------------------------------------------- translator
 
 struct Flags {
-  bool fold = false;        // i
-  bool multiline = false;   // m: ^ $ at line boundaries
-  bool dot_nl = false;      // s
-  bool ungreedy = false;    // U
+  bool fold = false;       // i
+  bool multiline = false;  // m: ^ $ at line boundaries
+  bool dot_nl = false;     // s
+  bool ungreedy = false;   // U
 };
 
 // What a class member parse produced, for the caller to emit.
@@ -307,10 +457,10 @@ class Translator {
     long need = 0;         // Go's nested repeat budget it uses (see repeat())
   };
   struct Frame {
-    Flags saved;          // flags to restore at ')'
+    Flags saved;  // flags to restore at ')'
     size_t out_start = 0;
-    size_t open_at = 0;   // pattern offset of '('
-    long need = 0;        // largest need among finished items inside
+    size_t open_at = 0;  // pattern offset of '('
+    long need = 0;       // largest need among finished items inside
   };
 
   // ------------------------------------------------------------ helpers
@@ -482,7 +632,8 @@ class Translator {
     if (!item_) {
       std::string why = "missing argument to repetition operator " + token;
       if (at_op > 0 && p_[at_op - 1] == '(' && p_[at_op] == '*')
-        why += " (PCRE2 backtracking verbs and (*OPTION) settings are not supported by Go's regexp)";
+        why +=
+            " (PCRE2 backtracking verbs and (*OPTION) settings are not supported by Go's regexp)";
       return fail(at_op, why);
     }
     const long need = repeat_need(item_->need, min, max, counted);
@@ -612,8 +763,11 @@ class Translator {
         pcre += '-';
         continue;
       }
-      bool* flag = c == 'i' ? &f.fold : c == 'm' ? &f.multiline : c == 's' ? &f.dot_nl
-                 : c == 'U' ? &f.ungreedy : nullptr;
+      bool* flag = c == 'i'   ? &f.fold
+                   : c == 'm' ? &f.multiline
+                   : c == 's' ? &f.dot_nl
+                   : c == 'U' ? &f.ungreedy
+                              : nullptr;
       if (flag == nullptr) return fail(start, unsupported_group_reason(start, i));
       *flag = !negate;
       saw_flag = true;
@@ -635,18 +789,30 @@ class Translator {
   std::string unsupported_group_reason(size_t start, size_t bad) const {
     const std::string_view rest = p_.substr(start + 2);
     const char* what = nullptr;
-    if (rest.starts_with("=")) what = "lookahead (?=";
-    else if (rest.starts_with("!")) what = "negative lookahead (?!";
-    else if (rest.starts_with("<=")) what = "lookbehind (?<=";
-    else if (rest.starts_with("<!")) what = "negative lookbehind (?<!";
-    else if (rest.starts_with(">")) what = "atomic group (?>";
-    else if (rest.starts_with("#")) what = "comment (?#";
-    else if (rest.starts_with("|")) what = "branch reset (?|";
-    else if (rest.starts_with("(")) what = "conditional (?(";
-    else if (rest.starts_with("C")) what = "callout (?C";
-    else if (rest.starts_with("P=")) what = "named backreference (?P=";
-    else if (rest.starts_with("P>") || rest.starts_with("&")) what = "subroutine call (?P> / (?&";
-    else if (rest.starts_with("'")) what = "named group (?'name' (Go needs (?P<name>)";
+    if (rest.starts_with("="))
+      what = "lookahead (?=";
+    else if (rest.starts_with("!"))
+      what = "negative lookahead (?!";
+    else if (rest.starts_with("<="))
+      what = "lookbehind (?<=";
+    else if (rest.starts_with("<!"))
+      what = "negative lookbehind (?<!";
+    else if (rest.starts_with(">"))
+      what = "atomic group (?>";
+    else if (rest.starts_with("#"))
+      what = "comment (?#";
+    else if (rest.starts_with("|"))
+      what = "branch reset (?|";
+    else if (rest.starts_with("("))
+      what = "conditional (?(";
+    else if (rest.starts_with("C"))
+      what = "callout (?C";
+    else if (rest.starts_with("P="))
+      what = "named backreference (?P=";
+    else if (rest.starts_with("P>") || rest.starts_with("&"))
+      what = "subroutine call (?P> / (?&";
+    else if (rest.starts_with("'"))
+      what = "named group (?'name' (Go needs (?P<name>)";
     else if (rest.starts_with("R") || (!rest.empty() && (is_digit(rest[0]) || rest[0] == '+')) ||
              (rest.size() > 1 && rest[0] == '-' && is_digit(rest[1])))
       what = "recursion or subroutine call (?R / (?1";
@@ -693,9 +859,8 @@ class Translator {
       // [^S] rather than S's complement: the same set (fold closure is closed
       // under PCRE2's caseless matching too), and readable.
       const bool negated = c >= 'A' && c <= 'Z';
-      return push_item((negated ? "[^" : "[") + ascii_group_members(g->ranges, false, flags_.fold) +
-                           "]",
-                       true);
+      return push_item(
+          (negated ? "[^" : "[") + ascii_group_members(g->ranges, false, flags_.fold) + "]", true);
     }
     if (auto cp = single_char_escape(false)) push_literal(*cp);
   }
@@ -735,13 +900,26 @@ class Translator {
     if (is_octal(c)) return octal_escape();
     if (c == 'x') return hex_escape_value();
     switch (c) {
-      case 'a': pos_ += 2; return '\a';
-      case 'f': pos_ += 2; return '\f';
-      case 't': pos_ += 2; return '\t';
-      case 'n': pos_ += 2; return '\n';
-      case 'r': pos_ += 2; return '\r';
-      case 'v': pos_ += 2; return '\v';  // Go: U+000B; PCRE2 \v is a class
-      default: break;
+      case 'a':
+        pos_ += 2;
+        return '\a';
+      case 'f':
+        pos_ += 2;
+        return '\f';
+      case 't':
+        pos_ += 2;
+        return '\t';
+      case 'n':
+        pos_ += 2;
+        return '\n';
+      case 'r':
+        pos_ += 2;
+        return '\r';
+      case 'v':
+        pos_ += 2;
+        return '\v';  // Go: U+000B; PCRE2 \v is a class
+      default:
+        break;
     }
     const auto uc = static_cast<unsigned char>(c);
     if (uc < 0x80 && !is_ascii_alnum(uc)) {
@@ -797,27 +975,61 @@ class Translator {
   static std::string unknown_escape_name(char c, bool in_class) {
     const std::string e = std::string("\\") + c;
     switch (c) {
-      case '8': case '9': return "backreference " + e;
-      case 'g': case 'k': return "backreference " + e;
-      case 'K': return "match start reset \\K";
-      case 'G': return "start-of-match anchor \\G";
-      case 'Z': return "end anchor \\Z (use \\z or $)";
-      case 'h': case 'H': return "horizontal space class " + e;
-      case 'V': return "vertical space class \\V";
-      case 'R': return "newline sequence \\R";
-      case 'X': return "extended grapheme cluster \\X";
-      case 'e': return "escape character \\e (use \\x1B)";
-      case 'N': return "escape \\N";
-      case 'c': return "control character escape \\c";
-      case 'o': return "octal escape \\o{...}";
-      case 'E': return "\\E without a preceding \\Q";
-      case 'u': case 'U': case 'l': case 'L': return "case-changing escape " + e;
-      case 'Q': return "\\Q...\\E inside a character class";
-      case 'b': return in_class ? "backspace escape [\\b] (use \\x08)" : e;
-      case 'A': case 'z': case 'B': return "assertion " + e + " inside a character class";
-      case 'd': case 'D': case 's': case 'S': case 'w': case 'W': case 'p': case 'P':
+      case '8':
+      case '9':
+        return "backreference " + e;
+      case 'g':
+      case 'k':
+        return "backreference " + e;
+      case 'K':
+        return "match start reset \\K";
+      case 'G':
+        return "start-of-match anchor \\G";
+      case 'Z':
+        return "end anchor \\Z (use \\z or $)";
+      case 'h':
+      case 'H':
+        return "horizontal space class " + e;
+      case 'V':
+        return "vertical space class \\V";
+      case 'R':
+        return "newline sequence \\R";
+      case 'X':
+        return "extended grapheme cluster \\X";
+      case 'e':
+        return "escape character \\e (use \\x1B)";
+      case 'N':
+        return "escape \\N";
+      case 'c':
+        return "control character escape \\c";
+      case 'o':
+        return "octal escape \\o{...}";
+      case 'E':
+        return "\\E without a preceding \\Q";
+      case 'u':
+      case 'U':
+      case 'l':
+      case 'L':
+        return "case-changing escape " + e;
+      case 'Q':
+        return "\\Q...\\E inside a character class";
+      case 'b':
+        return in_class ? "backspace escape [\\b] (use \\x08)" : e;
+      case 'A':
+      case 'z':
+      case 'B':
+        return "assertion " + e + " inside a character class";
+      case 'd':
+      case 'D':
+      case 's':
+      case 'S':
+      case 'w':
+      case 'W':
+      case 'p':
+      case 'P':
         return "class " + e + " as a character range endpoint";
-      default: break;
+      default:
+        break;
     }
     if (static_cast<unsigned char>(c) >= 0x80) return "escaped non-ASCII character";
     return "escape " + e;
@@ -849,7 +1061,8 @@ class Translator {
     if (name != "Any" && !contains(kCategories, name) && !contains(kScripts, name))
       return fail(start, "invalid character class range " + seq +
                              ": not a Unicode category or script Go knows (names are "
-                             "case-sensitive)"), false;
+                             "case-sensitive)"),
+             false;
     pos_ = end;
     return property_text(start, seq, name, negated, in_class, text);
   }
@@ -858,16 +1071,20 @@ class Translator {
                      bool in_class, std::string& text) {
     const Ranges* extra = flags_.fold ? fold_extra(name) : nullptr;
     if (flags_.fold && fold_too_large(name))
-      return fail(start, seq + " under (?i) cannot be translated faithfully (Go folds its case, "
-                               "PCRE2 does not)"), false;
+      return fail(start, seq +
+                             " under (?i) cannot be translated faithfully (Go folds its case, "
+                             "PCRE2 does not)"),
+             false;
     std::string members;
     if (!negated) {
       members = property_members(name) + (extra ? member_text(*extra) : "");
     } else if (extra == nullptr) {
       members = negated_property_members(name);
     } else if (in_class) {
-      return fail(start, seq + " under (?i) inside a character class cannot be translated "
-                               "faithfully (Go folds its case, PCRE2 does not)"), false;
+      return fail(start, seq +
+                             " under (?i) inside a character class cannot be translated "
+                             "faithfully (Go folds its case, PCRE2 does not)"),
+             false;
     } else {
       text = "[^" + property_members(name) + member_text(*extra) + "]";
       return true;
@@ -941,8 +1158,8 @@ class Translator {
       found = true;
       return true;
     }
-    fail(pos_, "invalid character class range " +
-                   std::string(p_.substr(pos_, close + 2 - pos_)) + ": unknown POSIX class");
+    fail(pos_, "invalid character class range " + std::string(p_.substr(pos_, close + 2 - pos_)) +
+                   ": unknown POSIX class");
     return false;
   }
 
@@ -972,8 +1189,8 @@ class Translator {
       }
       hi = *h;
       if (hi < *lo) {
-        fail(start, "invalid character class range " +
-                        std::string(p_.substr(start, pos_ - start)) + " (end before start)");
+        fail(start, "invalid character class range " + std::string(p_.substr(start, pos_ - start)) +
+                        " (end before start)");
         return false;
       }
     }
@@ -999,6 +1216,5 @@ class Translator {
 std::variant<std::string, GoRegexError> translate_go_regex(std::string_view go_pattern) {
   return Translator(go_pattern).run();
 }
-
 
 }  // namespace aim

@@ -174,7 +174,8 @@ Report check(const std::vector<CheckInput>& inputs, MatchCache* cache, CheckObse
         const NativeRuleRequest& first = table.native_rules.front();
         result.error = std::to_string(table.native_rules.size()) +
                        " rules cannot be shown as iptables text and were not read natively "
-                       "(first: chain " + first.chain + ": " + first.reason + ")";
+                       "(first: chain " +
+                       first.chain + ": " + first.reason + ")";
         report.errors.push_back(where(set) + " table " + table.name + ": " + result.error);
       }
       TableMatcher matcher(list, set.backend, table.name);

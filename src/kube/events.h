@@ -27,7 +27,7 @@ std::string rfc3339(int64_t unix_seconds);
 
 struct EventSpec {
   std::string node, node_uid, host;
-  std::string reason;   // UnexpectedIPTablesRules, BlockedIPTablesRule
+  std::string reason;  // UnexpectedIPTablesRules, BlockedIPTablesRule
   std::string message;
   std::string type = "Warning";
 };

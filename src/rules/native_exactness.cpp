@@ -44,9 +44,7 @@ void kernel_defaults(std::vector<std::string_view>& w, std::string& flags_word) 
     w.insert(w.end() - 1, {"level", "4"});
     return;
   }
-  if (w.size() < 2 || w[0] != "[" ||
-      (w[1] != "nat" && w[1] != "redir" && w[1] != "masq"))
-    return;
+  if (w.size() < 2 || w[0] != "[" || (w[1] != "nat" && w[1] != "redir" && w[1] != "masq")) return;
   auto reg_of = [&](std::string_view key) -> std::optional<std::string_view> {
     for (size_t i = 0; i + 2 < w.size(); ++i)
       if (w[i] == key && w[i + 1] == "reg") return w[i + 2];
@@ -226,8 +224,8 @@ std::string verify_native_rules(const NftTable& table, const std::string* chain,
                                 const std::vector<NativeRuleText>& rules) {
   if (rules.empty()) return {};
   const std::string where = table.family + " " + table.name;
-  auto listed = debug_run(
-      (chain ? "list chain " + where + " " + *chain : "list table " + where), false);
+  auto listed =
+      debug_run((chain ? "list chain " + where + " " + *chain : "list table " + where), false);
   if (!listed) return "listing the kernel's expressions failed: " + listed.error();
   auto kernel = parse_debug_rules(*listed, table, true);
   if (!kernel) return kernel.error();
@@ -238,8 +236,8 @@ std::string verify_native_rules(const NftTable& table, const std::string* chain,
   auto rebuilt = parse_debug_rules(*checked, table, false);
   if (!rebuilt) return rebuilt.error();
   if (rebuilt->size() != rules.size())
-    return "nft's text of the rules parses to " + std::to_string(rebuilt->size()) +
-           " rules, not " + std::to_string(rules.size());
+    return "nft's text of the rules parses to " + std::to_string(rebuilt->size()) + " rules, not " +
+           std::to_string(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) {
     const NativeRuleText& r = rules[i];
     auto k = kernel->find(r.handle);

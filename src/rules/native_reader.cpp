@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 
 #include "rules/native_exactness.h"
 #include "rules/native_listing.h"
@@ -144,12 +144,12 @@ Status read_chain_rules_natively(const NftTable& t, const std::string& chain,
     auto before = read_settled_nft_generation();
     if (!before) return Error{before.error()};
     auto text = list_native(t, &chain);
-    auto shape = text ? read_native_chain_shape(t, chain)
-                      : Result<NativeTableShape>(Error{text.error()});
+    auto shape =
+        text ? read_native_chain_shape(t, chain) : Result<NativeTableShape>(Error{text.error()});
     Chain picked;
     Status taken = Ok{};
-    if (text && shape) taken = pick_rules(arena.adopt(std::move(*text)), *shape, t, chain, wanted,
-                                         arena, picked);
+    if (text && shape)
+      taken = pick_rules(arena.adopt(std::move(*text)), *shape, t, chain, wanted, arena, picked);
     auto after = read_nft_generation();
     if (!after) return Error{after.error()};
     if (*before != *after) {
@@ -235,8 +235,9 @@ RuleSet NativeNftReader::read(Family) {
         continue;
       Table gone;
       gone.name = label;
-      gone.error = "the table was gone when its rules were to be shown in nft syntax; the next "
-                   "check reads again";
+      gone.error =
+          "the table was gone when its rules were to be shown in nft syntax; the next "
+          "check reads again";
       set.tables.push_back(std::move(gone));
     }
   }

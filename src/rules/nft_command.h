@@ -10,9 +10,9 @@
 namespace aim {
 
 enum class NftCommandMode {
-  List,       // stateless, terse (no set elements), with handles: nft syntax
-  DebugList,  // the same as JSON, after nft's netlink debug output of each rule
-  DebugCheck, // check mode (nothing committed), with the netlink debug output
+  List,        // stateless, terse (no set elements), with handles: nft syntax
+  DebugList,   // the same as JSON, after nft's netlink debug output of each rule
+  DebugCheck,  // check mode (nothing committed), with the netlink debug output
 };
 
 // Runs `commands` (one or more lines) through libnftables in a child;

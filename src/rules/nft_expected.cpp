@@ -57,9 +57,8 @@ bool canonical_data(std::string_view data, std::string& out) {
       return;
     }
     Attrs verdict;
-    ok &= for_each_attribute(value, [&](uint16_t t, std::string_view v) {
-      verdict.emplace_back(t, hex(v));
-    });
+    ok &= for_each_attribute(
+        value, [&](uint16_t t, std::string_view v) { verdict.emplace_back(t, hex(v)); });
     attrs.emplace_back(type, "{" + joined(std::move(verdict)) + "}");
   });
   out = "{" + joined(std::move(attrs)) + "}";
@@ -166,8 +165,8 @@ class Writer {
   }
   void counter() { add("counter", {}); }
   void verdict(int32_t code, const std::string* chain) {
-    std::string verdict = std::to_string(NFTA_VERDICT_CODE) + "=" +
-                          hex(be32(static_cast<uint32_t>(code)));
+    std::string verdict =
+        std::to_string(NFTA_VERDICT_CODE) + "=" + hex(be32(static_cast<uint32_t>(code)));
     if (chain) verdict += "," + std::to_string(NFTA_VERDICT_CHAIN) + "=" + hex(*chain + '\0');
     add("immediate",
         {{NFTA_IMMEDIATE_DREG, hex(be32(NFT_REG_VERDICT))},
@@ -274,10 +273,9 @@ void ports(Writer& w, const NftMatchPart& m) {
   const NftPorts& p = m.ports;
   const bool tcp = m.kind == NftMatchPart::Kind::Tcp;
   const bool all_zero = p.spts[0] == 0 && p.spts[1] == 0xffff && p.dpts[0] == 0 &&
-                        p.dpts[1] == 0xffff && p.invflags == 0 && p.flg_mask == 0 &&
-                        p.flg_cmp == 0;
-  const uint8_t supported = tcp ? (kInvSrcPorts | kInvDstPorts | kInvFlags)
-                                : (kInvSrcPorts | kInvDstPorts);
+                        p.dpts[1] == 0xffff && p.invflags == 0 && p.flg_mask == 0 && p.flg_cmp == 0;
+  const uint8_t supported =
+      tcp ? (kInvSrcPorts | kInvDstPorts | kInvFlags) : (kInvSrcPorts | kInvDstPorts);
   // iptables-nft writes these as a compat match, never as comparisons.
   if (all_zero || (p.invflags & ~supported) || (!tcp && (p.flg_mask || p.flg_cmp)))
     return w.impossible("a tcp/udp match iptables-nft writes as a compat match");
@@ -361,14 +359,14 @@ bool protocol_allows(const std::string& name, const aim_rule_head& h, bool v6) {
       {"sctp", {IPPROTO_SCTP}},
       {"dccp", {IPPROTO_DCCP}},
       {"tcpmss", {IPPROTO_TCP}},
-      {"multiport",
-       {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, IPPROTO_SCTP, IPPROTO_DCCP}},
+      {"multiport", {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, IPPROTO_SCTP, IPPROTO_DCCP}},
   };
   if (name == "icmp") return !v6 && h.proto == IPPROTO_ICMP && !h.inv_proto;
   if (name == "icmp6") return v6 && h.proto == IPPROTO_ICMPV6 && !h.inv_proto;
   auto it = kRequired.find(name);
   if (it == kRequired.end()) return true;
-  return !h.inv_proto && std::find(it->second.begin(), it->second.end(), h.proto) != it->second.end();
+  return !h.inv_proto &&
+         std::find(it->second.begin(), it->second.end(), h.proto) != it->second.end();
 }
 
 }  // namespace

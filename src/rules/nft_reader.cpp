@@ -186,8 +186,8 @@ Result<ChildOutput> NftReader::render(Family family) {
     helper_note_ = reply.error() + "; read by a fresh child instead";
     return run_child_job(ChildJob{"nft-render", job.args}, timeout_, abort_);
   }
-  const auto took =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - asked);
   slowest_answer_[slot] = std::max(slowest_answer_[slot].value_or(took), took);
   out.stdout_map = reply->output;
   out.exit_status = reply->answer.status;
@@ -258,8 +258,8 @@ RuleSet NftReader::read(Family family) {
                   [&](const auto& entry) { return entry.first.starts_with(family_word); });
   }
   const auto started = std::chrono::steady_clock::now();
-  RuleSet set = mode_ == Mode::InProcess ? read_in_process(family)
-                                         : read_with_save(program, path, family);
+  RuleSet set =
+      mode_ == Mode::InProcess ? read_in_process(family) : read_with_save(program, path, family);
   if (delegated_) {
     std::erase_if(set.tables, [&](const Table& t) {
       if (!t.incompatible) return false;

@@ -29,8 +29,7 @@ Json::Value with_valid_utf8(const Json::Value& value) {
     }
     case Json::objectValue: {
       Json::Value out(Json::objectValue);
-      for (const std::string& key : value.getMemberNames())
-        out[key] = with_valid_utf8(value[key]);
+      for (const std::string& key : value.getMemberNames()) out[key] = with_valid_utf8(value[key]);
       return out;
     }
     default:

@@ -148,8 +148,9 @@ TEST_F(NativeReaderTest, RuleIptablesTextCannotShowIsReadNatively) {
   ASSERT_EQ(iptables.tables.size(), 2u);
   const Table* filter = iptables.find_table("filter");
   ASSERT_NE(filter, nullptr);
-  EXPECT_EQ(filter->chains[0].rules,
-            (std::vector<std::string_view>{"-A INPUT -j ACCEPT", "-A INPUT -s 192.0.2.1/32 -j DROP"}));
+  EXPECT_EQ(
+      filter->chains[0].rules,
+      (std::vector<std::string_view>{"-A INPUT -j ACCEPT", "-A INPUT -s 192.0.2.1/32 -j DROP"}));
   EXPECT_TRUE(delegated->labels.empty());
   ASSERT_EQ(delegated->rules.size(), 1u);
   EXPECT_EQ(delegated->rules.begin()->first, "ip filter");

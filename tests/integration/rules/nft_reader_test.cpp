@@ -756,7 +756,8 @@ TEST_F(NftReaderTest, KeptHelperThatStopsAnsweringIsReplacedWithinSeconds) {
   // Bounded by the helper's grace (3 s) and one fresh read, far from 120 s.
   EXPECT_LT(seconds, 30.0);
   bool said = false;
-  for (const std::string& note : set.stats.notes) said |= note.find("fresh child") != std::string::npos;
+  for (const std::string& note : set.stats.notes)
+    said |= note.find("fresh child") != std::string::npos;
   EXPECT_TRUE(said);
   std::printf("a stopped helper was replaced in %.2f s\n", seconds);
   // The next read starts a new helper.
@@ -817,8 +818,8 @@ TEST_F(NftReaderTest, UntranslatedRuleIsShownNativelyAndSaysWhy) {
                 "iptables-nft -A INPUT -s 10.0.0.0/8 -j ACCEPT")
                 .status,
             0);
-  auto [nft, native] = read_with_native(
-      NftReader(std::chrono::seconds(60), "aim-no-such-iptables-nft-save", "x"));
+  auto [nft, native] =
+      read_with_native(NftReader(std::chrono::seconds(60), "aim-no-such-iptables-nft-save", "x"));
   ASSERT_TRUE(nft.complete()) << nft.error;
   ASSERT_TRUE(native.complete()) << native.error;
   EXPECT_EQ(nft.stats.native_rules, 1u);

@@ -177,10 +177,9 @@ TEST(NftTranslate, AddressesByteAlignedAndMasked) {
   EXPECT_TRUE(not_rebuilt(translate(payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 4) +
                                     bitwise(bytes({255, 0, 255, 0}), bytes({0, 0, 0, 0})) +
                                     cmp(NFT_CMP_EQ, bytes({10, 1, 2, 0})) + counter())));
-  EXPECT_TRUE(not_rebuilt(translate(payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 1) +
-                                    cmp(NFT_CMP_EQ, bytes({10})) +
-                                    payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 1) +
-                                    cmp(NFT_CMP_EQ, bytes({10})) + counter())));
+  EXPECT_TRUE(not_rebuilt(translate(
+      payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 1) + cmp(NFT_CMP_EQ, bytes({10})) +
+      payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 1) + cmp(NFT_CMP_EQ, bytes({10})) + counter())));
   // A comparison other than == / != (a prefix range, "<="): refused.
   EXPECT_FALSE(translate(payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4) +
                          cmp(NFT_CMP_LTE, bytes({168, 63, 129, 16})) + counter())
@@ -273,16 +272,16 @@ TEST(NftTranslate, MatchesKeepTheirOrderAndACommentInUserDataIsNotIptables) {
 // a rule iptables-nft-restore refuses to build from its text.
 TEST(NftTranslate, ProtocolBoundMatchWithoutItsProtocolIsRefused) {
   const std::string sctp = compat("match", "sctp", 0, std::string(32, '\0'));
-  EXPECT_TRUE(translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_SCTP})) + sctp +
-                        counter())
-                  .ok());
+  EXPECT_TRUE(
+      translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_SCTP})) + sctp + counter())
+          .ok());
   EXPECT_NE(refusal(translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_NEQ, bytes({IPPROTO_SCTP})) +
                               sctp + counter()))
                 .find("without the protocol the kernel requires"),
             std::string::npos);
   EXPECT_NE(refusal(translate(sctp + counter())).find("without the protocol"), std::string::npos);
   EXPECT_NE(refusal(translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_ICMP})) +
-                              compat("match", "icmp6", 0, std::string(8, '\0')) + counter(),
+                                  compat("match", "icmp6", 0, std::string(8, '\0')) + counter(),
                               Family::V6))
                 .find("without the protocol"),
             std::string::npos);

@@ -1,10 +1,10 @@
 #include "util/process_cpu.h"
 
 #include <gtest/gtest.h>
-#include <time.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>

@@ -49,7 +49,9 @@ TEST(ShortenAtWord, OneLongWordIsKeptUpToTheHardLimit) {
 // the matcher read it.
 TEST(WriteJson, BytesThatAreNotUtf8BecomeReplacementCharacters) {
   Json::Value v(Json::objectValue);
-  v["rule"] = std::string("-j LOG --log-prefix \"US\x9e" "R-IN\"");
+  v["rule"] = std::string(
+      "-j LOG --log-prefix \"US\x9e"
+      "R-IN\"");
   v["list"].append(std::string("ok \xc3\xa9"));
   std::ostringstream out;
   write_json(out, v);
