@@ -11,8 +11,9 @@
  * split into arguments as iptables-restore splits a line, parsed with the
  * extension's own parser (the extension iptables would pick for the printed
  * name: aliases resolve as in iptables), finally checked, and the result is
- * compared with the kernel's bytes. Verdicts are cached by (extension bytes,
- * printed text, protocol), so a table with many copies of a blob pays once.
+ * compared with the kernel's bytes. Verdicts are remembered by (extension
+ * bytes, printed text, protocol) once a key recurs (xt_verdicts.h), so a
+ * table with many copies of a blob pays about once.
  *
  * Shared by the legacy shim and the nft shim (compat expressions). C, like
  * them, because the xtables and kernel uapi headers are not valid C++.
@@ -67,10 +68,19 @@ int aim_xt_head_exact(int family, const void *ip, const char *printed, int is_go
 
 /* Splits text into arguments as iptables-restore 1.8.9 splits a rule line
  * (double quotes, backslash escapes inside them). Returns the count, or -1
- * (a parameter too long for iptables-restore, or out of memory); *argv is
- * NULL-terminated and freed with aim_xt_free_argv. Exposed for tests. */
-int aim_xt_split_args(const char *text, char ***argv);
-void aim_xt_free_argv(char **argv);
+ * (a parameter too long for iptables-restore, or out of memory). args->argv
+ * is NULL-terminated and points into args' own storage, which the next split
+ * reuses; zero-initialise args before its first use and release it with
+ * aim_xt_args_free. */
+struct aim_xt_args {
+  char **argv;
+  int argc;
+  size_t argv_cap;
+  char *text;
+  size_t text_cap;
+};
+int aim_xt_split_args(const char *text, struct aim_xt_args *args);
+void aim_xt_args_free(struct aim_xt_args *args);
 
 #ifdef __cplusplus
 }
