@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules/xt_verdicts.h"
-
 /* xtables.h (net/if.h) before the kernel headers (linux/if.h). */
 /* clang-format off */
 #include <xtables.h>
@@ -69,9 +67,9 @@ void aim_xt_capture_free(struct aim_xt_capture *c) {
 
 /* libxtables reports a parse error through exit_err, which must not return.
  * While a check runs, the error is its answer: jump back to it. Anything an
- * aborted parser allocated is leaked, at most twice per distinct blob (a
- * verdict is kept from its second sighting on); its global state is the
- * extension's, which the check restores. */
+ * aborted parser allocated is leaked (a refused rule stops its table's
+ * rendering); its global state is the extension's, which the check
+ * restores. */
 static jmp_buf *active_check;
 static char fatal_message[512];
 
@@ -272,39 +270,17 @@ union parse_entry {
   struct ip6t_entry v6;
 };
 
-/* All of the rule a verdict depends on besides the extension's own bytes
- * and text: what parse_entry_from takes from it. */
-struct parse_context {
-  uint16_t proto;
-  uint8_t family, is_target, invflags, flags;
-};
-
-static void parse_context_from(int family, int is_target, const void *ip,
-                               struct parse_context *pc) {
-  memset(pc, 0, sizeof *pc);
-  pc->family = (uint8_t)family;
-  pc->is_target = (uint8_t)is_target;
+static void parse_entry_from(int family, const void *ip, union parse_entry *e) {
+  memset(e, 0, sizeof *e);
   if (family == 6) {
     const struct ip6t_ip6 *k = ip;
-    pc->proto = k->proto;
-    pc->invflags = k->invflags & XT_INV_PROTO;
-    pc->flags = k->flags & IP6T_F_PROTO;
+    e->v6.ipv6.proto = k->proto;
+    e->v6.ipv6.invflags = k->invflags & XT_INV_PROTO;
+    e->v6.ipv6.flags = k->flags & IP6T_F_PROTO;
   } else {
     const struct ipt_ip *k = ip;
-    pc->proto = k->proto;
-    pc->invflags = k->invflags & XT_INV_PROTO;
-  }
-}
-
-static void parse_entry_from(const struct parse_context *pc, union parse_entry *e) {
-  memset(e, 0, sizeof *e);
-  if (pc->family == 6) {
-    e->v6.ipv6.proto = pc->proto;
-    e->v6.ipv6.invflags = pc->invflags;
-    e->v6.ipv6.flags = pc->flags;
-  } else {
-    e->v4.ip.proto = pc->proto;
-    e->v4.ip.invflags = pc->invflags;
+    e->v4.ip.proto = k->proto;
+    e->v4.ip.invflags = k->invflags & XT_INV_PROTO;
   }
 }
 
@@ -354,7 +330,8 @@ static void give_back(struct borrowed *b) {
 }
 
 struct check {
-  const struct parse_context *context;
+  int family, is_target;
+  const void *ip;
   const void *kernel; /* xt_entry_match or xt_entry_target */
   char **argv;        /* as split: "-m"/"-j", NAME, options... */
   int argc;
@@ -468,7 +445,7 @@ static int check_match(struct check *c) {
   m->option_offset = p->offset;
   if (m->init) m->init(m->m);
 
-  parse_entry_from(c->context, &fw);
+  parse_entry_from(c->family, c->ip, &fw);
   if (!parse_options(c, p, &fw)) return 0;
   xtables_option_mfcall(m);
 
@@ -524,7 +501,7 @@ static int check_target(struct check *c) {
   t->option_offset = p->offset;
   if (t->init) t->init(t->t);
 
-  parse_entry_from(c->context, &fw);
+  parse_entry_from(c->family, c->ip, &fw);
   if (!parse_options(c, p, &fw)) return 0;
   xtables_option_tfcall(t);
 
@@ -570,33 +547,23 @@ static int run_trapped(int (*fn)(void *), void *arg, char *err, size_t errlen) {
 
 static int run_extension_check(void *arg) {
   struct check *c = arg;
-  return c->context->is_target ? check_target(c) : check_match(c);
+  return c->is_target ? check_target(c) : check_match(c);
 }
 
+/* Every extension is checked, every time: a memo of verdicts was measured
+ * to cost more than the checks it saved (kube-proxy gives nearly every rule
+ * its own comment, so keys rarely recur, and hashing, looking up and keeping
+ * ~300-byte keys cost about three times the parses; a check is a getopt
+ * pass over a few arguments into a buffer that is already there). */
 static int extension_exact(int family, int is_target, const void *ip, const void *kernel,
-                           size_t kernel_size, const char *printed, char *err, size_t errlen) {
-  struct parse_context context;
-  struct aim_xt_key key;
-  const char *reason;
+                           const char *printed, char *err, size_t errlen) {
   struct check c;
   int exact;
 
-  parse_context_from(family, is_target, ip, &context);
-  key.piece[0].data = &context;
-  key.piece[0].len = sizeof context;
-  key.piece[1].data = kernel;
-  key.piece[1].len = kernel_size;
-  key.piece[2].data = printed;
-  key.piece[2].len = strlen(printed);
-  aim_xt_key_hash(&key);
-  exact = aim_xt_verdict_find(&key, &reason);
-  if (exact >= 0) {
-    if (!exact) snprintf(err, errlen, "%s", reason);
-    return exact;
-  }
-
   memset(&c, 0, sizeof c);
-  c.context = &context;
+  c.family = family;
+  c.is_target = is_target;
+  c.ip = ip;
   c.kernel = kernel;
   c.err = err;
   c.errlen = errlen;
@@ -604,23 +571,21 @@ static int extension_exact(int family, int is_target, const void *ip, const void
   c.argv = check_args.argv;
   if (c.argc < 0) {
     snprintf(err, errlen, "iptables-restore could not read its text back (a parameter too long)");
-    exact = 0;
-  } else {
-    exact = run_trapped(run_extension_check, &c, err, errlen);
+    return 0;
   }
+  exact = run_trapped(run_extension_check, &c, err, errlen);
   give_back(&c.ext);
-  aim_xt_verdict_note(&key, exact, err);
   return exact;
 }
 
 int aim_xt_match_exact(int family, const void *ip, const struct xt_entry_match *kernel,
                        const char *printed, char *err, size_t errlen) {
-  return extension_exact(family, 0, ip, kernel, kernel->u.match_size, printed, err, errlen);
+  return extension_exact(family, 0, ip, kernel, printed, err, errlen);
 }
 
 int aim_xt_target_exact(int family, const void *ip, const struct xt_entry_target *kernel,
                         const char *printed, char *err, size_t errlen) {
-  return extension_exact(family, 1, ip, kernel, kernel->u.target_size, printed, err, errlen);
+  return extension_exact(family, 1, ip, kernel, printed, err, errlen);
 }
 
 /* ---- the generic head ---- */

@@ -11,9 +11,9 @@
  * split into arguments as iptables-restore splits a line, parsed with the
  * extension's own parser (the extension iptables would pick for the printed
  * name: aliases resolve as in iptables), finally checked, and the result is
- * compared with the kernel's bytes. Verdicts are remembered by (extension
- * bytes, printed text, protocol) once a key recurs (xt_verdicts.h), so a
- * table with many copies of a blob pays about once.
+ * compared with the kernel's bytes. Every printed extension is checked on
+ * every read; the parse reuses what it can (option tables, entry buffers,
+ * the argument storage), so a check costs about one getopt pass.
  *
  * Shared by the legacy shim and the nft shim (compat expressions). C, like
  * them, because the xtables and kernel uapi headers are not valid C++.
