@@ -403,6 +403,12 @@ static void describe_difference(struct check *c, const unsigned char *built,
            name, i, n, kernel[i], built[i]);
 }
 
+/* The name into a zeroed field, as snprintf would put it (a measurable part
+ * of a check when done with snprintf). */
+static void set_name(char *field, size_t size, const char *name) {
+  memcpy(field, name, strnlen(name, size - 1));
+}
+
 static int check_match(struct check *c) {
   const struct xt_entry_match *k = c->kernel;
   const size_t header = XT_ALIGN(sizeof(struct xt_entry_match));
@@ -439,7 +445,7 @@ static int check_match(struct check *c) {
   m->udata = m->udata_size ? zeroed(&p->udata, &p->udata_size, m->udata_size) : NULL;
   if (!m->m || (m->udata_size && !m->udata)) return fail(c, "out of memory%s%s", "", "");
   m->m->u.match_size = (uint16_t)(header + m->size);
-  snprintf(m->m->u.user.name, sizeof m->m->u.user.name, "%s", real);
+  set_name(m->m->u.user.name, sizeof m->m->u.user.name, real);
   m->m->u.user.revision = m->revision;
   m->mflags = 0;
   m->option_offset = p->offset;
@@ -495,7 +501,7 @@ static int check_target(struct check *c) {
   t->udata = t->udata_size ? zeroed(&p->udata, &p->udata_size, t->udata_size) : NULL;
   if (!t->t || (t->udata_size && !t->udata)) return fail(c, "out of memory%s%s", "", "");
   t->t->u.target_size = (uint16_t)(header + t->size);
-  snprintf(t->t->u.user.name, sizeof t->t->u.user.name, "%s", real);
+  set_name(t->t->u.user.name, sizeof t->t->u.user.name, real);
   t->t->u.user.revision = t->revision;
   t->tflags = 0;
   t->option_offset = p->offset;
