@@ -409,6 +409,12 @@ static void set_name(char *field, size_t size, const char *name) {
   memcpy(field, name, strnlen(name, size - 1));
 }
 
+/* The built data is compared whole, not only its first userspacesize bytes
+ * (what iptables compares for -C/-D): iptables-restore writes all of it, a
+ * field past userspacesize can still hold what the text does not say
+ * (statistic's nth count, left over from another probability), and what
+ * the kernel keeps to itself it hands out as zeros, as the parser leaves
+ * it. */
 static int check_match(struct check *c) {
   const struct xt_entry_match *k = c->kernel;
   const size_t header = XT_ALIGN(sizeof(struct xt_entry_match));
@@ -458,8 +464,8 @@ static int check_match(struct check *c) {
   built = m->m;
   if (built->u.match_size != k->u.match_size)
     return fail(c, "its text builds a match '%s' of another size%s", real, "");
-  if (memcmp(built->data, k->data, m->userspacesize) != 0) {
-    describe_difference(c, built->data, k->data, m->userspacesize, real);
+  if (memcmp(built->data, k->data, m->size) != 0) {
+    describe_difference(c, built->data, k->data, m->size, real);
     return 0;
   }
   return 1;
@@ -514,8 +520,8 @@ static int check_target(struct check *c) {
   built = t->t;
   if (built->u.target_size != k->u.target_size)
     return fail(c, "its text builds a target '%s' of another size%s", real, "");
-  if (memcmp(built->data, k->data, t->userspacesize) != 0) {
-    describe_difference(c, built->data, k->data, t->userspacesize, real);
+  if (memcmp(built->data, k->data, t->size) != 0) {
+    describe_difference(c, built->data, k->data, t->size, real);
     return 0;
   }
   return 1;
