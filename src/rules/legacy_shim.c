@@ -171,6 +171,21 @@ void aim_rule_get_head(struct aim_table *t, const void *rule, struct aim_rule_he
   aim_protocol_name(out->proto, out->proto_name, sizeof out->proto_name);
 }
 
+/* save() functions take a const entry but may write into it (comment's
+ * save terminates its string in place, hiding a byte the kernel holds), so
+ * they print from a copy, reused, and the check sees libiptc's bytes. */
+static void *scratch_copy(const void *entry, size_t size) {
+  static void *scratch;
+  static size_t scratch_size;
+  if (size > scratch_size) {
+    void *grown = realloc(scratch, size);
+    if (!grown) return NULL;
+    scratch = grown;
+    scratch_size = size;
+  }
+  return memcpy(scratch, entry, size);
+}
+
 /* One match: " -m NAME" (or the extension's alias) followed by its save().
  * Unlike iptables, a missing library or an unknown revision is an error for
  * the caller, never silently different text; so is text from which iptables
@@ -179,6 +194,7 @@ static int print_match(int family, const struct xt_entry_match *m, const void *i
                        size_t errlen) {
   const char *name = m->u.user.name;
   struct xtables_match *family_match, *exact, *shown;
+  struct xt_entry_match *printed;
   struct aim_xt_capture capture;
   const char *text;
   char reason[400];
@@ -196,12 +212,13 @@ static int print_match(int family, const struct xt_entry_match *m, const void *i
     return -1;
   }
   shown = exact ? exact : family_match;
-  if (aim_xt_capture_begin(&capture) < 0) {
+  printed = scratch_copy(m, m->u.match_size);
+  if (!printed || aim_xt_capture_begin(&capture) < 0) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  printf(" -m %s", shown->alias ? shown->alias(m) : name);
-  if (exact && exact->save) exact->save(ip, m);
+  printf(" -m %s", shown->alias ? shown->alias(printed) : name);
+  if (exact && exact->save) exact->save(ip, printed);
   text = aim_xt_capture_end(&capture);
   if (!text) {
     aim_xt_capture_free(&capture);
@@ -268,6 +285,7 @@ int aim_rule_print_target(struct aim_table *t, const void *rule, char *err, size
   if (target->u.user.name[0]) {
     const char *name = target->u.user.name;
     struct xtables_target *family_target, *exact, *shown;
+    struct xt_entry_target *printed;
     struct aim_xt_capture capture;
     const char *text;
     char reason[400];
@@ -285,12 +303,13 @@ int aim_rule_print_target(struct aim_table *t, const void *rule, char *err, size
       return -1;
     }
     shown = exact ? exact : family_target;
-    if (aim_xt_capture_begin(&capture) < 0) {
+    printed = scratch_copy(target, target->u.target_size);
+    if (!printed || aim_xt_capture_begin(&capture) < 0) {
       snprintf(err, errlen, "out of memory");
       return -1;
     }
-    printf(" -j %s", shown->alias ? shown->alias(target) : target_name);
-    if (exact && exact->save) exact->save(ip, target);
+    printf(" -j %s", shown->alias ? shown->alias(printed) : target_name);
+    if (exact && exact->save) exact->save(ip, printed);
     text = aim_xt_capture_end(&capture);
     if (!text) {
       aim_xt_capture_free(&capture);

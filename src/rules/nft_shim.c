@@ -244,6 +244,9 @@ int aim_nft_print_match(const char *name, uint32_t revision, const void *info, s
   printf(" -m %s", m->alias ? m->alias(e) : m->name);
   if (m->save) m->save(rule_ip(), e);
   text = aim_xt_capture_end(&capture);
+  /* save() may write into what it prints (comment's save terminates the
+   * string in place): the check must see the kernel's bytes. */
+  memcpy(e->data, info, info_len);
   ok = text && aim_xt_match_exact(family, rule_ip(), e, text, reason, sizeof reason);
   if (text) fputs(text, stdout);
   aim_xt_capture_free(&capture);
@@ -303,6 +306,7 @@ int aim_nft_print_target(const char *name, uint32_t revision, const void *info, 
   printf(" -j %s", t->alias ? t->alias(e) : t->name);
   if (t->save) t->save(rule_ip(), e);
   text = aim_xt_capture_end(&capture);
+  memcpy(e->data, info, info_len); /* as for a match: the kernel's bytes */
   ok = text && aim_xt_target_exact(family, rule_ip(), e, text, reason, sizeof reason);
   if (text) fputs(text, stdout);
   aim_xt_capture_free(&capture);
