@@ -60,13 +60,13 @@ int run_rules_command(const RulesOptions& options, const std::vector<RuleReader*
                       std::ostream& out, std::ostream& err) {
   std::vector<RuleSet> sets = read_all(readers, families_from(options.family));
 
-  std::vector<RuleSet> shown;
-  for (RuleSet& set : sets) {
+  std::vector<const RuleSet*> shown;
+  for (const RuleSet& set : sets) {
     // The native reader behind `--backend nft` shows only what iptables
     // text could not: nothing of it when there is nothing.
     const bool empty_native =
         set.backend == Backend::Native && set.tables.empty() && set.error.empty();
-    if ((!options.skip_empty_backends || has_content(set)) && !empty_native) shown.push_back(set);
+    if ((!options.skip_empty_backends || has_content(set)) && !empty_native) shown.push_back(&set);
   }
   print_rulesets(out, shown, options.format);
   out.flush();

@@ -212,7 +212,6 @@ static int print_match(int family, const struct xt_entry_match *m, const void *i
   }
   printf(" -m %s", shown->alias ? shown->alias(scratch) : name);
   if (exact && exact->save) exact->save(ip, scratch);
-  free(scratch);
   text = aim_xt_capture_end(&capture);
   if (!text) {
     aim_xt_capture_free(&capture);
@@ -312,7 +311,6 @@ int aim_rule_print_target(struct aim_table *t, const void *rule, char *err, size
     }
     printf(" -j %s", shown->alias ? shown->alias(scratch) : target_name);
     if (exact && exact->save) exact->save(ip, scratch);
-    free(scratch);
     text = aim_xt_capture_end(&capture);
     if (!text) {
       aim_xt_capture_free(&capture);

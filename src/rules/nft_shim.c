@@ -261,7 +261,6 @@ int aim_nft_print_match(const char *name, uint32_t revision, const void *info, s
   ok = scratch && text && aim_xt_match_exact(family, rule_ip(), e, text, reason, sizeof reason);
   if (text) fputs(text, stdout);
   aim_xt_capture_free(&capture);
-  free(scratch);
   free(e);
   if (!ok) {
     snprintf(err, errlen, "compat match '%s' is not what its text says: %s", name,
@@ -326,7 +325,6 @@ int aim_nft_print_target(const char *name, uint32_t revision, const void *info, 
   ok = scratch && text && aim_xt_target_exact(family, rule_ip(), e, text, reason, sizeof reason);
   if (text) fputs(text, stdout);
   aim_xt_capture_free(&capture);
-  free(scratch);
   free(e);
   if (!ok) {
     snprintf(err, errlen, "compat target '%s' is not what its text says: %s", name,

@@ -82,23 +82,30 @@ Json::Value to_json(const RuleSet& set) {
 
 }  // namespace
 
-void print_rulesets(std::ostream& out, const std::vector<RuleSet>& sets, RulesFormat format) {
+void print_rulesets(std::ostream& out, const std::vector<const RuleSet*>& sets,
+                    RulesFormat format) {
   if (format == RulesFormat::Json) {
     Json::Value root(Json::objectValue);
     Json::Value list(Json::arrayValue);
-    for (const RuleSet& set : sets) list.append(to_json(set));
+    for (const RuleSet* set : sets) list.append(to_json(*set));
     root["rulesets"] = std::move(list);
     write_json(out, root);
     return;
   }
   const bool labelled = sets.size() > 1;
-  for (const RuleSet& set : sets) {
-    if (labelled) out << "# " << source_name(set.backend, set.family) << '\n';
+  for (const RuleSet* set : sets) {
+    if (labelled) out << "# " << source_name(set->backend, set->family) << '\n';
     if (format == RulesFormat::Tsv)
-      print_tsv(out, set);
+      print_tsv(out, *set);
     else
-      print_save(out, set);
+      print_save(out, *set);
   }
+}
+
+void print_rulesets(std::ostream& out, const std::vector<RuleSet>& sets, RulesFormat format) {
+  std::vector<const RuleSet*> all;
+  for (const RuleSet& set : sets) all.push_back(&set);
+  print_rulesets(out, all, format);
 }
 
 }  // namespace aim

@@ -67,8 +67,9 @@ void aim_xt_capture_free(struct aim_xt_capture *c) {
 
 /* libxtables reports a parse error through exit_err, which must not return.
  * While a check runs, the error is its answer: jump back to it. Anything an
- * aborted parser allocated is leaked, once per distinct blob (verdicts are
- * cached); its global state is the extension's, which the check restores. */
+ * aborted parser allocated is leaked (a refused rule stops its table's
+ * rendering); its global state is the extension's, which the check
+ * restores. */
 static jmp_buf *active_check;
 static char fatal_message[512];
 
@@ -85,46 +86,47 @@ void aim_xt_roundtrip_trap(const char *message) {
 /* iptables-restore's per-parameter buffer holds 1023 characters. */
 enum { RESTORE_PARAM_MAX = 1023 };
 
-struct arg_list {
-  char **argv;
-  int argc, cap;
-};
-
-static int push_arg(struct arg_list *l, const char *text, size_t len) {
-  char *copy;
-  if (l->argc + 2 > l->cap) {
-    int cap = l->cap ? l->cap * 2 : 16;
-    char **grown = realloc(l->argv, sizeof *grown * (size_t)cap);
+/* The arguments are written into args->text, which never needs more room
+ * than the text itself: each parameter takes at least its own length plus
+ * a separator, quote or the end of the text, and gives back its length plus
+ * a NUL. Nothing is allocated once the buffers have grown to a rule's size. */
+static int reserve(struct aim_xt_args *args, size_t text_len) {
+  if (args->text_cap < text_len + 1) {
+    char *grown = realloc(args->text, text_len + 1);
     if (!grown) return -1;
-    l->argv = grown;
-    l->cap = cap;
+    args->text = grown;
+    args->text_cap = text_len + 1;
   }
-  copy = strndup(text, len);
-  if (!copy) return -1;
-  l->argv[l->argc++] = copy;
-  l->argv[l->argc] = NULL;
+  if (!args->argv) {
+    args->argv = malloc(sizeof *args->argv * 16);
+    if (!args->argv) return -1;
+    args->argv_cap = 16;
+  }
   return 0;
 }
 
-void aim_xt_free_argv(char **argv) {
-  char **p;
-  if (!argv) return;
-  for (p = argv; *p; ++p) free(*p);
-  free(argv);
+static int push_arg(struct aim_xt_args *args, char *arg) {
+  if ((size_t)args->argc + 2 > args->argv_cap) {
+    char **grown = realloc(args->argv, sizeof *grown * args->argv_cap * 2);
+    if (!grown) return -1;
+    args->argv = grown;
+    args->argv_cap *= 2;
+  }
+  args->argv[args->argc++] = arg;
+  args->argv[args->argc] = NULL;
+  return 0;
 }
 
-int aim_xt_split_args(const char *text, char ***out) {
-  struct arg_list l = {NULL, 0, 0};
-  char param[RESTORE_PARAM_MAX + 1];
+int aim_xt_split_args(const char *text, struct aim_xt_args *args) {
   size_t len = 0;
   int in_quotes = 0, escaped = 0;
   const char *p;
+  char *out, *param;
 
-  *out = NULL;
-  l.argv = calloc(1, sizeof *l.argv); /* an empty text gives an empty argv */
-  if (!l.argv) return -1;
-  l.cap = 1;
-
+  args->argc = 0;
+  if (reserve(args, strlen(text)) < 0) return -1;
+  args->argv[0] = NULL; /* an empty text gives an empty argv */
+  out = param = args->text;
   for (p = text; *p; ++p) {
     int ends_param = 0;
     if (in_quotes) {
@@ -147,23 +149,30 @@ int aim_xt_split_args(const char *text, char ***out) {
       ends_param = 1;
     }
     if (!ends_param) {
-      param[len++] = *p;
-      if (len > RESTORE_PARAM_MAX) goto fail; /* "Parameter too long!" */
+      *out++ = *p;
+      if (++len > RESTORE_PARAM_MAX) return -1; /* "Parameter too long!" */
       continue;
     }
-    if (push_arg(&l, param, len) < 0) goto fail;
+    *out++ = '\0';
+    if (push_arg(args, param) < 0) return -1;
+    param = out;
     len = 0;
   }
-  if (len && push_arg(&l, param, len) < 0) goto fail;
-  *out = l.argv;
-  return l.argc;
-fail:
-  if (l.argv) {
-    l.argv[l.argc] = NULL;
-    aim_xt_free_argv(l.argv);
+  if (len) {
+    *out = '\0';
+    if (push_arg(args, param) < 0) return -1;
   }
-  return -1;
+  return args->argc;
 }
+
+void aim_xt_args_free(struct aim_xt_args *args) {
+  free(args->argv);
+  free(args->text);
+  memset(args, 0, sizeof *args);
+}
+
+/* The check's own arguments, reused (one check at a time). */
+static struct aim_xt_args check_args;
 
 /* ---- the option table iptables parses a rule with ---- */
 
@@ -200,114 +209,55 @@ static struct option base_options[] = {
 static const char base_optstring[] =
     "-:A:C:D:R:I:L::S::M:F::Z::N:X::E:P:Vh::o:p:s:d:j:i:fbvw::W::nt:m:xc:g:46";
 
-/* One merged table per extension (xtables_options_xfrm allocates, and would
- * move the global option offset on every call). */
-struct option_table {
+/* An extension as the checks parse it, set up once: the merged option
+ * table (xtables_options_xfrm allocates, and would move the global option
+ * offset on every call) and the entry and private data its parser fills,
+ * zeroed before each check instead of allocated for it. */
+struct prepared {
   const void *extension;
   struct option *options;
   unsigned int offset;
-  struct option_table *next;
+  void *entry, *udata;
+  size_t entry_size, udata_size;
+  struct prepared *next;
 };
-static struct option_table *option_tables;
+static struct prepared *prepared_extensions;
 
-static const struct option_table *options_for(const void *extension,
-                                              const struct xt_option_entry *x6,
-                                              const struct option *extra) {
-  struct option_table *t;
-  for (t = option_tables; t; t = t->next)
-    if (t->extension == extension) return t;
-  t = calloc(1, sizeof *t);
-  if (!t) return NULL;
-  t->extension = extension;
+static struct prepared *prepare(const void *extension, const struct xt_option_entry *x6,
+                                const struct option *extra) {
+  struct prepared *p;
+  for (p = prepared_extensions; p; p = p->next)
+    if (p->extension == extension) return p;
+  p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->extension = extension;
   if (x6)
-    t->options = xtables_options_xfrm(base_options, NULL, x6, &t->offset);
+    p->options = xtables_options_xfrm(base_options, NULL, x6, &p->offset);
   else if (extra)
-    t->options = xtables_merge_options(base_options, NULL, extra, &t->offset);
+    p->options = xtables_merge_options(base_options, NULL, extra, &p->offset);
   else
-    t->options = base_options; /* no options: any option is iptables' own */
-  if (!t->options) {
-    free(t);
+    p->options = base_options; /* no options: any option is iptables' own */
+  if (!p->options) {
+    free(p);
     return NULL;
   }
-  if (!x6 && !extra) t->offset = UINT32_MAX - OPTION_OFFSET_SCALE;
-  t->next = option_tables;
-  option_tables = t;
-  return t;
+  if (!x6 && !extra) p->offset = UINT32_MAX - OPTION_OFFSET_SCALE;
+  p->next = prepared_extensions;
+  prepared_extensions = p;
+  return p;
 }
 
-/* ---- verdict cache ---- */
-
-struct verdict {
-  uint64_t hash;
-  unsigned char *key;
-  size_t key_len;
-  int exact;
-  char *reason;
-};
-static struct verdict *verdicts;
-static size_t verdict_slots, verdict_count;
-/* The kept nft helper lives long: bound the memory (a fresh start is only a
- * cost, never a wrong answer). */
-enum { VERDICT_LIMIT = 1 << 17 };
-
-static uint64_t fnv1a(const unsigned char *p, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  size_t i;
-  for (i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
-
-static void verdicts_clear(void) {
-  size_t i;
-  for (i = 0; i < verdict_slots; ++i) {
-    free(verdicts[i].key);
-    free(verdicts[i].reason);
+/* A zeroed buffer of n bytes, kept in *buf for the next check. */
+static void *zeroed(void **buf, size_t *size, size_t n) {
+  if (!*buf || *size != n) {
+    free(*buf);
+    *size = 0;
+    *buf = malloc(n ? n : 1);
+    if (!*buf) return NULL;
+    *size = n;
   }
-  free(verdicts);
-  verdicts = NULL;
-  verdict_slots = verdict_count = 0;
-}
-
-static struct verdict *verdict_slot(const unsigned char *key, size_t len, uint64_t hash) {
-  size_t i;
-  if (!verdict_slots) return NULL;
-  for (i = hash & (verdict_slots - 1);; i = (i + 1) & (verdict_slots - 1)) {
-    struct verdict *v = &verdicts[i];
-    if (!v->key) return v;
-    if (v->hash == hash && v->key_len == len && !memcmp(v->key, key, len)) return v;
-  }
-}
-
-static const struct verdict *verdict_find(const unsigned char *key, size_t len, uint64_t hash) {
-  const struct verdict *v = verdict_slot(key, len, hash);
-  return v && v->key ? v : NULL;
-}
-
-static void verdict_store(unsigned char *key, size_t len, uint64_t hash, int exact,
-                          const char *reason) {
-  struct verdict *v;
-  if (verdict_count >= VERDICT_LIMIT) verdicts_clear();
-  if ((verdict_count + 1) * 2 > verdict_slots) {
-    size_t slots = verdict_slots ? verdict_slots * 2 : 1024, i;
-    struct verdict *old = verdicts, *grown = calloc(slots, sizeof *grown);
-    size_t old_slots = verdict_slots;
-    if (!grown) {
-      free(key);
-      return;
-    }
-    verdicts = grown;
-    verdict_slots = slots;
-    for (i = 0; i < old_slots; ++i)
-      if (old[i].key) *verdict_slot(old[i].key, old[i].key_len, old[i].hash) = old[i];
-    free(old);
-  }
-  v = verdict_slot(key, len, hash);
-  v->hash = hash;
-  v->key = key;
-  v->key_len = len;
-  v->exact = exact;
-  v->reason = exact ? NULL : strdup(reason);
-  ++verdict_count;
+  memset(*buf, 0, n);
+  return *buf;
 }
 
 /* ---- one extension's round trip ---- */
@@ -340,23 +290,37 @@ struct borrowed {
   int is_target;
   struct xtables_match *match;
   struct xtables_target *target;
+  struct prepared *prepared;
   void *saved_entry, *saved_udata;
   unsigned int saved_flags, saved_offset;
   int borrowed;
 };
 
+/* A parser may have replaced the entry it was given (old-style parsers get
+ * a pointer to it): then the prepared buffer is no longer ours to reuse. */
+static void release_borrowed(struct prepared *p, void *entry, void *udata) {
+  if (entry != p->entry) {
+    free(entry);
+    p->entry = NULL;
+    p->entry_size = 0;
+  }
+  if (udata != p->udata) {
+    free(udata);
+    p->udata = NULL;
+    p->udata_size = 0;
+  }
+}
+
 static void give_back(struct borrowed *b) {
   if (!b->borrowed) return;
   if (b->is_target) {
-    free(b->target->t);
-    free(b->target->udata);
+    release_borrowed(b->prepared, b->target->t, b->target->udata);
     b->target->t = b->saved_entry;
     b->target->udata = b->saved_udata;
     b->target->tflags = b->saved_flags;
     b->target->option_offset = b->saved_offset;
   } else {
-    free(b->match->m);
-    free(b->match->udata);
+    release_borrowed(b->prepared, b->match->m, b->match->udata);
     b->match->m = b->saved_entry;
     b->match->udata = b->saved_udata;
     b->match->mflags = b->saved_flags;
@@ -371,7 +335,6 @@ struct check {
   const void *kernel; /* xt_entry_match or xt_entry_target */
   char **argv;        /* as split: "-m"/"-j", NAME, options... */
   int argc;
-  char **getopt_argv; /* "iptables", options... */
   struct borrowed ext;
   char *err;
   size_t errlen;
@@ -392,17 +355,13 @@ static int spelled_out(char **argv, int index, const char *name) {
          (token[2 + n] == '\0' || token[2 + n] == '=');
 }
 
-static int parse_options(struct check *c, const struct option_table *table, void *fw) {
-  /* getopt wants argv[0] to be the program: the options follow. */
-  static char program[] = "iptables";
-  int argc = c->argc - 1, i;
+static int parse_options(struct check *c, const struct prepared *table, void *fw) {
+  /* getopt wants argv[0] to be the program and only names it in messages,
+   * which are off: the extension's name stands in, the options follow. */
+  char **argv = c->argv + 1;
+  const int argc = c->argc - 1;
   bool invert = false;
-  char **argv;
   int code;
-  argv = c->getopt_argv = calloc((size_t)argc + 1, sizeof *argv);
-  if (!argv) return fail(c, "out of memory%s%s", "", "");
-  argv[0] = program;
-  for (i = 1; i < argc; ++i) argv[i] = c->argv[i + 1];
   optind = 0; /* full reinitialisation, as do_parse does */
   opterr = 0;
   for (;;) {
@@ -424,7 +383,7 @@ static int parse_options(struct check *c, const struct option_table *table, void
       return fail(c, "option '%s' would be taken by iptables itself%s", argv[index], "");
     if (long_index < 0 || !spelled_out(argv, index, table->options[long_index].name))
       return fail(c, "option '%s' is not spelled out%s", argv[index], "");
-    if (c->is_target)
+    if (c->ext.is_target)
       xtables_option_tpcall((unsigned int)code, argv, invert, c->ext.target, fw);
     else
       xtables_option_mpcall((unsigned int)code, argv, invert, c->ext.match, fw);
@@ -444,11 +403,23 @@ static void describe_difference(struct check *c, const unsigned char *built,
            name, i, n, kernel[i], built[i]);
 }
 
+/* The name into a zeroed field, as snprintf would put it (a measurable part
+ * of a check when done with snprintf). */
+static void set_name(char *field, size_t size, const char *name) {
+  memcpy(field, name, strnlen(name, size - 1));
+}
+
+/* The built data is compared whole, not only its first userspacesize bytes
+ * (what iptables compares for -C/-D): iptables-restore writes all of it, a
+ * field past userspacesize can still hold what the text does not say
+ * (statistic's nth count, left over from another probability), and what
+ * the kernel keeps to itself it hands out as zeros, as the parser leaves
+ * it. */
 static int check_match(struct check *c) {
   const struct xt_entry_match *k = c->kernel;
   const size_t header = XT_ALIGN(sizeof(struct xt_entry_match));
   struct xtables_match *m;
-  const struct option_table *table;
+  struct prepared *p;
   union parse_entry fw;
   struct xt_entry_match *built;
   const char *real;
@@ -464,36 +435,37 @@ static int check_match(struct check *c) {
     return fail(c, "'-m %s' builds another revision of '%s'", c->argv[1], real);
   if (k->u.match_size != header + m->size)
     return fail(c, "match '%s' has another size than '-m %s' builds", real, c->argv[1]);
-  table = options_for(m, m->x6_options, m->extra_opts);
-  if (!table) return fail(c, "out of memory%s%s", "", "");
+  p = prepare(m, m->x6_options, m->extra_opts);
+  if (!p) return fail(c, "out of memory%s%s", "", "");
 
   /* As command_match and xs_init_match set the match up. */
   c->ext.is_target = 0;
   c->ext.match = m;
+  c->ext.prepared = p;
   c->ext.saved_entry = m->m;
   c->ext.saved_udata = m->udata;
   c->ext.saved_flags = m->mflags;
   c->ext.saved_offset = m->option_offset;
   c->ext.borrowed = 1;
-  m->m = calloc(1, header + m->size);
-  m->udata = m->udata_size ? calloc(1, m->udata_size) : NULL;
+  m->m = zeroed(&p->entry, &p->entry_size, header + m->size);
+  m->udata = m->udata_size ? zeroed(&p->udata, &p->udata_size, m->udata_size) : NULL;
   if (!m->m || (m->udata_size && !m->udata)) return fail(c, "out of memory%s%s", "", "");
   m->m->u.match_size = (uint16_t)(header + m->size);
-  snprintf(m->m->u.user.name, sizeof m->m->u.user.name, "%s", real);
+  set_name(m->m->u.user.name, sizeof m->m->u.user.name, real);
   m->m->u.user.revision = m->revision;
   m->mflags = 0;
-  m->option_offset = table->offset;
+  m->option_offset = p->offset;
   if (m->init) m->init(m->m);
 
   parse_entry_from(c->family, c->ip, &fw);
-  if (!parse_options(c, table, &fw)) return 0;
+  if (!parse_options(c, p, &fw)) return 0;
   xtables_option_mfcall(m);
 
   built = m->m;
   if (built->u.match_size != k->u.match_size)
     return fail(c, "its text builds a match '%s' of another size%s", real, "");
-  if (memcmp(built->data, k->data, m->userspacesize) != 0) {
-    describe_difference(c, built->data, k->data, m->userspacesize, real);
+  if (memcmp(built->data, k->data, m->size) != 0) {
+    describe_difference(c, built->data, k->data, m->size, real);
     return 0;
   }
   return 1;
@@ -503,7 +475,7 @@ static int check_target(struct check *c) {
   const struct xt_entry_target *k = c->kernel;
   const size_t header = XT_ALIGN(sizeof(struct xt_entry_target));
   struct xtables_target *t;
-  const struct option_table *table;
+  struct prepared *p;
   union parse_entry fw;
   struct xt_entry_target *built;
   const char *real;
@@ -519,36 +491,37 @@ static int check_target(struct check *c) {
     return fail(c, "'-j %s' builds another revision of '%s'", c->argv[1], real);
   if (k->u.target_size != header + t->size)
     return fail(c, "target '%s' has another size than '-j %s' builds", real, c->argv[1]);
-  table = options_for(t, t->x6_options, t->extra_opts);
-  if (!table) return fail(c, "out of memory%s%s", "", "");
+  p = prepare(t, t->x6_options, t->extra_opts);
+  if (!p) return fail(c, "out of memory%s%s", "", "");
 
   /* As command_jump and xs_init_target set the target up. */
   c->ext.is_target = 1;
   c->ext.target = t;
+  c->ext.prepared = p;
   c->ext.saved_entry = t->t;
   c->ext.saved_udata = t->udata;
   c->ext.saved_flags = t->tflags;
   c->ext.saved_offset = t->option_offset;
   c->ext.borrowed = 1;
-  t->t = calloc(1, header + t->size);
-  t->udata = t->udata_size ? calloc(1, t->udata_size) : NULL;
+  t->t = zeroed(&p->entry, &p->entry_size, header + t->size);
+  t->udata = t->udata_size ? zeroed(&p->udata, &p->udata_size, t->udata_size) : NULL;
   if (!t->t || (t->udata_size && !t->udata)) return fail(c, "out of memory%s%s", "", "");
   t->t->u.target_size = (uint16_t)(header + t->size);
-  snprintf(t->t->u.user.name, sizeof t->t->u.user.name, "%s", real);
+  set_name(t->t->u.user.name, sizeof t->t->u.user.name, real);
   t->t->u.user.revision = t->revision;
   t->tflags = 0;
-  t->option_offset = table->offset;
+  t->option_offset = p->offset;
   if (t->init) t->init(t->t);
 
   parse_entry_from(c->family, c->ip, &fw);
-  if (!parse_options(c, table, &fw)) return 0;
+  if (!parse_options(c, p, &fw)) return 0;
   xtables_option_tfcall(t);
 
   built = t->t;
   if (built->u.target_size != k->u.target_size)
     return fail(c, "its text builds a target '%s' of another size%s", real, "");
-  if (memcmp(built->data, k->data, t->userspacesize) != 0) {
-    describe_difference(c, built->data, k->data, t->userspacesize, real);
+  if (memcmp(built->data, k->data, t->size) != 0) {
+    describe_difference(c, built->data, k->data, t->size, real);
     return 0;
   }
   return 1;
@@ -589,46 +562,15 @@ static int run_extension_check(void *arg) {
   return c->is_target ? check_target(c) : check_match(c);
 }
 
-static unsigned char *make_key(int family, int is_target, const void *ip, const void *blob,
-                               size_t blob_len, const char *printed, size_t *len) {
-  union parse_entry fw;
-  size_t text_len = strlen(printed), n = 2 + sizeof fw + sizeof blob_len + blob_len + text_len;
-  unsigned char *key = malloc(n), *p = key;
-  if (!key) return NULL;
-  parse_entry_from(family, ip, &fw);
-  *p++ = (unsigned char)family;
-  *p++ = (unsigned char)is_target;
-  memcpy(p, &fw, sizeof fw);
-  p += sizeof fw;
-  memcpy(p, &blob_len, sizeof blob_len);
-  p += sizeof blob_len;
-  memcpy(p, blob, blob_len);
-  p += blob_len;
-  memcpy(p, printed, text_len);
-  *len = n;
-  return key;
-}
-
+/* Every extension is checked, every time: a memo of verdicts was measured
+ * to cost more than the checks it saved (kube-proxy gives nearly every rule
+ * its own comment, so keys rarely recur, and hashing, looking up and keeping
+ * ~300-byte keys cost about three times the parses; a check is a getopt
+ * pass over a few arguments into a buffer that is already there). */
 static int extension_exact(int family, int is_target, const void *ip, const void *kernel,
-                           size_t kernel_size, const char *printed, char *err, size_t errlen) {
-  size_t key_len = 0;
-  unsigned char *key = make_key(family, is_target, ip, kernel, kernel_size, printed, &key_len);
-  const struct verdict *known;
+                           const char *printed, char *err, size_t errlen) {
   struct check c;
-  uint64_t hash;
   int exact;
-
-  if (!key) {
-    snprintf(err, errlen, "out of memory");
-    return 0;
-  }
-  hash = fnv1a(key, key_len);
-  known = verdict_find(key, key_len, hash);
-  if (known) {
-    free(key);
-    if (!known->exact) snprintf(err, errlen, "%s", known->reason);
-    return known->exact;
-  }
 
   memset(&c, 0, sizeof c);
   c.family = family;
@@ -637,35 +579,40 @@ static int extension_exact(int family, int is_target, const void *ip, const void
   c.kernel = kernel;
   c.err = err;
   c.errlen = errlen;
-  c.argc = aim_xt_split_args(printed, &c.argv);
+  c.argc = aim_xt_split_args(printed, &check_args);
+  c.argv = check_args.argv;
   if (c.argc < 0) {
     snprintf(err, errlen, "iptables-restore could not read its text back (a parameter too long)");
-    exact = 0;
-  } else {
-    exact = run_trapped(run_extension_check, &c, err, errlen);
+    return 0;
   }
+  exact = run_trapped(run_extension_check, &c, err, errlen);
   give_back(&c.ext);
-  free(c.getopt_argv);
-  aim_xt_free_argv(c.argv);
-  verdict_store(key, key_len, hash, exact, err);
   return exact;
 }
 
 void *aim_xt_scratch_copy(const void *entry, size_t size) {
   enum { kZeroTail = 8 };
-  unsigned char *copy = calloc(1, size + kZeroTail);
-  if (copy) memcpy(copy, entry, size);
-  return copy;
+  static unsigned char *scratch;
+  static size_t capacity;
+  if (size + kZeroTail > capacity) {
+    unsigned char *grown = realloc(scratch, size + kZeroTail);
+    if (!grown) return NULL;
+    scratch = grown;
+    capacity = size + kZeroTail;
+  }
+  memcpy(scratch, entry, size);
+  memset(scratch + size, 0, kZeroTail);
+  return scratch;
 }
 
 int aim_xt_match_exact(int family, const void *ip, const struct xt_entry_match *kernel,
                        const char *printed, char *err, size_t errlen) {
-  return extension_exact(family, 0, ip, kernel, kernel->u.match_size, printed, err, errlen);
+  return extension_exact(family, 0, ip, kernel, printed, err, errlen);
 }
 
 int aim_xt_target_exact(int family, const void *ip, const struct xt_entry_target *kernel,
                         const char *printed, char *err, size_t errlen) {
-  return extension_exact(family, 1, ip, kernel, kernel->u.target_size, printed, err, errlen);
+  return extension_exact(family, 1, ip, kernel, printed, err, errlen);
 }
 
 /* ---- the generic head ---- */
@@ -803,19 +750,17 @@ static int run_head_check(void *arg) {
 int aim_xt_head_exact(int family, const void *ip, const char *printed, int is_goto, char *err,
                       size_t errlen) {
   struct head_check h;
-  int exact;
   memset(&h, 0, sizeof h);
   h.family = family;
   h.is_goto = is_goto;
   h.ip = ip;
   h.err = err;
   h.errlen = errlen;
-  h.argc = aim_xt_split_args(printed, &h.argv);
+  h.argc = aim_xt_split_args(printed, &check_args);
+  h.argv = check_args.argv;
   if (h.argc < 0) {
     snprintf(err, errlen, "iptables-restore could not read its header back");
     return 0;
   }
-  exact = run_trapped(run_head_check, &h, err, errlen);
-  aim_xt_free_argv(h.argv);
-  return exact;
+  return run_trapped(run_head_check, &h, err, errlen);
 }

@@ -11,8 +11,9 @@
  * split into arguments as iptables-restore splits a line, parsed with the
  * extension's own parser (the extension iptables would pick for the printed
  * name: aliases resolve as in iptables), finally checked, and the result is
- * compared with the kernel's bytes. Verdicts are cached by (extension bytes,
- * printed text, protocol), so a table with many copies of a blob pays once.
+ * compared with the kernel's bytes. Every printed extension is checked on
+ * every read; the parse reuses what it can (option tables, entry buffers,
+ * the argument storage), so a check costs about one getopt pass.
  *
  * Shared by the legacy shim and the nft shim (compat expressions). C, like
  * them, because the xtables and kernel uapi headers are not valid C++.
@@ -53,7 +54,8 @@ void aim_xt_roundtrip_trap(const char *message);
  * for save() to print: some save() functions write into the blob they print
  * (libxt_comment ends the comment with a NUL), and a string the kernel left
  * without its NUL then ends in the zeros. The exact checks below compare
- * with the untouched original. NULL when out of memory; free() it. */
+ * with the untouched original. One buffer, reused: valid until the next
+ * call, never freed by the caller. NULL when out of memory. */
 void *aim_xt_scratch_copy(const void *entry, size_t size);
 
 /* `ip` is the rule's struct ipt_ip (family 4) or struct ip6t_ip6 (6).
@@ -74,10 +76,19 @@ int aim_xt_head_exact(int family, const void *ip, const char *printed, int is_go
 
 /* Splits text into arguments as iptables-restore 1.8.9 splits a rule line
  * (double quotes, backslash escapes inside them). Returns the count, or -1
- * (a parameter too long for iptables-restore, or out of memory); *argv is
- * NULL-terminated and freed with aim_xt_free_argv. Exposed for tests. */
-int aim_xt_split_args(const char *text, char ***argv);
-void aim_xt_free_argv(char **argv);
+ * (a parameter too long for iptables-restore, or out of memory). args->argv
+ * is NULL-terminated and points into args' own storage, which the next split
+ * reuses; zero-initialise args before its first use and release it with
+ * aim_xt_args_free. */
+struct aim_xt_args {
+  char **argv;
+  int argc;
+  size_t argv_cap;
+  char *text;
+  size_t text_cap;
+};
+int aim_xt_split_args(const char *text, struct aim_xt_args *args);
+void aim_xt_args_free(struct aim_xt_args *args);
 
 #ifdef __cplusplus
 }
