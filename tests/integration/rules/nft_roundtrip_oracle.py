@@ -297,7 +297,7 @@ def classify(doc, fam, mutants):
             else:
                 continue
             if t.get("error") is not None or rs.get("error") is not None:
-                errors[key] = t.get("error") or rs.get("error")
+                errors.setdefault(key, {})[backend] = t.get("error") or rs.get("error")
             for c in t.get("chains", []):
                 mm = re.fullmatch(r"ORACLE-(\d+)", c.get("chain", ""))
                 if not mm:
@@ -307,8 +307,14 @@ def classify(doc, fam, mutants):
     out = {}
     for m in mutants:
         a, b = ipt.get(m.id, []), native.get(m.id, [])
-        if m.table in errors:
-            out[m.id] = ("unknown", None, errors[m.table])
+        # A table the nft reader could not read has nothing to trust; one the
+        # native reader could not show (a rule it cannot show whole) leaves
+        # the iptables text of the table's other rules to check.
+        table_errors = errors.get(m.table, {})
+        if "nft" in table_errors:
+            out[m.id] = ("unknown", None, table_errors["nft"])
+        elif table_errors and not a:
+            out[m.id] = ("unknown", None, next(iter(table_errors.values())))
         elif any("\ufffd" in t for t in a + b):
             # The JSON carries text that is not UTF-8 as U+FFFD (as the matcher
             # reads it): its bytes cannot be compared here.

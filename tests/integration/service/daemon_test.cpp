@@ -80,6 +80,34 @@ TEST_F(DaemonTest, FollowsTheRulesAndReloadsAndStops) {
   EXPECT_NE(notifications(100ms).find("STOPPING=1"), std::string::npos);
 }
 
+// Issue 25, in the service: a rule put into iptables-nft's own filter table
+// with nft that iptables-nft-save printed as an allowed jump (while the
+// kernel drops what the map says) is shown in nft syntax, unexpected: true.
+TEST_F(DaemonTest, ARuleIptablesTextWouldMisstateLabelsTrue) {
+  start({"--backend", "auto"});
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
+  ASSERT_EQ(run("iptables-nft -N KUBE-FIREWALL && iptables-nft -A INPUT -j KUBE-FIREWALL").status,
+            0);
+  std::ofstream(allow_ + "/global", std::ios::app) << "^-A INPUT -j KUBE-FIREWALL$\n";
+  kill(pid_, SIGHUP);
+  ASSERT_TRUE(wait_for_checks(2)) << daemon_log();
+  EXPECT_EQ(label(), "false") << daemon_log();
+  // (A test address range: 0.0.0.0/0, as in the issue, would drop the test
+  // API server's loopback traffic too.)
+  ASSERT_EQ(run("nft add rule ip filter INPUT ip saddr vmap '{ 192.0.2.0/24 : drop }' jump "
+                "KUBE-FIREWALL")
+                .status,
+            0);
+  EXPECT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return daemon_log().find("add rule ip filter INPUT ip saddr vmap") != std::string::npos;
+      },
+      kEvent))
+      << daemon_log();
+  expect_prompt_clean_stop();
+}
+
 TEST_F(DaemonTest, SurvivesTheApiServerGoingAwayAndComingBack) {
   start();
   ASSERT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
