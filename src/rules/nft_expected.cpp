@@ -49,20 +49,23 @@ std::string rendered(std::string_view name, Attrs attrs) {
 // ---- the kernel's side ----------------------------------------------------
 
 // An NFTA_DATA_* nest: a value (leaf) or a verdict (a nest of leaves).
+// (A walk's result and what its callback found are kept apart: a callback
+// must not read a flag its own walk is still initialising.)
 bool canonical_data(std::string_view data, std::string& out) {
   Attrs attrs;
-  bool ok = for_each_attribute(data, [&](uint16_t type, std::string_view value) {
+  bool nested_ok = true;
+  const bool walked = for_each_attribute(data, [&](uint16_t type, std::string_view value) {
     if (type != NFTA_DATA_VERDICT) {
       attrs.emplace_back(type, hex(value));
       return;
     }
     Attrs verdict;
-    ok &= for_each_attribute(
+    nested_ok &= for_each_attribute(
         value, [&](uint16_t t, std::string_view v) { verdict.emplace_back(t, hex(v)); });
     attrs.emplace_back(type, "{" + joined(std::move(verdict)) + "}");
   });
   out = "{" + joined(std::move(attrs)) + "}";
-  return ok;
+  return walked && nested_ok;
 }
 
 bool holds_data(std::string_view name, uint16_t type) {
@@ -82,36 +85,37 @@ bool padding(std::string_view name, uint16_t type) {
 
 bool canonical_expression(std::string_view element, std::string& out) {
   std::string_view name, data;
-  bool has_name = false, has_data = false;
-  bool ok = for_each_attribute(element, [&](uint16_t type, std::string_view value) {
+  bool has_name = false, has_data = false, unique = true;
+  const bool walked = for_each_attribute(element, [&](uint16_t type, std::string_view value) {
     if (type == NFTA_EXPR_NAME) {
-      ok &= !has_name;
+      unique &= !has_name;
       has_name = true;
       name = attribute_string(value);
     } else if (type == NFTA_EXPR_DATA) {
-      ok &= !has_data;
+      unique &= !has_data;
       has_data = true;
       data = value;
     } else {
-      ok = false;
+      unique = false;
     }
   });
-  if (!ok || !has_name) return false;
+  if (!walked || !unique || !has_name) return false;
   Attrs attrs;
-  ok = for_each_attribute(data, [&](uint16_t type, std::string_view value) {
+  bool nested_ok = true;
+  const bool data_walked = for_each_attribute(data, [&](uint16_t type, std::string_view value) {
     if (padding(name, type)) return;
     // A counter's values are traffic, not the rule.
     if (name == "counter" && (type == NFTA_COUNTER_BYTES || type == NFTA_COUNTER_PACKETS)) return;
     if (holds_data(name, type)) {
       std::string nested;
-      ok &= canonical_data(value, nested);
+      nested_ok &= canonical_data(value, nested);
       attrs.emplace_back(type, std::move(nested));
     } else {
       attrs.emplace_back(type, hex(value));
     }
   });
   out = rendered(name, std::move(attrs));
-  return ok;
+  return data_walked && nested_ok;
 }
 
 // ---- iptables-nft's side --------------------------------------------------
@@ -373,12 +377,13 @@ bool protocol_allows(const std::string& name, const aim_rule_head& h, bool v6) {
 
 Result<std::vector<std::string>> canonical_expressions(std::string_view expressions) {
   std::vector<std::string> out;
-  bool ok = for_each_attribute(expressions, [&](uint16_t type, std::string_view element) {
+  bool each_ok = true;
+  const bool walked = for_each_attribute(expressions, [&](uint16_t type, std::string_view element) {
     std::string one;
-    ok &= type == NFTA_LIST_ELEM && canonical_expression(element, one);
+    each_ok &= type == NFTA_LIST_ELEM && canonical_expression(element, one);
     out.push_back(std::move(one));
   });
-  if (!ok) return Error{"a malformed expression list"};
+  if (!walked || !each_ok) return Error{"a malformed expression list"};
   return out;
 }
 
