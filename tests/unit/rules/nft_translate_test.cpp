@@ -140,6 +140,40 @@ TEST(NftTranslate, InterfaceNamesIptablesWouldMisprintAreRefused) {
             "two interface matches of one direction");
 }
 
+// iptables-nft never masks an interface name: it compares a prefix. A
+// masked name is refused by the reading itself, not only by the round trip
+// below it (issue 26: the refusal had no test).
+TEST(NftTranslate, MaskedInterfaceNamesAreRefused) {
+  const std::string mask(16, '\xff'), x(16, '\0');
+  std::string name = str("eth0");
+  name.resize(16, '\0');
+  EXPECT_EQ(refusal(translate(meta(NFT_META_IIFNAME) + bitwise(mask, x) + cmp(NFT_CMP_EQ, name) +
+                              counter())),
+            "a masked interface name");
+  EXPECT_EQ(refusal(translate(meta(NFT_META_OIFNAME) + bitwise(mask, x) + cmp(NFT_CMP_EQ, name) +
+                              counter())),
+            "a masked interface name");
+}
+
+// The round trip (nft_expected) refuses in each of the three ways the
+// kernel's expressions and iptables-nft's can differ.
+TEST(NftTranslate, EachWayTheRoundTripDiffersIsRefused) {
+  // A different expression at one place: a load compared with nothing.
+  auto r = translate(meta(NFT_META_OIFNAME) + counter());
+  EXPECT_TRUE(refusal(r).starts_with("its text would not rebuild it: expression 1 is meta("))
+      << refusal(r);
+  // One the kernel has beyond what iptables-nft writes.
+  r = translate(counter() + meta(NFT_META_OIFNAME));
+  EXPECT_TRUE(refusal(r).starts_with("its text would not rebuild it: expression 2 (meta("))
+      << refusal(r);
+  // One iptables-nft writes that the kernel lacks: the counter.
+  r = translate(meta(NFT_META_IIFNAME) + cmp(NFT_CMP_EQ, str("eth0")));
+  EXPECT_TRUE(
+      refusal(r).starts_with("its text would not rebuild it: iptables-nft 1.8.9 would also "
+                             "write counter("))
+      << refusal(r);
+}
+
 TEST(NftTranslate, AddressesByteAlignedAndMasked) {
   auto r = translate(payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 1) + cmp(NFT_CMP_EQ, bytes({10})) +
                      payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4) +
@@ -177,10 +211,9 @@ TEST(NftTranslate, AddressesByteAlignedAndMasked) {
   EXPECT_TRUE(not_rebuilt(translate(payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 4) +
                                     bitwise(bytes({255, 0, 255, 0}), bytes({0, 0, 0, 0})) +
                                     cmp(NFT_CMP_EQ, bytes({10, 1, 2, 0})) + counter())));
-  EXPECT_TRUE(not_rebuilt(translate(payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 1) +
-                                    cmp(NFT_CMP_EQ, bytes({10})) +
-                                    payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 1) +
-                                    cmp(NFT_CMP_EQ, bytes({10})) + counter())));
+  EXPECT_TRUE(not_rebuilt(translate(
+      payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 1) + cmp(NFT_CMP_EQ, bytes({10})) +
+      payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 1) + cmp(NFT_CMP_EQ, bytes({10})) + counter())));
   // A comparison other than == / != (a prefix range, "<="): refused.
   EXPECT_FALSE(translate(payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4) +
                          cmp(NFT_CMP_LTE, bytes({168, 63, 129, 16})) + counter())
@@ -273,16 +306,16 @@ TEST(NftTranslate, MatchesKeepTheirOrderAndACommentInUserDataIsNotIptables) {
 // a rule iptables-nft-restore refuses to build from its text.
 TEST(NftTranslate, ProtocolBoundMatchWithoutItsProtocolIsRefused) {
   const std::string sctp = compat("match", "sctp", 0, std::string(32, '\0'));
-  EXPECT_TRUE(translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_SCTP})) + sctp +
-                        counter())
-                  .ok());
+  EXPECT_TRUE(
+      translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_SCTP})) + sctp + counter())
+          .ok());
   EXPECT_NE(refusal(translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_NEQ, bytes({IPPROTO_SCTP})) +
                               sctp + counter()))
                 .find("without the protocol the kernel requires"),
             std::string::npos);
   EXPECT_NE(refusal(translate(sctp + counter())).find("without the protocol"), std::string::npos);
   EXPECT_NE(refusal(translate(meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_ICMP})) +
-                              compat("match", "icmp6", 0, std::string(8, '\0')) + counter(),
+                                  compat("match", "icmp6", 0, std::string(8, '\0')) + counter(),
                               Family::V6))
                 .find("without the protocol"),
             std::string::npos);
