@@ -4,6 +4,11 @@
 #   run.sh --list    one mutant a line
 #   run.sh --quick   the 10 most important (a CI tier: cheap unit filters)
 #   run.sh           all of them
+#   run.sh --only ID          one mutant
+#   run.sh --without-its-test ID
+#                    one mutant against the rest of its test binary (its own
+#                    filter left out): `survived` shows that the test named
+#                    for it is the one that kills it
 # Each mutant is applied to a scratch copy of the tree (copied once, built
 # incrementally in one build directory), its test filter is run, the file is
 # restored. A mutant is `caught` if the filter fails (or times out),
@@ -20,13 +25,14 @@ MUTANTS="python3 $HERE/mutants.py"
 JOBS=${JOBS:-2}
 TIMEOUT=${AIM_MUTATION_TIMEOUT:-600}
 
-mode=all only=""
+mode=all only="" invert=""
 case "${1:-}" in
   --list) $MUTANTS list | awk -F'\t' '{ printf "%-34s %-38s %s %s%s\n", $1, $2, $4, $5, ($6 != "" ? "  [equivalent: " $6 "]" : "") }'; exit 0 ;;
   --quick) mode=quick ;;
   --only) only=${2:?--only needs a mutant id} ;;
+  --without-its-test) only=${2:?--without-its-test needs a mutant id} invert=yes ;;
   "") ;;
-  *) echo "usage: $0 [--list|--quick|--only ID]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--list|--quick|--only ID|--without-its-test ID]" >&2; exit 2 ;;
 esac
 
 if [ -n "${AIM_MUTATION_DIR:-}" ]; then
@@ -44,6 +50,11 @@ $MUTANTS sync "$ROOT" "$SRC"
 list=$($MUTANTS list $([ "$mode" = quick ] && echo --quick))
 [ -z "$only" ] || list=$(printf '%s\n' "$list" | awk -F'\t' -v id="$only" '$1 == id')
 [ -n "$list" ] || { echo "no mutant selected" >&2; exit 2; }
+if [ -n "$invert" ]; then
+  # gtest: a filter after '-' is what to leave out.
+  list=$(printf '%s\n' "$list" | awk -F'\t' -v OFS='\t' '$3 == "gtest" { $5 = "-" $5; print }')
+  [ -n "$list" ] || { echo "--without-its-test needs a mutant with a gtest filter" >&2; exit 2; }
+fi
 
 # Only the targets the selected filters need are built: the quick subset
 # stays on the unit test binaries.
