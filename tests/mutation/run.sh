@@ -46,6 +46,8 @@ SRC=$SCRATCH/src BUILD=$SCRATCH/build BACKUP=$SCRATCH/original LOG=$SCRATCH/log
 mkdir -p "$SRC"
 start=$(date +%s)
 $MUTANTS sync "$ROOT" "$SRC"
+# From here on the copy's list: editing the tree cannot change a running run.
+MUTANTS="python3 $SRC/tests/mutation/mutants.py"
 
 list=$($MUTANTS list $([ "$mode" = quick ] && echo --quick))
 [ -z "$only" ] || list=$(printf '%s\n' "$list" | awk -F'\t' -v id="$only" '$1 == id')
@@ -76,10 +78,13 @@ build $targets || { tail -50 "$LOG"; echo "mutation: the unmutated tree does not
 run_filter() {
   local kind=$1 target=$2 filter=$3 rc=0
   if [ "$kind" = ctest ]; then
-    timeout "$TIMEOUT" ctest --test-dir "$BUILD" -R "$filter" --output-on-failure >"$LOG" 2>&1 || rc=1
+    # In a subshell of its own: the shell's "Segmentation fault" for a
+    # crashing mutant goes to the log, not between the results.
+    (timeout "$TIMEOUT" ctest --test-dir "$BUILD" -R "$filter" --output-on-failure; exit $?) \
+      >"$LOG" 2>&1 || rc=1
     grep -q 'No tests were found' "$LOG" && return 2
   else
-    timeout "$TIMEOUT" "$BUILD/tests/$target" --gtest_filter="$filter" >"$LOG" 2>&1 || rc=1
+    (timeout "$TIMEOUT" "$BUILD/tests/$target" --gtest_filter="$filter"; exit $?) >"$LOG" 2>&1 || rc=1
     grep -q '^\[==========\] 0 tests from' "$LOG" && return 2
   fi
   return $rc
@@ -122,7 +127,7 @@ while IFS=$'\t' read -r id file kind target filter equivalent; do
     equivalent) equivalent_n=$((equivalent_n + 1)) ;;
     invalid) invalid=$((invalid + 1)) ;;
   esac
-  printf '%-10s %-34s %s (%ss)\n' "$result" "$id" "$file" "$(($(date +%s) - t0))"
+  printf '%-10s %-40s %s (%ss)\n' "$result" "$id" "$file" "$(($(date +%s) - t0))"
 done <<<"$list"
 
 echo "mutation: $(($(date +%s) - start)) s"
