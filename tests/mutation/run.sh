@@ -4,7 +4,7 @@
 #   run.sh --list    one mutant a line
 #   run.sh --quick   the 10 most important (a CI tier: cheap unit filters)
 #   run.sh           all of them
-#   run.sh --only ID          one mutant
+#   run.sh --only ID[,ID...]  those mutants
 #   run.sh --without-its-test ID
 #                    one mutant against the rest of its test binary (its own
 #                    filter left out): `survived` shows that the test named
@@ -50,7 +50,8 @@ $MUTANTS sync "$ROOT" "$SRC"
 MUTANTS="python3 $SRC/tests/mutation/mutants.py"
 
 list=$($MUTANTS list $([ "$mode" = quick ] && echo --quick))
-[ -z "$only" ] || list=$(printf '%s\n' "$list" | awk -F'\t' -v id="$only" '$1 == id')
+[ -z "$only" ] || list=$(printf '%s\n' "$list" | awk -F'\t' -v ids="$only" \
+  'BEGIN { n = split(ids, a, ","); for (i = 1; i <= n; i++) want[a[i]] = 1 } $1 in want')
 [ -n "$list" ] || { echo "no mutant selected" >&2; exit 2; }
 if [ -n "$invert" ]; then
   # gtest: a filter after '-' is what to leave out.
@@ -112,7 +113,7 @@ while IFS=$'\t' read -r id file kind target filter equivalent; do
   elif ! $MUTANTS apply "$SRC" "$id" "$BACKUP"; then
     result=invalid
   else
-    if ! build "$target"; then
+    if ! build "$([ "$kind" = ctest ] && echo all || echo "$target")"; then
       result=invalid
     else
       rc=0; run_filter "$kind" "$target" "$filter" || rc=$?
