@@ -3,7 +3,11 @@
 #   1. the suite on the normal build;
 #   2. the suite again on an AddressSanitizer + UndefinedBehaviorSanitizer
 #      build (LeakSanitizer included: the daemon soak exits non-zero on a leak);
-#   3. every libFuzzer target for FUZZ_SECONDS (default 45) each.
+#   3. every libFuzzer target for FUZZ_SECONDS (default 45) each;
+#   4. the quick mutation subset (tests/mutation/run.sh --quick): the ten
+#      most important fail-closed lines each have a test that fails without
+#      them.
+# Every tier prints its wall time, so CI's budget stays visible.
 # Before the suite, the .deb and .rpm are built and linted
 # (scripts/build-packages.sh); the suite installs the .deb into a booted
 # systemd container (tests/packaging/deb_nspawn_e2e.sh).
@@ -13,8 +17,17 @@ set -eu
 # A failing ctest inside a pipe must still fail the script.
 set -o pipefail
 cd "$(dirname "$0")/.."
+# tier NAME: prints the previous tier's wall time, then NAME's header.
+tier_name="" tier_start=0
+tier() {
+  [ -z "$tier_name" ] || echo "== $tier_name: $(($(date +%s) - tier_start)) s"
+  tier_name=$1 tier_start=$(date +%s)
+  [ -z "$tier_name" ] || echo "== $tier_name"
+}
+tier "dependencies and build"
 ./scripts/install-deps.sh
 ./scripts/build.sh
+tier "kube-apiserver"
 # The real API server tier needs kube-apiserver built from Debian's source
 # package: ~10 minutes once per machine, cached under /var/cache.
 # Under CI=true (CI sets it) every tier is required: what cannot run fails
@@ -33,7 +46,7 @@ elif in_ci; then
   echo "run-tests: ERROR: CI must run as root (namespaces, iptables, systemd-nspawn)" >&2
   exit 1
 fi
-echo "== packages"
+tier "packages"
 OUT="$(pwd)/${BUILD_DIR:-build}/packages" ./scripts/build-packages.sh all
 
 LOG=$(mktemp)
@@ -50,23 +63,32 @@ count() {
 }
 status=0
 
-echo "== test suite"
+tier "test suite"
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" | tee "$LOG" || status=1
 count
 
-echo "== test suite under ASan + UBSan"
+tier "test suite under ASan + UBSan"
 cmake -S . -B build-asan -DAIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-asan -j "$(nproc)" >/dev/null
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)" | tee "$LOG" || status=1
 count
 
-echo "== fuzzers"
+tier "fuzzers"
 fuzzers=$(ls tests/fuzz/fuzz_*.cpp | wc -l)
 if ./tests/fuzz/run-fuzzers.sh; then
   passed=$((passed + fuzzers))
 else
   failed=$((failed + 1)) status=1
 fi
+
+# Builds its own scratch copy of the tree (the unit test binaries only).
+tier "mutation (quick)"
+if ./tests/mutation/run.sh --quick; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1)) status=1
+fi
+tier ""
 
 if [ "$skipped" -gt 0 ] && in_ci; then
   echo "run-tests: ERROR: $skipped tests skipped; CI requires every tier to run" >&2

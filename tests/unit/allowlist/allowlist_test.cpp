@@ -150,6 +150,27 @@ TEST(AllowlistLoad, DirectoryInPlaceOfAFileIsAnError) {
   EXPECT_NE(list.diagnostics()[0].message.find("not a regular file"), std::string::npos);
 }
 
+// Only a missing file means "no patterns" quietly: one that is there but
+// cannot be read (here a symlink loop) is an error that names it.
+TEST(AllowlistLoad, AFileThatCannotBeReadIsAnErrorNotAMissingOne) {
+  TempDir dir;
+  ASSERT_EQ(symlink("filter", (dir.path() + "/filter").c_str()), 0);
+  Allowlist list = Allowlist::load(dir.path());
+  ASSERT_EQ(list.diagnostics().size(), 1u);
+  EXPECT_NE(list.diagnostics()[0].message.find("cannot read"), std::string::npos);
+  EXPECT_TRUE(list.has_errors());
+}
+
+// A file too large to be an allowlist (a log, a device's worth of data) is
+// refused before it is read.
+TEST(AllowlistLoad, AFileLargerThanAnAllowlistIsAnError) {
+  TempDir dir;
+  dir.write("filter", std::string(1024 * 1024 + 1, '#'));
+  Allowlist list = Allowlist::load(dir.path());
+  ASSERT_EQ(list.diagnostics().size(), 1u);
+  EXPECT_NE(list.diagnostics()[0].message.find("larger than 1 MiB"), std::string::npos);
+}
+
 // Issue 15: `validate` (and the service, and `check`) accepted a misnamed
 // file silently; its patterns applied nowhere.
 TEST(AllowlistLoad, AMisnamedFileIsAWarningNamingItAndTheKnownNames) {

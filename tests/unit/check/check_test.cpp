@@ -148,6 +148,34 @@ TEST(Check, BackendErrorIsUnknown) {
   EXPECT_EQ(run(set, list).verdict, Verdict::Unknown);
 }
 
+// Issue 26: with only the erroring set, "no tables anywhere" made the
+// verdict unknown on its own and hid a dropped set error. A clean legacy
+// table beside an nft set that failed as a whole must still be unknown.
+TEST(Check, BackendErrorBesideACleanTableIsUnknown) {
+  RuleSet legacy = make_set({{"filter", "-P INPUT ACCEPT"}});
+  RuleSet nft;
+  nft.backend = Backend::Nft;
+  nft.error = "cannot list the nft tables";
+  Allowlist list = Allowlist::from_files("/d", {{"global", "^-P "}});
+  Report r = check({{&legacy, &list}, {&nft, &list}});
+  EXPECT_EQ(r.verdict, Verdict::Unknown);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("cannot list the nft tables"), std::string::npos) << r.errors[0];
+}
+
+// Rules that only nft syntax shows whole and that no native reader took
+// were never matched: their table is not decided, even if every rule it
+// shows as text is allowed.
+TEST(Check, RulesNobodyMatchedAreUnknown) {
+  RuleSet set = make_set({{"filter", "-P INPUT ACCEPT"}}, Family::V4, Backend::Nft);
+  set.tables[0].native_rules.push_back({"INPUT", 7, "a verdict map"});
+  Allowlist list = Allowlist::from_files("/d", {{"global", "^-P "}});
+  Report r = run(set, list);
+  EXPECT_EQ(r.verdict, Verdict::Unknown);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].find("chain INPUT: a verdict map"), std::string::npos) << r.errors[0];
+}
+
 TEST(Check, UnexpectedWinsOverReadErrors) {
   RuleSet set = make_set({{"nat", "-A POSTROUTING -j USER"}});
   set.tables.push_back(Table{"filter", "boom", {}});

@@ -249,6 +249,21 @@ TEST(Kubeconfig, InClusterUsesTheServiceAccountFiles) {
   EXPECT_FALSE(in_cluster_credentials(dir).ok()) << "not in a cluster without the variable";
 }
 
+// An empty CA file is a wrong path, not "no CA named": read as none, the
+// client would trust the system's authorities instead of the cluster's.
+TEST(Kubeconfig, AnEmptyCredentialFileIsRefused) {
+  char tmpl[] = "/tmp/aim-ca-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  std::ofstream(dir + "/ca.crt").flush();
+  Credentials named;
+  named.ca_file = dir + "/ca.crt";
+  named.source = "test";
+  auto c = read_credential_files(named);
+  std::system(("rm -rf " + dir).c_str());
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().find("is empty"), std::string::npos) << c.error();
+}
+
 // Patching an Event that was deleted (404) creates a new one.
 class DeletedEventApi : public KubeApi {
  public:

@@ -36,6 +36,11 @@ TEST(UnknownGrace, OneLongUnknownCheckIsNotEnough) {
   // first: one failed read never flaps the label.
   EXPECT_FALSE(UnknownGrace().decide(Verdict::Unknown, t0 + 600s).value);
   EXPECT_TRUE(grace.decide(Verdict::Unknown, t0 + 600s).value);
+  // Without a duration (--unknown-grace 0) the count alone holds it: the
+  // time since the first unknown check is always zero at that check.
+  UnknownGrace no_wait(UnknownGracePolicy{2, 0s});
+  EXPECT_FALSE(no_wait.decide(Verdict::Unknown, t0).value);
+  EXPECT_TRUE(no_wait.decide(Verdict::Unknown, t0 + 1s).value);
 }
 
 TEST(UnknownGrace, TransientUnknownsDoNotAccumulate) {
@@ -46,6 +51,9 @@ TEST(UnknownGrace, TransientUnknownsDoNotAccumulate) {
     EXPECT_EQ(grace.decide(Verdict::Unexpected, t0 + std::chrono::seconds(100 * i + 50)).value,
               std::optional<bool>(true));
   }
+  // A new run of unknowns is timed from its own start, not the first one's.
+  EXPECT_FALSE(grace.decide(Verdict::Unknown, t0 + 2000s).value);
+  EXPECT_FALSE(grace.decide(Verdict::Unknown, t0 + 2010s).value);
 }
 
 TEST(UnknownGrace, MessageSaysWhyAndWhatHappens) {

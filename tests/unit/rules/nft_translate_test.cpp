@@ -140,6 +140,40 @@ TEST(NftTranslate, InterfaceNamesIptablesWouldMisprintAreRefused) {
             "two interface matches of one direction");
 }
 
+// iptables-nft never masks an interface name: it compares a prefix. A
+// masked name is refused by the reading itself, not only by the round trip
+// below it (issue 26: the refusal had no test).
+TEST(NftTranslate, MaskedInterfaceNamesAreRefused) {
+  const std::string mask(16, '\xff'), x(16, '\0');
+  std::string name = str("eth0");
+  name.resize(16, '\0');
+  EXPECT_EQ(refusal(translate(meta(NFT_META_IIFNAME) + bitwise(mask, x) + cmp(NFT_CMP_EQ, name) +
+                              counter())),
+            "a masked interface name");
+  EXPECT_EQ(refusal(translate(meta(NFT_META_OIFNAME) + bitwise(mask, x) + cmp(NFT_CMP_EQ, name) +
+                              counter())),
+            "a masked interface name");
+}
+
+// The round trip (nft_expected) refuses in each of the three ways the
+// kernel's expressions and iptables-nft's can differ.
+TEST(NftTranslate, EachWayTheRoundTripDiffersIsRefused) {
+  // A different expression at one place: a load compared with nothing.
+  auto r = translate(meta(NFT_META_OIFNAME) + counter());
+  EXPECT_TRUE(refusal(r).starts_with("its text would not rebuild it: expression 1 is meta("))
+      << refusal(r);
+  // One the kernel has beyond what iptables-nft writes.
+  r = translate(counter() + meta(NFT_META_OIFNAME));
+  EXPECT_TRUE(refusal(r).starts_with("its text would not rebuild it: expression 2 (meta("))
+      << refusal(r);
+  // One iptables-nft writes that the kernel lacks: the counter.
+  r = translate(meta(NFT_META_IIFNAME) + cmp(NFT_CMP_EQ, str("eth0")));
+  EXPECT_TRUE(
+      refusal(r).starts_with("its text would not rebuild it: iptables-nft 1.8.9 would also "
+                             "write counter("))
+      << refusal(r);
+}
+
 TEST(NftTranslate, AddressesByteAlignedAndMasked) {
   auto r = translate(payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 1) + cmp(NFT_CMP_EQ, bytes({10})) +
                      payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4) +

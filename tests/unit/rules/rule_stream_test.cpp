@@ -122,6 +122,20 @@ TEST(RuleStream, RuleNotStartingWithItsChainIsRejected) {
   EXPECT_NE(set.tables[0].error.find("malformed"), std::string::npos);
 }
 
+// A native rule record names a kernel rule by its handle, which is never 0:
+// one that does not is not a rule anyone can read natively.
+TEST(RuleStream, NativeRuleRecordWithoutAHandleIsRejected) {
+  StreamBuilder b;
+  b.w().begin_table("filter");
+  b.w().begin_chain("INPUT", "-P INPUT ACCEPT");
+  b.w().native_rule(0, "a verdict map");
+  b.w().end_table();
+  RuleSet set = parse_rule_stream(b.take(), Family::V4, Backend::Nft, {"filter"}, "");
+  EXPECT_FALSE(set.complete());
+  EXPECT_NE(set.tables[0].error.find("malformed native rule record"), std::string::npos)
+      << set.tables[0].error;
+}
+
 TEST(RuleStream, EmptyStreamWithNoTablesIsComplete) {
   RuleSet set = parse_rule_stream("", Family::V6, Backend::Legacy, {}, "");
   EXPECT_TRUE(set.complete());

@@ -202,6 +202,16 @@ TEST(SaveParser, ChainOrTableMissingFromTheTextIsAnError) {
   EXPECT_NE(set.find_table("nat")->error.find("printed nothing"), std::string::npos);
 }
 
+// Text for a table the kernel does not hold (printed by another
+// iptables-nft, or forged) is not taken as that table.
+TEST(SaveParser, TableInTheTextButNotInTheKernelIsAnError) {
+  const std::string text = "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n";
+  RuleSet set = parse_save_text(text, Family::V4, Backend::Nft, KernelLayout{});
+  EXPECT_FALSE(set.complete());
+  EXPECT_NE(set.error.find("table filter is in the text but not in the kernel"), std::string::npos)
+      << set.error;
+}
+
 TEST(SaveParser, BuiltinChainsNotYetInTheKernelAreEmpty) {
   const std::string text =
       "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
