@@ -4,6 +4,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_tables_compat.h>
+#include <linux/netfilter_ipv4/ipt_REJECT.h>
+#include <linux/netfilter_ipv6/ip6t_REJECT.h>
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -373,6 +375,16 @@ bool protocol_allows(const std::string& name, const aim_rule_head& h, bool v6) {
          std::find(it->second.begin(), it->second.end(), h.proto) != it->second.end();
 }
 
+// REJECT's tcp-reset is taken only after "-p tcp" (its check): a rule made
+// over netlink with another compat protocol is not what iptables builds.
+bool reject_tcp_reset_without_tcp(const NftAction& a, const aim_rule_head& h, bool v6) {
+  if (a.name != "REJECT" || a.info.size() < sizeof(uint32_t)) return false;
+  uint32_t with = 0;
+  std::memcpy(&with, a.info.data(), sizeof with);
+  const uint32_t tcp_reset = v6 ? uint32_t{IP6T_TCP_RESET} : uint32_t{IPT_TCP_RESET};
+  return with == tcp_reset && (h.proto != IPPROTO_TCP || h.inv_proto);
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> canonical_expressions(std::string_view expressions) {
@@ -465,7 +477,9 @@ std::vector<std::string> expected_expressions(const NftRuleParts& parts, Family 
       w.verdict(NFT_GOTO, &a.chain);
       break;
     case NftAction::Kind::Target:
-      if (a.name == "NFLOG" || a.name == "TRACE")
+      if (reject_tcp_reset_without_tcp(a, h, v6))
+        w.impossible("REJECT --reject-with tcp-reset without -p tcp (the kernel refuses it)");
+      else if (a.name == "NFLOG" || a.name == "TRACE")
         w.impossible("a compat " + a.name + " target (iptables-nft writes it natively)");
       else
         w.compat("target", a.name, a.revision, a.info);

@@ -357,6 +357,13 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
           out.native_rule(handle, "rule " + std::to_string(index) + ": " + parts.error());
           return;
         }
+        // iptables refuses "-j DROP" in nat ("not intended for filtering"):
+        // no iptables text builds such a rule.
+        if (table.name == "nat" && parts->action.kind == NftAction::Kind::Drop) {
+          out.native_rule(handle, "rule " + std::to_string(index) +
+                                      ": a DROP in the nat table, which iptables refuses to write");
+          return;
+        }
         const long start = std::ftell(stdout);
         out.begin_rule();
         std::string print_error = print_rule(chain, *parts);

@@ -204,6 +204,12 @@ class Translator {
     if (text.find('\0') != std::string_view::npos) return "an interface name holding a NUL";
     // iptables-nft never writes one (native nft can): not a name to print.
     if (text.empty()) return "an empty interface name";
+    // iptables text splits at spaces and unquotes quotes: such a name in
+    // "-i NAME" would be read as other words.
+    if (!std::all_of(text.begin(), text.end(), [](char c) {
+          return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '\\';
+        }))
+      return "an interface name iptables text cannot carry (a space, quote or control character)";
     invert = neq;
     if (exact && !neq && text == "INVAL/D") {  // how iptables-nft writes "! -i +"
       invert = 1;
