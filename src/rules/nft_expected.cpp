@@ -479,6 +479,9 @@ std::vector<std::string> expected_expressions(const NftRuleParts& parts, Family 
     case NftAction::Kind::Target:
       if (reject_tcp_reset_without_tcp(a, h, v6))
         w.impossible("REJECT --reject-with tcp-reset without -p tcp (the kernel refuses it)");
+      else if (a.name == "TPROXY" &&
+               (h.inv_proto || (h.proto != IPPROTO_TCP && h.proto != IPPROTO_UDP)))
+        w.impossible("TPROXY without -p tcp or -p udp (the kernel refuses it)");
       else if (a.name == "NFLOG" || a.name == "TRACE")
         w.impossible("a compat " + a.name + " target (iptables-nft writes it natively)");
       else

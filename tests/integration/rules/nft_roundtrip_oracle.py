@@ -334,7 +334,7 @@ def classify(doc, fam, mutants):
 
 def referenced_chains(text):
     return set(re.findall(r"(?:-[jg]|--jump|--goto)\s+(\S+)", text)) | \
-        set(re.findall(r"\b(?:jump|goto)\s+(\S+)", text))
+        set(re.findall(r"\b(?:jump|goto)\s+([^\s,}]+)", text))
 
 
 def rebuild_iptables(fam, chains, table, items):
