@@ -1,5 +1,6 @@
 #include "rules/nft_tables.h"
 
+#include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -29,23 +30,31 @@ std::string family_text(uint8_t family) {
 
 }  // namespace
 
+// A dump the kernel marks interrupted (a commit landed between its parts:
+// EAGAIN) is asked again; the list is a few hundred bytes, so a retry is
+// cheap, and a ruleset committed to without pause still ends in an error.
+constexpr int kTableListAttempts = 10;
+
 Result<std::vector<NftTable>> list_nft_tables() {
   auto netlink = NftNetlink::open();
   if (!netlink) return Error{"listing nftables tables: " + netlink.error(), netlink.error_code()};
-  std::vector<NftTable> tables;
-  bool malformed = false;
-  const Status st =
-      netlink->request(NFT_MSG_GETTABLE, NFPROTO_UNSPEC, {}, true, [&](const NftAnswer& answer) {
-        NftTable table{family_text(answer.family), {}};
-        malformed |=
-            !for_each_attribute(answer.attributes, [&](uint16_t type, std::string_view value) {
-              if (type == NFTA_TABLE_NAME) table.name = std::string(attribute_string(value));
-            });
-        tables.push_back(std::move(table));
-      });
-  if (!st) return Error{"listing nftables tables: " + st.error(), st.error_code()};
-  if (malformed) return Error{"listing nftables tables: the kernel's answer is malformed"};
-  return tables;
+  Status st = Ok{};
+  for (int attempt = 0; attempt < kTableListAttempts; ++attempt) {
+    std::vector<NftTable> tables;
+    bool malformed = false;
+    st = netlink->request(NFT_MSG_GETTABLE, NFPROTO_UNSPEC, {}, true, [&](const NftAnswer& answer) {
+      NftTable table{family_text(answer.family), {}};
+      malformed |=
+          !for_each_attribute(answer.attributes, [&](uint16_t type, std::string_view value) {
+            if (type == NFTA_TABLE_NAME) table.name = std::string(attribute_string(value));
+          });
+      tables.push_back(std::move(table));
+    });
+    if (st && malformed) return Error{"listing nftables tables: the kernel's answer is malformed"};
+    if (st) return tables;
+    if (st.error_code() != EAGAIN) break;
+  }
+  return Error{"listing nftables tables: " + st.error(), st.error_code()};
 }
 
 std::vector<std::string> foreign_tables(const std::vector<NftTable>& tables) {
