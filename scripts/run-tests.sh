@@ -3,7 +3,7 @@
 #   1. the suite on the normal build;
 #   2. the suite again on an AddressSanitizer + UndefinedBehaviorSanitizer
 #      build (LeakSanitizer included: the daemon soak exits non-zero on a leak);
-#   3. every libFuzzer target for FUZZ_SECONDS (default 45) each;
+#   3. every libFuzzer target for FUZZ_SECONDS (default 30) each;
 #   4. the quick mutation subset (tests/mutation/run.sh --quick): the ten
 #      most important fail-closed lines each have a test that fails without
 #      them.
