@@ -1,13 +1,13 @@
 #pragma once
-// The in-process reader of iptables-nft's tables: a snapshot of the family
-// (the chain list and one netlink rule dump per table, between two equal
-// ruleset generations, taken again while commits land in between), then each
-// rule translated (nft/translate.h) and printed with libxtables' save()
-// functions (nft/shim.h) into exactly the lines `iptables-nft -t TABLE -S
-// CHAIN` prints. It runs in a child per family, like the legacy renderer
-// (libxtables' per-family state and its non-returning fatal handler), and
-// writes the rule stream (rule_stream.h), starting with the snapshot record
-// (its generation and tables).
+// The in-process reader of iptables-nft's tables, the child's side: a
+// snapshot of the family (nft/snapshot.h: the chain list and one netlink
+// rule dump per chain at one ruleset generation, repaired while commits land
+// in between), each rule translated (nft/translate.h) and printed with
+// libxtables' save() functions (nft/render.h, nft/shim.h) into exactly the
+// lines `iptables-nft -t TABLE -S CHAIN` prints. It runs in a child per
+// family, like the legacy renderer (libxtables' per-family state and its
+// non-returning fatal handler), and writes the rule stream (rule_stream.h),
+// starting with the snapshot record (its generation and tables).
 //
 // A rule whose iptables text would not be the whole rule (nft/expected.h)
 // is left out of its chain and named in a native rule record instead, for
@@ -41,8 +41,5 @@ int render_nft_family(Family family);
 // after kube-proxy's sync only the chains it touched. Returns when the
 // socket closes.
 int serve_nft_family(Family family, int requests);
-
-// The iptables tables nf_tables has for `family`, in check order.
-Result<std::vector<std::string>> iptables_nft_tables(Family family);
 
 }  // namespace aim

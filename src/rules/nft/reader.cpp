@@ -16,6 +16,7 @@
 #include "rules/netlink/layout_reader.h"
 #include "rules/nft/helper.h"
 #include "rules/nft/save_parser.h"
+#include "rules/nft/snapshot.h"
 
 extern char** environ;
 
