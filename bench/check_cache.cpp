@@ -14,7 +14,7 @@
 
 #include "allowlist/allowlist.h"
 #include "check/check.h"
-#include "rules/legacy_reader.h"
+#include "rules/legacy/reader.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {

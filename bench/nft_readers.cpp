@@ -14,8 +14,8 @@
 #include <cstdio>
 #include <string>
 
-#include "rules/nft_layout_reader.h"
-#include "rules/nft_reader.h"
+#include "rules/netlink/layout_reader.h"
+#include "rules/nft/reader.h"
 
 int main(int argc, char** argv) {
   if (argc != 2) {

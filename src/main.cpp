@@ -15,10 +15,10 @@
 #include "cli/rules_command.h"
 #include "kube/node_name.h"
 #include "log/logger.h"
-#include "rules/child_jobs.h"
-#include "rules/legacy_reader.h"
-#include "rules/native_reader.h"
-#include "rules/nft_reader.h"
+#include "rules/jobs/child_jobs.h"
+#include "rules/legacy/reader.h"
+#include "rules/native/reader.h"
+#include "rules/nft/reader.h"
 #include "service/daemon.h"
 
 namespace {

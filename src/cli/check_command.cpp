@@ -7,11 +7,11 @@
 #include "allowlist/allowlist.h"
 #include "allowlist/lint.h"
 #include "check/check.h"
+#include "check/check_action.h"
 #include "check/report_format.h"
 #include "cli/rules_command.h"
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
-#include "reconcile/check_action.h"
 #include "reconcile/cluster_requests.h"
 #include "reconcile/reconciler.h"
 

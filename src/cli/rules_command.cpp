@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "rules/backend_summary.h"
-#include "rules/nft_tables.h"
+#include "rules/netlink/tables.h"
 
 namespace aim {
 

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "fuzz_records.h"
-#include "rules/native_listing.h"
+#include "rules/native/listing.h"
 
 namespace {
 

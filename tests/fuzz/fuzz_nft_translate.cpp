@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "rules/legacy_format.h"
-#include "rules/nft_translate.h"
+#include "rules/legacy/format.h"
+#include "rules/nft/translate.h"
 
 namespace {
 

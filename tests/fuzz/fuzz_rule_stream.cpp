@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include "rules/nft_notifications.h"
-#include "rules/rule_stream.h"
+#include "rules/child/rule_stream.h"
+#include "rules/netlink/notifications.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);

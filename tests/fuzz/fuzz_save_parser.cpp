@@ -11,7 +11,7 @@
 #include <string>
 
 #include "fuzz_records.h"
-#include "rules/save_parser.h"
+#include "rules/nft/save_parser.h"
 #include "save_layout.h"
 
 namespace {

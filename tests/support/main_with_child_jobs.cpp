@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rules/child_jobs.h"
+#include "rules/jobs/child_jobs.h"
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::string_view(argv[1]) == aim::kChildJobFlag)

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rules/kernel_layout.h"
+#include "rules/netlink/kernel_layout.h"
 
 namespace aim::test {
 

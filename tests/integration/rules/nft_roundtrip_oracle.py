@@ -46,7 +46,7 @@ NFT_FAMILY = {4: "ip", 6: "ip6"}
 RESTORE = {4: "iptables-nft-restore", 6: "ip6tables-nft-restore"}
 TABLES = ("nat", "mangle", "filter", "raw", "security")
 SKIP = 77
-# How the product reports a table whose reading child died (child_process.cpp).
+# How the product reports a table whose reading child died (src/rules/child/process.cpp).
 CRASH = re.compile(r"killed by signal|dumped core")
 # libnftables crashes or asserts on some kernel rules (nft's own bugs); the
 # product runs it in a child so that makes the table unknown: contained, not a

@@ -9,8 +9,8 @@
 
 #include "netns.h"
 #include "require.h"
-#include "rules/legacy_reader.h"
-#include "rules/nft_reader.h"
+#include "rules/legacy/reader.h"
+#include "rules/nft/reader.h"
 
 namespace aim {
 namespace {

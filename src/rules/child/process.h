@@ -1,0 +1,61 @@
+#pragma once
+// Runs a function in a forked child whose stdout and stderr go to memfds, and
+// collects both. Used to contain libxtables: its per-process family state,
+// its global handles and its non-returning fatal-error path.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "util/fd.h"
+#include "util/result.h"
+
+namespace aim {
+
+struct ChildOutput {
+  // The child's stdout, mapped rather than copied: rule listings run to tens
+  // of megabytes and are parsed in place.
+  std::shared_ptr<const MappedFile> stdout_map;
+  std::string_view stdout_text() const { return stdout_map ? stdout_map->text() : ""; }
+  std::string stderr_text;
+  // Empty when the child exited 0; otherwise how it ended ("exited with
+  // status 3", "killed by signal 9", "timed out after 60 s").
+  std::string failure;
+  int exit_status = 0;    // -1 when it did not exit (killed, timed out)
+  long peak_rss_kib = 0;  // the child's peak resident set
+};
+
+// `body` runs in the child and returns its exit status; the child never
+// returns into the caller's code. The child is killed after `timeout`, or as
+// soon as `abort` (polled a few times a second) returns true.
+//
+// fork() without exec is safe only in a process with one thread: a child of
+// a multi-threaded process inherits every lock another thread held (the
+// allocator's, the dynamic loader's) and can hang on it. Callers that may run
+// in the service (several threads) use run_child_job (child/job.h).
+Result<ChildOutput> run_in_child(const std::function<int()>& body,
+                                 std::chrono::milliseconds timeout,
+                                 const std::function<bool()>& abort = {});
+
+// Runs the program at `path` with `args` and exactly `environment`
+// (posix_spawn: safe from any thread), collecting its output as
+// run_in_child does.
+Result<ChildOutput> run_executable(const std::string& path, const std::vector<std::string>& args,
+                                   const std::vector<std::string>& environment,
+                                   std::chrono::milliseconds timeout,
+                                   const std::function<bool()>& abort = {});
+
+// "exited with status 3", "killed by signal 9 (Killed)": how a child ended.
+std::string describe_wait_status(int status);
+
+// Waits until `fd` is readable, `timeout` has passed or `abort` (polled a
+// few times a second) says so.
+enum class WaitEnd { Ready, TimedOut, Aborted, Failed };
+WaitEnd wait_readable(int fd, std::chrono::milliseconds timeout,
+                      const std::function<bool()>& abort);
+
+// Whether this process has one thread (/proc/self/status).
+bool process_is_single_threaded();
+
+}  // namespace aim

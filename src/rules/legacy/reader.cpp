@@ -1,0 +1,174 @@
+#include "rules/legacy/reader.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "rules/child/job.h"
+#include "rules/child/process.h"
+#include "rules/child/rule_stream.h"
+#include "rules/legacy/format.h"
+#include "rules/legacy/shim.h"
+#include "rules/table_names.h"
+#include "util/fd.h"
+
+namespace aim {
+namespace {
+
+int shim_family(Family family) { return family == Family::V6 ? 6 : 4; }
+
+// Table errors are prefixed with "legacy ipvN table T: " by whoever reports
+// them, so the messages here do not repeat it.
+std::string open_error(Family family, int err) {
+  std::string msg =
+      std::string("cannot open the table: ") + aim_table_strerror(shim_family(family), err);
+  if (err == EPERM || err == EACCES)
+    msg += " (reading iptables needs CAP_NET_ADMIN and CAP_NET_RAW: run as root)";
+  return msg;
+}
+
+struct TableCloser {
+  void operator()(aim_table* t) const { aim_table_close(t); }
+};
+using TableHandle = std::unique_ptr<aim_table, TableCloser>;
+
+[[noreturn]] void on_fatal(const char* message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "libxtables: %s\n", message);
+  std::fflush(stderr);
+  _exit(3);
+}
+
+// Renders one opened table; returns an error message or empty.
+std::string render_table(aim_table* table, RuleStreamWriter& out) {
+  char err[512];
+  for (const char* chain = aim_first_chain(table); chain; chain = aim_next_chain(table)) {
+    std::string header;
+    if (aim_chain_is_builtin(table, chain)) {
+      const char* policy = aim_chain_policy(table, chain);
+      header = std::string("-P ") + chain + " " + (policy ? policy : "");
+    } else {
+      header = std::string("-N ") + chain;
+    }
+    out.begin_chain(chain, header);
+
+    size_t index = 0;
+    for (const void* rule = aim_first_rule(table, chain); rule; rule = aim_next_rule(table, rule)) {
+      ++index;
+      aim_rule_head head;
+      aim_rule_get_head(table, rule, &head);
+      out.begin_rule();
+      const std::string head_text = format_rule_head(head);
+      std::fputs("-A ", stdout);
+      std::fputs(chain, stdout);
+      std::fputs(head_text.c_str(), stdout);
+      err[0] = '\0';
+      const bool ok = aim_rule_print_matches(table, rule, err, sizeof err) == 0 &&
+                      aim_rule_print_target(table, rule, err, sizeof err) == 0 &&
+                      aim_rule_head_exact(table, rule, head_text.c_str(), err, sizeof err) == 0;
+      std::fputc('\n', stdout);
+      out.end_rule();
+      // Text that is not the whole rule must not be matched against the
+      // allowlist: the table is not judged (unknown), and says why.
+      if (!ok)
+        return "cannot render rule " + std::to_string(index) + " of chain " + chain + ": " + err +
+               " (its iptables text would not be the whole rule, so this table is not judged; "
+               "inspect it with iptables-legacy-save and rewrite the rule with iptables)";
+    }
+  }
+  return {};
+}
+
+std::string summarize_child(const ChildOutput& child) {
+  std::string text = child.failure;
+  std::string err = child.stderr_text;
+  while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+  if (err.size() > 400) err = err.substr(0, 400) + "...";
+  if (!err.empty()) text += (text.empty() ? "" : ": ") + err;
+  return text;
+}
+
+}  // namespace
+
+int render_legacy_family(Family family, const std::vector<std::string>& tables) {
+  if (aim_xtables_init(shim_family(family), on_fatal) < 0) {
+    std::fprintf(stderr, "cannot initialise libxtables\n");
+    return 4;
+  }
+  RuleStreamWriter out(stdout);
+  for (const std::string& name : tables) {
+    out.begin_table(name);
+    errno = 0;
+    TableHandle table(aim_table_open(shim_family(family), name.c_str()));
+    if (!table) {
+      out.table_error(open_error(family, errno));
+      continue;
+    }
+    std::string error = render_table(table.get(), out);
+    if (!error.empty())
+      out.table_error(error);
+    else
+      out.end_table();
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+namespace {
+
+std::vector<std::string> family_job_args(Family family, const std::vector<std::string>& tables) {
+  std::vector<std::string> args{family == Family::V4 ? "4" : "6"};
+  args.insert(args.end(), tables.begin(), tables.end());
+  return args;
+}
+
+}  // namespace
+
+RuleSet LegacyReader::read(Family family) {
+  const std::string names_path(table_names_path(family));
+  auto names_text = read_file(names_path);
+  if (!names_text) {
+    RuleSet set;
+    set.family = family;
+    set.backend = Backend::Legacy;
+    // No file: the x_tables family module is not loaded, so no legacy table
+    // exists and there is nothing to read. Anything else is a failure.
+    const int code = names_text.error_code();
+    if (code != ENOENT) {
+      set.error = names_text.error();
+      if (code == EACCES || code == EPERM) set.error += " (run as root)";
+    }
+    return set;
+  }
+  const std::vector<std::string> tables = parse_table_names(*names_text);
+  if (tables.empty()) {
+    RuleSet set;
+    set.family = family;
+    set.backend = Backend::Legacy;
+    return set;
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  auto child = run_child_job({"legacy-render", family_job_args(family, tables),
+                              [family, &tables] { return render_legacy_family(family, tables); }},
+                             timeout_, abort_);
+  if (!child) {
+    RuleSet set;
+    set.family = family;
+    set.backend = Backend::Legacy;
+    set.error =
+        "cannot start the legacy " + std::string(family_name(family)) + " reader: " + child.error();
+    return set;
+  }
+  RuleSet set = parse_rule_stream(child->stdout_text(), child->stdout_map, family, Backend::Legacy,
+                                  tables, summarize_child(*child));
+  set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+  set.stats.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return set;
+}
+
+}  // namespace aim

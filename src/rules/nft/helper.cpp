@@ -1,0 +1,117 @@
+#include "rules/nft/helper.h"
+
+#include <malloc.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <optional>
+
+#include "rules/changes/sources.h"
+#include "rules/child/served_child.h"
+#include "rules/netlink/socket.h"
+#include "rules/nft/shim.h"
+#include "rules/nft/snapshot.h"
+#include "util/fd.h"
+
+namespace aim {
+namespace {
+
+using iptables_nft::FamilySnapshot;
+using iptables_nft::up_to_date_snapshot;
+using iptables_nft::write_snapshot;
+
+[[noreturn]] void on_fatal(const char* message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "libxtables: %s\n", message);
+  std::fflush(stderr);
+  _exit(3);
+}
+
+// The child's setup: libxtables for the family, the netlink socket and the
+// change monitor. Nonzero: the exit status (the reason is on stderr).
+struct ReaderSetup {
+  std::optional<NftNetlink> netlink;
+  NftChangeMonitor monitor;
+  bool listening = false;
+  int failed = 0;
+};
+
+ReaderSetup set_up(Family family) {
+  ReaderSetup setup;
+  if (aim_nft_xtables_init(family == Family::V6 ? 6 : 4, on_fatal) < 0) {
+    std::fprintf(stderr, "cannot initialise libxtables\n");
+    setup.failed = 4;
+    return setup;
+  }
+  auto netlink = NftNetlink::open();
+  if (!netlink) {
+    std::fprintf(stderr, "%s\n", netlink.error().c_str());
+    setup.failed = 5;
+    return setup;
+  }
+  setup.netlink.emplace(std::move(*netlink));
+  // Listening before the first read: every commit during it is then told.
+  // 8 MiB holds the notifications of thousands of rule changes.
+  setup.listening = static_cast<bool>(setup.monitor.open(8 * 1024 * 1024));
+  return setup;
+}
+
+int status_of(const Error& error) { return error.code == EAGAIN ? kNftRulesetChangedStatus : 5; }
+
+}  // namespace
+
+int render_nft_family(Family family) {
+  ReaderSetup setup = set_up(family);
+  if (setup.failed) return setup.failed;
+  std::optional<FamilySnapshot> kept;
+  auto snapshot =
+      up_to_date_snapshot(*setup.netlink, setup.listening ? &setup.monitor : nullptr, family, kept);
+  if (!snapshot) {
+    std::fprintf(stderr, "%s\n", snapshot.error().c_str());
+    return status_of(Error{snapshot.error(), snapshot.error_code()});
+  }
+  write_snapshot(**snapshot, stdout);
+  return 0;
+}
+
+int serve_nft_family(Family family, int requests) {
+  ReaderSetup setup = set_up(family);
+  if (setup.failed) return setup.failed;
+  std::optional<FamilySnapshot> kept;
+  for (;;) {
+    char request = 0;
+    const ssize_t n = recv(requests, &request, 1, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0;  // the service closed its end: done
+    ServedAnswer answer;
+    auto snapshot = up_to_date_snapshot(*setup.netlink, setup.listening ? &setup.monitor : nullptr,
+                                        family, kept);
+    if (!snapshot && snapshot.error_code() != EAGAIN) {
+      // The socket may be mid-dump (a timeout): a fresh one for the next.
+      auto reopened = NftNetlink::open();
+      if (reopened) setup.netlink.emplace(std::move(*reopened));
+    }
+    UniqueFd output;
+    if (snapshot) {
+      auto memfd = make_memfd("aim-nft-snapshot");
+      FILE* file = memfd ? fdopen(dup(memfd->get()), "w") : nullptr;
+      if (file) {
+        write_snapshot(**snapshot, file);
+        const bool written = !std::ferror(file);
+        std::fclose(file);
+        if (written) output = std::move(*memfd);
+      }
+      if (!output.valid()) answer = {5, "cannot write the snapshot to memory"};
+    } else {
+      answer = {status_of(Error{snapshot.error(), snapshot.error_code()}), snapshot.error()};
+    }
+    if (!send_served_answer(requests, answer, output.valid() ? output.get() : -1)) return 0;
+    // Resident between checks: what a full read freed goes back to the
+    // system rather than staying in the allocator's free lists.
+    malloc_trim(0);
+  }
+}
+
+}  // namespace aim

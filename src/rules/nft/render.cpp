@@ -1,0 +1,322 @@
+#include "rules/nft/render.h"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "rules/legacy/format.h"
+#include "rules/nft/helper.h"
+#include "rules/nft/shim.h"
+#include "rules/nft/translate.h"
+
+namespace aim::iptables_nft {
+namespace {
+
+// iptables-nft's built-in chains (nft.c, xtables_ipv4, used for both
+// families): a base chain is shown only if its hook, name, type and
+// priority are exactly these.
+struct BuiltinChain {
+  std::string_view name, type;
+  int32_t priority;
+  uint32_t hook;
+};
+struct BuiltinTable {
+  std::string_view name;
+  std::vector<BuiltinChain> chains;
+};
+
+const std::vector<BuiltinTable>& builtin_tables() {
+  static const std::vector<BuiltinTable> tables = {
+      {"raw",
+       {{"PREROUTING", "filter", -300, NF_INET_PRE_ROUTING},
+        {"OUTPUT", "filter", -300, NF_INET_LOCAL_OUT}}},
+      {"mangle",
+       {{"PREROUTING", "filter", -150, NF_INET_PRE_ROUTING},
+        {"INPUT", "filter", -150, NF_INET_LOCAL_IN},
+        {"FORWARD", "filter", -150, NF_INET_FORWARD},
+        {"OUTPUT", "route", -150, NF_INET_LOCAL_OUT},
+        {"POSTROUTING", "filter", -150, NF_INET_POST_ROUTING}}},
+      {"filter",
+       {{"INPUT", "filter", 0, NF_INET_LOCAL_IN},
+        {"FORWARD", "filter", 0, NF_INET_FORWARD},
+        {"OUTPUT", "filter", 0, NF_INET_LOCAL_OUT}}},
+      {"security",
+       {{"INPUT", "filter", 150, NF_INET_LOCAL_IN},
+        {"FORWARD", "filter", 150, NF_INET_FORWARD},
+        {"OUTPUT", "filter", 150, NF_INET_LOCAL_OUT}}},
+      {"nat",
+       {{"PREROUTING", "nat", -100, NF_INET_PRE_ROUTING},
+        {"INPUT", "nat", 100, NF_INET_LOCAL_IN},
+        {"POSTROUTING", "nat", 100, NF_INET_POST_ROUTING},
+        {"OUTPUT", "nat", -100, NF_INET_LOCAL_OUT}}},
+  };
+  return tables;
+}
+
+const BuiltinTable* builtin_table(std::string_view name) {
+  for (const BuiltinTable& t : builtin_tables())
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+// One chain as iptables-nft -S shows it.
+struct ShownChain {
+  std::string name;
+  std::string header;
+  bool in_kernel;
+};
+
+// Orders a table's chains as iptables-nft lists them: base chains by hook
+// (built-in ones the kernel lacks shown empty with policy ACCEPT), then the
+// others by name. Empty on success, else why the table is not shown as is.
+std::string shown_chains(const BuiltinTable& t, std::vector<ChainInfo> chains,
+                         std::vector<ShownChain>& out) {
+  std::array<const ChainInfo*, NF_INET_NUMHOOKS> slots{};
+  std::vector<const ChainInfo*> users;
+  for (const ChainInfo& c : chains) {
+    if (!iptables_chain_name(c.name)) return "a chain whose name iptables text cannot carry";
+    if (!c.hook) {
+      for (const BuiltinChain& b : t.chains)
+        if (b.name == c.name) return "a chain named like a built-in chain without its hook";
+      users.push_back(&c);
+      continue;
+    }
+    const BuiltinChain* b = nullptr;
+    for (const BuiltinChain& candidate : t.chains)
+      if (candidate.hook == *c.hook) b = &candidate;
+    if (!b || !c.priority || *c.priority != b->priority || c.name != b->name || c.type != b->type)
+      return "base chain " + c.name + " is not one of iptables' built-in chains";
+    if (slots[*c.hook]) return "two base chains on one hook";
+    if (!c.policy || (*c.policy != NF_ACCEPT && *c.policy != NF_DROP))
+      return "base chain " + c.name + " has an unusual policy";
+    slots[*c.hook] = &c;
+  }
+  for (uint32_t hook = 0; hook < NF_INET_NUMHOOKS; ++hook) {
+    if (const ChainInfo* c = slots[hook]) {
+      out.push_back(
+          {c->name, "-P " + c->name + (*c->policy == NF_ACCEPT ? " ACCEPT" : " DROP"), true});
+      continue;
+    }
+    for (const BuiltinChain& b : t.chains)
+      if (b.hook == hook)
+        out.push_back({std::string(b.name), "-P " + std::string(b.name) + " ACCEPT", false});
+  }
+  std::sort(users.begin(), users.end(),
+            [](const ChainInfo* a, const ChainInfo* b) { return a->name < b->name; });
+  for (const ChainInfo* c : users) out.push_back({c->name, "-N " + c->name, true});
+  return {};
+}
+
+// Prints one translated rule; empty, or why its text could differ.
+std::string print_rule(const std::string& chain, NftRuleParts& rule) {
+  char err[512] = "";
+  aim_protocol_name(rule.head.proto, rule.head.proto_name, sizeof rule.head.proto_name);
+  aim_nft_set_rule_head(&rule.head, rule.action.kind == NftAction::Kind::Goto);
+  std::fputs("-A ", stdout);
+  std::fputs(chain.c_str(), stdout);
+  std::fputs(format_rule_head(rule.head).c_str(), stdout);
+  for (const NftMatchPart& m : rule.matches) {
+    int rc = 0;
+    switch (m.kind) {
+      case NftMatchPart::Kind::Compat:
+        rc = aim_nft_print_match(m.name.c_str(), m.revision, m.info.data(), m.info.size(), err,
+                                 sizeof err);
+        break;
+      case NftMatchPart::Kind::Tcp:
+      case NftMatchPart::Kind::Udp: {
+        aim_nft_ports p{};
+        std::memcpy(p.spts, m.ports.spts, sizeof p.spts);
+        std::memcpy(p.dpts, m.ports.dpts, sizeof p.dpts);
+        p.invflags = m.ports.invflags;
+        p.flg_mask = m.ports.flg_mask;
+        p.flg_cmp = m.ports.flg_cmp;
+        rc = m.kind == NftMatchPart::Kind::Tcp ? aim_nft_print_tcp(&p, err, sizeof err)
+                                               : aim_nft_print_udp(&p, err, sizeof err);
+        break;
+      }
+      case NftMatchPart::Kind::Mark:
+        rc = aim_nft_print_mark(m.mark, m.mask, m.invert, err, sizeof err);
+        break;
+      case NftMatchPart::Kind::Comment:
+        rc = aim_nft_print_comment(m.comment.c_str(), err, sizeof err);
+        break;
+      case NftMatchPart::Kind::Limit:
+        rc = aim_nft_print_limit(m.avg, m.burst, err, sizeof err);
+        break;
+    }
+    if (rc != 0) return err;
+  }
+  const NftAction& act = rule.action;
+  switch (act.kind) {
+    case NftAction::Kind::None:
+      break;
+    case NftAction::Kind::Accept:
+      std::fputs(" -j ACCEPT", stdout);
+      break;
+    case NftAction::Kind::Drop:
+      std::fputs(" -j DROP", stdout);
+      break;
+    case NftAction::Kind::Return:
+      std::fputs(" -j RETURN", stdout);
+      break;
+    case NftAction::Kind::Jump:
+    case NftAction::Kind::Goto:
+      // "-j NAME" means the extension or built-in target when one has the
+      // name: only a chain iptables could have made is a jump in its text.
+      if (!iptables_chain_name(act.chain))
+        return "a jump to a chain whose name iptables text cannot carry";
+      if (aim_nft_names_target(act.chain.c_str()))
+        return "a jump to a chain named like the target " + act.chain;
+      std::fputs(act.kind == NftAction::Kind::Jump ? " -j " : " -g ", stdout);
+      std::fputs(act.chain.c_str(), stdout);
+      break;
+    case NftAction::Kind::Target:
+      if (aim_nft_print_target(act.name.c_str(), act.revision, act.info.data(), act.info.size(),
+                               err, sizeof err) != 0)
+        return err;
+      break;
+    case NftAction::Kind::Nflog:
+      if (aim_nft_print_nflog(act.prefix.c_str(), act.group, act.threshold, act.has_snaplen,
+                              act.snaplen, err, sizeof err) != 0)
+        return err;
+      break;
+  }
+  return {};
+}
+
+// Sends what libxtables' save() functions print (to stdout) into a string
+// for as long as it lives.
+class CapturedStdout {
+ public:
+  CapturedStdout() : saved_(stdout), memory_(open_memstream(&data_, &size_)) {
+    if (memory_) stdout = memory_;
+  }
+  ~CapturedStdout() {
+    if (memory_) {
+      stdout = saved_;
+      std::fclose(memory_);
+    }
+    std::free(data_);
+  }
+  CapturedStdout(const CapturedStdout&) = delete;
+  CapturedStdout& operator=(const CapturedStdout&) = delete;
+  bool ok() const { return memory_ != nullptr; }
+  FILE* file() const { return memory_; }
+  std::string text() {
+    std::fflush(memory_);
+    return std::string(data_ ? data_ : "", size_);
+  }
+
+ private:
+  FILE* saved_;
+  char* data_ = nullptr;
+  size_t size_ = 0;
+  FILE* memory_;
+};
+
+}  // namespace
+
+// Renders one chain's rules into `table.rule_records`. A rule whose
+// iptables text would not be the whole rule (the translator or the printer
+// refuses it) becomes a native rule record, for the native reader to show
+// in nft syntax. An error (EAGAIN: the chain changed during the dump;
+// ENOENT: it is gone) leaves the chain to be read again.
+Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
+                    const std::string& chain) {
+  CapturedStdout captured;
+  if (!captured.ok()) return Error{"cannot buffer a chain's rules", errno};
+  RuleStreamWriter out(captured.file());
+  const uint8_t proto = nfproto(family);
+  std::string why;
+  bool malformed = false;
+  size_t index = 0;
+  const Status st = netlink.request(
+      NFT_MSG_GETRULE, proto,
+      {{NFTA_RULE_TABLE, nul_terminated(table.name)}, {NFTA_RULE_CHAIN, nul_terminated(chain)}},
+      true, [&](const NftAnswer& a) {
+        if (a.family != proto || !why.empty()) return;
+        std::string_view rule_table, rule_chain, expressions;
+        std::optional<std::string> userdata;
+        uint64_t handle = 0;
+        malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
+          if (type == NFTA_RULE_TABLE) rule_table = attribute_string(v);
+          if (type == NFTA_RULE_CHAIN) rule_chain = attribute_string(v);
+          if (type == NFTA_RULE_HANDLE) read_be64(v, handle);
+          if (type == NFTA_RULE_EXPRESSIONS) expressions = v;
+          if (type == NFTA_RULE_USERDATA) userdata = std::string(v);
+        });
+        if (rule_table != table.name || rule_chain != chain) {
+          why = "the kernel answered a rule of another chain";
+          return;
+        }
+        if (handle == 0) {
+          why = "the kernel answered a rule without a handle";
+          return;
+        }
+        ++index;
+        auto parts = translate_nft_rule(expressions, userdata ? &*userdata : nullptr, family);
+        if (!parts) {
+          out.native_rule(handle, "rule " + std::to_string(index) + ": " + parts.error());
+          return;
+        }
+        // iptables refuses "-j DROP" in nat ("not intended for filtering"):
+        // no iptables text builds such a rule.
+        if (table.name == "nat" && parts->action.kind == NftAction::Kind::Drop) {
+          out.native_rule(handle, "rule " + std::to_string(index) +
+                                      ": a DROP in the nat table, which iptables refuses to write");
+          return;
+        }
+        const long start = std::ftell(stdout);
+        out.begin_rule();
+        std::string print_error = print_rule(chain, *parts);
+        std::fputc('\n', stdout);
+        out.end_rule();
+        if (print_error.empty()) return;
+        // What was printed of it is not its text: take it back.
+        if (start < 0 || std::fseek(stdout, start, SEEK_SET) != 0) {
+          why = "cannot take back a rule's partial text";
+          return;
+        }
+        out.native_rule(handle, "rule " + std::to_string(index) + ": " + print_error);
+      });
+  if (!st) return Error{"reading the rules of chain " + chain + ": " + st.error(), st.error_code()};
+  if (malformed) why = "the kernel's answer for chain " + chain + " is malformed";
+  if (!why.empty()) {
+    table.problem = why;
+    return Ok{};
+  }
+  table.rule_records[chain] = captured.text();
+  return Ok{};
+}
+
+// Writes one table's records; the chain order is iptables-nft's.
+void write_table(TableRead& table, RuleStreamWriter& out, FILE* file) {
+  out.begin_table(table.name);
+  const BuiltinTable* t = builtin_table(table.name);
+  std::string why = table.problem;
+  std::vector<ShownChain> shown;
+  if (why.empty() && !t) why = std::string(kNftNativeTableMark) + "not an iptables table";
+  if (why.empty()) {
+    if (auto layout = shown_chains(*t, table.chains, shown); !layout.empty())
+      why = std::string(kNftNativeTableMark) + layout;
+  }
+  if (!why.empty()) {
+    out.table_error(why);
+    return;
+  }
+  for (const ShownChain& chain : shown) {
+    out.begin_chain(chain.name, chain.header);
+    if (!chain.in_kernel) continue;
+    auto records = table.rule_records.find(chain.name);
+    if (records != table.rule_records.end())
+      std::fwrite(records->second.data(), 1, records->second.size(), file);
+  }
+  out.end_table();
+}
+
+}  // namespace aim::iptables_nft

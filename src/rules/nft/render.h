@@ -1,0 +1,59 @@
+#pragma once
+// iptables-nft's chains rendered as the lines `iptables-nft -t TABLE -S
+// CHAIN` prints, in the helper child (nft/helper.h): each rule of a chain's
+// netlink dump translated back (nft/translate.h) and printed with
+// libxtables' save() functions (nft/shim.h), then a table's chains in the
+// order and with the headers iptables-nft shows them. What iptables text
+// cannot show whole is named for the native reader instead.
+#include <linux/netfilter.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/child/rule_stream.h"
+#include "rules/netlink/socket.h"
+#include "rules/ruleset.h"
+#include "util/result.h"
+
+namespace aim::iptables_nft {
+
+struct ChainInfo {
+  std::string name;
+  uint64_t handle = 0;  // stays the same through a rename
+  std::optional<uint32_t> hook;
+  std::optional<int32_t> priority;
+  std::optional<uint32_t> policy;
+  std::string type;
+};
+
+inline uint8_t nfproto(Family family) { return family == Family::V6 ? NFPROTO_IPV6 : NFPROTO_IPV4; }
+
+inline std::string nul_terminated(std::string_view s) { return std::string(s) + '\0'; }
+
+// One table being read: its chain list and each chain's rules, rendered
+// as rule records (rule_stream.h).
+struct TableRead {
+  std::string name;
+  std::vector<ChainInfo> chains;
+  std::set<std::string, std::less<>> chain_names;  // of `chains`
+  std::map<std::string, std::string, std::less<>> rule_records;
+  std::string problem;  // set: the table is shown as this error record
+};
+
+// Renders one chain's rules into `table.rule_records`. A rule whose
+// iptables text would not be the whole rule (the translator or the printer
+// refuses it) becomes a native rule record, for the native reader to show
+// in nft syntax. An error (EAGAIN: the chain changed during the dump;
+// ENOENT: it is gone) leaves the chain to be read again.
+Status render_chain(NftNetlink& netlink, Family family, TableRead& table, const std::string& chain);
+
+// Writes one table's records; the chain order is iptables-nft's.
+void write_table(TableRead& table, RuleStreamWriter& out, FILE* file);
+
+}  // namespace aim::iptables_nft

@@ -1,0 +1,359 @@
+#include "rules/nft/snapshot.h"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "rules/netlink/tables.h"
+#include "rules/nft/helper.h"
+
+namespace aim {
+
+Result<std::vector<std::string>> iptables_nft_tables(Family family) {
+  auto all = list_nft_tables();
+  if (!all) return Error{all.error(), all.error_code()};
+  const std::string word = family == Family::V6 ? "ip6" : "ip";
+  std::vector<std::string> out;
+  for (std::string_view name : kTableOrder)
+    for (const NftTable& t : *all)
+      if (t.family == word && t.name == name) out.push_back(t.name);
+  return out;
+}
+
+}  // namespace aim
+
+namespace aim::iptables_nft {
+namespace {
+
+// One chain of a GETCHAIN answer and its table; false when malformed.
+bool parse_chain(const NftAnswer& a, std::string& table, ChainInfo& c) {
+  bool malformed = false;
+  malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
+    uint32_t n = 0;
+    if (type == NFTA_CHAIN_TABLE) table = attribute_string(v);
+    if (type == NFTA_CHAIN_NAME) c.name = attribute_string(v);
+    if (type == NFTA_CHAIN_HANDLE) read_be64(v, c.handle);
+    if (type == NFTA_CHAIN_TYPE) c.type = attribute_string(v);
+    if (type == NFTA_CHAIN_POLICY && read_be32(v, n)) c.policy = n;
+    if (type == NFTA_CHAIN_HOOK)
+      malformed |= !for_each_attribute(v, [&](uint16_t t, std::string_view hv) {
+        uint32_t m = 0;
+        if (t == NFTA_HOOK_HOOKNUM && read_be32(hv, m)) c.hook = m;
+        if (t == NFTA_HOOK_PRIORITY && read_be32(hv, m)) c.priority = static_cast<int32_t>(m);
+      });
+  });
+  return !malformed;
+}
+
+// The chains of every iptables table of the family, from one dump.
+Result<std::map<std::string, std::vector<ChainInfo>>> read_chains(NftNetlink& netlink,
+                                                                  Family family) {
+  std::map<std::string, std::vector<ChainInfo>> chains;
+  bool malformed = false;
+  const uint8_t proto = nfproto(family);
+  Status st = netlink.request(NFT_MSG_GETCHAIN, proto, {}, true, [&](const NftAnswer& a) {
+    if (a.family != proto) return;
+    ChainInfo c;
+    std::string table;
+    malformed |= !parse_chain(a, table, c);
+    if (table_rank(table)) chains[table].push_back(std::move(c));
+  });
+  if (!st) return Error{"listing chains: " + st.error(), st.error_code()};
+  if (malformed) return Error{"listing chains: the kernel's answer is malformed"};
+  return chains;
+}
+
+// Reads the ruleset generation on `netlink`.
+Result<uint32_t> read_generation(NftNetlink& netlink) {
+  std::optional<uint32_t> id;
+  const Status st =
+      netlink.request(NFT_MSG_GETGEN, NFPROTO_UNSPEC, {}, false, [&](const NftAnswer& answer) {
+        for_each_attribute(answer.attributes, [&](uint16_t type, std::string_view value) {
+          uint32_t v = 0;
+          if (type == NFTA_GEN_ID && read_be32(value, v)) id = v;
+        });
+      });
+  if (!st) return Error{"reading the ruleset generation: " + st.error(), st.error_code()};
+  if (!id) return Error{"the kernel's generation answer has no id"};
+  return *id;
+}
+
+// Reads the chain lists of `tables` again (one dump for the family).
+Status reread_chain_lists(NftNetlink& netlink, Family family, std::vector<TableRead>& tables) {
+  auto chains = read_chains(netlink, family);
+  if (!chains) return Error{chains.error(), chains.error_code()};
+  for (TableRead& t : tables) {
+    t.chains = std::move((*chains)[t.name]);
+    t.chain_names.clear();
+    for (const ChainInfo& c : t.chains) t.chain_names.insert(c.name);
+    std::erase_if(t.rule_records,
+                  [&](const auto& entry) { return !t.chain_names.contains(entry.first); });
+  }
+  return Ok{};
+}
+
+// Reads one chain's header again (a commit created, changed or deleted it):
+// one request instead of the whole list (40,000 chains at 10,000 services).
+Status reread_chain(NftNetlink& netlink, Family family, TableRead& table,
+                    const std::string& chain) {
+  const uint8_t proto = nfproto(family);
+  std::optional<ChainInfo> found;
+  bool malformed = false;
+  const Status st = netlink.request(
+      NFT_MSG_GETCHAIN, proto,
+      {{NFTA_CHAIN_TABLE, nul_terminated(table.name)}, {NFTA_CHAIN_NAME, nul_terminated(chain)}},
+      false, [&](const NftAnswer& a) {
+        ChainInfo c;
+        std::string in_table;
+        malformed |= !parse_chain(a, in_table, c);
+        if (a.family == proto && in_table == table.name && c.name == chain) found = std::move(c);
+      });
+  if (!st && st.error_code() != ENOENT)
+    return Error{"reading chain " + chain + ": " + st.error(), st.error_code()};
+  if (malformed) return Error{"the kernel's answer for chain " + chain + " is malformed"};
+  std::erase_if(table.chains, [&](const ChainInfo& c) { return c.name == chain; });
+  if (found) {
+    table.chains.push_back(std::move(*found));
+    table.chain_names.insert(chain);
+  } else {
+    table.chain_names.erase(chain);
+    table.rule_records.erase(chain);
+  }
+  return Ok{};
+}
+
+using Dirty = std::map<std::string, std::set<std::string>, std::less<>>;  // table -> chains
+
+enum class Repair { Chains, Restart };
+
+// Sorts the notifications of the commits since the last look into chains to
+// read again (`dirty`) and chains whose header to read again (`chains`);
+// Restart when they touched the family's iptables tables in a
+// way a chain re-read cannot follow (a table or set came or went).
+Repair note_changes(const std::vector<NftNotification>& changes, uint8_t proto,
+                    const std::vector<TableRead>& tables, Dirty& dirty, Dirty& chains) {
+  for (const NftNotification& n : changes) {
+    if (n.type == NFT_MSG_NEWGEN || n.family != proto || !table_rank(n.table)) continue;
+    const bool ours = std::any_of(tables.begin(), tables.end(),
+                                  [&](const TableRead& t) { return t.name == n.table; });
+    if (!ours) return Repair::Restart;  // an iptables table appeared
+    switch (n.type) {
+      case NFT_MSG_NEWRULE:
+      case NFT_MSG_DELRULE:
+        dirty[n.table].insert(n.chain);
+        break;
+      case NFT_MSG_NEWCHAIN:
+      case NFT_MSG_DELCHAIN: {
+        // A rename (iptables -E) is told under the new name only, and every
+        // rule jumping to the chain shows the new name without being told.
+        const TableRead& t = *std::find_if(tables.begin(), tables.end(),
+                                           [&](const TableRead& t) { return t.name == n.table; });
+        if (n.type == NFT_MSG_NEWCHAIN && n.chain_handle != 0 &&
+            std::any_of(t.chains.begin(), t.chains.end(), [&](const ChainInfo& c) {
+              return c.handle == n.chain_handle && c.name != n.chain;
+            }))
+          return Repair::Restart;
+        chains[n.table].insert(n.chain);
+        dirty[n.table].insert(n.chain);
+        break;
+      }
+      default:
+        return Repair::Restart;
+    }
+  }
+  return Repair::Chains;
+}
+
+// Reads what the monitor has, noting the newest commit end (NEWGEN) seen.
+// False when notifications were lost.
+bool receive_changes(NftChangeMonitor& monitor, std::chrono::milliseconds wait,
+                     std::vector<NftNotification>& changes, std::optional<uint32_t>& newest) {
+  const size_t before = changes.size();
+  const bool intact = monitor.receive(changes, wait);
+  for (size_t i = before; i < changes.size(); ++i)
+    if (changes[i].type == NFT_MSG_NEWGEN &&
+        (!newest || static_cast<int32_t>(changes[i].generation - *newest) > 0))
+      newest = changes[i].generation;
+  return intact;
+}
+
+// Waits (a bounded time) until the notifications of every commit up to
+// `generation` have been read: the kernel sends them, then NEWGEN, at the
+// end of each commit.
+bool collect_until(NftChangeMonitor& monitor, uint32_t generation,
+                   std::vector<NftNotification>& changes, std::optional<uint32_t>& newest) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (;;) {
+    if (newest && static_cast<int32_t>(*newest - generation) >= 0) return true;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    if (!receive_changes(monitor, std::max(left, std::chrono::milliseconds(1)), changes, newest))
+      return false;
+  }
+}
+
+// Brings `snapshot` (read at snapshot.generation) up to date: reads the
+// `dirty` chains, then, while commits land, the chains their notifications
+// name, until a generation passes with no change to the family's iptables
+// tables. A repair costs only the changed chains, so a 10,000-service table
+// under a kube-proxy sync every second is read once, not again and again.
+// Without the notifications (no monitor), any commit fails the snapshot.
+// Chains read in round `count_from` and later count as repaired. EAGAIN:
+// no consistent state was had; read everything again.
+Status follow_commits(NftNetlink& netlink, NftChangeMonitor* monitor, Family family,
+                      FamilySnapshot& snapshot, Dirty dirty, int count_from,
+                      std::string& last_change) {
+  const uint8_t proto = nfproto(family);
+  uint32_t generation = snapshot.generation;
+  constexpr int kRepairRounds = 20;
+  for (int round = 0; round <= kRepairRounds; ++round) {
+    // Read what is dirty; a chain that changed under the dump stays dirty.
+    Dirty again;
+    for (TableRead& t : snapshot.tables) {
+      auto it = dirty.find(t.name);
+      if (it == dirty.end()) continue;
+      if (!t.problem.empty()) {
+        // A table that could not be shown changed: all of it again.
+        t.problem.clear();
+        t.rule_records.clear();
+        for (const ChainInfo& c : t.chains) it->second.insert(c.name);
+      }
+      for (const std::string& chain : it->second) {
+        // Deleted: reread_chain dropped its rules.
+        if (!t.chain_names.contains(chain)) continue;
+        if (round >= count_from) ++snapshot.repaired_chains;
+        Status st = render_chain(netlink, family, t, chain);
+        if (!st && st.error_code() != EAGAIN && st.error_code() != ENOENT)
+          return Error{st.error(), st.error_code()};
+        if (!st) again[t.name].insert(chain);
+        if (!t.problem.empty()) break;
+      }
+    }
+    auto now = read_generation(netlink);
+    if (!now) return Error{now.error(), now.error_code()};
+    std::vector<NftNotification> changes;
+    if (*now == generation && !monitor) {
+      if (again.empty()) return Ok{};
+      dirty = std::move(again);
+      continue;
+    }
+    if (*now == generation) {
+      // GETGEN moves when a commit starts, before the commit has applied
+      // everything: wait for any commit under way to end, then take the
+      // notifications of every commit up to here.
+      auto settled = netlink.generation_settled(generation);
+      if (!settled) return Error{settled.error(), settled.error_code()};
+      if (!*settled) {  // a commit started: the next round sees it
+        dirty = std::move(again);
+        continue;
+      }
+      if (!receive_changes(*monitor, std::chrono::milliseconds(0), changes, snapshot.newest_told))
+        return Error{"generation " + std::to_string(generation) + ", some changes not seen",
+                     EAGAIN};
+    } else {
+      last_change = "generation " + std::to_string(generation) + " -> " + std::to_string(*now);
+      if (!monitor) return Error{last_change, EAGAIN};
+      if (!collect_until(*monitor, *now, changes, snapshot.newest_told))
+        return Error{last_change + ", some changes not seen", EAGAIN};
+    }
+    dirty = std::move(again);
+    Dirty chains;
+    if (note_changes(changes, proto, snapshot.tables, dirty, chains) == Repair::Restart)
+      return Error{last_change + ", a table or set changed", EAGAIN};
+    for (TableRead& t : snapshot.tables)
+      if (auto it = chains.find(t.name); it != chains.end())
+        for (const std::string& chain : it->second)
+          if (Status st = reread_chain(netlink, family, t, chain); !st)
+            return Error{st.error(), st.error_code()};
+    if (*now == generation && dirty.empty() && chains.empty()) {
+      // Settled, and nothing of ours was told since it was read: this is
+      // the ruleset at `generation`.
+      snapshot.generation = generation;
+      return Ok{};
+    }
+    generation = *now;
+  }
+  return Error{last_change + ", still changing after " + std::to_string(kRepairRounds) + " repairs",
+               EAGAIN};
+}
+
+// One full read (then the repairs commits during it need).
+Result<FamilySnapshot> read_snapshot(NftNetlink& netlink, NftChangeMonitor* monitor, Family family,
+                                     std::string& last_change) {
+  FamilySnapshot snapshot;
+  // What was told before is about an older state: this read starts afresh.
+  std::vector<NftNotification> discarded;
+  if (monitor) monitor->receive(discarded, std::chrono::milliseconds(0));
+  auto generation = read_generation(netlink);
+  if (!generation) return Error{generation.error(), generation.error_code()};
+  // No commit half done at the start: without the monitor, an equal
+  // generation at the end then means nothing changed in between.
+  auto settled = netlink.generation_settled(*generation);
+  if (!settled) return Error{settled.error(), settled.error_code()};
+  if (!*settled) return Error{"a commit was under way", EAGAIN};
+  snapshot.generation = *generation;
+  auto names = iptables_nft_tables(family);
+  if (!names) return Error{names.error(), names.error_code()};
+  for (const std::string& name : *names) snapshot.tables.push_back({name, {}, {}, {}, {}});
+  if (Status st = reread_chain_lists(netlink, family, snapshot.tables); !st)
+    return Error{st.error(), st.error_code()};
+  Dirty dirty;
+  for (const TableRead& t : snapshot.tables)
+    for (const ChainInfo& c : t.chains) dirty[t.name].insert(c.name);
+  if (Status st =
+          follow_commits(netlink, monitor, family, snapshot, std::move(dirty), 1, last_change);
+      !st)
+    return Error{st.error(), st.error_code()};
+  return snapshot;
+}
+
+}  // namespace
+
+// The family's snapshot, up to date: `kept` (from an earlier call, with the
+// monitor listening since) brought up to date by what commits since touched,
+// or a full read. EAGAIN: the ruleset kept changing through every attempt.
+Result<FamilySnapshot*> up_to_date_snapshot(NftNetlink& netlink, NftChangeMonitor* monitor,
+                                            Family family, std::optional<FamilySnapshot>& kept) {
+  std::string last_change;
+  // Well inside the reader's timeout (120 s), so that the helper answers
+  // rather than being killed with its snapshot.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+  for (int attempt = 1; attempt <= kNftSnapshotAttempts; ++attempt) {
+    if (attempt > 1 && std::chrono::steady_clock::now() > give_up) break;
+    if (kept && monitor) {
+      kept->repaired_chains = 0;
+      Status st = follow_commits(netlink, monitor, family, *kept, {}, 0, last_change);
+      if (st) return &*kept;
+      kept.reset();
+      if (st.error_code() != EAGAIN) return Error{st.error(), st.error_code()};
+      continue;
+    }
+    auto fresh = read_snapshot(netlink, monitor, family, last_change);
+    if (fresh) {
+      kept = std::move(*fresh);
+      return &*kept;
+    }
+    if (fresh.error_code() != EAGAIN) return Error{fresh.error(), fresh.error_code()};
+  }
+  return Error{"the nftables ruleset changed during each of " +
+                   std::to_string(kNftSnapshotAttempts) + " reads (last: " + last_change +
+                   "); the next check reads again",
+               EAGAIN};
+}
+
+void write_snapshot(FamilySnapshot& snapshot, FILE* file) {
+  RuleStreamWriter out(file);
+  std::vector<std::string> names;
+  for (const TableRead& t : snapshot.tables) names.push_back(t.name);
+  out.snapshot(snapshot.generation, snapshot.repaired_chains, names);
+  for (TableRead& table : snapshot.tables) write_table(table, out, file);
+  std::fflush(file);
+}
+
+}  // namespace aim::iptables_nft
