@@ -27,6 +27,7 @@ struct CheckOutcome {
   double duration_seconds = 0;
   bool label_sent = false;  // the label was set successfully in this check
   std::optional<uint64_t> bpf_blocked_rule_additions;  // --checkMap: the last good reading
+  uint64_t label_overwrites = 0;                       // Reconciler::label_overwrites()
 };
 
 class ServiceMetrics {

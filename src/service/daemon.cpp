@@ -321,7 +321,8 @@ struct Daemon::State {
     if (Status m =
             metrics.check_finished({&run.report, std::chrono::duration<double>(run.took).count(),
                                     reconciler.label_settled(),
-                                    options.check_map ? blocks.last_good_reading() : std::nullopt});
+                                    options.check_map ? blocks.last_good_reading() : std::nullopt,
+                                    reconciler.label_overwrites()});
         !m) {
       if (metrics_error != m.error()) log.warning(m.error());
       metrics_error = m.error();

@@ -2,6 +2,9 @@
 // Runs a function in a forked child whose stdout and stderr go to memfds, and
 // collects both. Used to contain libxtables: its per-process family state,
 // its global handles and its non-returning fatal-error path.
+#include <sys/types.h>
+
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -34,9 +37,14 @@ struct ChildOutput {
 // a multi-threaded process inherits every lock another thread held (the
 // allocator's, the dynamic loader's) and can hang on it. Callers that may run
 // in the service (several threads) use run_child_job (child/job.h).
+//
+// The child has stdio (fds 0-2 to the memfds) and the descriptors in `keep`;
+// every other one is closed before `body` runs: a descriptor it kept (an API
+// server connection) would outlive the parent's use of it while it runs.
 Result<ChildOutput> run_in_child(const std::function<int()>& body,
                                  std::chrono::milliseconds timeout,
-                                 const std::function<bool()>& abort = {});
+                                 const std::function<bool()>& abort = {},
+                                 std::vector<int> keep = {});
 
 // Runs the program at `path` with `args` and exactly `environment`
 // (posix_spawn: safe from any thread), collecting its output as
@@ -45,6 +53,15 @@ Result<ChildOutput> run_executable(const std::string& path, const std::vector<st
                                    const std::vector<std::string>& environment,
                                    std::chrono::milliseconds timeout,
                                    const std::function<bool()>& abort = {});
+
+// Starts the program at `path` (posix_spawn) with `stdio` as its fds 0, 1 and
+// 2 (-1 leaves that one as this process has it) and every other descriptor
+// closed, whether or not it is close-on-exec: a helper outlives requests, and
+// any descriptor it inherited (an API server connection the service has since
+// dropped) would stay open as long as it runs. `argv` and `envp` end with
+// nullptr. Returns the child's pid, or the spawn's error (its errno as code).
+Result<pid_t> spawn_with_only_stdio(const std::string& path, const std::vector<char*>& argv,
+                                    const std::vector<char*>& envp, std::array<int, 3> stdio);
 
 // "exited with status 3", "killed by signal 9 (Killed)": how a child ended.
 std::string describe_wait_status(int status);
