@@ -94,6 +94,22 @@ class LoggingObserver : public CheckObserver {
 struct ParityResult {
   std::vector<LogLine> logs;
   size_t new_blocks = 0;
+  std::optional<uint64_t> last_good_reading;  // --checkMap
+};
+
+// The allowlists as the check thread holds them: only check jobs (one at a
+// time, on the check thread) read the directories, compile and use them.
+struct LoadedAllowlists {
+  bool loaded = false;
+  std::string fingerprint;
+  Allowlist allow4, allow6;
+  size_t problems = 0;
+};
+
+// What a check job tells the loop of the allowlists it used.
+struct AllowlistNews {
+  bool reloaded = false;  // the loop re-watches the directories
+  size_t problems = 0;
 };
 
 }  // namespace
@@ -111,17 +127,21 @@ struct Daemon::State {
   NftChangeMonitor nft_monitor;
   std::vector<EventSource> watches;
   std::atomic<bool> stopping{false};
-  LoopWorker checks, requests, watcher, poller;
+  // Threads (each a LoopWorker, its results handed back to the loop):
+  // checks (allowlists, reads, matching, route repair, the BPF counter),
+  // requests (the API), watcher (the CiliumNode watch), poller (x_tables
+  // sizes), files (the metrics file).
+  LoopWorker checks, requests, watcher, poller, files;
   Reconciler reconciler;
   CheckPacer pacer;
 
-  // Loop thread only (the check thread uses allow4/allow6/cache while a
-  // check runs, when the loop leaves them alone).
-  std::string fingerprint;  // of the allowlists loaded
-  Allowlist allow4, allow6;
-  size_t allowlist_problems = 0;
+  // The check thread only.
+  LoadedAllowlists lists;
   MatchCache cache;
   BlockTracker blocks;
+
+  // The loop thread only.
+  size_t allowlist_problems = 0;
   std::set<std::string> parity_once;
   bool pending_reload = false;
   bool check_running = false;
@@ -158,21 +178,28 @@ struct Daemon::State {
 
   bool cluster() const { return !options.node_name.empty(); }
 
-  // --- allowlists ---------------------------------------------------------
+  // --- allowlists (read and compiled on the check thread) ------------------
   std::string current_fingerprint() const {
     std::string f = Allowlist::fingerprint(options.input);
     if (options.ipv6) f += "|" + Allowlist::fingerprint(options.input6);
     return f;
   }
 
-  void load_allowlists() {
-    fingerprint = current_fingerprint();
-    allow4 = Allowlist::load(options.input);
-    if (options.ipv6) allow6 = Allowlist::load(options.input6);
-    allowlist_problems = 0;
-    for (const Allowlist* list : {&allow4, &allow6}) {
+  // Check thread: loads the allowlists when asked to (`reload`: SIGHUP), the
+  // first time, or when what they are made of changed.
+  AllowlistNews refresh_allowlists(bool reload) {
+    std::string now = current_fingerprint();
+    const bool changed = lists.loaded && now != lists.fingerprint;
+    if (!reload && lists.loaded && !changed) return {false, lists.problems};
+    if (changed && !reload) log.info(0, "allowlists changed (noticed before the check): reloading");
+    lists.fingerprint = std::move(now);
+    lists.allow4 = Allowlist::load(options.input);
+    if (options.ipv6) lists.allow6 = Allowlist::load(options.input6);
+    lists.loaded = true;
+    lists.problems = 0;
+    for (const Allowlist* list : {&lists.allow4, &lists.allow6}) {
       for (const Diagnostic& d : list->diagnostics()) {
-        ++allowlist_problems;
+        ++lists.problems;
         LogFields f{{"PATTERN_FILE", d.file}};
         if (d.line) f.push_back({"PATTERN_LINE", std::to_string(d.line)});
         if (d.severity == Diagnostic::Severity::Error)
@@ -181,9 +208,12 @@ struct Daemon::State {
           log.warning(d.to_string(), f);
       }
     }
-    log.info(2, "allowlists loaded: " + std::to_string(allow4.pattern_count()) + " IPv4 patterns" +
-                    (options.ipv6 ? ", " + std::to_string(allow6.pattern_count()) + " IPv6 patterns"
-                                  : ""));
+    log.info(
+        2,
+        "allowlists loaded: " + std::to_string(lists.allow4.pattern_count()) + " IPv4 patterns" +
+            (options.ipv6 ? ", " + std::to_string(lists.allow6.pattern_count()) + " IPv6 patterns"
+                          : ""));
+    return {true, lists.problems};
   }
 
   // Watches each allowlist directory (as its path resolves now) and its
@@ -211,13 +241,6 @@ struct Daemon::State {
     }
   }
 
-  void reload_if_changed(const char* why) {
-    if (current_fingerprint() == fingerprint) return;
-    log.info(0, std::string("allowlists changed (") + why + "): reloading");
-    load_allowlists();
-    watch_allowlists();
-  }
-
   // --- the action ---------------------------------------------------------
   // Starts a check on the check thread, or remembers to start one when the
   // running one ends. `trigger` says why (STATUS and -v 2).
@@ -230,13 +253,8 @@ struct Daemon::State {
     }
     check_requested = false;
     pending_trigger.clear();
-    if (pending_reload) {
-      pending_reload = false;
-      load_allowlists();
-      watch_allowlists();
-    } else {
-      reload_if_changed("noticed before the check");
-    }
+    const bool reload = pending_reload;
+    pending_reload = false;
     log.info(2, "checking (" + trigger + ")", {{"TRIGGER", trigger}});
     last_trigger = trigger;
     check_running = true;
@@ -250,20 +268,31 @@ struct Daemon::State {
       nft_monitor.drain();
       sd_event_source_set_enabled(nft_source.get(), SD_EVENT_ON);
     }
-    checks.submit([this]() -> LoopWorker::Continuation {
-      ParityResult parity = parity_features();
-      LoggingObserver observer(log);
-      CheckSetup setup;
-      setup.ipv6 = options.ipv6;
-      setup.ipv4_allowlist = &allow4;
-      setup.ipv6_allowlist = &allow6;
-      setup.cache = &cache;
-      setup.observer = log.enabled(4) ? &observer : nullptr;
-      setup.limits.deadline = Clock::now() + kMatchBudget;
-      setup.limits.stop = &stopping;
-      auto run = std::make_shared<CheckRun>(run_check(readers, setup));
-      return [this, run, parity = std::move(parity)] { check_done(*run, parity); };
-    });
+    checks.submit(
+        [this, reload]() -> LoopWorker::Continuation {
+          const AllowlistNews news = refresh_allowlists(reload);
+          ParityResult parity = parity_features();
+          LoggingObserver observer(log);
+          CheckSetup setup;
+          setup.ipv6 = options.ipv6;
+          setup.ipv4_allowlist = &lists.allow4;
+          setup.ipv6_allowlist = &lists.allow6;
+          setup.cache = &cache;
+          setup.observer = log.enabled(4) ? &observer : nullptr;
+          setup.limits.deadline = Clock::now() + kMatchBudget;
+          setup.limits.stop = &stopping;
+          auto run = std::make_shared<CheckRun>(run_check(readers, setup));
+          return [this, run, parity = std::move(parity), news] {
+            allowlist_problems = news.problems;
+            if (news.reloaded) watch_allowlists();
+            check_done(*run, parity);
+          };
+        },
+        // Fail closed: a check that threw is `unknown`, never `clean`.
+        [this](const std::string& what) -> LoopWorker::Continuation {
+          auto run = std::make_shared<CheckRun>(failed_check(what));
+          return [this, run] { check_done(*run, ParityResult{}); };
+        });
   }
 
   // The parity features, on the check thread (they touch only their own
@@ -286,6 +315,7 @@ struct Daemon::State {
       result.logs.push_back(
           {0, LOG_INFO, "the BPF block counter " + options.map_path + " is readable again", {}});
     result.new_blocks = step.new_blocks;
+    result.last_good_reading = blocks.last_good_reading();
     return result;
   }
 
@@ -317,17 +347,7 @@ struct Daemon::State {
     log.info(2, "check took " + format_seconds(std::chrono::duration<double>(run.took).count()) +
                     ": " + summarize(run.report) + " (CPU " + format_seconds(run.cpu_seconds) +
                     ", helpers included)");
-    // --metrics-file: after every check (issue 15).
-    if (Status m =
-            metrics.check_finished({&run.report, std::chrono::duration<double>(run.took).count(),
-                                    reconciler.label_settled(),
-                                    options.check_map ? blocks.last_good_reading() : std::nullopt});
-        !m) {
-      if (metrics_error != m.error()) log.warning(m.error());
-      metrics_error = m.error();
-    } else {
-      metrics_error.clear();
-    }
+    write_metrics(run, parity);
 
     // Unknown but not yet past its grace: check again by the time it may
     // escalate, not a whole interval later.
@@ -353,6 +373,30 @@ struct Daemon::State {
     maybe_terminate();
   }
 
+  // --metrics-file: after every check (issue 15), written and flushed on
+  // the files thread.
+  void write_metrics(const CheckRun& run, const ParityResult& parity) {
+    auto report = std::make_shared<const Report>(run.report);
+    const double took = std::chrono::duration<double>(run.took).count();
+    const bool settled = reconciler.label_settled();
+    const std::optional<uint64_t> blocked =
+        options.check_map ? parity.last_good_reading : std::nullopt;
+    files.submit(
+        [this, report, took, settled, blocked]() -> LoopWorker::Continuation {
+          Status written = metrics.check_finished({report.get(), took, settled, blocked});
+          return [this, written] { metrics_written(written ? std::string() : written.error()); };
+        },
+        [this](const std::string& what) -> LoopWorker::Continuation {
+          return [this, what] { metrics_written("cannot write the metrics file: " + what); };
+        });
+  }
+
+  // A metrics error is logged when it starts or changes, not every check.
+  void metrics_written(const std::string& error) {
+    if (!error.empty() && error != metrics_error) log.warning(error);
+    metrics_error = error;
+  }
+
   // --- the reconciler's decisions -----------------------------------------
   void apply(const Decision& d) {
     for (const LogLine& l : d.logs) log.log(l.level, l.priority, l.message, l.fields);
@@ -361,15 +405,23 @@ struct Daemon::State {
   }
 
   void send(const ClusterRequest& request) {
-    requests.submit([this, request]() -> LoopWorker::Continuation {
-      const RequestResult result = perform(*api, events.get(), options.node_name, request);
-      return [this, request, result] {
-        if (stopping) return;
-        apply(reconciler.sent(request, result, Clock::now()));
-        update_status();
-        maybe_terminate();
-      };
-    });
+    requests.submit(
+        [this, request]() -> LoopWorker::Continuation {
+          return request_done(request, perform(*api, events.get(), options.node_name, request));
+        },
+        // A request that threw failed: the reconciler retries it as any other.
+        [this, request](const std::string& what) -> LoopWorker::Continuation {
+          return request_done(request, RequestResult{false, 0, "the request failed: " + what});
+        });
+  }
+
+  LoopWorker::Continuation request_done(const ClusterRequest& request, RequestResult result) {
+    return [this, request, result = std::move(result)] {
+      if (stopping) return;
+      apply(reconciler.sent(request, result, Clock::now()));
+      update_status();
+      maybe_terminate();
+    };
   }
 
   void arm_retry() {
@@ -416,40 +468,52 @@ struct Daemon::State {
 
   // --- the CiliumNode watch -----------------------------------------------
   void start_watch() {
-    watcher.submit([this]() -> LoopWorker::Continuation {
-      WatchTiming timing;
-      timing.request_timeout =
-          std::chrono::milliseconds(static_cast<long long>(options.request_timeout_seconds * 1000));
-      CiliumNodeWatch::Listener listener;
-      listener.observed = [this](const CiliumNodeObservation& seen) {
-        watcher.post([this, seen] {
-          if (stopping) return;
-          log.info(4, "CiliumNode " + options.node_name + " seen (" +
-                          (seen.exists ? "label " + seen.label.value_or("(none)") : "absent") +
-                          ", resourceVersion " + seen.resource_version + ")");
-          apply(reconciler.observed(seen, Clock::now()));
-          update_status();
-          maybe_terminate();
+    watcher.submit(
+        [this]() -> LoopWorker::Continuation {
+          WatchTiming timing;
+          timing.request_timeout = std::chrono::milliseconds(
+              static_cast<long long>(options.request_timeout_seconds * 1000));
+          CiliumNodeWatch::Listener listener;
+          listener.observed = [this](const CiliumNodeObservation& seen) {
+            watcher.post([this, seen] {
+              if (stopping) return;
+              log.info(4, "CiliumNode " + options.node_name + " seen (" +
+                              (seen.exists ? "label " + seen.label.value_or("(none)") : "absent") +
+                              ", resourceVersion " + seen.resource_version + ")");
+              apply(reconciler.observed(seen, Clock::now()));
+              update_status();
+              maybe_terminate();
+            });
+          };
+          listener.health = [this](bool healthy, const std::string& why) {
+            watcher.post([this, healthy, why] {
+              if (stopping) return;
+              apply(reconciler.watch_health(healthy, why, Clock::now()));
+              update_status();
+            });
+          };
+          listener.problem = [this](const std::string& problem) {
+            watcher.post([this, problem] {
+              if (!stopping) apply(reconciler.watch_problem(problem));
+            });
+          };
+          CiliumNodeWatch watch(
+              [kubeconfig = options.kubeconfig] { return resolve_credentials(kubeconfig); },
+              options.node_name, timing, [this] { return stopping.load(); }, listener);
+          watch.run();
+          return {};
+        },
+        // The watch ended on an exception: the label falls back to being sent
+        // after every check, as without a watch.
+        [this](const std::string& what) -> LoopWorker::Continuation {
+          return [this, what] {
+            if (stopping) return;
+            log.error("the CiliumNode watch stopped: " + what +
+                      "; the label is sent after every check until the service restarts");
+            apply(reconciler.watch_health(false, "the watch stopped: " + what, Clock::now()));
+            update_status();
+          };
         });
-      };
-      listener.health = [this](bool healthy, const std::string& why) {
-        watcher.post([this, healthy, why] {
-          if (stopping) return;
-          apply(reconciler.watch_health(healthy, why, Clock::now()));
-          update_status();
-        });
-      };
-      listener.problem = [this](const std::string& problem) {
-        watcher.post([this, problem] {
-          if (!stopping) apply(reconciler.watch_problem(problem));
-        });
-      };
-      CiliumNodeWatch watch(
-          [kubeconfig = options.kubeconfig] { return resolve_credentials(kubeconfig); },
-          options.node_name, timing, [this] { return stopping.load(); }, listener);
-      watch.run();
-      return {};
-    });
   }
 
   // --- rule changes -------------------------------------------------------
@@ -513,23 +577,33 @@ struct Daemon::State {
     if (!legacy) return;
     std::vector<Family> families{Family::V4};
     if (options.ipv6) families.push_back(Family::V6);
-    poller.submit([this, families]() -> LoopWorker::Continuation {
-      XtTablePoller tables(families);
-      XtTableSizes sizes = tables.poll();
-      while (!stopping) {
-        const auto until = Clock::now() + kXtPollPeriod;
-        while (!stopping && Clock::now() < until)
-          std::this_thread::sleep_for(
-              std::min<Clock::duration>(kXtPollPeriod, until - Clock::now()));
-        if (stopping) break;
-        XtTableSizes now = tables.poll();
-        const std::vector<std::string> changed = changed_tables(sizes, now);
-        sizes = std::move(now);
-        if (!changed.empty())
-          poller.post([this, what = "legacy " + changed.front()] { rule_changed(what); });
-      }
-      return {};
-    });
+    poller.submit(
+        [this, families]() -> LoopWorker::Continuation {
+          XtTablePoller tables(families);
+          XtTableSizes sizes = tables.poll();
+          while (!stopping) {
+            const auto until = Clock::now() + kXtPollPeriod;
+            while (!stopping && Clock::now() < until)
+              std::this_thread::sleep_for(
+                  std::min<Clock::duration>(kXtPollPeriod, until - Clock::now()));
+            if (stopping) break;
+            XtTableSizes now = tables.poll();
+            const std::vector<std::string> changed = changed_tables(sizes, now);
+            sizes = std::move(now);
+            if (!changed.empty())
+              poller.post([this, what = "legacy " + changed.front()] { rule_changed(what); });
+          }
+          return {};
+        },
+        [this](const std::string& what) -> LoopWorker::Continuation {
+          return [this, what] {
+            if (!stopping)
+              log.warning(
+                  "rule changes in x_tables are seen at the next --interval only: the poll "
+                  "stopped: " +
+                  what);
+          };
+        });
   }
 
   // --- event sources ------------------------------------------------------
@@ -559,7 +633,21 @@ struct Daemon::State {
       s->check_requested = true;  // compared again before the next check
       return 0;
     }
-    if (s->current_fingerprint() != s->fingerprint) s->request_check("allowlist change");
+    // Compared on the check thread (it reads the directories), after any
+    // check already queued there.
+    s->checks.submit(
+        [s]() -> LoopWorker::Continuation {
+          if (s->lists.loaded && s->current_fingerprint() == s->lists.fingerprint) return {};
+          return [s] {
+            // A check started since compares (and reloads) by itself.
+            if (!s->check_running) s->request_check("allowlist change");
+          };
+        },
+        [s](const std::string&) -> LoopWorker::Continuation {
+          return [s] {
+            if (!s->check_running) s->request_check("allowlist change");
+          };
+        });
     return 0;
   }
 
@@ -592,6 +680,7 @@ struct Daemon::State {
     requests.stop();
     watcher.stop();
     poller.stop();
+    files.stop();
   }
 };
 
@@ -648,7 +737,7 @@ int Daemon::run() {
                             format_seconds(s.options.min_check_interval_seconds) + " under churn)"
                       : ""),
              {{"NODE_NAME", s.options.node_name}});
-  s.load_allowlists();
+  // The allowlists are loaded by the first check, on the check thread.
   s.watch_allowlists();
 
   sd_event_source* timer = nullptr;
@@ -671,7 +760,7 @@ int Daemon::run() {
   sd_event_source_set_enabled(timer, SD_EVENT_OFF);
   sd_event_source_set_enabled(settle, SD_EVENT_OFF);
   sd_event_source_set_enabled(retry, SD_EVENT_OFF);
-  for (LoopWorker* worker : {&s.checks, &s.requests, &s.watcher, &s.poller}) {
+  for (LoopWorker* worker : {&s.checks, &s.requests, &s.watcher, &s.poller, &s.files}) {
     if (Status st = worker->start(loop); !st) {
       s.log.error("cannot start the service's threads: " + st.error());
       return 1;
