@@ -89,7 +89,7 @@ count
 tier "service threads under ThreadSanitizer"
 TSAN_TESTS='^unit\.(Logger|LoopWorkerTest|DaemonExceptionBarrier|FailedCheck)\.'
 TSAN_TESTS+='|^integration\.DaemonTest\.(FollowsTheRulesAndReloadsAndStops|StopsPromptlyEvenWhileTheApiServerHangs|SurvivesTheApiServerGoingAwayAndComingBack)$'
-TSAN_TESTS+='|^integration\.RuleChangeTest\.AnNftRuleAddedOrRemovedIsCheckedAtOnce$'
+TSAN_TESTS+='|^integration\.RuleChangeTest\.(AnNftRuleAddedOrRemovedIsCheckedAtOnce|BackToBackChangesAreEachCheckedAtTheirCost)$'
 TSAN_TESTS+='|^integration\.CiliumNodeWatchTest\.ALabelChangedByAnotherClientIsSetBackAndSteadyStateWritesNothing$'
 TSAN_TESTS+='|^integration\.OperatorServiceTest\.TheMetricsFilePassesPromtoolAndFollowsTheVerdict$'
 cmake -S . -B build-tsan -DAIM_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

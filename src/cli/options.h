@@ -30,7 +30,7 @@ struct GlobalOptions {
   bool terminate_on_success = false;     // service: exit 0 after a clean, labelled check
   bool watch_ciliumnode = true;          // service: follow the CiliumNode, send on difference
   bool watch_rules = true;               // service: rule changes start a check
-  double min_check_interval_seconds = 5;  // service: spacing of change-triggered checks
+  double min_check_interval_seconds = 0;  // service: a ceiling on change checks; 0: none
   bool check_map = false;                // service: watch the BPF block counter
   std::string map_path = "/azure-block-iptables-bpf-map/iptables_block_event_counter";
   bool install_routes = false;  // service: ensure health-probe reply routes

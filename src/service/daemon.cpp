@@ -27,6 +27,7 @@
 #include "rules/rule_change_sources.h"
 #include "service/loop_worker.h"
 #include "service/status.h"
+#include "service/trigger.h"
 #include "util/text.h"
 
 namespace aim {
@@ -66,6 +67,10 @@ std::string parent_of(std::string path) {
 
 std::chrono::microseconds micros(double seconds) {
   return std::chrono::microseconds(static_cast<long long>(seconds * 1000000.0));
+}
+
+double seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
 }
 
 // -v 4: every allowed line and the pattern that allowed it.
@@ -145,8 +150,8 @@ struct Daemon::State {
   std::set<std::string> parity_once;
   bool pending_reload = false;
   bool check_running = false;
-  bool check_requested = false;  // a trigger came while a check ran
-  std::string pending_trigger;   // what asked for the next check
+  bool check_requested = false;            // a trigger came while a check ran
+  std::optional<Trigger> pending_trigger;  // what asked for the next check
   std::optional<Report> last_report;
   std::string last_trigger;
   Clock::time_point next_check_at{};
@@ -244,25 +249,32 @@ struct Daemon::State {
   // --- the action ---------------------------------------------------------
   // Starts a check on the check thread, or remembers to start one when the
   // running one ends. `trigger` says why (STATUS and -v 2).
-  void request_check(const std::string& trigger) {
+  void request_check(const Trigger& trigger) {
     if (stopping) return;
     if (check_running) {
       check_requested = true;
-      if (pending_trigger.empty()) pending_trigger = trigger;
+      if (!pending_trigger) pending_trigger = trigger;
       return;
     }
     check_requested = false;
-    pending_trigger.clear();
+    pending_trigger.reset();
     const bool reload = pending_reload;
     pending_reload = false;
-    log.info(2, "checking (" + trigger + ")", {{"TRIGGER", trigger}});
-    last_trigger = trigger;
+    const std::string why = trigger.text();
+    log.info(2, "checking (" + why + ")", {{"TRIGGER", why}});
+    const bool for_changes = trigger.kind == Trigger::Kind::RuleChange;
+    if (for_changes)
+      log.info(2, "rule-change checks are spaced " + format_seconds(seconds(pacer.spacing())) +
+                      " apart (by cost " + format_seconds(seconds(pacer.spacing_by_cost())) +
+                      ": 25 x the last check's CPU " + format_seconds(seconds(pacer.last_cost())) +
+                      ")");
+    last_trigger = why;
     check_running = true;
     sd_event_source_set_enabled(timer.get(), SD_EVENT_OFF);
     // This check covers every change noticed until now: what is queued on
     // the nf_tables socket is discarded, and listening goes on, so a change
     // from here on (the read has not started) starts the next one.
-    pacer.check_started(Clock::now(), trigger.rfind("rule change", 0) == 0);
+    pacer.check_started(Clock::now(), for_changes);
     sd_event_source_set_enabled(change_timer.get(), SD_EVENT_OFF);
     if (nft_source) {
       nft_monitor.drain();
@@ -360,7 +372,7 @@ struct Daemon::State {
       ready_sent = true;
     }
     if (check_requested) {
-      request_check(pending_trigger.empty() ? "a change during the check" : pending_trigger);
+      request_check(pending_trigger.value_or(Trigger{Trigger::Kind::ChangeDuringCheck, {}}));
     } else {
       arm_change_timer();
       sd_event_source_set_time(
@@ -537,10 +549,10 @@ struct Daemon::State {
 
   static int on_change_due(sd_event_source*, uint64_t, void* self) {
     auto* s = static_cast<State*>(self);
-    std::string trigger = "rule change: " + s->pacer.first_change();
+    std::string detail = s->pacer.first_change();
     if (s->pacer.changes() > 1)
-      trigger += " and " + std::to_string(s->pacer.changes() - 1) + " more";
-    s->request_check(trigger);
+      detail += " and " + std::to_string(s->pacer.changes() - 1) + " more";
+    s->request_check({Trigger::Kind::RuleChange, detail});
     return 0;
   }
 
@@ -613,11 +625,11 @@ struct Daemon::State {
     // Applied before the next check starts (a running one keeps its lists).
     pending_reload = true;
     notify("READY=1");
-    request_check(why);
+    request_check({Trigger::Kind::Reload, why});
   }
 
   static int on_timer(sd_event_source*, uint64_t, void* self) {
-    static_cast<State*>(self)->request_check("interval");
+    static_cast<State*>(self)->request_check({Trigger::Kind::Interval, {}});
     return 0;
   }
 
@@ -640,12 +652,12 @@ struct Daemon::State {
           if (s->lists.loaded && s->current_fingerprint() == s->lists.fingerprint) return {};
           return [s] {
             // A check started since compares (and reloads) by itself.
-            if (!s->check_running) s->request_check("allowlist change");
+            if (!s->check_running) s->request_check({Trigger::Kind::AllowlistChange, {}});
           };
         },
         [s](const std::string&) -> LoopWorker::Continuation {
           return [s] {
-            if (!s->check_running) s->request_check("allowlist change");
+            if (!s->check_running) s->request_check({Trigger::Kind::AllowlistChange, {}});
           };
         });
     return 0;
@@ -733,8 +745,14 @@ int Daemon::run() {
                  ", interval " + format_seconds(s.options.interval_seconds) +
                  (s.cluster() && s.options.watch_ciliumnode ? ", watching its CiliumNode" : "") +
                  (s.options.watch_rules
-                      ? ", checking on rule changes (at most every " +
-                            format_seconds(s.options.min_check_interval_seconds) + " under churn)"
+                      ? ", checking on rule changes (spaced by their cost, at least " +
+                            format_seconds(seconds(CheckPacer::kFloor)) +
+                            (s.options.min_check_interval_seconds > 0
+                                 ? ", and at least " +
+                                       format_seconds(s.options.min_check_interval_seconds) +
+                                       " by --min-check-interval"
+                                 : std::string()) +
+                            ")"
                       : ""),
              {{"NODE_NAME", s.options.node_name}});
   // The allowlists are loaded by the first check, on the check thread.
@@ -768,7 +786,7 @@ int Daemon::run() {
   }
   if (s.cluster() && s.options.watch_ciliumnode) s.start_watch();
   if (s.options.watch_rules) s.start_rule_watch();
-  s.request_check("start");
+  s.request_check({Trigger::Kind::Start, {}});
 
   const int r = sd_event_loop(loop);
   notify("STOPPING=1");

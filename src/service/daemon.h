@@ -40,9 +40,9 @@ struct ServiceOptions {
   bool terminate_on_success = false;
   bool watch_ciliumnode = true;  // follow the CiliumNode (else: label after every check)
   // Rule changes start a check (nf_tables announces them; x_tables tables'
-  // sizes are polled), spaced at least this far apart under churn.
+  // sizes are polled), spaced by their cost (reconcile/check_pacer.h).
   bool watch_rules = true;
-  double min_check_interval_seconds = 5;
+  double min_check_interval_seconds = 0;  // a ceiling on change checks; 0: none
   // Parity features.
   bool check_map = false;
   std::string map_path;
