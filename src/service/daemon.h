@@ -23,33 +23,9 @@
 
 #include "log/logger.h"
 #include "rules/reader.h"
+#include "service/service_options.h"
 
 namespace aim {
-
-// What the service is told (main maps the command line onto it).
-struct ServiceOptions {
-  std::string input = "/etc/config/";
-  std::string input6 = "/etc/config6/";
-  bool ipv6 = false;
-  std::string node_name;
-  std::string kubeconfig;  // empty: $KUBECONFIG, the kubelet's, in-cluster
-  bool events = false;
-  double request_timeout_seconds = 5;
-  double interval_seconds = 300;
-  double unknown_grace_seconds = 60;
-  bool terminate_on_success = false;
-  bool watch_ciliumnode = true;  // follow the CiliumNode (else: label after every check)
-  // Rule changes start a check (nf_tables announces them; x_tables tables'
-  // sizes are polled), spaced by their cost (reconcile/check_pacer.h).
-  bool watch_rules = true;
-  double min_check_interval_seconds = 0;  // a ceiling on change checks; 0: none
-  // Parity features.
-  bool check_map = false;
-  std::string map_path;
-  bool install_routes = false;
-  // Prometheus textfile written after every check; empty: none.
-  std::string metrics_file;
-};
 
 class Daemon {
  public:
