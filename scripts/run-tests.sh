@@ -77,28 +77,34 @@ cmake --build build-asan -j "$(nproc)" >/dev/null
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)" | tee "$LOG" || status=1
 count
 
-# Only the daemon, its in-process thread tests and the service tests are
-# built (the readers' and the cluster tests are not: CI's budget), and only
-# the tests below run. Each exercises a thread of the service: the logger
-# from many threads, the exception barrier, checks with reloads and rule
-# changes (checks, poller, nf_tables listener), requests against a server
-# that goes away or hangs (requests), the CiliumNode watch (watcher), the
-# metrics file (files) and SIGTERM while all of them run. A report fails the
-# test that provoked it (the daemon's log is searched for one; an in-process
-# report makes the test program exit non-zero).
+# Only the daemon and its in-process thread tests are built under TSan (the
+# readers' and cluster tests are not: CI's budget); the service tests, which
+# run the daemon as a program, come from the normal build and run the TSan
+# binary (AIM_TEST_BINARY). Only the tests below run. Each exercises a thread
+# of the service: the logger from many threads, the exception barrier,
+# checks with reloads and rule changes (checks, poller, nf_tables listener),
+# requests against a server that goes away or hangs (requests), the
+# CiliumNode watch (watcher), the metrics file (files) and SIGTERM while all
+# of them run. A report fails the test that provoked it (the daemon's log is
+# searched for one; an in-process report makes the test program exit
+# non-zero). AIM_TEST_TIME_SCALE stretches the tests' bounded waits.
 tier "service threads under ThreadSanitizer"
-TSAN_TESTS='^unit\.(Logger|LoopWorkerTest|DaemonExceptionBarrier|FailedCheck)\.'
-TSAN_TESTS+='|^integration\.DaemonTest\.(FollowsTheRulesAndReloadsAndStops|StopsPromptlyEvenWhileTheApiServerHangs|SurvivesTheApiServerGoingAwayAndComingBack)$'
-TSAN_TESTS+='|^integration\.RuleChangeTest\.(AnNftRuleAddedOrRemovedIsCheckedAtOnce|BackToBackChangesAreEachCheckedAtTheirCost)$'
-TSAN_TESTS+='|^integration\.CiliumNodeWatchTest\.ALabelChangedByAnotherClientIsSetBackAndSteadyStateWritesNothing$'
-TSAN_TESTS+='|^integration\.OperatorServiceTest\.TheMetricsFilePassesPromtoolAndFollowsTheVerdict$'
-cmake -S . -B build-tsan -DAIM_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-tsan -j "$(nproc)" --target azure-iptables-monitor service_unit_tests \
-  service_tests >/dev/null
-AIM_TEST_TIME_SCALE=10 TSAN_OPTIONS="second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
-  ctest --test-dir build-tsan -R "$TSAN_TESTS" --output-on-failure -j "$(nproc)" | tee "$LOG" ||
+TSAN_UNIT='^unit\.(Logger|LoopWorkerTest|DaemonExceptionBarrier|FailedCheck)\.'
+TSAN_SERVICE='^integration\.DaemonTest\.(FollowsTheRulesAndReloadsAndStops|StopsPromptlyEvenWhileTheApiServerHangs|SurvivesTheApiServerGoingAwayAndComingBack)$'
+TSAN_SERVICE+='|^integration\.RuleChangeTest\.(AnNftRuleAddedOrRemovedIsCheckedAtOnce|BackToBackChangesAreEachCheckedAtTheirCost)$'
+TSAN_SERVICE+='|^integration\.CiliumNodeWatchTest\.ALabelChangedByAnotherClientIsSetBackAndSteadyStateWritesNothing$'
+TSAN_SERVICE+='|^integration\.OperatorServiceTest\.TheMetricsFilePassesPromtoolAndFollowsTheVerdict$'
+cmake -S . -B build-tsan -DAIM_TSAN=ON -DCMAKE_BUILD_TYPE=None >/dev/null
+cmake --build build-tsan -j "$(nproc)" --target azure-iptables-monitor service_unit_tests >/dev/null
+export AIM_TEST_TIME_SCALE=10 TSAN_OPTIONS="second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+ctest --test-dir build-tsan -R "$TSAN_UNIT" --output-on-failure -j "$(nproc)" | tee "$LOG" ||
   status=1
 count
+AIM_TEST_BINARY=$(pwd)/build-tsan/azure-iptables-monitor \
+  ctest --test-dir "${BUILD_DIR:-build}" -R "$TSAN_SERVICE" --output-on-failure -j "$(nproc)" |
+  tee "$LOG" || status=1
+count
+unset AIM_TEST_TIME_SCALE TSAN_OPTIONS
 
 tier "fuzzers"
 fuzzers=$(ls tests/fuzz/fuzz_*.cpp | wc -l)
