@@ -25,6 +25,8 @@
 #include "reconcile/check_pacer.h"
 #include "reconcile/reconciler.h"
 #include "rules/rule_change_sources.h"
+#include "service/allowlist_source.h"
+#include "service/event_loop.h"
 #include "service/loop_worker.h"
 #include "service/status.h"
 #include "service/trigger.h"
@@ -33,14 +35,6 @@
 namespace aim {
 namespace {
 
-struct EventDeleter {
-  void operator()(sd_event* e) const { sd_event_unref(e); }
-};
-struct SourceDeleter {
-  void operator()(sd_event_source* s) const { sd_event_source_disable_unref(s); }
-};
-using EventLoop = std::unique_ptr<sd_event, EventDeleter>;
-using EventSource = std::unique_ptr<sd_event_source, SourceDeleter>;
 using Clock = std::chrono::steady_clock;
 
 void notify(const std::string& state) { sd_notify(0, state.c_str()); }
@@ -57,13 +51,6 @@ constexpr std::chrono::milliseconds kAllowlistSettle{500};
 constexpr std::chrono::milliseconds kRuleChangeSettle{300};
 // How often the sizes of the x_tables tables are asked (microseconds each).
 constexpr std::chrono::milliseconds kXtPollPeriod{250};
-
-std::string parent_of(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 std::chrono::microseconds micros(double seconds) {
   return std::chrono::microseconds(static_cast<long long>(seconds * 1000000.0));
@@ -102,21 +89,6 @@ struct ParityResult {
   std::optional<uint64_t> last_good_reading;  // --checkMap
 };
 
-// The allowlists as the check thread holds them: only check jobs (one at a
-// time, on the check thread) read the directories, compile and use them.
-struct LoadedAllowlists {
-  bool loaded = false;
-  std::string fingerprint;
-  Allowlist allow4, allow6;
-  size_t problems = 0;
-};
-
-// What a check job tells the loop of the allowlists it used.
-struct AllowlistNews {
-  bool reloaded = false;  // the loop re-watches the directories
-  size_t problems = 0;
-};
-
 }  // namespace
 
 struct Daemon::State {
@@ -141,7 +113,7 @@ struct Daemon::State {
   CheckPacer pacer;
 
   // The check thread only.
-  LoadedAllowlists lists;
+  AllowlistSource lists{options.input, options.input6, options.ipv6, log};
   MatchCache cache;
   BlockTracker blocks;
 
@@ -183,44 +155,32 @@ struct Daemon::State {
 
   bool cluster() const { return !options.node_name.empty(); }
 
+  // --- the loop's own calls -------------------------------------------------
+  // Every sd_event_* call's result goes through here. A timer or source the
+  // loop cannot arm or switch would silently stop checks (the label would
+  // stay at its last value, possibly "false"): that is a fault of the
+  // service, so it stops, with the reason, and systemd restarts it.
+  bool loop_ok(int r, const char* what) {
+    if (r >= 0) return true;
+    log.error(std::string(what) + ": " + strerror(-r) +
+              "; stopping (systemd restarts the service)");
+    stopping = true;
+    if (loop) sd_event_exit(loop.get(), 1);
+    return false;
+  }
+
+  // Every timer is armed through event_loop.h's arm_at.
+  void arm_at(sd_event_source* timer, Clock::time_point at) {
+    if (Status armed = aim::arm_at(timer, at); !armed)
+      loop_ok(-(armed.error_code() ? armed.error_code() : EINVAL), armed.error().c_str());
+  }
+
+  void set_enabled(sd_event_source* source, int enabled) {
+    loop_ok(sd_event_source_set_enabled(source, enabled),
+            "cannot switch an event source on or off");
+  }
+
   // --- allowlists (read and compiled on the check thread) ------------------
-  std::string current_fingerprint() const {
-    std::string f = Allowlist::fingerprint(options.input);
-    if (options.ipv6) f += "|" + Allowlist::fingerprint(options.input6);
-    return f;
-  }
-
-  // Check thread: loads the allowlists when asked to (`reload`: SIGHUP), the
-  // first time, or when what they are made of changed.
-  AllowlistNews refresh_allowlists(bool reload) {
-    std::string now = current_fingerprint();
-    const bool changed = lists.loaded && now != lists.fingerprint;
-    if (!reload && lists.loaded && !changed) return {false, lists.problems};
-    if (changed && !reload) log.info(0, "allowlists changed (noticed before the check): reloading");
-    lists.fingerprint = std::move(now);
-    lists.allow4 = Allowlist::load(options.input);
-    if (options.ipv6) lists.allow6 = Allowlist::load(options.input6);
-    lists.loaded = true;
-    lists.problems = 0;
-    for (const Allowlist* list : {&lists.allow4, &lists.allow6}) {
-      for (const Diagnostic& d : list->diagnostics()) {
-        ++lists.problems;
-        LogFields f{{"PATTERN_FILE", d.file}};
-        if (d.line) f.push_back({"PATTERN_LINE", std::to_string(d.line)});
-        if (d.severity == Diagnostic::Severity::Error)
-          log.error(d.to_string(), f);
-        else
-          log.warning(d.to_string(), f);
-      }
-    }
-    log.info(
-        2,
-        "allowlists loaded: " + std::to_string(lists.allow4.pattern_count()) + " IPv4 patterns" +
-            (options.ipv6 ? ", " + std::to_string(lists.allow6.pattern_count()) + " IPv6 patterns"
-                          : ""));
-    return {true, lists.problems};
-  }
-
   // Watches each allowlist directory (as its path resolves now) and its
   // parent (where a symlinked directory is re-pointed or a directory is
   // recreated). Re-done after every reload, so a new target is watched; and
@@ -228,12 +188,8 @@ struct Daemon::State {
   // depends on inotify alone.
   void watch_allowlists() {
     watches.clear();
-    std::vector<std::string> paths{options.input, parent_of(options.input)};
-    if (options.ipv6) {
-      paths.push_back(options.input6);
-      paths.push_back(parent_of(options.input6));
-    }
-    for (const std::string& path : paths) {
+    for (const std::string& path :
+         AllowlistSource::watched_paths(options.input, options.input6, options.ipv6)) {
       sd_event_source* source = nullptr;
       const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
                             IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
@@ -270,25 +226,25 @@ struct Daemon::State {
                       ")");
     last_trigger = why;
     check_running = true;
-    sd_event_source_set_enabled(timer.get(), SD_EVENT_OFF);
+    set_enabled(timer.get(), SD_EVENT_OFF);
     // This check covers every change noticed until now: what is queued on
     // the nf_tables socket is discarded, and listening goes on, so a change
     // from here on (the read has not started) starts the next one.
     pacer.check_started(Clock::now(), for_changes);
-    sd_event_source_set_enabled(change_timer.get(), SD_EVENT_OFF);
+    set_enabled(change_timer.get(), SD_EVENT_OFF);
     if (nft_source) {
       nft_monitor.drain();
-      sd_event_source_set_enabled(nft_source.get(), SD_EVENT_ON);
+      set_enabled(nft_source.get(), SD_EVENT_ON);
     }
     checks.submit(
         [this, reload]() -> LoopWorker::Continuation {
-          const AllowlistNews news = refresh_allowlists(reload);
+          const AllowlistSource::Refresh news = lists.refresh(reload);
           ParityResult parity = parity_features();
           LoggingObserver observer(log);
           CheckSetup setup;
           setup.ipv6 = options.ipv6;
-          setup.ipv4_allowlist = &lists.allow4;
-          setup.ipv6_allowlist = &lists.allow6;
+          setup.ipv4_allowlist = &lists.ipv4();
+          setup.ipv6_allowlist = &lists.ipv6();
           setup.cache = &cache;
           setup.observer = log.enabled(4) ? &observer : nullptr;
           setup.limits.deadline = Clock::now() + kMatchBudget;
@@ -343,13 +299,7 @@ struct Daemon::State {
       once.insert(l.message);
     }
     parity_once.swap(once);
-    if (parity.new_blocks > 0) {
-      log.warning(std::to_string(parity.new_blocks) +
-                  " attempt(s) to add iptables rules were blocked since the last check (eBPF "
-                  "host routing is on)");
-      if (options.events && cluster())
-        send({ClusterRequest::Kind::Event, false, "BlockedIPTablesRule", kBlockedMessage});
-    }
+    apply(reconciler.blocked_rule_additions(parity.new_blocks, kBlockedMessage));
     // E.g. which nft tables were listed by iptables-nft-save, and why.
     for (const RuleSet& set : run.sets)
       for (const std::string& note : set.stats.notes)
@@ -375,11 +325,7 @@ struct Daemon::State {
       request_check(pending_trigger.value_or(Trigger{Trigger::Kind::ChangeDuringCheck, {}}));
     } else {
       arm_change_timer();
-      sd_event_source_set_time(
-          timer.get(), static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                 next_check_at.time_since_epoch())
-                                                 .count()));
-      sd_event_source_set_enabled(timer.get(), SD_EVENT_ONESHOT);
+      arm_at(timer.get(), next_check_at);
     }
     update_status(true);
     maybe_terminate();
@@ -439,15 +385,10 @@ struct Daemon::State {
   void arm_retry() {
     const auto wake = reconciler.next_wake();
     if (!wake) {
-      sd_event_source_set_enabled(retry_timer.get(), SD_EVENT_OFF);
+      set_enabled(retry_timer.get(), SD_EVENT_OFF);
       return;
     }
-    sd_event_source_set_time(
-        retry_timer.get(),
-        static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(wake->time_since_epoch())
-                .count()));
-    sd_event_source_set_enabled(retry_timer.get(), SD_EVENT_ONESHOT);
+    arm_at(retry_timer.get(), *wake);
   }
 
   // After a check always; after other events when the line changed.
@@ -475,7 +416,7 @@ struct Daemon::State {
     if (last_report->verdict != Verdict::Clean || !reconciler.label_settled()) return;
     log.info(0, "clean and labelled false: exiting (--terminateOnSuccess)");
     stopping = true;
-    sd_event_exit(loop.get(), 0);
+    loop_ok(sd_event_exit(loop.get(), 0), "cannot stop the event loop");
   }
 
   // --- the CiliumNode watch -----------------------------------------------
@@ -539,12 +480,7 @@ struct Daemon::State {
   void arm_change_timer() {
     const auto due = pacer.due();
     if (!due || check_running) return;  // a running check re-arms it when done
-    sd_event_source_set_time(
-        change_timer.get(),
-        static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(due->time_since_epoch())
-                .count()));
-    sd_event_source_set_enabled(change_timer.get(), SD_EVENT_ONESHOT);
+    arm_at(change_timer.get(), *due);
   }
 
   static int on_change_due(sd_event_source*, uint64_t, void* self) {
@@ -561,7 +497,7 @@ struct Daemon::State {
     if (!s->nft_monitor.drain()) return 0;
     // One is enough: stop reading (a flood is dropped by the kernel, cheaply)
     // until the check starts, which resumes listening.
-    sd_event_source_set_enabled(source, SD_EVENT_OFF);
+    s->set_enabled(source, SD_EVENT_OFF);
     s->rule_changed("nft");
     return 0;
   }
@@ -649,7 +585,7 @@ struct Daemon::State {
     // check already queued there.
     s->checks.submit(
         [s]() -> LoopWorker::Continuation {
-          if (s->lists.loaded && s->current_fingerprint() == s->lists.fingerprint) return {};
+          if (!s->lists.changed()) return {};
           return [s] {
             // A check started since compares (and reloads) by itself.
             if (!s->check_running) s->request_check({Trigger::Kind::AllowlistChange, {}});
@@ -672,17 +608,14 @@ struct Daemon::State {
     notify("STOPPING=1");
     s->log.info(0, std::string("stopping on ") + sigabbrev_np(static_cast<int>(info->ssi_signo)));
     s->stopping = true;  // running reads, requests and the watch give up at their next poll
-    sd_event_exit(s->loop.get(), 0);
+    s->loop_ok(sd_event_exit(s->loop.get(), 0), "cannot stop the event loop");
     return 0;
   }
 
   static int on_allowlist_change(sd_event_source*, const inotify_event*, void* self) {
     auto* s = static_cast<State*>(self);
     s->log.info(4, "a change near the allowlists: comparing them shortly");
-    sd_event_source_set_time_relative(
-        s->settle_timer.get(),
-        static_cast<uint64_t>(std::chrono::microseconds(kAllowlistSettle).count()));
-    sd_event_source_set_enabled(s->settle_timer.get(), SD_EVENT_ONESHOT);
+    s->arm_at(s->settle_timer.get(), Clock::now() + kAllowlistSettle);
     return 0;
   }
 
@@ -716,9 +649,11 @@ int Daemon::run() {
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, sig);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   for (int sig : {SIGTERM, SIGINT, SIGHUP})
-    sd_event_add_signal(loop, nullptr, sig, State::on_signal, &s);
+    if (!s.loop_ok(sd_event_add_signal(loop, nullptr, sig, State::on_signal, &s),
+                   "cannot listen for signals"))
+      return 1;
   // WATCHDOG=1 pings at half of WatchdogSec, when systemd asks for them.
-  sd_event_set_watchdog(loop, true);
+  if (!s.loop_ok(sd_event_set_watchdog(loop, true), "cannot set up the watchdog")) return 1;
 
   auto creds = warning_if_insecure([&s] { return resolve_credentials(s.options.kubeconfig); },
                                    [&s](const std::string& w) { s.log.warning(w); });
@@ -758,26 +693,22 @@ int Daemon::run() {
   // The allowlists are loaded by the first check, on the check thread.
   s.watch_allowlists();
 
-  sd_event_source* timer = nullptr;
-  sd_event_source* settle = nullptr;
-  sd_event_source* retry = nullptr;
-  sd_event_source* change = nullptr;
-  if (sd_event_add_time(loop, &change, CLOCK_MONOTONIC, 0, 1000, State::on_change_due, &s) < 0 ||
-      sd_event_add_time(loop, &timer, CLOCK_MONOTONIC, 0, 1000, State::on_timer, &s) < 0 ||
-      sd_event_add_time_relative(loop, &settle, CLOCK_MONOTONIC, 0, 1000, State::on_settled, &s) <
-          0 ||
-      sd_event_add_time(loop, &retry, CLOCK_MONOTONIC, 0, 1000, State::on_retry, &s) < 0) {
-    s.log.error("cannot create the event sources");
-    return 1;
+  // The timers, created off; arm_at() arms them.
+  const std::pair<EventSource*, sd_event_time_handler_t> timers[] = {
+      {&s.change_timer, State::on_change_due},
+      {&s.timer, State::on_timer},
+      {&s.settle_timer, State::on_settled},
+      {&s.retry_timer, State::on_retry}};
+  for (const auto& [owner, handler] : timers) {
+    sd_event_source* source = nullptr;
+    if (!s.loop_ok(sd_event_add_time(loop, &source, CLOCK_MONOTONIC, 0, 1000, handler, &s),
+                   "cannot create the event sources"))
+      return 1;
+    owner->reset(source);
+    if (!s.loop_ok(sd_event_source_set_enabled(source, SD_EVENT_OFF),
+                   "cannot create the event sources"))
+      return 1;
   }
-  s.timer.reset(timer);
-  s.settle_timer.reset(settle);
-  s.retry_timer.reset(retry);
-  s.change_timer.reset(change);
-  sd_event_source_set_enabled(change, SD_EVENT_OFF);
-  sd_event_source_set_enabled(timer, SD_EVENT_OFF);
-  sd_event_source_set_enabled(settle, SD_EVENT_OFF);
-  sd_event_source_set_enabled(retry, SD_EVENT_OFF);
   for (LoopWorker* worker : {&s.checks, &s.requests, &s.watcher, &s.poller, &s.files}) {
     if (Status st = worker->start(loop); !st) {
       s.log.error("cannot start the service's threads: " + st.error());
