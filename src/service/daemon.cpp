@@ -22,12 +22,11 @@
 #include "metrics/metrics_file.h"
 #include "net/health_probe_routes.h"
 #include "reconcile/check_action.h"
-#include "reconcile/check_pacer.h"
 #include "reconcile/reconciler.h"
-#include "rules/rule_change_sources.h"
 #include "service/allowlist_source.h"
 #include "service/event_loop.h"
 #include "service/loop_worker.h"
+#include "service/rule_change_watch.h"
 #include "service/status.h"
 #include "service/trigger.h"
 #include "util/text.h"
@@ -49,8 +48,6 @@ constexpr std::chrono::milliseconds kAllowlistSettle{500};
 // After a rule change is noticed: settle for a moment (a ruleset is written
 // in several steps), counted from the first change.
 constexpr std::chrono::milliseconds kRuleChangeSettle{300};
-// How often the sizes of the x_tables tables are asked (microseconds each).
-constexpr std::chrono::milliseconds kXtPollPeriod{250};
 
 std::chrono::microseconds micros(double seconds) {
   return std::chrono::microseconds(static_cast<long long>(seconds * 1000000.0));
@@ -99,9 +96,6 @@ struct Daemon::State {
   EventSource timer;         // the next check (interval, or sooner)
   EventSource settle_timer;  // an allowlist change settling
   EventSource retry_timer;   // the reconciler's next retry
-  EventSource change_timer;  // the check for rule changes noticed
-  EventSource nft_source;    // nf_tables change announcements
-  NftChangeMonitor nft_monitor;
   std::vector<EventSource> watches;
   std::atomic<bool> stopping{false};
   // Threads (each a LoopWorker, its results handed back to the loop):
@@ -110,7 +104,11 @@ struct Daemon::State {
   // sizes), files (the metrics file).
   LoopWorker checks, requests, watcher, poller, files;
   Reconciler reconciler;
-  CheckPacer pacer;
+  RuleChangeWatch changes{log, stopping,
+                          [this](const std::string& detail) {
+                            request_check({Trigger::Kind::RuleChange, detail});
+                          },
+                          [this](int r, const char* what) { loop_ok(r, what); }};
 
   // The check thread only.
   AllowlistSource lists{options.input, options.input6, options.ipv6, log};
@@ -148,10 +146,7 @@ struct Daemon::State {
             UnknownGracePolicy{
                 2, std::chrono::seconds(static_cast<long long>(options.unknown_grace_seconds))},
             {},
-            {}}),
-        pacer(kRuleChangeSettle,
-              std::chrono::duration_cast<Clock::duration>(
-                  std::chrono::duration<double>(options.min_check_interval_seconds))) {}
+            {}}) {}
 
   bool cluster() const { return !options.node_name.empty(); }
 
@@ -220,22 +215,18 @@ struct Daemon::State {
     log.info(2, "checking (" + why + ")", {{"TRIGGER", why}});
     const bool for_changes = trigger.kind == Trigger::Kind::RuleChange;
     if (for_changes)
-      log.info(2, "rule-change checks are spaced " + format_seconds(seconds(pacer.spacing())) +
-                      " apart (by cost " + format_seconds(seconds(pacer.spacing_by_cost())) +
-                      ": 25 x the last check's CPU " + format_seconds(seconds(pacer.last_cost())) +
-                      ")");
+      log.info(2, "rule-change checks are spaced " +
+                      format_seconds(seconds(changes.pacer().spacing())) + " apart (by cost " +
+                      format_seconds(seconds(changes.pacer().spacing_by_cost())) +
+                      ": 25 x the last check's CPU " +
+                      format_seconds(seconds(changes.pacer().last_cost())) + ")");
     last_trigger = why;
     check_running = true;
     set_enabled(timer.get(), SD_EVENT_OFF);
     // This check covers every change noticed until now: what is queued on
     // the nf_tables socket is discarded, and listening goes on, so a change
     // from here on (the read has not started) starts the next one.
-    pacer.check_started(Clock::now(), for_changes);
-    set_enabled(change_timer.get(), SD_EVENT_OFF);
-    if (nft_source) {
-      nft_monitor.drain();
-      set_enabled(nft_source.get(), SD_EVENT_ON);
-    }
+    changes.check_started(for_changes);
     checks.submit(
         [this, reload]() -> LoopWorker::Continuation {
           const AllowlistSource::Refresh news = lists.refresh(reload);
@@ -290,7 +281,7 @@ struct Daemon::State {
   void check_done(const CheckRun& run, const ParityResult& parity) {
     check_running = false;
     if (stopping) return;
-    pacer.check_finished(std::chrono::duration_cast<Clock::duration>(
+    changes.check_finished(std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(run.cpu_seconds)));
     std::set<std::string> once;
     for (const LogLine& l : parity.logs) {
@@ -324,7 +315,6 @@ struct Daemon::State {
     if (check_requested) {
       request_check(pending_trigger.value_or(Trigger{Trigger::Kind::ChangeDuringCheck, {}}));
     } else {
-      arm_change_timer();
       arm_at(timer.get(), next_check_at);
     }
     update_status(true);
@@ -470,88 +460,20 @@ struct Daemon::State {
   }
 
   // --- rule changes -------------------------------------------------------
-  void rule_changed(const std::string& what) {
-    if (stopping) return;
-    log.info(4, "rule change noticed: " + what);
-    pacer.changed(Clock::now(), what);
-    arm_change_timer();
-  }
-
-  void arm_change_timer() {
-    const auto due = pacer.due();
-    if (!due || check_running) return;  // a running check re-arms it when done
-    arm_at(change_timer.get(), *due);
-  }
-
-  static int on_change_due(sd_event_source*, uint64_t, void* self) {
-    auto* s = static_cast<State*>(self);
-    std::string detail = s->pacer.first_change();
-    if (s->pacer.changes() > 1)
-      detail += " and " + std::to_string(s->pacer.changes() - 1) + " more";
-    s->request_check({Trigger::Kind::RuleChange, detail});
-    return 0;
-  }
-
-  static int on_nft_change(sd_event_source* source, int, uint32_t, void* self) {
-    auto* s = static_cast<State*>(self);
-    if (!s->nft_monitor.drain()) return 0;
-    // One is enough: stop reading (a flood is dropped by the kernel, cheaply)
-    // until the check starts, which resumes listening.
-    s->set_enabled(source, SD_EVENT_OFF);
-    s->rule_changed("nft");
-    return 0;
-  }
-
   // Which detectors the readers need: nf_tables announcements for the nft
   // backend and native tables, polled sizes for x_tables.
-  void start_rule_watch() {
-    bool legacy = false, nft = false;
+  Status start_rule_watch() {
+    RuleChangeWatch::Setup setup;
     for (RuleReader* reader : readers) {
-      if (reader->backend() == Backend::Legacy) legacy = true;
-      if (reader->backend() == Backend::Nft || reader->backend() == Backend::Native) nft = true;
+      if (reader->backend() == Backend::Legacy) setup.legacy = true;
+      if (reader->backend() == Backend::Nft || reader->backend() == Backend::Native)
+        setup.nft = true;
     }
-    if (nft) {
-      sd_event_source* source = nullptr;
-      Status opened = nft_monitor.open();
-      if (opened && sd_event_add_io(loop.get(), &source, nft_monitor.fd(), EPOLLIN, on_nft_change,
-                                    this) >= 0) {
-        nft_source.reset(source);
-      } else {
-        log.warning("rule changes in nf_tables are seen at the next --interval only: " +
-                    (opened ? std::string("cannot add the event source") : opened.error()) +
-                    (opened.error_code() ? std::string(": ") + strerror(opened.error_code()) : ""));
-      }
-    }
-    if (!legacy) return;
-    std::vector<Family> families{Family::V4};
-    if (options.ipv6) families.push_back(Family::V6);
-    poller.submit(
-        [this, families]() -> LoopWorker::Continuation {
-          XtTablePoller tables(families);
-          XtTableSizes sizes = tables.poll();
-          while (!stopping) {
-            const auto until = Clock::now() + kXtPollPeriod;
-            while (!stopping && Clock::now() < until)
-              std::this_thread::sleep_for(
-                  std::min<Clock::duration>(kXtPollPeriod, until - Clock::now()));
-            if (stopping) break;
-            XtTableSizes now = tables.poll();
-            const std::vector<std::string> changed = changed_tables(sizes, now);
-            sizes = std::move(now);
-            if (!changed.empty())
-              poller.post([this, what = "legacy " + changed.front()] { rule_changed(what); });
-          }
-          return {};
-        },
-        [this](const std::string& what) -> LoopWorker::Continuation {
-          return [this, what] {
-            if (!stopping)
-              log.warning(
-                  "rule changes in x_tables are seen at the next --interval only: the poll "
-                  "stopped: " +
-                  what);
-          };
-        });
+    if (options.ipv6) setup.families.push_back(Family::V6);
+    setup.settle = kRuleChangeSettle;
+    setup.ceiling = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(options.min_check_interval_seconds));
+    return changes.start(loop.get(), poller, setup);
   }
 
   // --- event sources ------------------------------------------------------
@@ -695,7 +617,6 @@ int Daemon::run() {
 
   // The timers, created off; arm_at() arms them.
   const std::pair<EventSource*, sd_event_time_handler_t> timers[] = {
-      {&s.change_timer, State::on_change_due},
       {&s.timer, State::on_timer},
       {&s.settle_timer, State::on_settled},
       {&s.retry_timer, State::on_retry}};
@@ -716,7 +637,12 @@ int Daemon::run() {
     }
   }
   if (s.cluster() && s.options.watch_ciliumnode) s.start_watch();
-  if (s.options.watch_rules) s.start_rule_watch();
+  if (s.options.watch_rules) {
+    if (Status st = s.start_rule_watch(); !st) {
+      s.loop_ok(-(st.error_code() ? st.error_code() : EINVAL), st.error().c_str());
+      return 1;
+    }
+  }
   s.request_check({Trigger::Kind::Start, {}});
 
   const int r = sd_event_loop(loop);
