@@ -20,11 +20,12 @@
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
 #include "metrics/metrics_file.h"
-#include "net/health_probe_routes.h"
 #include "reconcile/check_action.h"
 #include "reconcile/reconciler.h"
 #include "service/allowlist_source.h"
+#include "service/blocked_rule_counter.h"
 #include "service/event_loop.h"
+#include "service/host_route_repair.h"
 #include "service/loop_worker.h"
 #include "service/rule_change_watch.h"
 #include "service/status.h"
@@ -79,8 +80,9 @@ class LoggingObserver : public CheckObserver {
   Logger& log_;
 };
 
-// What the parity features found during a check (on the check thread).
-struct ParityResult {
+// What route repair and the BPF block counter found during a check (on the
+// check thread).
+struct CompanionResult {
   std::vector<LogLine> logs;
   size_t new_blocks = 0;
   std::optional<uint64_t> last_good_reading;  // --checkMap
@@ -113,11 +115,12 @@ struct Daemon::State {
   // The check thread only.
   AllowlistSource lists{options.input, options.input6, options.ipv6, log};
   MatchCache cache;
-  BlockTracker blocks;
+  HostRouteRepair routes{options.ipv6};
+  BlockedRuleCounter blocks{options.map_path};
 
   // The loop thread only.
   size_t allowlist_problems = 0;
-  std::set<std::string> parity_once;
+  std::set<std::string> said_once;  // route and counter problems, said when they start
   bool pending_reload = false;
   bool check_running = false;
   bool check_requested = false;            // a trigger came while a check ran
@@ -230,7 +233,7 @@ struct Daemon::State {
     checks.submit(
         [this, reload]() -> LoopWorker::Continuation {
           const AllowlistSource::Refresh news = lists.refresh(reload);
-          ParityResult parity = parity_features();
+          CompanionResult companions = check_companions();
           LoggingObserver observer(log);
           CheckSetup setup;
           setup.ipv6 = options.ipv6;
@@ -241,56 +244,46 @@ struct Daemon::State {
           setup.limits.deadline = Clock::now() + kMatchBudget;
           setup.limits.stop = &stopping;
           auto run = std::make_shared<CheckRun>(run_check(readers, setup));
-          return [this, run, parity = std::move(parity), news] {
+          return [this, run, companions = std::move(companions), news] {
             allowlist_problems = news.problems;
             if (news.reloaded) watch_allowlists();
-            check_done(*run, parity);
+            check_done(*run, companions);
           };
         },
         // Fail closed: a check that threw is `unknown`, never `clean`.
         [this](const std::string& what) -> LoopWorker::Continuation {
           auto run = std::make_shared<CheckRun>(failed_check(what));
-          return [this, run] { check_done(*run, ParityResult{}); };
+          return [this, run] { check_done(*run, CompanionResult{}); };
         });
   }
 
-  // The parity features, on the check thread (they touch only their own
-  // state and the kernel); what they found is applied on the loop thread.
-  ParityResult parity_features() {
-    ParityResult result;
-    if (options.install_routes) {
-      for (const HealthProbeRoute& route : health_probe_routes(options.ipv6)) {
-        const Status st = ensure_route(route);
-        if (!st)
-          result.logs.push_back(
-              {0, LOG_WARNING, "cannot ensure the health probe reply route: " + st.error(), {}});
-      }
-    }
+  // Route repair and the BPF block counter, on the check thread (they
+  // touch only their own state and the kernel); what they found is applied
+  // on the loop thread.
+  CompanionResult check_companions() {
+    CompanionResult result;
+    if (options.install_routes) result.logs = routes.ensure();
     if (!options.check_map) return result;
-    const BlockTracker::Step step = blocks.observe(read_block_counter(options.map_path));
-    if (!step.log_error.empty())
-      result.logs.push_back({0, LOG_WARNING, step.log_error + "; keeping the previous count", {}});
-    if (step.recovered)
-      result.logs.push_back(
-          {0, LOG_INFO, "the BPF block counter " + options.map_path + " is readable again", {}});
-    result.new_blocks = step.new_blocks;
-    result.last_good_reading = blocks.last_good_reading();
+    BlockedRuleCounter::Reading reading = blocks.read();
+    for (LogLine& l : reading.logs) result.logs.push_back(std::move(l));
+    result.new_blocks = reading.new_blocks;
+    result.last_good_reading = reading.last_good;
     return result;
   }
 
-  void check_done(const CheckRun& run, const ParityResult& parity) {
+  void check_done(const CheckRun& run, const CompanionResult& companions) {
     check_running = false;
     if (stopping) return;
     changes.check_finished(std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(run.cpu_seconds)));
     std::set<std::string> once;
-    for (const LogLine& l : parity.logs) {
+    for (const LogLine& l : companions.logs) {
       // Said when it starts, not every check.
-      if (!parity_once.count(l.message)) log.log(l.level, l.priority, l.message, l.fields);
+      if (!said_once.count(l.message)) log.log(l.level, l.priority, l.message, l.fields);
       once.insert(l.message);
     }
-    parity_once.swap(once);
-    apply(reconciler.blocked_rule_additions(parity.new_blocks, kBlockedMessage));
+    said_once.swap(once);
+    apply(reconciler.blocked_rule_additions(companions.new_blocks, kBlockedMessage));
     // E.g. which nft tables were listed by iptables-nft-save, and why.
     for (const RuleSet& set : run.sets)
       for (const std::string& note : set.stats.notes)
@@ -300,7 +293,7 @@ struct Daemon::State {
     log.info(2, "check took " + format_seconds(std::chrono::duration<double>(run.took).count()) +
                     ": " + summarize(run.report) + " (CPU " + format_seconds(run.cpu_seconds) +
                     ", helpers included)");
-    write_metrics(run, parity);
+    write_metrics(run, companions);
 
     // Unknown but not yet past its grace: check again by the time it may
     // escalate, not a whole interval later.
@@ -323,12 +316,12 @@ struct Daemon::State {
 
   // --metrics-file: after every check (issue 15), written and flushed on
   // the files thread.
-  void write_metrics(const CheckRun& run, const ParityResult& parity) {
+  void write_metrics(const CheckRun& run, const CompanionResult& companions) {
     auto report = std::make_shared<const Report>(run.report);
     const double took = std::chrono::duration<double>(run.took).count();
     const bool settled = reconciler.label_settled();
     const std::optional<uint64_t> blocked =
-        options.check_map ? parity.last_good_reading : std::nullopt;
+        options.check_map ? companions.last_good_reading : std::nullopt;
     files.submit(
         [this, report, took, settled, blocked]() -> LoopWorker::Continuation {
           Status written = metrics.check_finished({report.get(), took, settled, blocked});
