@@ -127,6 +127,21 @@ Decision Reconciler::checked(const Report& report, Clock::time_point now) {
   return d;
 }
 
+Decision Reconciler::blocked_rule_additions(size_t count, const std::string& event_message) {
+  Decision d;
+  if (count == 0) return d;
+  d.logs.push_back({0,
+                    LOG_WARNING,
+                    std::to_string(count) +
+                        " attempt(s) to add iptables rules were blocked since the last check "
+                        "(eBPF host routing is on)",
+                    {}});
+  if (options_.cluster && options_.events && events_in_flight_.insert("BlockedIPTablesRule").second)
+    d.requests.push_back(
+        {ClusterRequest::Kind::Event, false, "BlockedIPTablesRule", event_message});
+  return d;
+}
+
 Decision Reconciler::maybe_send_label(Clock::time_point now) {
   Decision d;
   const auto want = wanted();

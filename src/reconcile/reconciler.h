@@ -91,6 +91,11 @@ class Reconciler {
   Decision sent(const ClusterRequest& request, const RequestResult& result, Clock::time_point now);
   // Time passed: a retry may be due (call at next_wake()).
   Decision tick(Clock::time_point now);
+  // --checkMap: the BPF program blocked `count` attempts to add iptables
+  // rules since the last check. A warning, and with --events the
+  // BlockedIPTablesRule Event carrying `event_message` (one in flight at a
+  // time, as every Event).
+  Decision blocked_rule_additions(size_t count, const std::string& event_message);
 
   // When tick() has something to do, if ever.
   std::optional<Clock::time_point> next_wake() const { return retry_at_; }

@@ -253,6 +253,31 @@ TEST(Reconciler, OneEventOfAKindInFlightAtATime) {
       << "answered (even with an error): the next check reports again";
 }
 
+// --checkMap: blocked additions are a warning, and with --events an Event
+// that goes through the same one-in-flight rule as every other.
+TEST(Reconciler, BlockedRuleAdditionsAreAWarningAndWithEventsOneEventInFlight) {
+  EXPECT_TRUE(Reconciler(options(true)).blocked_rule_additions(0, "m").requests.empty());
+  EXPECT_TRUE(Reconciler(options(true)).blocked_rule_additions(0, "m").logs.empty());
+
+  Reconciler quiet(options(false));
+  const Decision no_events = quiet.blocked_rule_additions(3, "m");
+  EXPECT_TRUE(no_events.requests.empty()) << "no --events: no Event";
+  EXPECT_TRUE(logged(no_events, "3 attempt(s) to add iptables rules were blocked"));
+
+  Reconciler r(options(true));
+  const Decision d = r.blocked_rule_additions(2, "blocked message");
+  ASSERT_EQ(event_reasons(d), std::vector<std::string>{"BlockedIPTablesRule"});
+  EXPECT_EQ(d.requests.back().message, "blocked message");
+  EXPECT_TRUE(event_reasons(r.blocked_rule_additions(1, "m")).empty()) << "one in flight";
+  r.sent(d.requests.back(), kOk, t0);
+  EXPECT_EQ(event_reasons(r.blocked_rule_additions(1, "m")),
+            std::vector<std::string>{"BlockedIPTablesRule"});
+
+  ReconcilerOptions no_node = options(true);
+  no_node.cluster = false;
+  EXPECT_TRUE(Reconciler(no_node).blocked_rule_additions(5, "m").requests.empty());
+}
+
 TEST(Reconciler, WithoutANodeItDecidesAndLogsButSendsNothing) {
   ReconcilerOptions o = options(true);
   o.cluster = false;
