@@ -17,6 +17,11 @@
 // So the loop never waits on the kernel, the file system or the network:
 // signals, watchdog pings and triggers are answered at once, and SIGTERM
 // stops it within a second. The Logger is safe from every thread.
+//
+// Its parts, each in its own file: AllowlistSource (the check thread's
+// allowlists), RuleChangeWatch (nf_tables listener, x_tables poll, pacing),
+// HostRouteRepair and BlockedRuleCounter (run with each check), the
+// Reconciler (what to send and log) and event_loop.h's arm_at (every timer).
 #include <memory>
 #include <string>
 #include <vector>
