@@ -1,5 +1,7 @@
 #include "kube/watch_pacer.h"
 
+#include <algorithm>
+
 namespace aim {
 namespace {
 
@@ -29,6 +31,7 @@ WatchPacer::Step WatchPacer::set_health(Step step, bool healthy, const std::stri
 
 WatchPacer::Step WatchPacer::opened(Clock::time_point) {
   ever_open_ = true;
+  open_ = true;
   failures_ = 0;
   failing_since_.reset();
   refused_since_.reset();
@@ -45,6 +48,8 @@ WatchPacer::Step WatchPacer::failed(Fault fault, const std::string& why, Clock::
                                     double random01) {
   Step step;
   ++failures_;
+  const bool was_open = open_;
+  open_ = false;
   if (!failing_since_) failing_since_ = now;
   std::string health_why = why;
   if (fault == Fault::Refused) {
@@ -74,6 +79,13 @@ WatchPacer::Step WatchPacer::failed(Fault fault, const std::string& why, Clock::
   } else {
     refused_since_.reset();
     step.wait = faults_.next(random01);
+    // An open watch cut: on a restarting or failing-over API server every
+    // node's watch is cut in the same moment. Its reconnect is drawn over
+    // reconnect_spread, not the back-off's first half second.
+    if (fault == Fault::Transport && was_open)
+      step.wait = std::max(step.wait, std::chrono::milliseconds(static_cast<long long>(
+                                          static_cast<double>(pacing_.reconnect_spread.count()) *
+                                          std::clamp(random01, 0.0, 1.0))));
   }
   const bool lost = failures_ >= pacing_.failures_before_lost &&
                     (!ever_open_ || now - *failing_since_ >= pacing_.lost_after);
