@@ -32,6 +32,7 @@ WatchPacer::Step WatchPacer::set_health(Step step, bool healthy, const std::stri
 WatchPacer::Step WatchPacer::opened(Clock::time_point) {
   ever_open_ = true;
   open_ = true;
+  after_cut_ = false;
   failures_ = 0;
   failing_since_.reset();
   refused_since_.reset();
@@ -52,6 +53,8 @@ WatchPacer::Step WatchPacer::failed(Fault fault, const std::string& why, Clock::
   open_ = false;
   if (!failing_since_) failing_since_ = now;
   std::string health_why = why;
+  // A server that answers is up: reconnecting after a cut is over.
+  if (fault != Fault::Transport) after_cut_ = false;
   if (fault == Fault::Refused) {
     const bool first = !refused_since_;
     if (first) refused_since_ = now;
@@ -80,9 +83,12 @@ WatchPacer::Step WatchPacer::failed(Fault fault, const std::string& why, Clock::
     refused_since_.reset();
     step.wait = faults_.next(random01);
     // An open watch cut: on a restarting or failing-over API server every
-    // node's watch is cut in the same moment. Its reconnect is drawn over
-    // reconnect_spread, not the back-off's first half second.
-    if (fault == Fault::Transport && was_open)
+    // node's watch is cut in the same moment. Its reconnects are drawn over
+    // reconnect_spread, not the back-off's first half second, until one
+    // connects: nodes trying while the server is down would otherwise come
+    // back on the short steps, together, the moment it is up.
+    if (was_open) after_cut_ = fault == Fault::Transport;
+    if (fault == Fault::Transport && after_cut_)
       step.wait = std::max(step.wait, std::chrono::milliseconds(static_cast<long long>(
                                           static_cast<double>(pacing_.reconnect_spread.count()) *
                                           std::clamp(random01, 0.0, 1.0))));

@@ -89,7 +89,8 @@ class WatchPacer {
   int failures_ = 0;  // in a row, since the last open
   std::optional<Clock::time_point> failing_since_, refused_since_;
   bool ever_open_ = false;
-  bool open_ = false;  // the last thing seen was an open watch
+  bool open_ = false;       // the last thing seen was an open watch
+  bool after_cut_ = false;  // failing to connect since an open watch was cut
   bool no_grant_ = false;
   std::optional<bool> healthy_;
 };

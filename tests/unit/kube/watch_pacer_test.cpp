@@ -57,8 +57,12 @@ TEST(WatchPacer, TheReconnectAfterACutIsSpread) {
   WatchPacer p;
   p.opened(t0);
   EXPECT_EQ(p.failed(Fault::Transport, "watch: connection reset", t0, 0.5).wait, 5s);
-  EXPECT_EQ(p.failed(Fault::Transport, "watch: connection refused", t0 + 5s, 1.0).wait, 1s)
-      << "the next fault: the back-off's second step";
+  EXPECT_EQ(p.failed(Fault::Transport, "watch: connection refused", t0 + 5s, 0.2).wait, 2s)
+      << "still down: spread again, so the fleet does not return together when it is up";
+  EXPECT_EQ(p.failed(Fault::Refused, "list: 403 Forbidden", t0 + 7s, 1.0).wait, 1s)
+      << "up, refusing: the refusals' own back-off";
+  EXPECT_EQ(p.failed(Fault::Transport, "list: connection reset", t0 + 8s, 1.0).wait, 2s)
+      << "no longer reconnecting after a cut: the back-off alone";
   p.opened(t0 + 10s);
   EXPECT_EQ(p.failed(Fault::Transport, "watch: connection reset", t0 + 20s, 0.0).wait, 250ms)
       << "the back-off's floor at the bottom of the draw";
