@@ -1,5 +1,7 @@
 #include "kube/watch_pacer.h"
 
+#include <algorithm>
+
 namespace aim {
 namespace {
 
@@ -29,6 +31,8 @@ WatchPacer::Step WatchPacer::set_health(Step step, bool healthy, const std::stri
 
 WatchPacer::Step WatchPacer::opened(Clock::time_point) {
   ever_open_ = true;
+  open_ = true;
+  after_cut_ = false;
   failures_ = 0;
   failing_since_.reset();
   refused_since_.reset();
@@ -45,8 +49,12 @@ WatchPacer::Step WatchPacer::failed(Fault fault, const std::string& why, Clock::
                                     double random01) {
   Step step;
   ++failures_;
+  const bool was_open = open_;
+  open_ = false;
   if (!failing_since_) failing_since_ = now;
   std::string health_why = why;
+  // A server that answers is up: reconnecting after a cut is over.
+  if (fault != Fault::Transport) after_cut_ = false;
   if (fault == Fault::Refused) {
     const bool first = !refused_since_;
     if (first) refused_since_ = now;
@@ -74,6 +82,16 @@ WatchPacer::Step WatchPacer::failed(Fault fault, const std::string& why, Clock::
   } else {
     refused_since_.reset();
     step.wait = faults_.next(random01);
+    // An open watch cut: on a restarting or failing-over API server every
+    // node's watch is cut in the same moment. Its reconnects are drawn over
+    // reconnect_spread, not the back-off's first half second, until one
+    // connects: nodes trying while the server is down would otherwise come
+    // back on the short steps, together, the moment it is up.
+    if (was_open) after_cut_ = fault == Fault::Transport;
+    if (fault == Fault::Transport && after_cut_)
+      step.wait = std::max(step.wait, std::chrono::milliseconds(static_cast<long long>(
+                                          static_cast<double>(pacing_.reconnect_spread.count()) *
+                                          std::clamp(random01, 0.0, 1.0))));
   }
   const bool lost = failures_ >= pacing_.failures_before_lost &&
                     (!ever_open_ || now - *failing_since_ >= pacing_.lost_after);

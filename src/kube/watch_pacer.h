@@ -18,7 +18,8 @@
 //   one never opened is given up after a few failures, so the first label is
 //   not held up.
 // - Each watch asks the server to end it after a random time in [t, 2t) (as
-//   client-go does): watches opened together do not end together.
+//   client-go does), and the reconnect after a cut is spread over 10 s:
+//   watches opened (or cut) together do not come back together.
 #include <chrono>
 #include <optional>
 #include <string>
@@ -42,6 +43,10 @@ struct WatchPacing {
   // every refused_retry (spread by up to half).
   std::chrono::milliseconds no_grant_after{std::chrono::minutes(2)};
   std::chrono::milliseconds refused_retry{std::chrono::minutes(5)};
+  // The reconnect after an open watch is cut waits a random part of this
+  // (at least the back-off's draw): a server restart cuts every node's watch
+  // at once.
+  std::chrono::milliseconds reconnect_spread{std::chrono::seconds(10)};
   // A watch open this long worked: the back-off starts over.
   std::chrono::milliseconds worked_after{std::chrono::seconds(10)};
 };
@@ -84,6 +89,8 @@ class WatchPacer {
   int failures_ = 0;  // in a row, since the last open
   std::optional<Clock::time_point> failing_since_, refused_since_;
   bool ever_open_ = false;
+  bool open_ = false;       // the last thing seen was an open watch
+  bool after_cut_ = false;  // failing to connect since an open watch was cut
   bool no_grant_ = false;
   std::optional<bool> healthy_;
 };

@@ -27,8 +27,8 @@ TEST(WatchPacer, ARefusalRightAfterAStartIsRetriedWithBackoffAndSaidOnce) {
   WatchPacer p;
   p.opened(t0);
   Clock::time_point now = t0 + 1s;
-  auto step = p.failed(Fault::Transport, "watch: connection refused", now, 1.0);
-  EXPECT_EQ(step.wait, 500ms);
+  auto step = p.failed(Fault::Transport, "watch: connection reset", now, 1.0);
+  EXPECT_EQ(step.wait, 10s) << "a cut: the reconnect is spread (its whole 10 s at this draw)";
   now += step.wait;
   step = p.failed(Fault::Refused, "list: 403 Forbidden", now, 1.0);
   EXPECT_EQ(step.wait, 1s) << "refusals start at a second";
@@ -49,6 +49,27 @@ TEST(WatchPacer, ARefusalRightAfterAStartIsRetriedWithBackoffAndSaidOnce) {
   step = p.opened(now + 500ms);
   EXPECT_FALSE(step.health) << "it never stopped being healthy";
   EXPECT_FALSE(p.no_grant());
+}
+
+// A restart cuts every node's watch in the same moment: the reconnects are
+// spread over 10 s; the faults after it back off as usual.
+TEST(WatchPacer, TheReconnectAfterACutIsSpread) {
+  WatchPacer p;
+  p.opened(t0);
+  EXPECT_EQ(p.failed(Fault::Transport, "watch: connection reset", t0, 0.5).wait, 5s);
+  EXPECT_EQ(p.failed(Fault::Transport, "watch: connection refused", t0 + 5s, 0.2).wait, 2s)
+      << "still down: spread again, so the fleet does not return together when it is up";
+  EXPECT_EQ(p.failed(Fault::Refused, "list: 403 Forbidden", t0 + 7s, 1.0).wait, 1s)
+      << "up, refusing: the refusals' own back-off";
+  EXPECT_EQ(p.failed(Fault::Transport, "list: connection reset", t0 + 8s, 1.0).wait, 2s)
+      << "no longer reconnecting after a cut: the back-off alone";
+  p.opened(t0 + 10s);
+  EXPECT_EQ(p.failed(Fault::Transport, "watch: connection reset", t0 + 20s, 0.0).wait, 250ms)
+      << "the back-off's floor at the bottom of the draw";
+  p.worked();
+  p.opened(t0 + 30s);
+  EXPECT_EQ(p.failed(Fault::Garbage, "not JSON", t0 + 30s, 1.0).wait, 500ms)
+      << "a bad answer is not a cut";
 }
 
 TEST(WatchPacer, AWatchThatWasOpenIsLostOnlyAfterFailingAWhile) {
