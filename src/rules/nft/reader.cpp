@@ -13,6 +13,7 @@
 #include "rules/child/job.h"
 #include "rules/child/process.h"
 #include "rules/child/rule_stream.h"
+#include "rules/netlink/generation.h"
 #include "rules/netlink/layout_reader.h"
 #include "rules/nft/helper.h"
 #include "rules/nft/save_parser.h"
@@ -70,45 +71,38 @@ struct NftReader::Attempt {
 
 NftReader::Attempt NftReader::read_consistently(const std::string& path, Family family,
                                                 const std::string& only_table) {
-  Attempt a;
-  a.set.family = family;
-  a.set.backend = Backend::Nft;
   std::vector<std::string> args;
   if (!only_table.empty()) args = {"-t", only_table};
-  std::string last_change;
-  for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
-    auto before = read_settled_nft_generation();
-    if (!before) return a.set.error = before.error(), std::move(a);
-    auto child = run_program(path, args, timeout_, abort_);
-    if (!child) return a.set.error = "cannot run " + path + ": " + child.error(), std::move(a);
-    if (!child->failure.empty()) {
-      // Status 3: a rule iptables-nft cannot parse (a native statement).
-      a.incompatible_exit = child->failure == "exited with status 3";
-      a.set.error = path + " " + child->failure + ": " + trimmed(child->stderr_text);
-      return a;
-    }
-    auto layout = read_kernel_layout(family);
-    if (!layout && layout.error_code() == EAGAIN) {  // a dump the ruleset changed during
-      last_change = layout.error();
-      continue;
-    }
-    if (!layout) return a.set.error = layout.error(), std::move(a);
-    auto after = read_nft_generation();
-    if (!after) return a.set.error = after.error(), std::move(a);
-    if (*before != *after) {
-      last_change = "generation " + std::to_string(*before) + " -> " + std::to_string(*after);
-      continue;
-    }
-    if (!only_table.empty())
-      std::erase_if(layout->tables, [&](const auto& t) { return t.first != only_table; });
-    a.set = parse_save_text(child->stdout_text(), child->stdout_map, family, Backend::Nft, *layout);
-    a.set.stats.helper_peak_rss_kib = child->peak_rss_kib;
-    return a;
-  }
-  a.set.error = "the nftables ruleset changed during each of " +
-                std::to_string(kConsistentReadAttempts) + " reads (last: " + last_change +
-                "); the next check reads again";
-  return a;
+  auto read =
+      read_at_stable_generation<Attempt>(kConsistentReadAttempts, [&]() -> StableRead<Attempt> {
+        Attempt a;
+        a.set.family = family;
+        a.set.backend = Backend::Nft;
+        auto child = run_program(path, args, timeout_, abort_);
+        if (!child) return a.set.error = "cannot run " + path + ": " + child.error(), a;
+        if (!child->failure.empty()) {
+          // Status 3: a rule iptables-nft cannot parse (a native statement).
+          a.incompatible_exit = child->failure == "exited with status 3";
+          a.set.error = path + " " + child->failure + ": " + trimmed(child->stderr_text);
+          return a;
+        }
+        auto layout = read_kernel_layout(family);
+        // A dump the ruleset changed during.
+        if (!layout && layout.error_code() == EAGAIN) return ReadAgain{layout.error()};
+        if (!layout) return a.set.error = layout.error(), a;
+        if (!only_table.empty())
+          std::erase_if(layout->tables, [&](const auto& t) { return t.first != only_table; });
+        a.set =
+            parse_save_text(child->stdout_text(), child->stdout_map, family, Backend::Nft, *layout);
+        a.set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+        return a;
+      });
+  if (read) return std::move(*read);
+  Attempt failed;
+  failed.set.family = family;
+  failed.set.backend = Backend::Nft;
+  failed.set.error = read.error();
+  return failed;
 }
 
 static std::string missing_program_error(const std::string& program) {
