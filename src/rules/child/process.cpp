@@ -18,6 +18,20 @@
 
 namespace aim {
 
+std::string child_said(std::string stderr_text, std::size_t limit) {
+  while (!stderr_text.empty() && (stderr_text.back() == '\n' || stderr_text.back() == ' '))
+    stderr_text.pop_back();
+  if (stderr_text.size() > limit) stderr_text = stderr_text.substr(0, limit) + "...";
+  return stderr_text;
+}
+
+std::string ChildOutput::failure_text(std::size_t stderr_limit) const {
+  std::string text = failure;
+  const std::string said = child_said(stderr_text, stderr_limit);
+  if (!said.empty()) text += (text.empty() ? "" : ": ") + said;
+  return text;
+}
+
 std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
@@ -112,13 +126,39 @@ Result<ChildOutput> run_in_child(const std::function<int()>& body,
   if (pid < 0) return Error{std::string("fork failed: ") + std::strerror(errno)};
   if (pid == 0) {
     // Child: no return into the caller, no atexit handlers of the parent.
-    if (dup2(out.get(), STDOUT_FILENO) < 0 || dup2(err.get(), STDERR_FILENO) < 0) _exit(120);
+    if (dup2(out.get(), STDOUT_FILENO) < 0 || dup2(err.get(), STDERR_FILENO) < 0)
+      _exit(exit_code(ChildExit::NoOutput));
     int status = body();
     std::fflush(stdout);
     std::fflush(stderr);
     _exit(status);
   }
   return collect(pid, out.get(), err.get(), timeout, abort);
+}
+
+ChildStart child_start_for_this_process() {
+  return process_is_single_threaded() ? ChildStart::Fork : ChildStart::Spawn;
+}
+
+Result<pid_t> spawn_program(const std::string& path, const std::vector<std::string>& args,
+                            const std::vector<std::string>& environment, const SpawnedFds& fds) {
+  std::vector<char*> argv{const_cast<char*>(path.c_str())};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  const std::pair<int, int> standard[] = {
+      {fds.in, STDIN_FILENO}, {fds.out, STDOUT_FILENO}, {fds.err, STDERR_FILENO}};
+  for (const auto& [from, to] : standard)
+    if (from >= 0) posix_spawn_file_actions_adddup2(&actions, from, to);
+  pid_t pid = -1;
+  const int r = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (r != 0) return Error{"cannot run " + path + ": " + std::strerror(r), r};
+  return pid;
 }
 
 Result<ChildOutput> run_executable(const std::string& path, const std::vector<std::string>& args,
@@ -128,21 +168,9 @@ Result<ChildOutput> run_executable(const std::string& path, const std::vector<st
   auto fds = output_files();
   if (!fds) return Error{fds.error()};
   auto& [out, err] = *fds;
-  std::vector<char*> argv{const_cast<char*>(path.c_str())};
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err.get(), STDERR_FILENO);
-  pid_t pid = -1;
-  const int r = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (r != 0) return Error{"cannot run " + path + ": " + std::strerror(r), r};
-  return collect(pid, out.get(), err.get(), timeout, abort);
+  auto pid = spawn_program(path, args, environment, {-1, out.get(), err.get()});
+  if (!pid) return Error{pid.error(), pid.error_code()};
+  return collect(*pid, out.get(), err.get(), timeout, abort);
 }
 
 }  // namespace aim

@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,23 +75,10 @@ Status ServedChild::start() {
   UniqueFd ours(pair[0]), theirs(pair[1]);
   auto err = make_memfd("aim-served-stderr");
   if (!err) return Error{err.error()};
-  std::vector<char*> argv{path_.data()};
-  for (std::string& a : args_) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (std::string& e : environment_) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, theirs.get(), STDIN_FILENO);
   // Nothing but a fatal message is printed outside the answers.
-  posix_spawn_file_actions_adddup2(&actions, err->get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err->get(), STDERR_FILENO);
-  pid_t pid = -1;
-  const int r = posix_spawn(&pid, path_.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (r != 0) return Error{"cannot run " + path_ + ": " + std::strerror(r), r};
-  pid_ = pid;
+  auto pid = spawn_program(path_, args_, environment_, {theirs.get(), err->get(), err->get()});
+  if (!pid) return Error{pid.error(), pid.error_code()};
+  pid_ = *pid;
   socket_ = std::move(ours);
   stderr_ = std::move(*err);
   return Ok{};
