@@ -5,8 +5,8 @@
 # here is the interval's doing), for each backend (iptables-nft, -legacy):
 #   1. the sample node (clean once its hand-added rule is deleted): a user
 #      rule added (label -> true) and removed (-> false), REPEATS times, PAUSE
-#      seconds apart (default 6: longer than the default --min-check-interval,
-#      so each change finds the node quiet); the delay from the command's
+#      seconds apart (default 6: longer than any spacing a check on the
+#      sample node asks for, so each change finds the node quiet); the delay from the command's
 #      return to the label (median, max; the label is polled every 5 ms);
 #   2. N kube-proxy services (clean against the kube-proxy-node allowlist):
 #      the service's CPU (its threads and reaped helpers, /proc/PID/stat),

@@ -3,8 +3,12 @@
 #   1. the suite on the normal build;
 #   2. the suite again on an AddressSanitizer + UndefinedBehaviorSanitizer
 #      build (LeakSanitizer included: the daemon soak exits non-zero on a leak);
-#   3. every libFuzzer target for FUZZ_SECONDS (default 45) each;
-#   4. the quick mutation subset (tests/mutation/run.sh --quick): the ten
+#   3. the service's threads under ThreadSanitizer: a named subset (the
+#      daemon's thread and exception tests, the service tests that exercise
+#      every worker thread), built alone, with its waits stretched by
+#      AIM_TEST_TIME_SCALE for TSan's 5-15x slowdown;
+#   4. every libFuzzer target for FUZZ_SECONDS (default 30) each;
+#   5. the quick mutation subset (tests/mutation/run.sh --quick): the ten
 #      most important fail-closed lines each have a test that fails without
 #      them.
 # Every tier prints its wall time, so CI's budget stays visible.
@@ -72,6 +76,35 @@ cmake -S . -B build-asan -DAIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/d
 cmake --build build-asan -j "$(nproc)" >/dev/null
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)" | tee "$LOG" || status=1
 count
+
+# Only the daemon and its in-process thread tests are built under TSan (the
+# readers' and cluster tests are not: CI's budget); the service tests, which
+# run the daemon as a program, come from the normal build and run the TSan
+# binary (AIM_TEST_BINARY). Only the tests below run. Each exercises a thread
+# of the service: the logger from many threads, the exception barrier,
+# checks with reloads and rule changes (checks, poller, nf_tables listener),
+# requests against a server that goes away or hangs (requests), the
+# CiliumNode watch (watcher), the metrics file (files) and SIGTERM while all
+# of them run. A report fails the test that provoked it (the daemon's log is
+# searched for one; an in-process report makes the test program exit
+# non-zero). AIM_TEST_TIME_SCALE stretches the tests' bounded waits.
+tier "service threads under ThreadSanitizer"
+TSAN_UNIT='^unit\.(Logger|LoopWorkerTest|DaemonExceptionBarrier|FailedCheck|RuleChangeWatchTest)\.'
+TSAN_SERVICE='^integration\.DaemonTest\.(FollowsTheRulesAndReloadsAndStops|StopsPromptlyEvenWhileTheApiServerHangs|SurvivesTheApiServerGoingAwayAndComingBack)$'
+TSAN_SERVICE+='|^integration\.RuleChangeTest\.(AnNftRuleAddedOrRemovedIsCheckedAtOnce|BackToBackChangesAreEachCheckedAtTheirCost)$'
+TSAN_SERVICE+='|^integration\.CiliumNodeWatchTest\.ALabelChangedByAnotherClientIsSetBackAndSteadyStateWritesNothing$'
+TSAN_SERVICE+='|^integration\.OperatorServiceTest\.TheMetricsFilePassesPromtoolAndFollowsTheVerdict$'
+cmake -S . -B build-tsan -DAIM_TSAN=ON -DCMAKE_BUILD_TYPE=None >/dev/null
+cmake --build build-tsan -j "$(nproc)" --target azure-iptables-monitor service_unit_tests >/dev/null
+export AIM_TEST_TIME_SCALE=10 TSAN_OPTIONS="second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+ctest --test-dir build-tsan -R "$TSAN_UNIT" --output-on-failure -j "$(nproc)" | tee "$LOG" ||
+  status=1
+count
+AIM_TEST_BINARY=$(pwd)/build-tsan/azure-iptables-monitor \
+  ctest --test-dir "${BUILD_DIR:-build}" -R "$TSAN_SERVICE" --output-on-failure -j "$(nproc)" |
+  tee "$LOG" || status=1
+count
+unset AIM_TEST_TIME_SCALE TSAN_OPTIONS
 
 tier "fuzzers"
 fuzzers=$(ls tests/fuzz/fuzz_*.cpp | wc -l)

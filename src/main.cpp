@@ -232,24 +232,7 @@ int main(int argc, char** argv) {
         {{"EXIT_STATUS", std::to_string(kExitConfig)}});
     return kExitConfig;
   }
-  aim::ServiceOptions service;
-  service.input = cl.global.input;
-  service.input6 = cl.global.input6;
-  service.ipv6 = cl.global.ipv6;
-  service.node_name = cl.global.node_name;
-  service.kubeconfig = cl.global.kubeconfig;
-  service.events = cl.global.events;
-  service.request_timeout_seconds = cl.global.request_timeout_seconds;
-  service.interval_seconds = cl.global.interval_seconds;
-  service.unknown_grace_seconds = cl.global.unknown_grace_seconds;
-  service.terminate_on_success = cl.global.terminate_on_success;
-  service.watch_ciliumnode = cl.global.watch_ciliumnode;
-  service.watch_rules = cl.global.watch_rules;
-  service.min_check_interval_seconds = cl.global.min_check_interval_seconds;
-  service.check_map = cl.global.check_map;
-  service.map_path = cl.global.map_path;
-  service.install_routes = cl.global.install_routes;
-  service.metrics_file = cl.global.metrics_file;
-  aim::Daemon daemon(service, readers, log);
+  // The service's part of the options, as parsed (defaults in one place).
+  aim::Daemon daemon(static_cast<const aim::ServiceOptions&>(cl.global), readers, log);
   return daemon.run();
 }

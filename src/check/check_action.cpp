@@ -24,4 +24,12 @@ CheckRun run_check(const std::vector<RuleReader*>& readers, const CheckSetup& se
   return run;
 }
 
+CheckRun failed_check(const std::string& what) {
+  CheckRun run;
+  run.report.verdict = Verdict::Unknown;
+  run.report.errors.push_back("the check failed: " + what +
+                              " (an internal error; the next check tries again)");
+  return run;
+}
+
 }  // namespace aim

@@ -3,6 +3,7 @@
 // `check` command runs it once; the service runs it on every trigger. What
 // the verdict asks of the cluster is then the Reconciler's to decide.
 #include <chrono>
+#include <string>
 #include <vector>
 
 #include "allowlist/allowlist.h"
@@ -30,5 +31,10 @@ struct CheckRun {
 };
 
 CheckRun run_check(const std::vector<RuleReader*>& readers, const CheckSetup& setup);
+
+// A check that could not finish because of `what` (an exception's text): an
+// `unknown` verdict carrying it, never `clean`, so the label is never set
+// "false" on a check that did not run.
+CheckRun failed_check(const std::string& what);
 
 }  // namespace aim

@@ -134,10 +134,11 @@ void register_options(CLI::App& app, CommandLine& cl) {
                "seen at the next --interval")
       ->default_str("true");
   app.add_option("--min-check-interval", cl.global.min_check_interval_seconds,
-                 "Service: under continuous rule changes, start checks at least this many "
-                 "seconds apart (and at least 25 times the last check's CPU time, helpers "
-                 "included, so they take at most 4% of a core)")
-      ->check(seconds_between(0.5, 3600.0));
+                 "Service: a ceiling on how often rule changes start checks: at least this many "
+                 "seconds apart; 0 (the default): no ceiling. Checks for changes are always "
+                 "spaced by their cost, at least 25 times the last check's CPU time (helpers "
+                 "included, so they take at most 4% of a core) and at least 0.25 s")
+      ->check(seconds_between(0.0, 3600.0));
   app.add_flag("--terminateOnSuccess", cl.global.terminate_on_success,
                "Service: exit 0 after a clean check whose \"false\" label was set (never after an "
                "unknown verdict)");

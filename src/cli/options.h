@@ -1,6 +1,7 @@
 #pragma once
-// Every flag, its default and its meaning, in one place. main.cpp binds these
-// to CLI11; the commands only read them.
+// Every flag and its meaning, bound to CLI11 here (register_options); the
+// defaults are the structs' own (the service's in service/service_options.h).
+// The commands only read them.
 #include <CLI/CLI.hpp>
 #include <set>
 #include <string>
@@ -8,33 +9,20 @@
 
 #include "rules/print.h"
 #include "rules/ruleset.h"
+#include "service/service_options.h"
 
 namespace aim {
 
 enum class BackendChoice { Auto, Legacy, Nft };
 enum class ReportFormat { Text, Json };
 
-struct GlobalOptions {
+// The options every command and the service share: the service's own
+// (defaults in service/service_options.h, the one place) and what only the
+// commands use. main hands the ServiceOptions part to the service as parsed.
+struct GlobalOptions : ServiceOptions {
   int verbosity = 0;
   BackendChoice backend = BackendChoice::Auto;
-  std::string input = "/etc/config/";    // IPv4 allowlist directory
-  std::string input6 = "/etc/config6/";  // IPv6 allowlist directory
-  bool ipv6 = false;                     // also check ip6tables
-  bool nftables = true;                  // also check native nftables tables
-  std::string kubeconfig;                // --kubeconfig, else $KUBECONFIG, kubelet's, in-cluster
-  std::string node_name;                 // --node-name, else $NODE_NAME
-  bool events = false;                   // Warning Events on the Node
-  double request_timeout_seconds = 5;    // per API request
-  double interval_seconds = 300;         // service: time between checks
-  double unknown_grace_seconds = 60;     // service: unknown this long (and 2 checks) -> "true"
-  bool terminate_on_success = false;     // service: exit 0 after a clean, labelled check
-  bool watch_ciliumnode = true;          // service: follow the CiliumNode, send on difference
-  bool watch_rules = true;               // service: rule changes start a check
-  double min_check_interval_seconds = 5;  // service: spacing of change-triggered checks
-  bool check_map = false;                // service: watch the BPF block counter
-  std::string map_path = "/azure-block-iptables-bpf-map/iptables_block_event_counter";
-  bool install_routes = false;  // service: ensure health-probe reply routes
-  std::string metrics_file;     // service: Prometheus textfile, written after every check
+  bool nftables = true;  // also check native nftables tables
 };
 
 struct RulesOptions {

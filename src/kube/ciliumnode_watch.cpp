@@ -1,6 +1,5 @@
 #include "kube/ciliumnode_watch.h"
 
-#include <random>
 #include <thread>
 
 #include "kube/api_errors.h"
@@ -16,10 +15,9 @@ std::string selector(const std::string& node) {
   return "fieldSelector=" + escape_path_segment("metadata.name=" + node);
 }
 
-double jitter() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
+// A non-2xx answer is a refusal (a starting server's 401/403, 429, 5xx, a
+// missing CRD's 404): the pacer decides how long until the next try.
+using Fault = WatchPacer::Fault;
 
 }  // namespace
 
@@ -41,12 +39,12 @@ CiliumNodeWatch::CiliumNodeWatch(CredentialsSource credentials, std::string node
       node_(std::move(node)),
       timing_(timing),
       abort_(std::move(abort)),
-      listener_(std::move(listener)) {}
+      listener_(std::move(listener)),
+      pacer_(timing_.pacing) {}
 
-void CiliumNodeWatch::set_health(bool healthy, const std::string& why) {
-  if (healthy_ == healthy) return;
-  healthy_ = healthy;
-  listener_.health(healthy, why);
+void CiliumNodeWatch::follow(const WatchPacer::Step& step) {
+  if (!step.say.empty()) listener_.problem(step.say);
+  if (step.health) listener_.health(*step.health, step.why);
 }
 
 bool CiliumNodeWatch::wait(std::chrono::milliseconds delay) {
@@ -59,17 +57,18 @@ bool CiliumNodeWatch::wait(std::chrono::milliseconds delay) {
   return !abort_();
 }
 
-void CiliumNodeWatch::failed(const std::string& why, bool refused) {
-  ++failures_;
-  refused_ = refused;
-  if (refused || failures_ >= timing_.failures_before_unhealthy) set_health(false, why);
+void CiliumNodeWatch::failed(Fault fault, const std::string& why) {
+  const WatchPacer::Step step =
+      pacer_.failed(fault, why, std::chrono::steady_clock::now(), random_unit());
+  wait_ = step.wait;
+  follow(step);
 }
 
 std::optional<Credentials> CiliumNodeWatch::usable_credentials() {
   auto named = credentials_();
   auto cred = named ? read_credential_files(*named) : Result<Credentials>(Error{named.error()});
   if (!cred) {
-    failed(cred.error(), true);  // a missing or unusable file: retried later, not at once
+    failed(Fault::Refused, cred.error());  // a missing or unusable file: retried with back-off
     return std::nullopt;
   }
   return std::move(*cred);
@@ -82,20 +81,19 @@ bool CiliumNodeWatch::list() {
   http.set_abort(abort_);
   auto response = http.send(*cred, {"GET", ciliumnode_list_path(node_), "", ""});
   if (!response) {
-    failed("list " + std::string(kResource) + ": " + response.error(), false);
+    failed(Fault::Transport, "list " + std::string(kResource) + ": " + response.error());
     return false;
   }
   if (response->status < 200 || response->status >= 300) {
     const ApiCall call{"list", std::string(kResource) + " (" + node_ + ")", cred->server,
                        cred->source, cred->identity_hint};
-    failed(describe_api_failure(call, response->status, response->body),
-           !is_transient(response->status, false));
+    failed(Fault::Refused, describe_api_failure(call, response->status, response->body));
     return false;
   }
   auto seen = parse_ciliumnode_list(response->body, node_);
   if (!seen) {
     listener_.problem(seen.error());
-    failed(seen.error(), false);
+    failed(Fault::Garbage, seen.error());
     return false;
   }
   resource_version_ = seen->resource_version;
@@ -112,6 +110,7 @@ CiliumNodeWatch::Next CiliumNodeWatch::watch() {
   std::string stream_problem;
   bool relist = false;
   bool opened = false;
+  std::optional<std::chrono::steady_clock::time_point> opened_at;
   auto on_line = [&](std::string_view line) {
     auto event = parse_watch_event(line, node_);
     if (!event) {
@@ -129,26 +128,26 @@ CiliumNodeWatch::Next CiliumNodeWatch::watch() {
         return false;
       case WatchEvent::Type::Bookmark:
         resource_version_ = event->resource_version;
+        pacer_.worked();
         return true;
       default:
         resource_version_ = event->resource_version;
+        pacer_.worked();
         listener_.observed(event->object);
         return true;
     }
   };
-  const auto timeout =
-      std::chrono::duration_cast<std::chrono::milliseconds>(timing_.server_timeout) +
-      timing_.request_timeout;
+  const std::chrono::seconds server_timeout = pacer_.watch_timeout(random_unit());
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(server_timeout) +
+                       timing_.request_timeout;
   auto response = http.stream(
-      *cred,
-      {"GET", ciliumnode_watch_path(node_, resource_version_, timing_.server_timeout), "", ""},
+      *cred, {"GET", ciliumnode_watch_path(node_, resource_version_, server_timeout), "", ""},
       timeout,
       [&](long status) {
         if (status >= 200 && status < 300) {
           opened = true;
-          failures_ = 0;
-          refused_ = false;
-          set_health(true, "");
+          opened_at = std::chrono::steady_clock::now();
+          follow(pacer_.opened(*opened_at));
         }
       },
       [&](std::string_view data) {
@@ -160,44 +159,43 @@ CiliumNodeWatch::Next CiliumNodeWatch::watch() {
         return *fed;
       });
   if (abort_()) return Next::Stop;
+  // A watch that stayed open a while worked, whatever ended it.
+  if (opened_at && std::chrono::steady_clock::now() - *opened_at >= timing_.pacing.worked_after)
+    pacer_.worked();
   if (!stream_problem.empty()) {
     listener_.problem(stream_problem);
-    failed(stream_problem, false);
+    failed(Fault::Garbage, stream_problem);
     return Next::Relist;
   }
   if (relist) return Next::Relist;  // 410 Gone: not a failure
   if (!response) {
     // Cut (reset, timeout, a dead peer): resume from the last version seen.
-    failed("watch " + std::string(kResource) + ": " + response.error(), false);
+    failed(Fault::Transport, "watch " + std::string(kResource) + ": " + response.error());
     return opened ? Next::Resume : Next::Relist;
   }
-  if (response->status >= 200 && response->status < 300) return Next::Resume;  // server timeout
+  if (response->status >= 200 && response->status < 300) {
+    pacer_.worked();  // ended at its timeout: resumed at once
+    return Next::Resume;
+  }
   if (response->status == 410) return Next::Relist;
   const ApiCall call{"watch", std::string(kResource) + " (" + node_ + ")", cred->server,
                      cred->source, cred->identity_hint};
-  failed(describe_api_failure(call, response->status, response->body),
-         !is_transient(response->status, false));
+  failed(Fault::Refused, describe_api_failure(call, response->status, response->body));
   return Next::Relist;
 }
 
 void CiliumNodeWatch::run() {
   bool need_list = true;
   while (!abort_()) {
+    wait_.reset();
     if (need_list && !list()) {
-      const auto delay = refused_ ? timing_.refused_retry
-                                  : retry_delay(timing_.backoff, failures_, std::nullopt, jitter());
-      if (!wait(delay)) return;
+      if (!wait(wait_.value_or(timing_.pacing.faults.initial))) return;
       continue;
     }
-    const int failures_before = failures_;
     const Next next = watch();
     if (next == Next::Stop) return;
     need_list = next == Next::Relist;
-    if (failures_ > failures_before) {
-      const auto delay = refused_ ? timing_.refused_retry
-                                  : retry_delay(timing_.backoff, failures_, std::nullopt, jitter());
-      if (!wait(delay)) return;
-    }
+    if (wait_ && !wait(*wait_)) return;
   }
 }
 

@@ -3,10 +3,11 @@
 // then watch from the list's resourceVersion (with bookmarks), resuming after
 // a cut from the last version seen and listing again when the server says the
 // version is too old (410 Gone). Runs on its own thread; tells a listener what
-// it sees and whether the watch can be had. A watch that cannot be had
-// (no list/watch grant, no CRD, repeated failures) is reported unhealthy, so
-// the service falls back to re-asserting the label every interval, and is
-// tried again now and then (a grant may be added later).
+// it sees and whether the watch can be had. Faults and refusals are paced by
+// a WatchPacer (jittered back-off; a watch that was open is lost only after
+// failing a while; a refusal is "no grant" only after minutes); a lost watch
+// is reported unhealthy, so the service falls back to re-asserting the label
+// every interval, and is tried again (a grant may be added later).
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -15,21 +16,15 @@
 #include "kube/ciliumnode_watch_events.h"
 #include "kube/kube_api.h"
 #include "kube/retry.h"
+#include "kube/watch_pacer.h"
 
 namespace aim {
 
 struct WatchTiming {
-  // The server ends each watch after this long (timeoutSeconds); the watch
-  // is then resumed at once. The client gives up at this plus request_timeout.
-  std::chrono::seconds server_timeout{290};
+  // Back-off, loss, refusals and each watch's timeoutSeconds (watch_pacer.h).
+  WatchPacing pacing;
+  // The client gives up on a watch at its timeoutSeconds plus this.
   std::chrono::milliseconds request_timeout{10000};
-  // Between reconnects after a failure (capped exponential, jittered).
-  RetryPolicy backoff{0, std::chrono::milliseconds(500), std::chrono::milliseconds(30000), {}};
-  // Failures in a row before the watch counts as lost (transport, 5xx).
-  int failures_before_unhealthy = 3;
-  // After an answer retrying cannot fix (403: no grant; 404: no CRD), how
-  // long until the next try.
-  std::chrono::milliseconds refused_retry{std::chrono::minutes(5)};
   // One watch event (a whole CiliumNode) at most; they are a few KB.
   size_t max_event_bytes = 4 * 1024 * 1024;
 };
@@ -58,19 +53,19 @@ class CiliumNodeWatch {
   // One list: true when it was had (resource_version_ set).
   bool list();
   Next watch();
-  void failed(const std::string& why, bool refused);
+  // Tells the pacer; the wait it asks for is waited by run().
+  void failed(WatchPacer::Fault fault, const std::string& why);
+  void follow(const WatchPacer::Step& step);
   bool wait(std::chrono::milliseconds delay);
-  void set_health(bool healthy, const std::string& why);
 
   CredentialsSource credentials_;
   std::string node_;
   WatchTiming timing_;
   std::function<bool()> abort_;
   Listener listener_;
+  WatchPacer pacer_;
   std::string resource_version_;
-  int failures_ = 0;
-  std::optional<bool> healthy_;
-  bool refused_ = false;  // the last failure was one retrying cannot fix
+  std::optional<std::chrono::milliseconds> wait_;  // a failure asked for this wait
 };
 
 // The request paths (for tests and logs).

@@ -69,6 +69,12 @@ Result<CiliumNodeObservation> parse_ciliumnode_list(std::string_view body,
   return seen;
 }
 
+Result<CiliumNodeObservation> parse_ciliumnode(std::string_view body, const std::string& node) {
+  auto root = parse_object(body, "the CiliumNode");
+  if (!root) return Error{root.error()};
+  return observe_object(*root, node, "the CiliumNode");
+}
+
 Result<WatchEvent> parse_watch_event(std::string_view line, const std::string& node) {
   auto root = parse_object(line, "a watch event");
   if (!root) return Error{root.error()};

@@ -36,6 +36,9 @@ struct WatchEvent {
 // the list's (where a watch starts).
 Result<CiliumNodeObservation> parse_ciliumnode_list(std::string_view body, const std::string& node);
 
+// One object (GET ciliumnodes/NODE): the node's own CiliumNode.
+Result<CiliumNodeObservation> parse_ciliumnode(std::string_view body, const std::string& node);
+
 // One line of a watch stream (one JSON object per line).
 Result<WatchEvent> parse_watch_event(std::string_view line, const std::string& node);
 

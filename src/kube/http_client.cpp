@@ -1,6 +1,7 @@
 #include "kube/http_client.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -67,6 +68,14 @@ size_t read_header(char* data, size_t size, size_t count, void* user) {
     state->done(status);
   }
   return size * count;
+}
+
+// libcurl (7.88) makes its sockets without close-on-exec: a helper spawned
+// while a request is in flight would keep the connection open after the
+// service dropped it (an orphaned TLS connection on the API server per
+// helper). Every socket of ours is close-on-exec.
+curl_socket_t open_close_on_exec_socket(void*, curlsocktype, curl_sockaddr* address) {
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 std::string file_key(const std::string& path) {
@@ -225,6 +234,7 @@ Result<HttpResponse> HttpClient::transfer(
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_close_on_exec_socket);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::min(timeout, timeout_).count()));

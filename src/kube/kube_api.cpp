@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <thread>
 
@@ -49,11 +48,6 @@ std::optional<std::string> lasting_transport_failure(const std::string& e,
   // what to check).
   if (e.find("response body larger than") != std::string::npos) return "";
   return std::nullopt;
-}
-
-double random01() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
 }  // namespace
@@ -160,7 +154,7 @@ ApiOutcome HttpKubeApi::call(const std::string& verb, const std::string& resourc
       retry_after = response->retry_after_seconds;
     }
     if (!transient) return outcome;
-    const auto delay = retry_delay(policy_, attempt, retry_after, random01());
+    const auto delay = retry_delay(policy_, attempt, retry_after, random_unit());
     const auto elapsed = std::chrono::steady_clock::now() - started;
     if (attempt >= policy_.max_attempts || elapsed + delay > policy_.budget) {
       outcome.error += " (gave up after " + std::to_string(attempt) + " attempts";
@@ -182,6 +176,12 @@ ApiOutcome HttpKubeApi::patch_label(const std::string& node, bool value) {
   // before a request path is made of it (some servers decode %2F).
   if (!is_valid_node_name(node)) return {false, 0, invalid_node_name_message(node), {}};
   return call("patch", "ciliumnodes.cilium.io/" + node, label_request(node, value));
+}
+
+ApiOutcome HttpKubeApi::get_ciliumnode(const std::string& node) {
+  if (!is_valid_node_name(node)) return {false, 0, invalid_node_name_message(node), {}};
+  return call("get", "ciliumnodes.cilium.io/" + node,
+              {"GET", "/apis/cilium.io/v2/ciliumnodes/" + escape_path_segment(node), "", ""});
 }
 
 ApiOutcome HttpKubeApi::get_node(const std::string& node) {

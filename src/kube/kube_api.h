@@ -27,6 +27,8 @@ class KubeApi {
   virtual ~KubeApi() = default;
   // PATCH /apis/cilium.io/v2/ciliumnodes/NODE with the label merge patch.
   virtual ApiOutcome patch_label(const std::string& node, bool value) = 0;
+  // GET /apis/cilium.io/v2/ciliumnodes/NODE.
+  virtual ApiOutcome get_ciliumnode(const std::string& node) = 0;
   // GET /api/v1/nodes/NODE.
   virtual ApiOutcome get_node(const std::string& node) = 0;
   // POST /api/v1/namespaces/default/events.
@@ -48,6 +50,7 @@ class HttpKubeApi : public KubeApi {
   HttpKubeApi(CredentialsSource credentials, std::chrono::milliseconds timeout,
               RetryPolicy policy = {}, Sleeper sleep = {}, std::function<bool()> abort = {});
   ApiOutcome patch_label(const std::string& node, bool value) override;
+  ApiOutcome get_ciliumnode(const std::string& node) override;
   ApiOutcome get_node(const std::string& node) override;
   ApiOutcome create_event(const Json::Value& event) override;
   ApiOutcome patch_event(const std::string& name, const Json::Value& patch) override;

@@ -5,10 +5,10 @@
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <iostream>
 
 #include "log/klog.h"
 
@@ -46,8 +46,19 @@ void Logger::log(int level, int priority, const std::string& message, const LogF
   localtime_r(&now.tv_sec, &local);
   const std::string line =
       klog_line(klog_severity(priority), local, now.tv_nsec / 1000, getpid(), message);
-  std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
-  std::cerr.flush();
+  write_line(2, line);
+}
+
+void Logger::write_line(int fd, const std::string& line) {
+  const char* at = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, at, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stderr gone: nowhere left to say so
+    at += n;
+    left -= static_cast<size_t>(n);
+  }
 }
 
 }  // namespace aim

@@ -157,6 +157,11 @@ std::string render_metrics(const MetricsSnapshot& s) {
     w.sample({}, number(*s.label_last_success_unix_seconds));
   }
 
+  w.family("label_overwrites_total", "counter",
+           "Times another writer changed the CiliumNode label back within a minute of the service "
+           "setting it (from the second time in a row it is set again with back-off).");
+  w.sample({}, number(s.label_overwrites));
+
   w.family("api_requests_total", "counter",
            "Requests to the Kubernetes API server since the service started, by method, resource "
            "and outcome (the HTTP status code, or \"error\" when no answer came).");

@@ -50,6 +50,8 @@ struct MetricsSnapshot {
   std::map<Verdict, uint64_t> checks;  // by verdict
   std::map<ApiRequestKey, uint64_t> api_requests;
   std::optional<double> label_last_success_unix_seconds;  // never set: absent
+  // Times another writer changed the label back soon after the service set it.
+  uint64_t label_overwrites = 0;
   // --checkMap: the BPF program's count as last read (absent without a reading).
   std::optional<uint64_t> bpf_blocked_rule_additions;
 };

@@ -87,7 +87,8 @@ Status ServiceMetrics::check_finished(const CheckOutcome& outcome) {
     const double now =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     snapshot_.last_check_unix_seconds = now;
-    if (outcome.label_sent) snapshot_.label_last_success_unix_seconds = now;
+    if (outcome.label_settled) snapshot_.label_last_success_unix_seconds = now;
+    snapshot_.label_overwrites = outcome.label_overwrites;
     if (outcome.bpf_blocked_rule_additions)
       snapshot_.bpf_blocked_rule_additions = outcome.bpf_blocked_rule_additions;
     if (path_.empty()) return Ok{};

@@ -25,8 +25,11 @@ Status write_file_atomically(const std::string& path, const std::string& content
 struct CheckOutcome {
   const Report* report = nullptr;
   double duration_seconds = 0;
-  bool label_sent = false;  // the label was set successfully in this check
+  // When the check ended, the label its verdict asks for was on the CiliumNode
+  // (confirmed by a request or by the watch; Reconciler::label_settled).
+  bool label_settled = false;
   std::optional<uint64_t> bpf_blocked_rule_additions;  // --checkMap: the last good reading
+  uint64_t label_overwrites = 0;                       // Reconciler::label_overwrites()
 };
 
 class ServiceMetrics {

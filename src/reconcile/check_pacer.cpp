@@ -20,10 +20,12 @@ void CheckPacer::check_started(Clock::time_point now, bool for_changes) {
   changes_ = 0;
 }
 
+CheckPacer::Clock::duration CheckPacer::spacing_by_cost() const {
+  return Clock::duration(std::llround(static_cast<double>(last_cost_.count()) / max_duty_cycle_));
+}
+
 CheckPacer::Clock::duration CheckPacer::spacing() const {
-  const Clock::duration by_cost(
-      std::llround(static_cast<double>(last_cost_.count()) / max_duty_cycle_));
-  return std::max(min_interval_, by_cost);
+  return std::max({floor_, ceiling_, spacing_by_cost()});
 }
 
 std::optional<CheckPacer::Clock::time_point> CheckPacer::due() const {

@@ -3,12 +3,14 @@
 //
 // A change starts a check after a short settle (a ruleset is often written
 // in several steps; the settle is counted from the first change, so changes
-// that keep coming cannot postpone it). Under continuous churn (kube-proxy
-// syncing every second) checks are spaced at least `min_interval` apart,
-// counted from the start of the last change-triggered check, and further
-// apart when checks are costly: a check's CPU time (helpers included) is at
-// most `max_duty_cycle` of the time between two (4 %: with the rest of the
-// service, under 5 % of a core whatever the node's size). A check covers
+// that keep coming cannot postpone it). Change-triggered checks are spaced
+// by what they cost alone: a check's CPU time (helpers included) is at most
+// `max_duty_cycle` of the time between the starts of two (4 %, i.e. 25 times
+// the last check's CPU: with the rest of the service, under 5 % of a core
+// whatever the node's size), and never less than `floor` apart (well under a
+// second). So a small quiet node answers every change back to back, and a
+// large one is bounded by its cost. An operator may cap the frequency
+// further (`ceiling`, --min-check-interval; zero: no cap). A check covers
 // every change noticed before it started, so a change is never lost, only
 // folded into the next check.
 #include <chrono>
@@ -20,8 +22,13 @@ namespace aim {
 class CheckPacer {
  public:
   using Clock = std::chrono::steady_clock;
-  CheckPacer(Clock::duration settle, Clock::duration min_interval, double max_duty_cycle = 0.04)
-      : settle_(settle), min_interval_(min_interval), max_duty_cycle_(max_duty_cycle) {}
+  // The spacing when a check costs next to nothing.
+  static constexpr std::chrono::milliseconds kFloor{250};
+  static constexpr double kMaxDutyCycle = 0.04;
+
+  CheckPacer(Clock::duration settle, Clock::duration ceiling = Clock::duration::zero(),
+             Clock::duration floor = kFloor, double max_duty_cycle = kMaxDutyCycle)
+      : settle_(settle), ceiling_(ceiling), floor_(floor), max_duty_cycle_(max_duty_cycle) {}
 
   // A change was noticed (`what`: "nft", "legacy ipv4 nat", ...).
   void changed(Clock::time_point now, const std::string& what);
@@ -31,8 +38,12 @@ class CheckPacer {
   // A check ended, having cost `cpu` (CPU time, helpers included; on a busy
   // machine it is its wall time that grows, not this).
   void check_finished(Clock::duration cpu) { last_cost_ = cpu; }
-  // The spacing now in force.
+  // The spacing now in force: the largest of the floor, the cost's share
+  // and the operator's ceiling on frequency.
   Clock::duration spacing() const;
+  // The part of it the last check's cost asks for.
+  Clock::duration spacing_by_cost() const;
+  Clock::duration last_cost() const { return last_cost_; }
   // When the check for the changes noticed since is due; nullopt: none.
   std::optional<Clock::time_point> due() const;
   // What changed first since the last check (for the trigger's name), and
@@ -41,7 +52,7 @@ class CheckPacer {
   size_t changes() const { return changes_; }
 
  private:
-  Clock::duration settle_, min_interval_;
+  Clock::duration settle_, ceiling_, floor_;
   double max_duty_cycle_;
   Clock::duration last_cost_{};
   std::optional<Clock::time_point> pending_since_;

@@ -34,6 +34,13 @@ RequestResult perform(KubeApi& api, EventReporter* events, const std::string& no
             "cannot set label " + std::string(kLabelKey) + "=" +
                 (request.label_value ? "true" : "false") + ": " + patched.error};
   }
+  if (request.kind == ClusterRequest::Kind::ReadLabel) {
+    const ApiOutcome read = api.get_ciliumnode(node);
+    if (!read.ok) return {false, read.status, "cannot read CiliumNode " + node + ": " + read.error};
+    auto seen = parse_ciliumnode(read.body, node);
+    if (!seen) return {false, read.status, "cannot read CiliumNode " + node + ": " + seen.error()};
+    return {true, read.status, {}, *seen};
+  }
   if (!events) return {false, 0, "cannot record the " + request.reason + " event: no --events"};
   const ApiOutcome reported = events->report(request.reason, request.message);
   if (reported.ok) return {true, reported.status, {}};

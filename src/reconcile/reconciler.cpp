@@ -36,7 +36,10 @@ void Decision::append(Decision other) {
 }
 
 Reconciler::Reconciler(ReconcilerOptions options)
-    : options_(std::move(options)), grace_(options_.grace) {}
+    : options_(std::move(options)),
+      grace_(options_.grace),
+      retry_(options_.retry),
+      fight_(options_.fight) {}
 
 std::optional<bool> Reconciler::wanted() const {
   if (label_.value) return label_.value;
@@ -108,10 +111,8 @@ Decision Reconciler::checked(const Report& report, Clock::time_point now) {
   once_.swap(once);
 
   if (!options_.cluster) return d;
+  // Without a watch every check re-asserts (after any back-off in force).
   assert_after_check_ = !watch_healthy_;
-  // Without a watch every check re-asserts, back-off or not (as the
-  // fallback always has).
-  if (!watch_healthy_) retry_at_.reset();
   d.append(maybe_send_label(now));
   // One Event of a kind at a time: while the API server hangs, checks keep
   // coming (rule changes) and would otherwise queue requests without bound.
@@ -126,6 +127,21 @@ Decision Reconciler::checked(const Report& report, Clock::time_point now) {
   return d;
 }
 
+Decision Reconciler::blocked_rule_additions(size_t count, const std::string& event_message) {
+  Decision d;
+  if (count == 0) return d;
+  d.logs.push_back({0,
+                    LOG_WARNING,
+                    std::to_string(count) +
+                        " attempt(s) to add iptables rules were blocked since the last check "
+                        "(eBPF host routing is on)",
+                    {}});
+  if (options_.cluster && options_.events && events_in_flight_.insert("BlockedIPTablesRule").second)
+    d.requests.push_back(
+        {ClusterRequest::Kind::Event, false, "BlockedIPTablesRule", event_message});
+  return d;
+}
+
 Decision Reconciler::maybe_send_label(Clock::time_point now) {
   Decision d;
   const auto want = wanted();
@@ -133,12 +149,17 @@ Decision Reconciler::maybe_send_label(Clock::time_point now) {
   // Never "false" unless the latest check read every table and allowed
   // every rule (UnknownGrace already says so; this is the last line).
   if (!*want && last_verdict_ != Verdict::Clean) return d;
-  if (retry_at_ && now < *retry_at_) return d;
+  // A value not sent (or seen) before goes at once, whatever back-off is in
+  // force: a new verdict is never held up. The same value again waits.
+  const bool new_value = last_value_ != want;
+  if (retry_at_ && now < *retry_at_ && !new_value) return d;
+  bool read_first = false;
   if (watch_healthy_) {
     assert_after_check_ = false;
     if (!observed_ || !observed_->exists) return d;  // created later: the watch says so
     if (observed_->label == std::string(bool_text(*want))) {
       confirmed_ = want;
+      last_value_ = want;
       return d;
     }
     d.logs.push_back({1,
@@ -152,11 +173,55 @@ Decision Reconciler::maybe_send_label(Clock::time_point now) {
     // request or a few retries, and this is decided then.
     if (options_.watch && !watch_reported_) return d;
     assert_after_check_ = false;
+    // Re-asserting what was sent before: most likely it is still there, and
+    // a fleet that lost its watches together would otherwise write all at
+    // once. One GET says; the write follows only if the label differs.
+    read_first = !new_value;
   }
   in_flight_ = true;
   retry_at_.reset();
+  if (read_first) {
+    d.requests.push_back({ClusterRequest::Kind::ReadLabel, *want, {}, {}});
+    return d;
+  }
+  last_value_ = want;
   d.requests.push_back({ClusterRequest::Kind::Label, *want, {}, {}});
   return d;
+}
+
+void Reconciler::another_writer(Decision& d, Clock::time_point now) {
+  const auto want = wanted();
+  if (!want || !observed_ || !observed_->exists ||
+      observed_->label == std::string(bool_text(*want)))
+    return;
+  // Only a value we set being changed back is a fight; and one long after
+  // our last write (cilium-agent replacing labels now and then) is re-set at
+  // once, starting the count over.
+  if (!last_set_at_ || last_value_ != want || now - *last_set_at_ >= options_.fight_window) {
+    overwrites_in_a_row_ = 0;
+    fight_.reset();
+    fight_reported_ = false;
+    return;
+  }
+  ++label_overwrites_;
+  // Once is a coincidence (cilium-agent updating the object right after
+  // us): answered at once. From the second time on it is a fight.
+  if (++overwrites_in_a_row_ < 2) return;
+  const Clock::time_point at = now + fight_.next(options_.random());
+  retry_at_ = retry_at_ ? std::max(*retry_at_, at) : at;
+  if (overwrites_in_a_row_ < options_.fight_report || fight_reported_) return;
+  fight_reported_ = true;
+  const std::string message =
+      "another writer keeps changing the label " + std::string(kLabelKey) + " of CiliumNode " +
+      options_.node + " back (" + observed_text(*observed_) + " again, " +
+      std::to_string(overwrites_in_a_row_) + " times within a minute of setting " +
+      bool_text(*want) + "): setting it again with back-off (up to " +
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options_.fight.max).count()) +
+      " s between writes); find the other writer";
+  d.logs.push_back(
+      {0, LOG_WARNING, message, {{"NODE_NAME", options_.node}, {"LABEL_VALUE", bool_text(*want)}}});
+  if (options_.events && events_in_flight_.insert("IPTablesLabelOverwritten").second)
+    d.requests.push_back({ClusterRequest::Kind::Event, false, "IPTablesLabelOverwritten", message});
 }
 
 Decision Reconciler::observed(const CiliumNodeObservation& seen, Clock::time_point now) {
@@ -170,16 +235,22 @@ Decision Reconciler::observed(const CiliumNodeObservation& seen, Clock::time_poi
   confirmed_.reset();
   if (seen.exists && seen.label == std::string("true")) confirmed_ = true;
   if (seen.exists && seen.label == std::string("false")) confirmed_ = false;
-  // A change by someone else: try at once, whatever an earlier failure's
-  // back-off said.
-  retry_at_.reset();
-  return maybe_send_label(now);
+  Decision d;
+  // A change by someone else is answered at once, unless requests are
+  // failing (their back-off holds: a restarting server refuses everyone) or
+  // it is a fight (its own back-off).
+  if (retry_.failures() == 0 && overwrites_in_a_row_ == 0) retry_at_.reset();
+  another_writer(d, now);
+  d.append(maybe_send_label(now));
+  return d;
 }
 
 Decision Reconciler::watch_health(bool healthy, const std::string& why, Clock::time_point now) {
   Decision d;
   watch_healthy_ = healthy;
   if (healthy) {
+    watch_was_healthy_ = true;
+    if (retry_.failures() == 0) retry_at_.reset();  // a spread fallback not yet due
     d.logs.push_back({watch_reported_ == false ? 0 : 2,
                       LOG_INFO,
                       "watching CiliumNode " + options_.node +
@@ -193,8 +264,18 @@ Decision Reconciler::watch_health(bool healthy, const std::string& why, Clock::t
                           "again now and then",
                       {{"NODE_NAME", options_.node}}});
     // Without a watch nothing says the label is still there.
+    const bool was_right = confirmed_ && confirmed_ == wanted();
     confirmed_.reset();
     assert_after_check_ = true;
+    // A fleet loses its watches together (a server restart, a freeze): the
+    // re-assertion of a label that was right is spread over a while, not made
+    // by every node in the same second. A label known to be wrong, a retry
+    // already scheduled and a new verdict are not held up by it.
+    if (watch_was_healthy_ && was_right && !retry_at_) {
+      const auto spread =
+          std::chrono::duration_cast<Clock::duration>(options_.fallback_spread * options_.random());
+      retry_at_ = retry_at_ ? std::max(*retry_at_, now + spread) : now + spread;
+    }
   }
   watch_reported_ = healthy;
   d.append(maybe_send_label(now));
@@ -231,13 +312,38 @@ Decision Reconciler::sent(const ClusterRequest& request, const RequestResult& re
   if (!result.ok && request_errors_.insert(result.error).second) {
     d.logs.push_back({0, LOG_ERR, result.error, {{"NODE_NAME", options_.node}}});
   }
-  if (request.kind != ClusterRequest::Kind::Label) {
+  if (request.kind == ClusterRequest::Kind::Event) {
     events_in_flight_.erase(request.reason);
     return d;
   }
   in_flight_ = false;
+  if (request.kind == ClusterRequest::Kind::ReadLabel) {
+    const auto want = wanted();
+    if (result.ok && result.seen && result.seen->exists &&
+        result.seen->label == std::string(bool_text(request.label_value))) {
+      retry_.reset();
+      confirmed_ = request.label_value;
+      d.logs.push_back({2,
+                        LOG_INFO,
+                        "CiliumNode " + options_.node + " has label " +
+                            bool_text(request.label_value) + " already: nothing to write",
+                        {{"NODE_NAME", options_.node}}});
+      // The verdict may have changed while this was in flight.
+      d.append(maybe_send_label(now));
+      return d;
+    }
+    if (result.ok && result.seen && !result.seen->exists) return d;  // nothing to label yet
+    // It differs, or could not be read: write it (failing closed: asserting
+    // is what the fallback is for). The verdict may have changed meanwhile.
+    if (!want || (!*want && last_verdict_ != Verdict::Clean)) return d;
+    in_flight_ = true;
+    last_value_ = want;
+    d.requests.push_back({ClusterRequest::Kind::Label, *want, {}, {}});
+    return d;
+  }
   if (result.ok) {
-    failures_ = 0;
+    retry_.reset();
+    last_set_at_ = now;
     label_error_.clear();
     confirmed_ = request.label_value;
     // The watch reports the change shortly; until then this is what is there.
@@ -259,9 +365,7 @@ Decision Reconciler::sent(const ClusterRequest& request, const RequestResult& re
     if (observed_) observed_->exists = false;
     return d;
   }
-  ++failures_;
-  const auto step = options_.retry_min * (1LL << std::min(failures_ - 1, 16));
-  retry_at_ = now + std::min<Clock::duration>(step, options_.retry_max);
+  retry_at_ = now + retry_.next(options_.random());
   // Without a watch the retry re-asserts as a check would.
   assert_after_check_ = true;
   return d;

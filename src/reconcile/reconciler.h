@@ -10,10 +10,21 @@
 // "true" is always safe). With a healthy watch the label is sent only when the
 // observed value differs (object created, label removed or changed by anyone),
 // so a node at steady state writes nothing. Without one (not started, no
-// list/watch grant, repeated failures) it is sent after every check, as the
-// fallback. A failed request is retried with back-off; a 404 with a healthy
-// watch waits for the object to be created.
+// list/watch grant, a watch lost for a while) it is re-asserted after every
+// check, as the fallback: the CiliumNode is read first (one GET) and written
+// only when its label differs. A 404 with a healthy watch waits for the
+// object to be created.
+//
+// Pacing (issue 30: a fleet recovering together must not stampede). A failed
+// request (a starting server's 403, 429, 5xx) is retried with jittered back-off
+// (retry) that nothing else bypasses but a new value: a watch event or a check
+// re-asserting the same value waits for it. A label another writer keeps
+// changing back is re-set with its own back-off (fight) and said once. The
+// first re-assertion after a lost watch is spread over fallback_spread. None
+// of this delays a PATCH that changes the label to a value not asked before
+// (a new verdict, above all toward "true").
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,6 +32,7 @@
 
 #include "check/check.h"
 #include "kube/ciliumnode_watch_events.h"
+#include "kube/retry.h"
 #include "log/logger.h"
 #include "reconcile/cluster_requests.h"
 #include "reconcile/unknown_grace.h"
@@ -35,9 +47,18 @@ struct ReconcilerOptions {
   // waits for it (a list tells whether the object exists and what it holds).
   bool watch = false;
   UnknownGracePolicy grace;
-  // After a failed label request: the next one after min, doubling up to max.
-  std::chrono::milliseconds retry_min{1000};
-  std::chrono::milliseconds retry_max{60000};
+  // After a failed label request: 1 s doubling to 60 s, jittered.
+  BackoffPolicy retry{std::chrono::seconds(1), std::chrono::seconds(60)};
+  // Re-setting a label another writer changed within fight_window of our
+  // last write, from the second time in a row: 1 s doubling to 60 s,
+  // jittered; said (once) at the fight_report-th time.
+  BackoffPolicy fight{std::chrono::seconds(1), std::chrono::seconds(60)};
+  std::chrono::milliseconds fight_window{std::chrono::seconds(60)};
+  int fight_report = 3;
+  // The first re-assertion after a lost watch waits a random part of this.
+  std::chrono::milliseconds fallback_spread{std::chrono::seconds(10)};
+  // Random numbers in [0,1) for the jitter (tests fix them).
+  std::function<double()> random = random_unit;
 };
 
 struct LogLine {
@@ -70,6 +91,11 @@ class Reconciler {
   Decision sent(const ClusterRequest& request, const RequestResult& result, Clock::time_point now);
   // Time passed: a retry may be due (call at next_wake()).
   Decision tick(Clock::time_point now);
+  // --checkMap: the BPF program blocked `count` attempts to add iptables
+  // rules since the last check. A warning, and with --events the
+  // BlockedIPTablesRule Event carrying `event_message` (one in flight at a
+  // time, as every Event).
+  Decision blocked_rule_additions(size_t count, const std::string& event_message);
 
   // When tick() has something to do, if ever.
   std::optional<Clock::time_point> next_wake() const { return retry_at_; }
@@ -82,12 +108,17 @@ class Reconciler {
   const LabelDecision& label() const { return label_; }
   const std::string& label_error() const { return label_error_; }
   bool watching() const { return watch_healthy_; }
+  // How many times another writer changed the label back soon after it was
+  // set (a metric).
+  uint64_t label_overwrites() const { return label_overwrites_; }
   // The label the latest verdict asks for is on the object (confirmed by a
   // successful request or by the watch) and nothing is in flight.
   bool label_settled() const;
 
  private:
   Decision maybe_send_label(Clock::time_point now);
+  // The observed label differs from the asked one soon after we set it.
+  void another_writer(Decision& d, Clock::time_point now);
   std::optional<bool> wanted() const;
   void log_once(Decision& d, std::set<std::string>& seen, std::set<std::string>& next,
                 const std::string& key, LogLine line);
@@ -104,7 +135,14 @@ class Reconciler {
   bool in_flight_ = false;
   std::optional<bool> confirmed_;  // the value last confirmed on the object
   std::optional<Clock::time_point> retry_at_;
-  int failures_ = 0;
+  Backoff retry_;                                 // failed requests in a row
+  Backoff fight_;                                 // overwrites by another writer in a row
+  std::optional<bool> last_value_;                // the value last sent, or seen there
+  std::optional<Clock::time_point> last_set_at_;  // the last successful one
+  int overwrites_in_a_row_ = 0;                   // each within fight_window of our last write
+  bool fight_reported_ = false;
+  uint64_t label_overwrites_ = 0;
+  bool watch_was_healthy_ = false;
   std::string label_error_;
   // Logging memory: a condition is logged when it starts, not every check.
   std::optional<Verdict> last_verdict_;

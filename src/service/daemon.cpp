@@ -21,25 +21,21 @@
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
 #include "metrics/metrics_file.h"
-#include "net/health_probe_routes.h"
-#include "reconcile/check_pacer.h"
+#include "check/check_action.h"
 #include "reconcile/reconciler.h"
-#include "rules/changes/sources.h"
+#include "service/allowlist_source.h"
+#include "service/blocked_rule_counter.h"
+#include "service/event_loop.h"
+#include "service/host_route_repair.h"
 #include "service/loop_worker.h"
+#include "service/rule_change_watch.h"
 #include "service/status.h"
+#include "service/trigger.h"
 #include "util/text.h"
 
 namespace aim {
 namespace {
 
-struct EventDeleter {
-  void operator()(sd_event* e) const { sd_event_unref(e); }
-};
-struct SourceDeleter {
-  void operator()(sd_event_source* s) const { sd_event_source_disable_unref(s); }
-};
-using EventLoop = std::unique_ptr<sd_event, EventDeleter>;
-using EventSource = std::unique_ptr<sd_event_source, SourceDeleter>;
 using Clock = std::chrono::steady_clock;
 
 void notify(const std::string& state) { sd_notify(0, state.c_str()); }
@@ -54,18 +50,13 @@ constexpr std::chrono::milliseconds kAllowlistSettle{500};
 // After a rule change is noticed: settle for a moment (a ruleset is written
 // in several steps), counted from the first change.
 constexpr std::chrono::milliseconds kRuleChangeSettle{300};
-// How often the sizes of the x_tables tables are asked (microseconds each).
-constexpr std::chrono::milliseconds kXtPollPeriod{250};
-
-std::string parent_of(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 std::chrono::microseconds micros(double seconds) {
   return std::chrono::microseconds(static_cast<long long>(seconds * 1000000.0));
+}
+
+double seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
 }
 
 // -v 4: every allowed line and the pattern that allowed it.
@@ -90,10 +81,12 @@ class LoggingObserver : public CheckObserver {
   Logger& log_;
 };
 
-// What the parity features found during a check (on the check thread).
-struct ParityResult {
+// What route repair and the BPF block counter found during a check (on the
+// check thread).
+struct CompanionResult {
   std::vector<LogLine> logs;
   size_t new_blocks = 0;
+  std::optional<uint64_t> last_good_reading;  // --checkMap
 };
 
 }  // namespace
@@ -106,27 +99,33 @@ struct Daemon::State {
   EventSource timer;         // the next check (interval, or sooner)
   EventSource settle_timer;  // an allowlist change settling
   EventSource retry_timer;   // the reconciler's next retry
-  EventSource change_timer;  // the check for rule changes noticed
-  EventSource nft_source;    // nf_tables change announcements
-  NftChangeMonitor nft_monitor;
   std::vector<EventSource> watches;
   std::atomic<bool> stopping{false};
-  LoopWorker checks, requests, watcher, poller;
+  // Threads (each a LoopWorker, its results handed back to the loop):
+  // checks (allowlists, reads, matching, route repair, the BPF counter),
+  // requests (the API), watcher (the CiliumNode watch), poller (x_tables
+  // sizes), files (the metrics file).
+  LoopWorker checks, requests, watcher, poller, files;
   Reconciler reconciler;
-  CheckPacer pacer;
+  RuleChangeWatch changes{log, stopping,
+                          [this](const std::string& detail) {
+                            request_check({Trigger::Kind::RuleChange, detail});
+                          },
+                          [this](int r, const char* what) { loop_ok(r, what); }};
 
-  // Loop thread only (the check thread uses allow4/allow6/cache while a
-  // check runs, when the loop leaves them alone).
-  std::string fingerprint;  // of the allowlists loaded
-  Allowlist allow4, allow6;
-  size_t allowlist_problems = 0;
+  // The check thread only.
+  AllowlistSource lists{options.input, options.input6, options.ipv6, log};
   MatchCache cache;
-  BlockTracker blocks;
-  std::set<std::string> parity_once;
+  HostRouteRepair routes{options.ipv6};
+  BlockedRuleCounter blocks{options.map_path};
+
+  // The loop thread only.
+  size_t allowlist_problems = 0;
+  std::set<std::string> said_once;  // route and counter problems, said when they start
   bool pending_reload = false;
   bool check_running = false;
-  bool check_requested = false;  // a trigger came while a check ran
-  std::string pending_trigger;   // what asked for the next check
+  bool check_requested = false;            // a trigger came while a check ran
+  std::optional<Trigger> pending_trigger;  // what asked for the next check
   std::optional<Report> last_report;
   std::string last_trigger;
   Clock::time_point next_check_at{};
@@ -151,41 +150,36 @@ struct Daemon::State {
             UnknownGracePolicy{
                 2, std::chrono::seconds(static_cast<long long>(options.unknown_grace_seconds))},
             {},
-            {}}),
-        pacer(kRuleChangeSettle,
-              std::chrono::duration_cast<Clock::duration>(
-                  std::chrono::duration<double>(options.min_check_interval_seconds))) {}
+            {}}) {}
 
   bool cluster() const { return !options.node_name.empty(); }
 
-  // --- allowlists ---------------------------------------------------------
-  std::string current_fingerprint() const {
-    std::string f = Allowlist::fingerprint(options.input);
-    if (options.ipv6) f += "|" + Allowlist::fingerprint(options.input6);
-    return f;
+  // --- the loop's own calls -------------------------------------------------
+  // Every sd_event_* call's result goes through here. A timer or source the
+  // loop cannot arm or switch would silently stop checks (the label would
+  // stay at its last value, possibly "false"): that is a fault of the
+  // service, so it stops, with the reason, and systemd restarts it.
+  bool loop_ok(int r, const char* what) {
+    if (r >= 0) return true;
+    log.error(std::string(what) + ": " + strerror(-r) +
+              "; stopping (systemd restarts the service)");
+    stopping = true;
+    if (loop) sd_event_exit(loop.get(), 1);
+    return false;
   }
 
-  void load_allowlists() {
-    fingerprint = current_fingerprint();
-    allow4 = Allowlist::load(options.input);
-    if (options.ipv6) allow6 = Allowlist::load(options.input6);
-    allowlist_problems = 0;
-    for (const Allowlist* list : {&allow4, &allow6}) {
-      for (const Diagnostic& d : list->diagnostics()) {
-        ++allowlist_problems;
-        LogFields f{{"PATTERN_FILE", d.file}};
-        if (d.line) f.push_back({"PATTERN_LINE", std::to_string(d.line)});
-        if (d.severity == Diagnostic::Severity::Error)
-          log.error(d.to_string(), f);
-        else
-          log.warning(d.to_string(), f);
-      }
-    }
-    log.info(2, "allowlists loaded: " + std::to_string(allow4.pattern_count()) + " IPv4 patterns" +
-                    (options.ipv6 ? ", " + std::to_string(allow6.pattern_count()) + " IPv6 patterns"
-                                  : ""));
+  // Every timer is armed through event_loop.h's arm_at.
+  void arm_at(sd_event_source* timer, Clock::time_point at) {
+    if (Status armed = aim::arm_at(timer, at); !armed)
+      loop_ok(-(armed.error_code() ? armed.error_code() : EINVAL), armed.error().c_str());
   }
 
+  void set_enabled(sd_event_source* source, int enabled) {
+    loop_ok(sd_event_source_set_enabled(source, enabled),
+            "cannot switch an event source on or off");
+  }
+
+  // --- allowlists (read and compiled on the check thread) ------------------
   // Watches each allowlist directory (as its path resolves now) and its
   // parent (where a symlinked directory is re-pointed or a directory is
   // recreated). Re-done after every reload, so a new target is watched; and
@@ -193,12 +187,8 @@ struct Daemon::State {
   // depends on inotify alone.
   void watch_allowlists() {
     watches.clear();
-    std::vector<std::string> paths{options.input, parent_of(options.input)};
-    if (options.ipv6) {
-      paths.push_back(options.input6);
-      paths.push_back(parent_of(options.input6));
-    }
-    for (const std::string& path : paths) {
+    for (const std::string& path :
+         AllowlistSource::watched_paths(options.input, options.input6, options.ipv6)) {
       sd_event_source* source = nullptr;
       const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
                             IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
@@ -211,103 +201,90 @@ struct Daemon::State {
     }
   }
 
-  void reload_if_changed(const char* why) {
-    if (current_fingerprint() == fingerprint) return;
-    log.info(0, std::string("allowlists changed (") + why + "): reloading");
-    load_allowlists();
-    watch_allowlists();
-  }
-
   // --- the action ---------------------------------------------------------
   // Starts a check on the check thread, or remembers to start one when the
   // running one ends. `trigger` says why (STATUS and -v 2).
-  void request_check(const std::string& trigger) {
+  void request_check(const Trigger& trigger) {
     if (stopping) return;
     if (check_running) {
       check_requested = true;
-      if (pending_trigger.empty()) pending_trigger = trigger;
+      if (!pending_trigger) pending_trigger = trigger;
       return;
     }
     check_requested = false;
-    pending_trigger.clear();
-    if (pending_reload) {
-      pending_reload = false;
-      load_allowlists();
-      watch_allowlists();
-    } else {
-      reload_if_changed("noticed before the check");
-    }
-    log.info(2, "checking (" + trigger + ")", {{"TRIGGER", trigger}});
-    last_trigger = trigger;
+    pending_trigger.reset();
+    const bool reload = pending_reload;
+    pending_reload = false;
+    const std::string why = trigger.text();
+    log.info(2, "checking (" + why + ")", {{"TRIGGER", why}});
+    const bool for_changes = trigger.kind == Trigger::Kind::RuleChange;
+    if (for_changes)
+      log.info(2, "rule-change checks are spaced " +
+                      format_seconds(seconds(changes.pacer().spacing())) + " apart (by cost " +
+                      format_seconds(seconds(changes.pacer().spacing_by_cost())) +
+                      ": 25 x the last check's CPU " +
+                      format_seconds(seconds(changes.pacer().last_cost())) + ")");
+    last_trigger = why;
     check_running = true;
-    sd_event_source_set_enabled(timer.get(), SD_EVENT_OFF);
+    set_enabled(timer.get(), SD_EVENT_OFF);
     // This check covers every change noticed until now: what is queued on
     // the nf_tables socket is discarded, and listening goes on, so a change
     // from here on (the read has not started) starts the next one.
-    pacer.check_started(Clock::now(), trigger.rfind("rule change", 0) == 0);
-    sd_event_source_set_enabled(change_timer.get(), SD_EVENT_OFF);
-    if (nft_source) {
-      nft_monitor.drain();
-      sd_event_source_set_enabled(nft_source.get(), SD_EVENT_ON);
-    }
-    checks.submit([this]() -> LoopWorker::Continuation {
-      ParityResult parity = parity_features();
-      LoggingObserver observer(log);
-      CheckSetup setup;
-      setup.ipv6 = options.ipv6;
-      setup.ipv4_allowlist = &allow4;
-      setup.ipv6_allowlist = &allow6;
-      setup.cache = &cache;
-      setup.observer = log.enabled(4) ? &observer : nullptr;
-      setup.limits.deadline = Clock::now() + kMatchBudget;
-      setup.limits.stop = &stopping;
-      auto run = std::make_shared<CheckRun>(run_check(readers, setup));
-      return [this, run, parity = std::move(parity)] { check_done(*run, parity); };
-    });
+    changes.check_started(for_changes);
+    checks.submit(
+        [this, reload]() -> LoopWorker::Continuation {
+          const AllowlistSource::Refresh news = lists.refresh(reload);
+          CompanionResult companions = check_companions();
+          LoggingObserver observer(log);
+          CheckSetup setup;
+          setup.ipv6 = options.ipv6;
+          setup.ipv4_allowlist = &lists.ipv4();
+          setup.ipv6_allowlist = &lists.ipv6();
+          setup.cache = &cache;
+          setup.observer = log.enabled(4) ? &observer : nullptr;
+          setup.limits.deadline = Clock::now() + kMatchBudget;
+          setup.limits.stop = &stopping;
+          auto run = std::make_shared<CheckRun>(run_check(readers, setup));
+          return [this, run, companions = std::move(companions), news] {
+            allowlist_problems = news.problems;
+            if (news.reloaded) watch_allowlists();
+            check_done(*run, companions);
+          };
+        },
+        // Fail closed: a check that threw is `unknown`, never `clean`.
+        [this](const std::string& what) -> LoopWorker::Continuation {
+          auto run = std::make_shared<CheckRun>(failed_check(what));
+          return [this, run] { check_done(*run, CompanionResult{}); };
+        });
   }
 
-  // The parity features, on the check thread (they touch only their own
-  // state and the kernel); what they found is applied on the loop thread.
-  ParityResult parity_features() {
-    ParityResult result;
-    if (options.install_routes) {
-      for (const HealthProbeRoute& route : health_probe_routes(options.ipv6)) {
-        const Status st = ensure_route(route);
-        if (!st)
-          result.logs.push_back(
-              {0, LOG_WARNING, "cannot ensure the health probe reply route: " + st.error(), {}});
-      }
-    }
+  // Route repair and the BPF block counter, on the check thread (they
+  // touch only their own state and the kernel); what they found is applied
+  // on the loop thread.
+  CompanionResult check_companions() {
+    CompanionResult result;
+    if (options.install_routes) result.logs = routes.ensure();
     if (!options.check_map) return result;
-    const BlockTracker::Step step = blocks.observe(read_block_counter(options.map_path));
-    if (!step.log_error.empty())
-      result.logs.push_back({0, LOG_WARNING, step.log_error + "; keeping the previous count", {}});
-    if (step.recovered)
-      result.logs.push_back(
-          {0, LOG_INFO, "the BPF block counter " + options.map_path + " is readable again", {}});
-    result.new_blocks = step.new_blocks;
+    BlockedRuleCounter::Reading reading = blocks.read();
+    for (LogLine& l : reading.logs) result.logs.push_back(std::move(l));
+    result.new_blocks = reading.new_blocks;
+    result.last_good_reading = reading.last_good;
     return result;
   }
 
-  void check_done(const CheckRun& run, const ParityResult& parity) {
+  void check_done(const CheckRun& run, const CompanionResult& companions) {
     check_running = false;
     if (stopping) return;
-    pacer.check_finished(std::chrono::duration_cast<Clock::duration>(
+    changes.check_finished(std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(run.cpu_seconds)));
     std::set<std::string> once;
-    for (const LogLine& l : parity.logs) {
+    for (const LogLine& l : companions.logs) {
       // Said when it starts, not every check.
-      if (!parity_once.count(l.message)) log.log(l.level, l.priority, l.message, l.fields);
+      if (!said_once.count(l.message)) log.log(l.level, l.priority, l.message, l.fields);
       once.insert(l.message);
     }
-    parity_once.swap(once);
-    if (parity.new_blocks > 0) {
-      log.warning(std::to_string(parity.new_blocks) +
-                  " attempt(s) to add iptables rules were blocked since the last check (eBPF "
-                  "host routing is on)");
-      if (options.events && cluster())
-        send({ClusterRequest::Kind::Event, false, "BlockedIPTablesRule", kBlockedMessage});
-    }
+    said_once.swap(once);
+    apply(reconciler.blocked_rule_additions(companions.new_blocks, kBlockedMessage));
     // E.g. which nft tables were listed by iptables-nft-save, and why.
     for (const RuleSet& set : run.sets)
       for (const std::string& note : set.stats.notes)
@@ -317,17 +294,7 @@ struct Daemon::State {
     log.info(2, "check took " + format_seconds(std::chrono::duration<double>(run.took).count()) +
                     ": " + summarize(run.report) + " (CPU " + format_seconds(run.cpu_seconds) +
                     ", helpers included)");
-    // --metrics-file: after every check (issue 15).
-    if (Status m =
-            metrics.check_finished({&run.report, std::chrono::duration<double>(run.took).count(),
-                                    reconciler.label_settled(),
-                                    options.check_map ? blocks.last_good_reading() : std::nullopt});
-        !m) {
-      if (metrics_error != m.error()) log.warning(m.error());
-      metrics_error = m.error();
-    } else {
-      metrics_error.clear();
-    }
+    write_metrics(run, companions);
 
     // Unknown but not yet past its grace: check again by the time it may
     // escalate, not a whole interval later.
@@ -340,17 +307,38 @@ struct Daemon::State {
       ready_sent = true;
     }
     if (check_requested) {
-      request_check(pending_trigger.empty() ? "a change during the check" : pending_trigger);
+      request_check(pending_trigger.value_or(Trigger{Trigger::Kind::ChangeDuringCheck, {}}));
     } else {
-      arm_change_timer();
-      sd_event_source_set_time(
-          timer.get(), static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                 next_check_at.time_since_epoch())
-                                                 .count()));
-      sd_event_source_set_enabled(timer.get(), SD_EVENT_ONESHOT);
+      arm_at(timer.get(), next_check_at);
     }
     update_status(true);
     maybe_terminate();
+  }
+
+  // --metrics-file: after every check (issue 15), written and flushed on
+  // the files thread.
+  void write_metrics(const CheckRun& run, const CompanionResult& companions) {
+    auto report = std::make_shared<const Report>(run.report);
+    const double took = std::chrono::duration<double>(run.took).count();
+    const bool settled = reconciler.label_settled();
+    const std::optional<uint64_t> blocked =
+        options.check_map ? companions.last_good_reading : std::nullopt;
+    const uint64_t overwrites = reconciler.label_overwrites();
+    files.submit(
+        [this, report, took, settled, blocked, overwrites]() -> LoopWorker::Continuation {
+          Status written =
+              metrics.check_finished({report.get(), took, settled, blocked, overwrites});
+          return [this, written] { metrics_written(written ? std::string() : written.error()); };
+        },
+        [this](const std::string& what) -> LoopWorker::Continuation {
+          return [this, what] { metrics_written("cannot write the metrics file: " + what); };
+        });
+  }
+
+  // A metrics error is logged when it starts or changes, not every check.
+  void metrics_written(const std::string& error) {
+    if (!error.empty() && error != metrics_error) log.warning(error);
+    metrics_error = error;
   }
 
   // --- the reconciler's decisions -----------------------------------------
@@ -361,29 +349,32 @@ struct Daemon::State {
   }
 
   void send(const ClusterRequest& request) {
-    requests.submit([this, request]() -> LoopWorker::Continuation {
-      const RequestResult result = perform(*api, events.get(), options.node_name, request);
-      return [this, request, result] {
-        if (stopping) return;
-        apply(reconciler.sent(request, result, Clock::now()));
-        update_status();
-        maybe_terminate();
-      };
-    });
+    requests.submit(
+        [this, request]() -> LoopWorker::Continuation {
+          return request_done(request, perform(*api, events.get(), options.node_name, request));
+        },
+        // A request that threw failed: the reconciler retries it as any other.
+        [this, request](const std::string& what) -> LoopWorker::Continuation {
+          return request_done(request, RequestResult{false, 0, "the request failed: " + what});
+        });
+  }
+
+  LoopWorker::Continuation request_done(const ClusterRequest& request, RequestResult result) {
+    return [this, request, result = std::move(result)] {
+      if (stopping) return;
+      apply(reconciler.sent(request, result, Clock::now()));
+      update_status();
+      maybe_terminate();
+    };
   }
 
   void arm_retry() {
     const auto wake = reconciler.next_wake();
     if (!wake) {
-      sd_event_source_set_enabled(retry_timer.get(), SD_EVENT_OFF);
+      set_enabled(retry_timer.get(), SD_EVENT_OFF);
       return;
     }
-    sd_event_source_set_time(
-        retry_timer.get(),
-        static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(wake->time_since_epoch())
-                .count()));
-    sd_event_source_set_enabled(retry_timer.get(), SD_EVENT_ONESHOT);
+    arm_at(retry_timer.get(), *wake);
   }
 
   // After a check always; after other events when the line changed.
@@ -411,125 +402,74 @@ struct Daemon::State {
     if (last_report->verdict != Verdict::Clean || !reconciler.label_settled()) return;
     log.info(0, "clean and labelled false: exiting (--terminateOnSuccess)");
     stopping = true;
-    sd_event_exit(loop.get(), 0);
+    loop_ok(sd_event_exit(loop.get(), 0), "cannot stop the event loop");
   }
 
   // --- the CiliumNode watch -----------------------------------------------
   void start_watch() {
-    watcher.submit([this]() -> LoopWorker::Continuation {
-      WatchTiming timing;
-      timing.request_timeout =
-          std::chrono::milliseconds(static_cast<long long>(options.request_timeout_seconds * 1000));
-      CiliumNodeWatch::Listener listener;
-      listener.observed = [this](const CiliumNodeObservation& seen) {
-        watcher.post([this, seen] {
-          if (stopping) return;
-          log.info(4, "CiliumNode " + options.node_name + " seen (" +
-                          (seen.exists ? "label " + seen.label.value_or("(none)") : "absent") +
-                          ", resourceVersion " + seen.resource_version + ")");
-          apply(reconciler.observed(seen, Clock::now()));
-          update_status();
-          maybe_terminate();
+    watcher.submit(
+        [this]() -> LoopWorker::Continuation {
+          WatchTiming timing;
+          timing.request_timeout = std::chrono::milliseconds(
+              static_cast<long long>(options.request_timeout_seconds * 1000));
+          CiliumNodeWatch::Listener listener;
+          listener.observed = [this](const CiliumNodeObservation& seen) {
+            watcher.post([this, seen] {
+              if (stopping) return;
+              log.info(4, "CiliumNode " + options.node_name + " seen (" +
+                              (seen.exists ? "label " + seen.label.value_or("(none)") : "absent") +
+                              ", resourceVersion " + seen.resource_version + ")");
+              apply(reconciler.observed(seen, Clock::now()));
+              update_status();
+              maybe_terminate();
+            });
+          };
+          listener.health = [this](bool healthy, const std::string& why) {
+            watcher.post([this, healthy, why] {
+              if (stopping) return;
+              apply(reconciler.watch_health(healthy, why, Clock::now()));
+              update_status();
+            });
+          };
+          listener.problem = [this](const std::string& problem) {
+            watcher.post([this, problem] {
+              if (!stopping) apply(reconciler.watch_problem(problem));
+            });
+          };
+          CiliumNodeWatch watch(
+              [kubeconfig = options.kubeconfig] { return resolve_credentials(kubeconfig); },
+              options.node_name, timing, [this] { return stopping.load(); }, listener);
+          watch.run();
+          return {};
+        },
+        // The watch ended on an exception: the label falls back to being sent
+        // after every check, as without a watch.
+        [this](const std::string& what) -> LoopWorker::Continuation {
+          return [this, what] {
+            if (stopping) return;
+            log.error("the CiliumNode watch stopped: " + what +
+                      "; the label is sent after every check until the service restarts");
+            apply(reconciler.watch_health(false, "the watch stopped: " + what, Clock::now()));
+            update_status();
+          };
         });
-      };
-      listener.health = [this](bool healthy, const std::string& why) {
-        watcher.post([this, healthy, why] {
-          if (stopping) return;
-          apply(reconciler.watch_health(healthy, why, Clock::now()));
-          update_status();
-        });
-      };
-      listener.problem = [this](const std::string& problem) {
-        watcher.post([this, problem] {
-          if (!stopping) apply(reconciler.watch_problem(problem));
-        });
-      };
-      CiliumNodeWatch watch(
-          [kubeconfig = options.kubeconfig] { return resolve_credentials(kubeconfig); },
-          options.node_name, timing, [this] { return stopping.load(); }, listener);
-      watch.run();
-      return {};
-    });
   }
 
   // --- rule changes -------------------------------------------------------
-  void rule_changed(const std::string& what) {
-    if (stopping) return;
-    log.info(4, "rule change noticed: " + what);
-    pacer.changed(Clock::now(), what);
-    arm_change_timer();
-  }
-
-  void arm_change_timer() {
-    const auto due = pacer.due();
-    if (!due || check_running) return;  // a running check re-arms it when done
-    sd_event_source_set_time(
-        change_timer.get(),
-        static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(due->time_since_epoch())
-                .count()));
-    sd_event_source_set_enabled(change_timer.get(), SD_EVENT_ONESHOT);
-  }
-
-  static int on_change_due(sd_event_source*, uint64_t, void* self) {
-    auto* s = static_cast<State*>(self);
-    std::string trigger = "rule change: " + s->pacer.first_change();
-    if (s->pacer.changes() > 1)
-      trigger += " and " + std::to_string(s->pacer.changes() - 1) + " more";
-    s->request_check(trigger);
-    return 0;
-  }
-
-  static int on_nft_change(sd_event_source* source, int, uint32_t, void* self) {
-    auto* s = static_cast<State*>(self);
-    if (!s->nft_monitor.drain()) return 0;
-    // One is enough: stop reading (a flood is dropped by the kernel, cheaply)
-    // until the check starts, which resumes listening.
-    sd_event_source_set_enabled(source, SD_EVENT_OFF);
-    s->rule_changed("nft");
-    return 0;
-  }
-
   // Which detectors the readers need: nf_tables announcements for the nft
   // backend and native tables, polled sizes for x_tables.
-  void start_rule_watch() {
-    bool legacy = false, nft = false;
+  Status start_rule_watch() {
+    RuleChangeWatch::Setup setup;
     for (RuleReader* reader : readers) {
-      if (reader->backend() == Backend::Legacy) legacy = true;
-      if (reader->backend() == Backend::Nft || reader->backend() == Backend::Native) nft = true;
+      if (reader->backend() == Backend::Legacy) setup.legacy = true;
+      if (reader->backend() == Backend::Nft || reader->backend() == Backend::Native)
+        setup.nft = true;
     }
-    if (nft) {
-      sd_event_source* source = nullptr;
-      Status opened = nft_monitor.open();
-      if (opened && sd_event_add_io(loop.get(), &source, nft_monitor.fd(), EPOLLIN, on_nft_change,
-                                    this) >= 0) {
-        nft_source.reset(source);
-      } else {
-        log.warning("rule changes in nf_tables are seen at the next --interval only: " +
-                    (opened ? std::string("cannot add the event source") : opened.error()) +
-                    (opened.error_code() ? std::string(": ") + strerror(opened.error_code()) : ""));
-      }
-    }
-    if (!legacy) return;
-    std::vector<Family> families{Family::V4};
-    if (options.ipv6) families.push_back(Family::V6);
-    poller.submit([this, families]() -> LoopWorker::Continuation {
-      XtTablePoller tables(families);
-      XtTableSizes sizes = tables.poll();
-      while (!stopping) {
-        const auto until = Clock::now() + kXtPollPeriod;
-        while (!stopping && Clock::now() < until)
-          std::this_thread::sleep_for(
-              std::min<Clock::duration>(kXtPollPeriod, until - Clock::now()));
-        if (stopping) break;
-        XtTableSizes now = tables.poll();
-        const std::vector<std::string> changed = changed_tables(sizes, now);
-        sizes = std::move(now);
-        if (!changed.empty())
-          poller.post([this, what = "legacy " + changed.front()] { rule_changed(what); });
-      }
-      return {};
-    });
+    if (options.ipv6) setup.families.push_back(Family::V6);
+    setup.settle = kRuleChangeSettle;
+    setup.ceiling = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(options.min_check_interval_seconds));
+    return changes.start(loop.get(), poller, setup);
   }
 
   // --- event sources ------------------------------------------------------
@@ -539,11 +479,11 @@ struct Daemon::State {
     // Applied before the next check starts (a running one keeps its lists).
     pending_reload = true;
     notify("READY=1");
-    request_check(why);
+    request_check({Trigger::Kind::Reload, why});
   }
 
   static int on_timer(sd_event_source*, uint64_t, void* self) {
-    static_cast<State*>(self)->request_check("interval");
+    static_cast<State*>(self)->request_check({Trigger::Kind::Interval, {}});
     return 0;
   }
 
@@ -559,7 +499,21 @@ struct Daemon::State {
       s->check_requested = true;  // compared again before the next check
       return 0;
     }
-    if (s->current_fingerprint() != s->fingerprint) s->request_check("allowlist change");
+    // Compared on the check thread (it reads the directories), after any
+    // check already queued there.
+    s->checks.submit(
+        [s]() -> LoopWorker::Continuation {
+          if (!s->lists.changed()) return {};
+          return [s] {
+            // A check started since compares (and reloads) by itself.
+            if (!s->check_running) s->request_check({Trigger::Kind::AllowlistChange, {}});
+          };
+        },
+        [s](const std::string&) -> LoopWorker::Continuation {
+          return [s] {
+            if (!s->check_running) s->request_check({Trigger::Kind::AllowlistChange, {}});
+          };
+        });
     return 0;
   }
 
@@ -572,17 +526,14 @@ struct Daemon::State {
     notify("STOPPING=1");
     s->log.info(0, std::string("stopping on ") + sigabbrev_np(static_cast<int>(info->ssi_signo)));
     s->stopping = true;  // running reads, requests and the watch give up at their next poll
-    sd_event_exit(s->loop.get(), 0);
+    s->loop_ok(sd_event_exit(s->loop.get(), 0), "cannot stop the event loop");
     return 0;
   }
 
   static int on_allowlist_change(sd_event_source*, const inotify_event*, void* self) {
     auto* s = static_cast<State*>(self);
     s->log.info(4, "a change near the allowlists: comparing them shortly");
-    sd_event_source_set_time_relative(
-        s->settle_timer.get(),
-        static_cast<uint64_t>(std::chrono::microseconds(kAllowlistSettle).count()));
-    sd_event_source_set_enabled(s->settle_timer.get(), SD_EVENT_ONESHOT);
+    s->arm_at(s->settle_timer.get(), Clock::now() + kAllowlistSettle);
     return 0;
   }
 
@@ -592,6 +543,7 @@ struct Daemon::State {
     requests.stop();
     watcher.stop();
     poller.stop();
+    files.stop();
   }
 };
 
@@ -615,9 +567,11 @@ int Daemon::run() {
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, sig);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   for (int sig : {SIGTERM, SIGINT, SIGHUP})
-    sd_event_add_signal(loop, nullptr, sig, State::on_signal, &s);
+    if (!s.loop_ok(sd_event_add_signal(loop, nullptr, sig, State::on_signal, &s),
+                   "cannot listen for signals"))
+      return 1;
   // WATCHDOG=1 pings at half of WatchdogSec, when systemd asks for them.
-  sd_event_set_watchdog(loop, true);
+  if (!s.loop_ok(sd_event_set_watchdog(loop, true), "cannot set up the watchdog")) return 1;
 
   auto creds = warning_if_insecure([&s] { return resolve_credentials(s.options.kubeconfig); },
                                    [&s](const std::string& w) { s.log.warning(w); });
@@ -644,42 +598,48 @@ int Daemon::run() {
                  ", interval " + format_seconds(s.options.interval_seconds) +
                  (s.cluster() && s.options.watch_ciliumnode ? ", watching its CiliumNode" : "") +
                  (s.options.watch_rules
-                      ? ", checking on rule changes (at most every " +
-                            format_seconds(s.options.min_check_interval_seconds) + " under churn)"
+                      ? ", checking on rule changes (spaced by their cost, at least " +
+                            format_seconds(seconds(CheckPacer::kFloor)) +
+                            (s.options.min_check_interval_seconds > 0
+                                 ? ", and at least " +
+                                       format_seconds(s.options.min_check_interval_seconds) +
+                                       " by --min-check-interval"
+                                 : std::string()) +
+                            ")"
                       : ""),
              {{"NODE_NAME", s.options.node_name}});
-  s.load_allowlists();
+  // The allowlists are loaded by the first check, on the check thread.
   s.watch_allowlists();
 
-  sd_event_source* timer = nullptr;
-  sd_event_source* settle = nullptr;
-  sd_event_source* retry = nullptr;
-  sd_event_source* change = nullptr;
-  if (sd_event_add_time(loop, &change, CLOCK_MONOTONIC, 0, 1000, State::on_change_due, &s) < 0 ||
-      sd_event_add_time(loop, &timer, CLOCK_MONOTONIC, 0, 1000, State::on_timer, &s) < 0 ||
-      sd_event_add_time_relative(loop, &settle, CLOCK_MONOTONIC, 0, 1000, State::on_settled, &s) <
-          0 ||
-      sd_event_add_time(loop, &retry, CLOCK_MONOTONIC, 0, 1000, State::on_retry, &s) < 0) {
-    s.log.error("cannot create the event sources");
-    return 1;
+  // The timers, created off; arm_at() arms them.
+  const std::pair<EventSource*, sd_event_time_handler_t> timers[] = {
+      {&s.timer, State::on_timer},
+      {&s.settle_timer, State::on_settled},
+      {&s.retry_timer, State::on_retry}};
+  for (const auto& [owner, handler] : timers) {
+    sd_event_source* source = nullptr;
+    if (!s.loop_ok(sd_event_add_time(loop, &source, CLOCK_MONOTONIC, 0, 1000, handler, &s),
+                   "cannot create the event sources"))
+      return 1;
+    owner->reset(source);
+    if (!s.loop_ok(sd_event_source_set_enabled(source, SD_EVENT_OFF),
+                   "cannot create the event sources"))
+      return 1;
   }
-  s.timer.reset(timer);
-  s.settle_timer.reset(settle);
-  s.retry_timer.reset(retry);
-  s.change_timer.reset(change);
-  sd_event_source_set_enabled(change, SD_EVENT_OFF);
-  sd_event_source_set_enabled(timer, SD_EVENT_OFF);
-  sd_event_source_set_enabled(settle, SD_EVENT_OFF);
-  sd_event_source_set_enabled(retry, SD_EVENT_OFF);
-  for (LoopWorker* worker : {&s.checks, &s.requests, &s.watcher, &s.poller}) {
+  for (LoopWorker* worker : {&s.checks, &s.requests, &s.watcher, &s.poller, &s.files}) {
     if (Status st = worker->start(loop); !st) {
       s.log.error("cannot start the service's threads: " + st.error());
       return 1;
     }
   }
   if (s.cluster() && s.options.watch_ciliumnode) s.start_watch();
-  if (s.options.watch_rules) s.start_rule_watch();
-  s.request_check("start");
+  if (s.options.watch_rules) {
+    if (Status st = s.start_rule_watch(); !st) {
+      s.loop_ok(-(st.error_code() ? st.error_code() : EINVAL), st.error().c_str());
+      return 1;
+    }
+  }
+  s.request_check({Trigger::Kind::Start, {}});
 
   const int r = sd_event_loop(loop);
   notify("STOPPING=1");

@@ -2,44 +2,30 @@
 // The service: an sd_event loop whose triggers all run one action. Triggers:
 // the start, the --interval timer (the backstop), an allowlist change
 // (inotify, compared before every check too), SIGHUP (reload), the node's
-// CiliumNode as its watch sees it, and a retry falling due. The action reads
-// and checks on a worker thread; the Reconciler decides what to send and log;
-// requests run on another thread and the watch on a third, so the loop never
-// waits on the kernel or the network: signals, watchdog pings and triggers are
-// answered at once, and SIGTERM stops it within a second.
+// CiliumNode as its watch sees it, a rule change, and a retry falling due.
+//
+// Threads. The loop thread owns the service's state (the Reconciler, the
+// pacer, timers, STATUS) and does no blocking I/O. Beside it, each a
+// LoopWorker whose results come back to the loop as continuations:
+//   checks   allowlists (read, compiled), rule reads, matching, route repair,
+//            the BPF counter; its state is touched by check jobs only;
+//   requests the API requests (label, Events) with their retries;
+//   watcher  the CiliumNode watch;
+//   poller   the x_tables size poll;
+//   files    the metrics file (written, flushed, renamed).
+// A job that throws is an `unknown` check or a failed request, never a crash.
+// So the loop never waits on the kernel, the file system or the network:
+// signals, watchdog pings and triggers are answered at once, and SIGTERM
+// stops it within a second. The Logger is safe from every thread.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "log/logger.h"
 #include "rules/reader.h"
+#include "service/service_options.h"
 
 namespace aim {
-
-// What the service is told (main maps the command line onto it).
-struct ServiceOptions {
-  std::string input = "/etc/config/";
-  std::string input6 = "/etc/config6/";
-  bool ipv6 = false;
-  std::string node_name;
-  std::string kubeconfig;  // empty: $KUBECONFIG, the kubelet's, in-cluster
-  bool events = false;
-  double request_timeout_seconds = 5;
-  double interval_seconds = 300;
-  double unknown_grace_seconds = 60;
-  bool terminate_on_success = false;
-  bool watch_ciliumnode = true;  // follow the CiliumNode (else: label after every check)
-  // Rule changes start a check (nf_tables announces them; x_tables tables'
-  // sizes are polled), spaced at least this far apart under churn.
-  bool watch_rules = true;
-  double min_check_interval_seconds = 5;
-  // Parity features.
-  bool check_map = false;
-  std::string map_path;
-  bool install_routes = false;
-  // Prometheus textfile written after every check; empty: none.
-  std::string metrics_file;
-};
 
 class Daemon {
  public:

@@ -19,11 +19,11 @@ Status LoopWorker::start(sd_event* loop) {
   return Ok{};
 }
 
-void LoopWorker::submit(Job job) {
+void LoopWorker::submit(Job job, Failed failed) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
-    jobs_.push_back(std::move(job));
+    jobs_.push_back({std::move(job), std::move(failed)});
   }
   wake_.notify_one();
 }
@@ -35,11 +35,6 @@ void LoopWorker::post(Continuation then) {
   }
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t n = write(event_fd_.get(), &one, sizeof one);
-}
-
-size_t LoopWorker::busy() const {
-  std::lock_guard lock(mutex_);
-  return jobs_.size() + running_;
 }
 
 void LoopWorker::stop() {
@@ -54,23 +49,28 @@ void LoopWorker::stop() {
 
 void LoopWorker::run() {
   for (;;) {
-    Job job;
+    Queued queued;
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
       if (stopping_) return;
-      job = std::move(jobs_.front());
+      queued = std::move(jobs_.front());
       jobs_.pop_front();
-      ++running_;
     }
-    Continuation then = job();
-    {
-      std::lock_guard lock(mutex_);
-      --running_;
-    }
-    // Posted even without a continuation, so the loop sees busy() change.
-    post(then ? std::move(then) : Continuation([] {}));
+    if (Continuation then = run_guarded(queued)) post(std::move(then));
   }
+}
+
+LoopWorker::Continuation LoopWorker::run_guarded(Queued& queued) {
+  std::string what;
+  try {
+    return queued.job();
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception that is not a std::exception";
+  }
+  return queued.failed ? queued.failed(what) : Continuation{};
 }
 
 int LoopWorker::on_ready(sd_event_source*, int fd, uint32_t, void* self) {

@@ -3,6 +3,12 @@
 // job's result comes back to the loop thread as a continuation (woken through
 // an eventfd), so the service's state is touched on the loop thread only and
 // the loop never waits on a read, a request or a back-off.
+//
+// An exception barrier: a job that throws does not end the process
+// (std::terminate would leave the label at its last value, possibly
+// "false", across restarts). Its `failed` handler turns the exception's text
+// into the continuation the job would have returned: a check into an
+// `unknown` result, a request into a failed request.
 #include <systemd/sd-event.h>
 
 #include <condition_variable>
@@ -22,6 +28,8 @@ class LoopWorker {
  public:
   using Continuation = std::function<void()>;
   using Job = std::function<Continuation()>;
+  // Called on the worker thread with the text of what `job` threw.
+  using Failed = std::function<Continuation(const std::string& what)>;
 
   LoopWorker() = default;
   ~LoopWorker();
@@ -30,12 +38,11 @@ class LoopWorker {
 
   // Starts the thread and the loop's side.
   Status start(sd_event* loop);
-  // Queues `job`; its continuation (if any) runs on the loop thread.
-  void submit(Job job);
+  // Queues `job`; its continuation (if any) runs on the loop thread. If
+  // `job` throws, `failed`'s continuation runs instead.
+  void submit(Job job, Failed failed);
   // From any thread: run `then` on the loop thread.
   void post(Continuation then);
-  // Jobs queued or running.
-  size_t busy() const;
   // Takes no more jobs, drops the queued ones and joins the thread (the
   // running job must end by itself: jobs poll the service's stop flag).
   void stop();
@@ -46,9 +53,15 @@ class LoopWorker {
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Job> jobs_;
+  struct Queued {
+    Job job;
+    Failed failed;
+  };
+  // What `queued` returns, or what its `failed` makes of its exception.
+  static Continuation run_guarded(Queued& queued);
+
+  std::deque<Queued> jobs_;
   std::deque<Continuation> done_;
-  size_t running_ = 0;
   bool stopping_ = false;
   UniqueFd event_fd_;
   sd_event_source* source_ = nullptr;

@@ -70,8 +70,12 @@ build() {  # build TARGET... -> status
 echo "mutation: building the scratch copy in $SCRATCH ($(echo $targets))"
 # -O0 without debug information: compiling is most of the cost, and a
 # mutant is about behaviour, not speed.
+# ccache, where installed, keeps rebuilds of a kept scratch copy cheap.
+launcher=()
+command -v ccache >/dev/null &&
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-O0 \
-  -DCMAKE_C_FLAGS_DEBUG=-O0 >"$LOG" 2>&1 || { cat "$LOG"; exit 1; }
+  -DCMAKE_C_FLAGS_DEBUG=-O0 "${launcher[@]}" >"$LOG" 2>&1 || { cat "$LOG"; exit 1; }
 # shellcheck disable=SC2086
 build $targets || { tail -50 "$LOG"; echo "mutation: the unmutated tree does not build" >&2; exit 1; }
 

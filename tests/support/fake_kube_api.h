@@ -19,6 +19,12 @@ class FakeKubeApi : public KubeApi {
     if (fail_patch) return {false, 503, "boom", ""};
     return {true, 200, "", ""};
   }
+  // GET ciliumnodes/NODE answers this (a missing label by default).
+  std::string ciliumnode_body = R"({"metadata":{"name":"n","resourceVersion":"1"}})";
+  ApiOutcome get_ciliumnode(const std::string& node) override {
+    calls.push_back("get ciliumnode " + node);
+    return {true, 200, "", ciliumnode_body};
+  }
   ApiOutcome get_node(const std::string& node) override {
     calls.push_back("get " + node);
     return {true, 200, "", node_body};

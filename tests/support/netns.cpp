@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -199,7 +200,12 @@ std::vector<FixtureCase> all_fixtures() {
 std::string fixture_path(const std::string& name) {
   return std::string(AIM_FIXTURE_DIR) + "/" + name;
 }
-std::string binary_path() { return AIM_BINARY; }
+// AIM_TEST_BINARY: another build's program (the ThreadSanitizer tier runs
+// these tests, built normally, against its instrumented daemon).
+std::string binary_path() {
+  const char* other = std::getenv("AIM_TEST_BINARY");
+  return other && *other ? other : AIM_BINARY;
+}
 std::string generator_path() { return AIM_GENERATOR; }
 
 size_t kube_proxy_rule_count(int services, int user_rules) {

@@ -238,8 +238,14 @@ class Handler(BaseHTTPRequestHandler):
                                  f'ciliumnodes.cilium.io "{name}" is forbidden: User "{user}" cannot '
                                  f'{verb} resource "ciliumnodes" in API group "cilium.io" at the '
                                  f'cluster scope')
+            if method == "GET":
+                with LOCK:
+                    if name not in STATE["ciliumnodes"]:
+                        return self.fail(404, "NotFound", f'ciliumnodes.cilium.io "{name}" not found')
+                    obj = ciliumnode_object(name, STATE["ciliumnodes"][name], STATE["rv"])
+                return self.reply(200, obj)
             if method != "PATCH":
-                return self.fail(405, "MethodNotAllowed", "only PATCH here")
+                return self.fail(405, "MethodNotAllowed", "only GET and PATCH here")
             if self.headers.get("Content-Type") != "application/merge-patch+json":
                 return self.fail(415, "UnsupportedMediaType",
                                  f'the body of the request was in an unknown format - accepted '

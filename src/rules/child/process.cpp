@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include "util/fd.h"
 
@@ -115,7 +116,8 @@ bool process_is_single_threaded() {
 
 Result<ChildOutput> run_in_child(const std::function<int()>& body,
                                  std::chrono::milliseconds timeout,
-                                 const std::function<bool()>& abort) {
+                                 const std::function<bool()>& abort, std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
   auto fds = output_files();
   if (!fds) return Error{fds.error()};
   auto& [out, err] = *fds;
@@ -128,6 +130,15 @@ Result<ChildOutput> run_in_child(const std::function<int()>& body,
     // Child: no return into the caller, no atexit handlers of the parent.
     if (dup2(out.get(), STDOUT_FILENO) < 0 || dup2(err.get(), STDERR_FILENO) < 0)
       _exit(exit_code(ChildExit::NoOutput));
+    // Nothing of the parent's but stdio and what the body was given.
+    unsigned from = 3;
+    for (int fd : keep) {
+      if (fd < static_cast<int>(from)) continue;
+      if (static_cast<unsigned>(fd) > from && close_range(from, fd - 1, 0) != 0)
+        _exit(exit_code(ChildExit::NoOutput));
+      from = static_cast<unsigned>(fd) + 1;
+    }
+    if (close_range(from, ~0U, 0) != 0) _exit(exit_code(ChildExit::NoOutput));
     int status = body();
     std::fflush(stdout);
     std::fflush(stderr);
@@ -140,27 +151,6 @@ ChildStart child_start_for_this_process() {
   return process_is_single_threaded() ? ChildStart::Fork : ChildStart::Spawn;
 }
 
-Result<pid_t> spawn_program(const std::string& path, const std::vector<std::string>& args,
-                            const std::vector<std::string>& environment, const SpawnedFds& fds) {
-  std::vector<char*> argv{const_cast<char*>(path.c_str())};
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  const std::pair<int, int> standard[] = {
-      {fds.in, STDIN_FILENO}, {fds.out, STDOUT_FILENO}, {fds.err, STDERR_FILENO}};
-  for (const auto& [from, to] : standard)
-    if (from >= 0) posix_spawn_file_actions_adddup2(&actions, from, to);
-  pid_t pid = -1;
-  const int r = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (r != 0) return Error{"cannot run " + path + ": " + std::strerror(r), r};
-  return pid;
-}
-
 Result<ChildOutput> run_executable(const std::string& path, const std::vector<std::string>& args,
                                    const std::vector<std::string>& environment,
                                    std::chrono::milliseconds timeout,
@@ -168,9 +158,35 @@ Result<ChildOutput> run_executable(const std::string& path, const std::vector<st
   auto fds = output_files();
   if (!fds) return Error{fds.error()};
   auto& [out, err] = *fds;
-  auto pid = spawn_program(path, args, environment, {-1, out.get(), err.get()});
+  auto pid = spawn_with_only_stdio(path, args, environment, {-1, out.get(), err.get()});
   if (!pid) return Error{pid.error(), pid.error_code()};
   return collect(*pid, out.get(), err.get(), timeout, abort);
+}
+
+Result<pid_t> spawn_with_only_stdio(const std::string& path, const std::vector<std::string>& args,
+                                    const std::vector<std::string>& environment,
+                                    std::array<int, 3> stdio) {
+  std::vector<char*> argv{const_cast<char*>(path.c_str())};
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  if (const int r = posix_spawn_file_actions_init(&actions); r != 0)
+    return Error{"cannot run " + path + ": " + std::strerror(r), r};
+  // Released on every path out of here.
+  std::unique_ptr<posix_spawn_file_actions_t, int (*)(posix_spawn_file_actions_t*)> owner(
+      &actions, posix_spawn_file_actions_destroy);
+  int r = 0;
+  for (int target = 0; target < 3 && r == 0; ++target)
+    if (stdio[target] >= 0) r = posix_spawn_file_actions_adddup2(&actions, stdio[target], target);
+  // After the dup2s, which may read descriptors above 2.
+  if (r == 0) r = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  pid_t pid = -1;
+  if (r == 0) r = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
+  if (r != 0) return Error{"cannot run " + path + ": " + std::strerror(r), r};
+  return pid;
 }
 
 }  // namespace aim

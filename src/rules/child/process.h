@@ -8,6 +8,7 @@
 // until it ends, however long that takes.
 #include <sys/types.h>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -30,7 +31,7 @@ enum class ChildExit : int {
   SetupFailed = 4,     // libxtables could not be initialised
   ReadFailed = 5,      // the kernel could not be read, or the answer written (why on stderr)
   RulesetChanged = 6,  // the ruleset changed during every attempt: the next check reads again
-  NoOutput = 120,      // a forked child could not put its stdout/stderr in place
+  NoOutput = 120,      // a forked child could not set up its fds (stdio, closing the rest)
   UnknownJob = 121,    // no such job, or its arguments are wrong
 };
 constexpr int exit_code(ChildExit e) { return static_cast<int>(e); }
@@ -69,18 +70,6 @@ enum class ChildStart { Fork, Spawn };
 // service): the choice the readers make for each child.
 ChildStart child_start_for_this_process();
 
-// What a spawned child's fds 0, 1 and 2 become (-1: inherited).
-struct SpawnedFds {
-  int in = -1;
-  int out = -1;
-  int err = -1;
-};
-// Starts the program at `path` with `args` (argv[1]...) and exactly
-// `environment`, its standard fds as `fds` says. The one place a child
-// program is started: what it must not inherit is decided here.
-Result<pid_t> spawn_program(const std::string& path, const std::vector<std::string>& args,
-                            const std::vector<std::string>& environment, const SpawnedFds& fds);
-
 // `body` runs in the child and returns its exit status; the child never
 // returns into the caller's code. The child is killed after `timeout`, or as
 // soon as `abort` (polled a few times a second) returns true (with a pidfd:
@@ -90,9 +79,14 @@ Result<pid_t> spawn_program(const std::string& path, const std::vector<std::stri
 // a multi-threaded process inherits every lock another thread held (the
 // allocator's, the dynamic loader's) and can hang on it. Callers that may run
 // in the service (several threads) use run_child_job (child/job.h).
+//
+// The child has stdio (fds 0-2 to the memfds) and the descriptors in `keep`;
+// every other one is closed before `body` runs: a descriptor it kept (an API
+// server connection) would outlive the parent's use of it while it runs.
 Result<ChildOutput> run_in_child(const std::function<int()>& body,
                                  std::chrono::milliseconds timeout,
-                                 const std::function<bool()>& abort = {});
+                                 const std::function<bool()>& abort = {},
+                                 std::vector<int> keep = {});
 
 // Runs the program at `path` with `args` and exactly `environment`
 // (posix_spawn: safe from any thread), collecting its output as
@@ -101,6 +95,17 @@ Result<ChildOutput> run_executable(const std::string& path, const std::vector<st
                                    const std::vector<std::string>& environment,
                                    std::chrono::milliseconds timeout,
                                    const std::function<bool()>& abort = {});
+
+// Starts the program at `path` (posix_spawn) with `stdio` as its fds 0, 1 and
+// 2 (-1 leaves that one as this process has it) and every other descriptor
+// closed, whether or not it is close-on-exec: a helper outlives requests, and
+// any descriptor it inherited (an API server connection the service has since
+// dropped) would stay open as long as it runs. `args` are its argv[1]...,
+// `environment` its whole environment. The one place a child program is
+// started. Returns the child's pid, or the spawn's error (its errno as code).
+Result<pid_t> spawn_with_only_stdio(const std::string& path, const std::vector<std::string>& args,
+                                    const std::vector<std::string>& environment,
+                                    std::array<int, 3> stdio);
 
 // "exited with status 3", "killed by signal 9 (Killed)": how a child ended.
 std::string describe_wait_status(int status);

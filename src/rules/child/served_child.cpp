@@ -76,7 +76,8 @@ Status ServedChild::start() {
   auto err = make_memfd("aim-served-stderr");
   if (!err) return Error{err.error()};
   // Nothing but a fatal message is printed outside the answers.
-  auto pid = spawn_program(path_, args_, environment_, {theirs.get(), err->get(), err->get()});
+  auto pid =
+      spawn_with_only_stdio(path_, args_, environment_, {theirs.get(), err->get(), err->get()});
   if (!pid) return Error{pid.error(), pid.error_code()};
   pid_ = *pid;
   socket_ = std::move(ours);

@@ -78,17 +78,48 @@ TEST_F(CiliumNodeWatchTest, WithoutListAndWatchItFallsBackToEveryCheckAndSaysSoO
   start({"--interval", "1"});
   ASSERT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
   const size_t patches = server_->count_requests("PATCH", "/apis/");
+  const size_t reads = server_->count_requests("GET", "/apis/cilium.io/v2/ciliumnodes/node1");
   ASSERT_TRUE(wait_for_checks(3)) << daemon_log();
-  EXPECT_GE(server_->count_requests("PATCH", "/apis/"), patches + 2)
-      << "without a watch the label is set after every check";
+  EXPECT_GE(server_->count_requests("GET", "/apis/cilium.io/v2/ciliumnodes/node1"), reads + 2)
+      << "without a watch the label is re-asserted after every check, reading it first";
+  EXPECT_EQ(server_->count_requests("PATCH", "/apis/"), patches)
+      << "and written only when it differs (issue 30)";
   const std::string log = daemon_log();
   EXPECT_EQ(count_in(log, "cannot watch CiliumNode node1"), 1u) << log;
   EXPECT_NE(log.find("cannot watch resource \"ciliumnodes\""), std::string::npos) << log;
+  EXPECT_NE(log.find("it may still be starting"), std::string::npos)
+      << "the first refusal is said at once" << log;
   // The grant added later is picked up (tried again now and then: not
   // waited for here, that takes minutes), and the fallback keeps the label
   // right meanwhile.
   server_->set_ciliumnode_label("node1", kLabelKey, Json::Value::null);
   EXPECT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
+}
+
+// Issue 30: a restarting API server refuses (403) for a moment before its
+// authorizer has synced. The watch says so at once, retries with back-off
+// (from about a second, not the slow rate of a missing grant), is not
+// declared lost (no fallback, no writes), and follows again.
+TEST_F(CiliumNodeWatchTest, RefusalsRightAfterARestartAreRiddenOutWithoutWrites) {
+  start_watching();
+  ASSERT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
+  const size_t patches = server_->count_requests("PATCH", "/apis/");
+  Json::Value refuse;
+  refuse["count"] = 3;
+  refuse["status"] = 403;
+  server_->fault(refuse);
+  server_->end_watches();  // the resumed watch and the lists after it are refused
+  ASSERT_TRUE(wait_for(
+      [&] { return daemon_log().find("it may still be starting") != std::string::npos; }, kEvent))
+      << daemon_log();
+  // Following again: a removed label comes back, by one write.
+  server_->set_ciliumnode_label("node1", kLabelKey, Json::Value::null);
+  EXPECT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
+  const std::string log = daemon_log();
+  EXPECT_EQ(count_in(log, "cannot watch CiliumNode node1"), 0u)
+      << "a moment of refusals is not a lost watch" << log;
+  EXPECT_EQ(count_in(log, "it may still be starting"), 1u) << log;
+  EXPECT_EQ(server_->count_requests("PATCH", "/apis/"), patches + 1) << log;
 }
 
 // Bad answers on the watch stream: each is logged once, the watch restarts

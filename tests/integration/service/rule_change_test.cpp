@@ -1,8 +1,14 @@
 // Issue 17: rule changes start a check within the settle, for both backends,
-// and bursts and churn are folded into few checks. The service at
+// and bursts and churn are folded into few checks. Issue 29: checks for
+// changes are spaced by their cost alone, --min-check-interval only caps it. The service at
 // --interval 3600 against the test API server, real rules in a private
 // namespace: any check after the first is a change's doing.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <sstream>
 
 #include "daemon_fixture.h"
 
@@ -14,6 +20,51 @@ using test::DaemonTest;
 using test::kEvent;
 using test::run;
 using namespace std::chrono_literals;
+
+// A klog line's time of day in seconds ("I1207 14:07:40.123456 ..."): the
+// daemon's own clock, so gaps measured with it are the daemon's, not the
+// test's (a loaded machine delays the test's view, not these stamps).
+std::optional<double> klog_seconds(const std::string& line) {
+  int h = 0, m = 0;
+  double s = 0;
+  if (line.size() < 21 || std::sscanf(line.c_str() + 6, "%d:%d:%lf", &h, &m, &s) != 3)
+    return std::nullopt;
+  return h * 3600.0 + m * 60.0 + s;
+}
+
+// The daemon's times of the log lines holding `part`, in order.
+std::vector<double> times_of(const std::string& log, const std::string& part) {
+  std::vector<double> times;
+  std::istringstream lines(log);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.find(part) == std::string::npos) continue;
+    if (auto t = klog_seconds(line)) {
+      // Past midnight: keep the times increasing.
+      while (!times.empty() && *t < times.back() - 43200) *t += 86400;
+      times.push_back(*t);
+    }
+  }
+  return times;
+}
+
+// The numbers the daemon logs with each change-triggered check: the spacing
+// in force and the part its cost asked for (-v 2: "rule-change checks are
+// spaced 0.250 s apart (by cost 0.104 s: ...").
+struct Spacing {
+  double spacing, by_cost;
+};
+std::vector<Spacing> spacings_of(const std::string& log) {
+  std::vector<Spacing> out;
+  const std::string key = "rule-change checks are spaced ";
+  for (size_t at = 0; (at = log.find(key, at)) != std::string::npos; ++at) {
+    Spacing s{};
+    if (std::sscanf(log.c_str() + at + key.size(), "%lf s apart (by cost %lf s", &s.spacing,
+                    &s.by_cost) == 2)
+      out.push_back(s);
+  }
+  return out;
+}
 
 class RuleChangeTest : public DaemonTest {
  protected:
@@ -51,6 +102,40 @@ TEST_F(RuleChangeTest, AnNftRuleAddedOrRemovedIsCheckedAtOnce) {
   EXPECT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
 }
 
+// Issue 29: no fixed floor of seconds. Each change of a back-to-back
+// sequence (the next made as soon as the label followed the last) reaches the
+// label, and the checks are spaced by their cost alone: never closer than the
+// spacing the daemon logs, and that spacing is what the cost asks (or the
+// floor), not a fixed 5 s. Latency itself is the benchmark's to measure.
+TEST_F(RuleChangeTest, BackToBackChangesAreEachCheckedAtTheirCost) {
+  start_quiet();
+  const std::vector<std::pair<std::string, std::string>> steps{
+      {"iptables-nft -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT", "true"},
+      {"iptables-nft -D INPUT -p tcp -m tcp --dport 9999 -j ACCEPT", "false"},
+      {"iptables-legacy -A INPUT -p tcp -m tcp --dport 9998 -j ACCEPT", "true"},
+      {"iptables-legacy -D INPUT -p tcp -m tcp --dport 9998 -j ACCEPT", "false"}};
+  for (const auto& [command, wanted] : steps) {
+    ASSERT_EQ(run(command).status, 0) << command;
+    ASSERT_TRUE(wait_for([&] { return label() == wanted; }, kEvent)) << command << "\n"
+                                                                     << daemon_log();
+  }
+  const std::string log = daemon_log();
+  const std::vector<Spacing> spacings = spacings_of(log);
+  ASSERT_GE(spacings.size(), steps.size()) << "a check for every change\n" << log;
+  for (const Spacing& s : spacings) {
+    // By cost alone: 0.25 s at least, more only when the cost asks for it
+    // (the logged values are rounded to the millisecond).
+    EXPECT_GE(s.spacing, 0.25 - 0.001) << log;
+    EXPECT_LE(s.spacing, std::max(0.25, s.by_cost) + 0.001) << "a floor beyond the cost\n" << log;
+  }
+  const std::vector<double> starts = times_of(log, "checking (rule change");
+  ASSERT_EQ(starts.size(), spacings.size()) << log;
+  for (size_t i = 1; i < starts.size(); ++i)
+    EXPECT_GE(starts[i] - starts[i - 1], spacings[i].spacing - 0.01)
+        << "check " << i << " started sooner than the spacing allows\n"
+        << log;
+}
+
 TEST_F(RuleChangeTest, ABurstOfAHundredChangesIsOneOrTwoChecks) {
   start_quiet({"--min-check-interval", "5"});
   const size_t before = checks();
@@ -82,9 +167,12 @@ TEST_F(RuleChangeTest, ABurstOfAHundredChangesIsOneOrTwoChecks) {
   EXPECT_LE(burst_checks, allowed) << "burst took " << burst_seconds << " s\n" << daemon_log();
 }
 
+// --min-check-interval is the operator's ceiling on frequency: under churn,
+// change-triggered checks start at least that far apart, measured by the
+// daemon's own clock (its log stamps: a loaded machine stretches what the
+// test sees, not these), and no change is lost.
 TEST_F(RuleChangeTest, ChurnIsCheckedAtTheMinimumIntervalAndLosesNothing) {
-  start_quiet({"--min-check-interval", "2"});
-  const size_t before = checks();
+  start_quiet({"--min-check-interval", "2", "-v", "4"});
   const auto t0 = std::chrono::steady_clock::now();
   // Changes every 100 ms for 8 s (allowed rules: the verdict stays clean)...
   for (bool add = true; std::chrono::steady_clock::now() - t0 < 8s; add = !add) {
@@ -93,18 +181,30 @@ TEST_F(RuleChangeTest, ChurnIsCheckedAtTheMinimumIntervalAndLosesNothing) {
               0);
     std::this_thread::sleep_for(100ms);
   }
-  const auto churned = std::chrono::steady_clock::now() - t0;
-  const size_t churn_checks = checks() - before;
-  EXPECT_GE(churn_checks, 2u) << daemon_log();
-  // One per 2 s, plus the one right after the first change.
-  EXPECT_LE(churn_checks,
-            static_cast<size_t>(
-                std::chrono::duration_cast<std::chrono::seconds>(churned).count() / 2 + 2))
-      << daemon_log();
   // ...and a user rule added during churn still reaches the label.
   ASSERT_EQ(run("iptables-legacy -A INPUT -p tcp -m tcp --dport 9999 -j ACCEPT").status, 0);
   ASSERT_EQ(run("iptables-legacy -t nat -N KUBE-SVC-LATE").status, 0);
   EXPECT_TRUE(wait_for([&] { return label() == "true"; }, kEvent)) << daemon_log();
+  // Every change noticed gets a check that starts after it (by the daemon's
+  // own account: the last change it noticed is older than its last check).
+  EXPECT_TRUE(wait_for(
+      [&] {
+        const std::string log = daemon_log();
+        const std::vector<double> noticed = times_of(log, "rule change noticed");
+        const std::vector<double> starts = times_of(log, "checking (rule change");
+        return !noticed.empty() && !starts.empty() && noticed.back() <= starts.back();
+      },
+      kEvent))
+      << "a change noticed but never checked\n"
+      << daemon_log();
+
+  const std::string log = daemon_log();
+  const std::vector<double> starts = times_of(log, "checking (rule change");
+  ASSERT_GE(starts.size(), 1u) << log;
+  for (size_t i = 1; i < starts.size(); ++i)
+    EXPECT_GE(starts[i] - starts[i - 1], 2.0 - 0.01)
+        << "checks " << i - 1 << " and " << i << " closer than --min-check-interval\n"
+        << log;
 }
 
 TEST_F(RuleChangeTest, WithoutRuleWatchingChangesWaitForTheInterval) {

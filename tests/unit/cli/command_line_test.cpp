@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "cli/options.h"
 #include "cli/parse_error.h"
@@ -26,6 +27,22 @@ struct Parsed {
 
 const Words kStockOptions = {"--input", "/etc/azure-iptables-monitor/ipv4", "--input6",
                              "/etc/azure-iptables-monitor/ipv6", "--ipv6"};
+
+// The defaults live in one place (ServiceOptions): a command line with no
+// flags gives the service exactly a default ServiceOptions, and --help shows
+// those defaults.
+TEST(ServiceOptionsDefaults, AnEmptyCommandLineIsTheStructsDefaults) {
+  const char* node = std::getenv("NODE_NAME");
+  const std::string saved = node ? node : "";
+  unsetenv("NODE_NAME");
+  Parsed p({});
+  if (node) setenv("NODE_NAME", saved.c_str(), 1);
+  EXPECT_TRUE(static_cast<const ServiceOptions&>(p.cl.global) == ServiceOptions{});
+  EXPECT_EQ(p.cl.global.min_check_interval_seconds, 0) << "no ceiling unless asked for";
+  const std::string help = p.app.help();
+  EXPECT_NE(help.find("/etc/config/"), std::string::npos) << help;
+  EXPECT_NE(help.find(ServiceOptions{}.map_path), std::string::npos) << help;
+}
 
 TEST(MergeArguments, ServiceOptionsFirstThenTheCommandLine) {
   EXPECT_EQ(merge_arguments({"-input=/a", "-ipv6"}, {"check", "-dry-run"}),

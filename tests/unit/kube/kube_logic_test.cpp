@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 #include "fake_kube_api.h"
 #include "kube/api_errors.h"
@@ -104,10 +105,42 @@ TEST(Retry, CappedExponentialBackoffWithJitter) {
   EXPECT_EQ(retry_delay(p, 1, std::nullopt, 1.0), std::chrono::milliseconds(250));
   EXPECT_EQ(retry_delay(p, 3, std::nullopt, 1.0), std::chrono::milliseconds(1000));
   EXPECT_EQ(retry_delay(p, 30, std::nullopt, 1.0), p.max_delay);
-  EXPECT_EQ(retry_delay(p, 1, 3, 0.5), std::chrono::milliseconds(3000));
+  EXPECT_EQ(retry_delay(p, 3, std::nullopt, 0.0), std::chrono::milliseconds(125))
+      << "full jitter: anywhere from the floor to the step";
+  // Retry-After is honoured, stretched by up to half so a fleet told the
+  // same number does not come back in the same second.
+  EXPECT_EQ(retry_delay(p, 1, 3, 0.0), std::chrono::milliseconds(3000));
+  EXPECT_EQ(retry_delay(p, 1, 2, 0.5), std::chrono::milliseconds(2500));
   EXPECT_EQ(retry_delay(p, 1, 3600, 0.5), p.max_delay);
   EXPECT_EQ(parse_retry_after(" 7\r\n"), 7);
   EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), std::nullopt);
+}
+
+TEST(Backoff, DoublesToItsCapWithFullJitterAboveHalfTheFirstStep) {
+  using std::chrono::milliseconds;
+  Backoff b({milliseconds(500), milliseconds(30000)});  // a watch's faults
+  EXPECT_EQ(b.next(1.0), milliseconds(500));
+  EXPECT_EQ(b.next(1.0), milliseconds(1000));
+  EXPECT_EQ(b.next(0.0), milliseconds(250)) << "the floor";
+  EXPECT_EQ(b.next(0.5), milliseconds(250 + (4000 - 250) / 2));
+  for (int i = 0; i < 100; ++i) b.next(0.5);
+  EXPECT_EQ(b.ceiling(), milliseconds(30000)) << "capped, however long it lasts";
+  EXPECT_EQ(b.next(1.0), milliseconds(30000));
+  b.reset();
+  EXPECT_EQ(b.failures(), 0);
+  EXPECT_EQ(b.next(1.0), milliseconds(500)) << "starts over";
+}
+
+TEST(Backoff, SpreadsAPeriodLikeClientGoSpreadsWatchTimeouts) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(spread_period(milliseconds(290000), 1.0, 0.0), milliseconds(290000));
+  EXPECT_EQ(spread_period(milliseconds(290000), 1.0, 0.5), milliseconds(435000));
+  EXPECT_LT(spread_period(milliseconds(290000), 1.0, 0.999999), milliseconds(580000));
+  // Different draws, different periods (the generator is not constant).
+  std::set<double> draws;
+  for (int i = 0; i < 20; ++i) draws.insert(random_unit());
+  EXPECT_GT(draws.size(), 10u);
+  for (double d : draws) EXPECT_TRUE(d >= 0.0 && d < 1.0) << d;
 }
 
 TEST(Events, LabelPatchUsesStringValues) {
@@ -269,6 +302,7 @@ class DeletedEventApi : public KubeApi {
  public:
   std::vector<std::string> calls;
   ApiOutcome patch_label(const std::string&, bool) override { return {true, 200, "", ""}; }
+  ApiOutcome get_ciliumnode(const std::string&) override { return {false, 0, "unused", ""}; }
   ApiOutcome get_node(const std::string&) override {
     calls.push_back("get");
     return {true, 200, "", R"({"metadata":{"uid":"u"}})"};

@@ -119,13 +119,16 @@ TEST(RenderMetrics, ApiOutcomesBpfAndTimestamps) {
   // Never labelled, no --checkMap: absent, not a misleading 0.
   EXPECT_EQ(text.find("label_last_success"), std::string::npos);
   EXPECT_EQ(text.find("bpf_"), std::string::npos);
+  EXPECT_NE(text.find("azure_iptables_monitor_label_overwrites_total 0\n"), std::string::npos);
   s.label_last_success_unix_seconds = 1764300000;
+  s.label_overwrites = 5;
   s.bpf_blocked_rule_additions = 17;
   text = render_metrics(s);
   EXPECT_NE(text.find("azure_iptables_monitor_label_last_success_timestamp_seconds 1764300000\n"),
             std::string::npos);
   EXPECT_NE(text.find("azure_iptables_monitor_bpf_blocked_rule_additions_total 17\n"),
             std::string::npos);
+  EXPECT_NE(text.find("azure_iptables_monitor_label_overwrites_total 5\n"), std::string::npos);
 }
 
 TEST(RenderMetrics, LabelValuesAreEscaped) {

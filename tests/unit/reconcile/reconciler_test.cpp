@@ -21,11 +21,13 @@ Report report_with(Verdict v) {
 }
 
 ClusterRequest label(bool v) { return {Kind::Label, v, {}, {}}; }
+ClusterRequest read(bool v) { return {Kind::ReadLabel, v, {}, {}}; }
 
+// The label requests (writes and the reads before a re-assertion).
 std::vector<ClusterRequest> labels_of(const Decision& d) {
   std::vector<ClusterRequest> out;
   for (const ClusterRequest& r : d.requests)
-    if (r.kind == Kind::Label) out.push_back(r);
+    if (r.kind != Kind::Event) out.push_back(r);
   return out;
 }
 
@@ -48,10 +50,17 @@ CiliumNodeObservation object(std::optional<std::string> value, const std::string
 
 const RequestResult kOk{true, 200, {}};
 
-ReconcilerOptions options(bool events = false) {
+// What a read of the CiliumNode found.
+RequestResult read_found(std::optional<std::string> value) {
+  return {true, 200, {}, CiliumNodeObservation{true, std::move(value), "9"}};
+}
+
+// Jitter drawn at its top: every wait is its whole step (1 s, 2 s, 4 s...).
+ReconcilerOptions options(bool events = false, double random = 1.0) {
   ReconcilerOptions o;
   o.events = events;
   o.node = "node1";
+  o.random = [random] { return random; };
   return o;
 }
 
@@ -61,15 +70,29 @@ TEST(Reconciler, WithoutAWatchEveryCheckSendsTheVerdictsLabel) {
   EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(false)});
   r.sent(label(false), kOk, t0);
   d = r.checked(report_with(Verdict::Clean), t0 + 300s);
-  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(false)}) << "the fallback re-asserts";
-  r.sent(label(false), kOk, t0 + 300s);
-  d = r.checked(report_with(Verdict::Unexpected), t0 + 600s);
+  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{read(false)})
+      << "the fallback re-asserts, reading first";
+  EXPECT_TRUE(r.sent(read(false), read_found("false"), t0 + 300s).requests.empty())
+      << "the label is there: nothing written";
+  EXPECT_TRUE(r.label_settled());
+  d = r.checked(report_with(Verdict::Clean), t0 + 600s);
+  ASSERT_EQ(labels_of(d), std::vector<ClusterRequest>{read(false)});
+  EXPECT_EQ(labels_of(r.sent(read(false), read_found(std::nullopt), t0 + 600s)),
+            std::vector<ClusterRequest>{label(false)})
+      << "removed meanwhile: written";
+  r.sent(label(false), kOk, t0 + 600s);
+  d = r.checked(report_with(Verdict::Clean), t0 + 900s);
+  EXPECT_EQ(labels_of(r.sent(read(false), {false, 403, "cannot read: forbidden"}, t0 + 900s)),
+            std::vector<ClusterRequest>{label(false)})
+      << "a read that fails is no reason not to assert";
+  r.sent(label(false), kOk, t0 + 900s);
+  d = r.checked(report_with(Verdict::Unexpected), t0 + 1000s);
   EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(true)});
   EXPECT_EQ(event_reasons(d), std::vector<std::string>{"UnexpectedIPTablesRules"});
-  r.sent(label(true), kOk, t0 + 600s);
+  r.sent(label(true), kOk, t0 + 1000s);
   // A fresh unknown after "true": "true" stays asked (it never hides a rule).
-  d = r.checked(report_with(Verdict::Unknown), t0 + 900s);
-  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(true)});
+  d = r.checked(report_with(Verdict::Unknown), t0 + 1300s);
+  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{read(true)});
 }
 
 TEST(Reconciler, UnknownNeverSendsFalseAndALastingOneSendsTrue) {
@@ -161,11 +184,20 @@ TEST(Reconciler, ALostWatchFallsBackToSendingAfterEveryCheckAndSaysSoOnce) {
   EXPECT_TRUE(r.checked(report_with(Verdict::Clean), t0).requests.empty());
   Decision lost = r.watch_health(false, "forbidden: cannot watch ciliumnodes", t0 + 1s);
   EXPECT_TRUE(logged(lost, "cannot watch CiliumNode node1 (forbidden"));
-  EXPECT_EQ(labels_of(lost), std::vector<ClusterRequest>{label(false)})
-      << "nothing says the label is still there: set it now";
-  r.sent(label(false), kOk, t0 + 1s);
-  EXPECT_EQ(labels_of(r.checked(report_with(Verdict::Clean), t0 + 300s)).size(), 1u);
-  r.sent(label(false), kOk, t0 + 300s);
+  // Nothing says the label is still there: it is asserted, but a fleet lost
+  // its watches together, so not by every node at once (random 1.0: the
+  // whole 10 s spread), and by reading first.
+  EXPECT_TRUE(labels_of(lost).empty());
+  ASSERT_TRUE(r.next_wake());
+  EXPECT_EQ(*r.next_wake(), t0 + 11s);
+  EXPECT_TRUE(r.checked(report_with(Verdict::Clean), t0 + 5s).requests.empty())
+      << "a check re-asserting the same value waits for it too";
+  EXPECT_EQ(labels_of(r.tick(t0 + 11s)), std::vector<ClusterRequest>{read(false)});
+  EXPECT_TRUE(r.sent(read(false), read_found("false"), t0 + 11s).requests.empty())
+      << "a freeze changed nothing: nothing written";
+  EXPECT_EQ(labels_of(r.checked(report_with(Verdict::Clean), t0 + 300s)),
+            std::vector<ClusterRequest>{read(false)});
+  r.sent(read(false), read_found("false"), t0 + 300s);
   Decision back = r.watch_health(true, "", t0 + 400s);
   EXPECT_TRUE(logged(back, "watching CiliumNode node1"));
 }
@@ -221,6 +253,31 @@ TEST(Reconciler, OneEventOfAKindInFlightAtATime) {
       << "answered (even with an error): the next check reports again";
 }
 
+// --checkMap: blocked additions are a warning, and with --events an Event
+// that goes through the same one-in-flight rule as every other.
+TEST(Reconciler, BlockedRuleAdditionsAreAWarningAndWithEventsOneEventInFlight) {
+  EXPECT_TRUE(Reconciler(options(true)).blocked_rule_additions(0, "m").requests.empty());
+  EXPECT_TRUE(Reconciler(options(true)).blocked_rule_additions(0, "m").logs.empty());
+
+  Reconciler quiet(options(false));
+  const Decision no_events = quiet.blocked_rule_additions(3, "m");
+  EXPECT_TRUE(no_events.requests.empty()) << "no --events: no Event";
+  EXPECT_TRUE(logged(no_events, "3 attempt(s) to add iptables rules were blocked"));
+
+  Reconciler r(options(true));
+  const Decision d = r.blocked_rule_additions(2, "blocked message");
+  ASSERT_EQ(event_reasons(d), std::vector<std::string>{"BlockedIPTablesRule"});
+  EXPECT_EQ(d.requests.back().message, "blocked message");
+  EXPECT_TRUE(event_reasons(r.blocked_rule_additions(1, "m")).empty()) << "one in flight";
+  r.sent(d.requests.back(), kOk, t0);
+  EXPECT_EQ(event_reasons(r.blocked_rule_additions(1, "m")),
+            std::vector<std::string>{"BlockedIPTablesRule"});
+
+  ReconcilerOptions no_node = options(true);
+  no_node.cluster = false;
+  EXPECT_TRUE(Reconciler(no_node).blocked_rule_additions(5, "m").requests.empty());
+}
+
 TEST(Reconciler, WithoutANodeItDecidesAndLogsButSendsNothing) {
   ReconcilerOptions o = options(true);
   o.cluster = false;
@@ -238,6 +295,132 @@ TEST(Reconciler, SettledOnlyWhenTheAskedLabelIsConfirmed) {
   EXPECT_TRUE(r.label_settled());
   r.checked(report_with(Verdict::Unknown), t0 + 1s);
   EXPECT_FALSE(r.label_settled()) << "unknown asks for nothing: never settled";
+}
+
+TEST(Reconciler, TheSpreadOfTheFallbackFollowsTheRandomDraw) {
+  Reconciler r(options(false, 0.25));
+  r.watch_health(true, "", t0);
+  r.observed(object("false"), t0);
+  r.checked(report_with(Verdict::Clean), t0);
+  r.watch_health(false, "cut", t0);
+  ASSERT_TRUE(r.next_wake());
+  EXPECT_EQ(*r.next_wake(), t0 + 2500ms);
+}
+
+// Issue 30: a restarting API server refuses (403) before its authorizer has
+// synced. The refused PATCH is retried with back-off that the watch's
+// relist, its events and checks do not bypass.
+TEST(Reconciler, ARefusedPatchWaitsItsBackoffWhateverTheWatchAndChecksSay) {
+  Reconciler r(options());
+  r.watch_health(true, "", t0);
+  r.observed(object(std::nullopt), t0);
+  ASSERT_EQ(labels_of(r.checked(report_with(Verdict::Unexpected), t0)),
+            std::vector<ClusterRequest>{label(true)});
+  Decision refused = r.sent(label(true), {false, 403, "cannot set label: 403 Forbidden"}, t0);
+  EXPECT_TRUE(logged(refused, "403 Forbidden")) << "said at once";
+  ASSERT_TRUE(r.next_wake());
+  EXPECT_EQ(*r.next_wake(), t0 + 1s);
+  size_t patches = 0;
+  // The watch reconnects and relists (new resource versions, the label still
+  // missing), checks come: nothing is sent before the back-off ends.
+  for (int i = 1; i < 10; ++i) {
+    patches +=
+        labels_of(r.observed(object(std::nullopt, std::to_string(i)), t0 + i * 100ms)).size();
+    patches += labels_of(r.watch_health(i % 2 == 0, "cut", t0 + i * 100ms)).size();
+    patches += labels_of(r.checked(report_with(Verdict::Unexpected), t0 + i * 100ms)).size();
+  }
+  EXPECT_EQ(patches, 0u);
+  r.watch_health(true, "", t0 + 950ms);
+  EXPECT_EQ(labels_of(r.tick(t0 + 1s)), std::vector<ClusterRequest>{label(true)});
+  r.sent(label(true), {false, 403, "cannot set label: 403 Forbidden"}, t0 + 1s);
+  EXPECT_EQ(*r.next_wake(), t0 + 3s) << "doubling";
+  // The draw spreads a fleet: at the bottom, half the first step.
+  Reconciler low(options(false, 0.0));
+  low.checked(report_with(Verdict::Unexpected), t0);
+  low.sent(label(true), {false, 403, "forbidden"}, t0);
+  EXPECT_EQ(*low.next_wake(), t0 + 500ms);
+}
+
+TEST(Reconciler, RetryBackoffIsCappedAtAMinute) {
+  Reconciler r(options());
+  r.checked(report_with(Verdict::Unexpected), t0);
+  Clock::time_point now = t0;
+  for (int i = 0; i < 12; ++i) {
+    r.sent(label(true), {false, 503, "unavailable"}, now);
+    ASSERT_TRUE(r.next_wake());
+    EXPECT_LE(*r.next_wake() - now, Clock::duration(60s));
+    now = *r.next_wake();
+    ASSERT_EQ(labels_of(r.tick(now)).size(), 1u) << i;
+  }
+  r.sent(label(true), {false, 503, "unavailable"}, now);
+  EXPECT_EQ(*r.next_wake() - now, Clock::duration(60s));
+}
+
+// None of the pacing holds up a value not asked before: a new verdict, above
+// all toward "true", is sent at once.
+TEST(Reconciler, ANewVerdictIsNeverHeldUpByBackoffOrSpread) {
+  Reconciler r(options());
+  r.checked(report_with(Verdict::Clean), t0);
+  r.sent(label(false), {false, 503, "unavailable"}, t0);
+  ASSERT_TRUE(r.next_wake());
+  EXPECT_EQ(labels_of(r.checked(report_with(Verdict::Unexpected), t0 + 100ms)),
+            std::vector<ClusterRequest>{label(true)});
+  r.sent(label(true), kOk, t0 + 100ms);
+  // A lost watch's spread fallback pending: a new verdict goes anyway.
+  Reconciler w(options());
+  w.watch_health(true, "", t0);
+  w.observed(object("false"), t0);
+  w.checked(report_with(Verdict::Clean), t0);
+  w.watch_health(false, "cut", t0 + 1s);
+  EXPECT_EQ(labels_of(w.checked(report_with(Verdict::Unexpected), t0 + 2s)),
+            std::vector<ClusterRequest>{label(true)});
+}
+
+// Issue 30: another writer that keeps changing the label back is answered
+// with back-off (1 s doubling to 60 s), said once, counted; a change long
+// after our last write is answered at once.
+TEST(Reconciler, ALabelAnotherWriterKeepsChangingBackIsResetWithBackoffAndSaidOnce) {
+  Reconciler r(options(true));
+  r.watch_health(true, "", t0);
+  r.observed(object("false"), t0);
+  ASSERT_EQ(labels_of(r.checked(report_with(Verdict::Unexpected), t0)),
+            std::vector<ClusterRequest>{label(true)});
+  r.sent(label(true), kOk, t0);
+  r.observed(object("true", "2"), t0);
+  // The other writer answers every write 50 ms later, for ten minutes.
+  Clock::time_point now = t0;
+  size_t patches = 0, warnings = 0, events = 0;
+  std::vector<Clock::duration> waits;
+  for (int rv = 3; now < t0 + 600s; rv += 2) {
+    now += 50ms;
+    Decision d = r.observed(object("false", std::to_string(rv)), now);
+    warnings += logged(d, "another writer keeps changing the label");
+    events += event_reasons(d).size();
+    if (labels_of(d).empty()) {
+      ASSERT_TRUE(r.next_wake());
+      waits.push_back(*r.next_wake() - now);
+      now = *r.next_wake();
+      d = r.tick(now);
+    } else {
+      EXPECT_EQ(rv, 3) << "only the first overwrite is answered at once";
+    }
+    ASSERT_EQ(labels_of(d), std::vector<ClusterRequest>{label(true)});
+    ++patches;
+    r.sent(label(true), kOk, now);
+    r.observed(object("true", std::to_string(rv + 1)), now);
+  }
+  ASSERT_GE(waits.size(), 7u);
+  EXPECT_EQ(waits[0], Clock::duration(1s));
+  EXPECT_EQ(waits[1], Clock::duration(2s));
+  EXPECT_EQ(waits[5], Clock::duration(32s));
+  EXPECT_EQ(waits[6], Clock::duration(60s)) << "capped";
+  EXPECT_LE(patches, 20u) << "not ~20 a second";
+  EXPECT_EQ(warnings, 1u);
+  EXPECT_EQ(events, 1u);
+  EXPECT_EQ(r.label_overwrites(), waits.size() + 1);
+  // Quiet for longer than the window: the next change is answered at once.
+  EXPECT_EQ(labels_of(r.observed(object(std::nullopt, "9999"), now + 120s)),
+            std::vector<ClusterRequest>{label(true)});
 }
 
 }  // namespace

@@ -182,6 +182,38 @@ TEST_F(LegacyReaderTest, CtZoneWithOnlyTheNotrackAliasFlagIsNotReadAsNotrack) {
   EXPECT_FALSE(raw->read_ok() && any_rule_contains(set, "-A PREROUTING")) << tsv(set);
 }
 
+// Values the kernel accepts but libxtables 1.8.9 prints by indexing a name
+// table past its end (garbage, or a crash): refused before save() runs, so
+// the table is unknown, never some text.
+TEST_F(LegacyReaderTest, ValuesLibxtablesCannotNameMakeTheTableUnknown) {
+  struct Case {
+    std::string rule, what;
+    int offset;
+    std::string hex, reason;
+  };
+  for (const Case& c : {
+           // struct ipt_reject_info: its u32 `with` (little-endian), 99.
+           Case{"-A INPUT -p tcp -j REJECT --reject-with tcp-reset", "target", 0, "63000000",
+                "REJECT's --reject-with 0x63"},
+           // struct xt_tcp: flg_mask at byte 9, a bit above the six named.
+           Case{"-A INPUT -p tcp -m tcp --tcp-flags SYN SYN -j DROP", "match:0", 9, "42",
+                "the tcp flag bits"},
+       }) {
+    SCOPED_TRACE(c.rule);
+    ASSERT_EQ(test::enter_fresh_netns(), "");
+    ASSERT_EQ(test::load_legacy_text("*filter\n:INPUT ACCEPT [0:0]\n" + c.rule + "\nCOMMIT\n",
+                                     Family::V4),
+              "");
+    ASSERT_EQ(patch_legacy(Family::V4, "filter", "INPUT", 1, c.what, c.offset, c.hex), "");
+    RuleSet set = LegacyReader().read(Family::V4);
+    const Table* filter = set.find_table("filter");
+    ASSERT_NE(filter, nullptr);
+    EXPECT_FALSE(filter->read_ok()) << tsv(set);
+    EXPECT_FALSE(set.complete());
+    EXPECT_NE(filter->error.find(c.reason), std::string::npos) << filter->error;
+  }
+}
+
 TEST_F(LegacyReaderTest, RealNotrackStillReads) {
   ASSERT_EQ(test::load_legacy_text("*raw\n:PREROUTING ACCEPT [0:0]\n"
                                    "-A PREROUTING -p udp -m udp --dport 53 -j NOTRACK\n"

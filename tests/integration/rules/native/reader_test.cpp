@@ -8,6 +8,7 @@
 
 #include "netns.h"
 #include "require.h"
+#include "rules/child/nft_command.h"
 #include "rules/nft/reader.h"
 #include "rules/print.h"
 
@@ -196,6 +197,19 @@ sys.exit(n.batch([(nl.MSG_NEWRULE, nl.NLM_F_CREATE | nl.NLM_F_APPEND, nl.NFPROTO
   ASSERT_NE(t, nullptr) << run("nft list ruleset").out;
   EXPECT_NE(t->error.find("nft's text of a rule is not the whole rule"), std::string::npos)
       << t->error;
+}
+
+// A command libnftables refuses, and a child that does not end normally,
+// are errors: never an empty (or partial) listing a reader could take for
+// "no rules".
+TEST_F(NativeReaderTest, FailedNftCommandIsAnErrorNotAnEmptyListing) {
+  auto missing = run_nft_command(NftCommandMode::List, "list table ip no-such-table\n");
+  ASSERT_FALSE(missing.ok()) << "listed: '" << *missing << "'";
+  EXPECT_NE(missing.error().find("No such file or directory"), std::string::npos)
+      << missing.error();
+  auto bad = run_nft_command(NftCommandMode::DebugCheck, "add rule ip x y tcp dport {\n");
+  ASSERT_FALSE(bad.ok()) << "parsed: '" << *bad << "'";
+  EXPECT_NE(bad.error().find("syntax error"), std::string::npos) << bad.error();
 }
 
 TEST_F(NativeReaderTest, NoNativeTablesIsCompleteAndEmpty) {

@@ -1,5 +1,6 @@
 #include "rules/child/process.h"
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -7,6 +8,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 namespace aim {
 namespace {
@@ -71,12 +74,71 @@ TEST(ChildProcess, KeepsWhatAKilledChildWrote) {
       [&] {
         pollfd p{written[0], POLLIN, 0};
         return poll(&p, 1, 0) == 1;
-      });
+      },
+      {written[1]});
   close(written[0]);
   close(written[1]);
   ASSERT_TRUE(r.ok());
   EXPECT_NE(r->failure.find("abandoned"), std::string::npos) << r->failure;
   EXPECT_EQ(std::string(r->stdout_text()), "partial");
+}
+
+// Issue 30: a helper gets stdio and nothing else, even descriptors that are
+// not close-on-exec (libcurl's sockets were not). A pipe without O_CLOEXEC
+// stands for them.
+class InheritedDescriptors : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(pipe(leaky_), 0); }  // no O_CLOEXEC, on purpose
+  void TearDown() override {
+    close(leaky_[0]);
+    close(leaky_[1]);
+  }
+  int leaky_[2] = {-1, -1};
+};
+
+// The descriptors of the calling process, as /proc lists them, without the
+// one the listing itself uses.
+std::string own_descriptors() {
+  std::string names;
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return "cannot list";
+  for (dirent* e = readdir(dir); e; e = readdir(dir)) {
+    if (e->d_name[0] == '.' || std::atoi(e->d_name) == dirfd(dir)) continue;
+    names += std::string(e->d_name) + " ";
+  }
+  closedir(dir);
+  return names;
+}
+
+TEST_F(InheritedDescriptors, AForkedChildKeepsOnlyStdio) {
+  auto r = run_in_child(
+      [] {
+        std::printf("%s", own_descriptors().c_str());
+        return 0;
+      },
+      milliseconds(5000));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(std::string(r->stdout_text()), "0 1 2 ")
+      << "leaky pipe: " << leaky_[0] << ", " << leaky_[1];
+  // What the body is given, it keeps.
+  r = run_in_child(
+      [] {
+        std::printf("%s", own_descriptors().c_str());
+        return 0;
+      },
+      milliseconds(5000), {}, {leaky_[1]});
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(std::string(r->stdout_text()), "0 1 2 " + std::to_string(leaky_[1]) + " ");
+}
+
+TEST_F(InheritedDescriptors, ASpawnedProgramKeepsOnlyStdio) {
+  // The shell lists its own descriptors through a child of its own (ls).
+  auto r =
+      run_executable("/bin/sh", {"-c", "ls /proc/$$/fd | tr '\\n' ' '"}, {}, milliseconds(10000));
+  ASSERT_TRUE(r.ok()) << r.error();
+  ASSERT_EQ(r->failure, "") << r->stderr_text;
+  EXPECT_EQ(std::string(r->stdout_text()), "0 1 2 ")
+      << "leaky pipe: " << leaky_[0] << ", " << leaky_[1];
 }
 
 // The child protocol: a job's exit is a ChildExit, read as one, never
@@ -106,8 +168,8 @@ TEST(ChildProcess, FailureTextJoinsHowItEndedWithWhatItSaid) {
 TEST(ChildProcess, SpawnedProgramWritesWhereItIsTold) {
   auto out = make_memfd("test-spawn-out");
   ASSERT_TRUE(out) << out.error();
-  auto pid = spawn_program("/bin/sh", {"-c", "echo spawned; echo said >&2"}, {},
-                           {-1, out->get(), out->get()});
+  auto pid = spawn_with_only_stdio("/bin/sh", {"-c", "echo spawned; echo said >&2"}, {},
+                                   {-1, out->get(), out->get()});
   ASSERT_TRUE(pid) << pid.error();
   int status = 0;
   ASSERT_EQ(waitpid(*pid, &status, 0), *pid);
@@ -118,7 +180,7 @@ TEST(ChildProcess, SpawnedProgramWritesWhereItIsTold) {
 }
 
 TEST(ChildProcess, AProgramThatCannotRunIsAnError) {
-  auto pid = spawn_program("/nonexistent/program", {}, {}, {});
+  auto pid = spawn_with_only_stdio("/nonexistent/program", {}, {}, {-1, -1, -1});
   EXPECT_FALSE(pid);
 }
 

@@ -9,6 +9,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_tables_compat.h>
+#include <linux/netfilter_ipv4/ipt_REJECT.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 
@@ -387,6 +388,62 @@ TEST(NftTranslate, NativeLimitAndLog) {
             "a limit of unusual rate");
   EXPECT_EQ(refusal(translate(expr("log", attr(NFTA_LOG_PREFIX, str("p"))))),
             "a log statement without a group");
+}
+
+// iptables text splits at spaces and unquotes quotes: a name holding one
+// would be read back as other words (the oracle found "-i lo +").
+TEST(NftTranslate, InterfaceNamesTextCannotCarryAreRefused) {
+  for (const std::string name :
+       std::vector<std::string>{"lo +", "a\"b", "a'b", "a\\b", std::string("a\x01", 2), "a\x7f"}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(refusal(translate(meta(NFT_META_IIFNAME) + cmp(NFT_CMP_EQ, str(name)) + counter())),
+              "an interface name iptables text cannot carry (a space, quote or control character)");
+    EXPECT_EQ(refusal(translate(meta(NFT_META_OIFNAME) + cmp(NFT_CMP_EQ, name) + counter())),
+              "an interface name iptables text cannot carry (a space, quote or control character)");
+  }
+  EXPECT_TRUE(
+      translate(meta(NFT_META_IIFNAME) + cmp(NFT_CMP_EQ, str("eth0.1@x")) + counter()).ok());
+}
+
+// A chain name iptables text can carry: what -N takes and -S prints as one word.
+TEST(NftTranslate, ChainNamesIptablesTextCanCarry) {
+  EXPECT_TRUE(iptables_chain_name("KUBE-SVC-ABCDEF"));
+  EXPECT_TRUE(iptables_chain_name(std::string(28, 'a')));
+  EXPECT_FALSE(iptables_chain_name(std::string(29, 'a')));
+  EXPECT_FALSE(iptables_chain_name(""));
+  EXPECT_FALSE(iptables_chain_name("-x"));
+  EXPECT_FALSE(iptables_chain_name("!x"));
+  EXPECT_TRUE(iptables_chain_name("x-!"));
+  for (const std::string bad :
+       std::vector<std::string>{"a b", "a\"b", "a'b", "a\\b", "a\nb", "a\x7f", "\xc3\xa9"})
+    EXPECT_FALSE(iptables_chain_name(bad)) << bad;
+}
+
+// Targets whose kernel check needs a protocol iptables would have parsed
+// first: made over netlink without it, no iptables text builds the rule.
+TEST(NftTranslate, TargetsWithoutTheProtocolTheirCheckNeedsAreRefused) {
+  const std::string tcp = meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_TCP}));
+  const std::string udp = meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_UDP}));
+  const std::string icmp = meta(NFT_META_L4PROTO) + cmp(NFT_CMP_EQ, bytes({IPPROTO_ICMP}));
+  std::string reset(8, '\0');
+  const uint32_t with = IPT_TCP_RESET;
+  std::memcpy(reset.data(), &with, sizeof with);
+  const std::string reject = compat("target", "REJECT", 0, reset);
+  auto ok = translate(tcp + counter() + reject);
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  EXPECT_NE(refusal(translate(udp + counter() + reject))
+                .find("REJECT --reject-with tcp-reset without -p tcp"),
+            std::string::npos);
+  EXPECT_NE(
+      refusal(translate(counter() + reject)).find("REJECT --reject-with tcp-reset without -p tcp"),
+      std::string::npos);
+  const std::string tproxy = compat("target", "TPROXY", 1, std::string(32, '\0'));
+  auto tproxy_ok = translate(udp + counter() + tproxy);
+  ASSERT_TRUE(tproxy_ok.ok()) << tproxy_ok.error();
+  EXPECT_NE(refusal(translate(icmp + counter() + tproxy)).find("TPROXY without -p tcp or -p udp"),
+            std::string::npos);
+  EXPECT_NE(refusal(translate(counter() + tproxy)).find("TPROXY without -p tcp or -p udp"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,124 @@
+#include "service/rule_change_watch.h"
+
+#include <cstring>
+#include <thread>
+
+namespace aim {
+namespace {
+
+// How often the sizes of the x_tables tables are asked (microseconds each).
+constexpr std::chrono::milliseconds kXtPollPeriod{250};
+
+}  // namespace
+
+RuleChangeWatch::RuleChangeWatch(Logger& log, const std::atomic<bool>& stopping, Due due,
+                                 LoopError loop_error)
+    : log_(log), stopping_(stopping), due_(std::move(due)), loop_error_(std::move(loop_error)) {}
+
+Status RuleChangeWatch::start(sd_event* loop, LoopWorker& poller, const Setup& setup) {
+  pacer_ = CheckPacer(setup.settle, setup.ceiling);
+  sd_event_source* timer = nullptr;
+  if (const int r = sd_event_add_time(loop, &timer, CLOCK_MONOTONIC, 0, 1000, on_due, this); r < 0)
+    return Error{"cannot create the rule-change timer", -r};
+  timer_.reset(timer);
+  if (const int r = sd_event_source_set_enabled(timer, SD_EVENT_OFF); r < 0)
+    return Error{"cannot create the rule-change timer", -r};
+  if (setup.nft) {
+    sd_event_source* source = nullptr;
+    Status opened = nft_.open();
+    if (opened && sd_event_add_io(loop, &source, nft_.fd(), EPOLLIN, on_nft, this) >= 0) {
+      nft_source_.reset(source);
+    } else {
+      log_.warning("rule changes in nf_tables are seen at the next --interval only: " +
+                   (opened ? std::string("cannot add the event source") : opened.error()) +
+                   (opened.error_code() ? std::string(": ") + strerror(opened.error_code()) : ""));
+    }
+  }
+  if (setup.legacy) start_poll(poller, setup.families);
+  return Ok{};
+}
+
+void RuleChangeWatch::changed(const std::string& what) {
+  if (stopping_) return;
+  log_.info(4, "rule change noticed: " + what);
+  pacer_.changed(Clock::now(), what);
+  if (!checking_) arm();  // a running check's end arms it
+}
+
+void RuleChangeWatch::check_started(bool for_changes) {
+  checking_ = true;
+  pacer_.check_started(Clock::now(), for_changes);
+  if (!timer_) return;  // not started (--no-watch-rules)
+  if (const int r = sd_event_source_set_enabled(timer_.get(), SD_EVENT_OFF); r < 0)
+    loop_error_(r, "cannot disarm the rule-change timer");
+  if (nft_source_) {
+    nft_.drain();
+    if (const int r = sd_event_source_set_enabled(nft_source_.get(), SD_EVENT_ON); r < 0)
+      loop_error_(r, "cannot listen to nf_tables again");
+  }
+}
+
+void RuleChangeWatch::check_finished(Clock::duration cpu) {
+  checking_ = false;
+  pacer_.check_finished(cpu);
+  arm();
+}
+
+void RuleChangeWatch::arm() {
+  const auto due = pacer_.due();
+  if (!due || !timer_) return;
+  if (Status armed = arm_at(timer_.get(), *due); !armed)
+    loop_error_(-(armed.error_code() ? armed.error_code() : EINVAL), armed.error().c_str());
+}
+
+int RuleChangeWatch::on_due(sd_event_source*, uint64_t, void* self) {
+  auto* w = static_cast<RuleChangeWatch*>(self);
+  std::string detail = w->pacer_.first_change();
+  if (w->pacer_.changes() > 1)
+    detail += " and " + std::to_string(w->pacer_.changes() - 1) + " more";
+  w->due_(detail);
+  return 0;
+}
+
+int RuleChangeWatch::on_nft(sd_event_source* source, int, uint32_t, void* self) {
+  auto* w = static_cast<RuleChangeWatch*>(self);
+  if (!w->nft_.drain()) return 0;
+  // One is enough: stop reading (a flood is dropped by the kernel, cheaply)
+  // until the check starts, which resumes listening.
+  if (const int r = sd_event_source_set_enabled(source, SD_EVENT_OFF); r < 0)
+    w->loop_error_(r, "cannot pause listening to nf_tables");
+  w->changed("nft");
+  return 0;
+}
+
+void RuleChangeWatch::start_poll(LoopWorker& poller, std::vector<Family> families) {
+  poller.submit(
+      [this, &poller, families]() -> LoopWorker::Continuation {
+        XtTablePoller tables(families);
+        XtTableSizes sizes = tables.poll();
+        while (!stopping_) {
+          const auto until = Clock::now() + kXtPollPeriod;
+          while (!stopping_ && Clock::now() < until)
+            std::this_thread::sleep_for(
+                std::min<Clock::duration>(kXtPollPeriod, until - Clock::now()));
+          if (stopping_) break;
+          XtTableSizes now = tables.poll();
+          const std::vector<std::string> changed_now = changed_tables(sizes, now);
+          sizes = std::move(now);
+          if (!changed_now.empty())
+            poller.post([this, what = "legacy " + changed_now.front()] { changed(what); });
+        }
+        return {};
+      },
+      [this](const std::string& what) -> LoopWorker::Continuation {
+        return [this, what] {
+          if (!stopping_)
+            log_.warning(
+                "rule changes in x_tables are seen at the next --interval only: the poll "
+                "stopped: " +
+                what);
+        };
+      });
+}
+
+}  // namespace aim
