@@ -1,7 +1,9 @@
 #pragma once
-// The rules of one address family as read from one iptables backend, in the
-// exact text `iptables -t TABLE -S CHAIN` prints. Readers build it; the check
-// and the printers only read it.
+// What one reader read: for an iptables backend (legacy, nft) the rules of one
+// address family, in the exact text `iptables -t TABLE -S CHAIN` prints; for
+// native nftables, every native table of every family at once, as nft
+// command lines (native/listing.h). Readers build it; the check and the
+// printers only read it.
 #include <deque>
 #include <memory>
 #include <optional>
@@ -13,8 +15,11 @@ namespace aim {
 
 enum class Family { V4, V6 };
 // Legacy: x_tables (iptables-legacy); Nft: the tables iptables-nft manages;
-// Native: every other nftables table (not per family: its sets say Family::V4
-// and are checked with the --input directory's `nftables` file).
+// Native: every other nftables table, and what of iptables-nft's tables only
+// nft syntax shows whole. Native sets are not per address family (an inet
+// table holds both): their RuleSet::family means nothing (it holds V4, what
+// read_all asks a reader that is not per family for), and they are checked
+// with the --input directory's `nftables` file.
 enum class Backend { Legacy, Nft, Native };
 
 // The tables in the order every output and check uses.
@@ -42,12 +47,18 @@ class TextArena {
   std::vector<std::shared_ptr<const void>> owners_;
 };
 
+// iptables backends: a chain as `iptables -S CHAIN` shows it. Native sets:
+// a chain of a native table, or, first in each table with an empty name,
+// the table itself and its sets, maps and objects.
 struct Chain {
   std::string_view name;
-  // "-P NAME POLICY" or "-N NAME"; empty for a native reader's chain that
-  // holds only rules of an iptables table (its header is shown there).
+  // iptables: "-P NAME POLICY" or "-N NAME". Native: "add chain ..." or, for
+  // the table's first entry, "add table ..."; empty for a chain that holds
+  // only rules of an iptables table (its header is shown there).
   std::string_view header;
-  std::vector<std::string_view> rules;  // "-A NAME ..." lines, no trailing newline
+  // Lines without a trailing newline. iptables: "-A NAME ...". Native:
+  // "add rule ...", or the table's "add set/map/... ..." lines.
+  std::vector<std::string_view> rules;
 };
 
 // A rule of an iptables-nft table whose iptables text would not be the
@@ -94,9 +105,11 @@ struct ReadStats {
 };
 
 struct RuleSet {
-  Family family = Family::V4;
+  Family family = Family::V4;  // iptables backends; meaningless for Backend::Native
   Backend backend = Backend::Legacy;
-  // Tables this backend has for the family, in kTableOrder order.
+  // iptables backends: the tables the backend has for the family, in
+  // kTableOrder order. Native: every native table read, as the native
+  // reader lists them ("inet firewalld", "ip filter", ...).
   std::vector<Table> tables;
   // Set when the backend could not even be listed (e.g. the table list was
   // unreadable): then `tables` is not complete.

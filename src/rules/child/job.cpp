@@ -22,9 +22,10 @@ constexpr const char* kThisProgram = "/proc/self/exe";
 
 }  // namespace
 
-Result<ChildOutput> run_child_job(const ChildJob& job, std::chrono::milliseconds timeout,
+Result<ChildOutput> run_child_job(const ChildJob& job, ChildStart start,
+                                  std::chrono::milliseconds timeout,
                                   const std::function<bool()>& abort) {
-  if (process_is_single_threaded()) return run_in_child(job.body, timeout, abort);
+  if (start == ChildStart::Fork) return run_in_child(job.body, timeout, abort);
   return run_executable(kThisProgram, job_arguments(job), this_environment(), timeout, abort);
 }
 

@@ -3,8 +3,9 @@
 // arguments) so that they can be started either way: forked, when this
 // process has one thread (the commands), or by running this program again
 // (the service, whose other threads may hold locks a forked child would
-// inherit and hang on). Which function runs a job in the child is decided
-// in jobs/child_jobs.h, above every room that has a job.
+// inherit and hang on); the caller chooses. Which function runs a job in a
+// program run again is decided in jobs/child_jobs.h, above every room that
+// has a job; its exit status is a ChildExit.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -28,7 +29,11 @@ struct ChildJob {
   std::function<int()> body;
 };
 
-Result<ChildOutput> run_child_job(const ChildJob& job, std::chrono::milliseconds timeout,
+// Runs `job` to its end: forked (its body) or spawned (this program run
+// again), as `start` says; fork only in a process with one thread
+// (child/process.h).
+Result<ChildOutput> run_child_job(const ChildJob& job, ChildStart start,
+                                  std::chrono::milliseconds timeout,
                                   const std::function<bool()>& abort = {});
 // The long-lived helper running `job` ("nft-serve"), by running this
 // program again (served_child.h).

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "rules/child/job.h"
+#include "rules/child/process.h"
 #include "util/fd.h"
 
 namespace aim {
@@ -33,19 +34,13 @@ const char* mode_word(NftCommandMode mode) {
 // Large tables list for a while; far more than this is a wedged child.
 constexpr std::chrono::seconds kCommandTimeout{120};
 
-std::string trimmed(std::string why) {
-  while (!why.empty() && why.back() == '\n') why.pop_back();
-  if (why.size() > 300) why = why.substr(0, 300) + "...";
-  return why;
-}
-
 }  // namespace
 
 int nft_command_job(const std::string& mode, const std::string& path) {
   Context ctx(nft_ctx_new(NFT_CTX_DEFAULT));
   if (!ctx) {
     std::fputs("cannot create a libnftables context\n", stderr);
-    return 1;
+    return exit_code(ChildExit::Refused);
   }
   unsigned flags = NFT_CTX_OUTPUT_STATELESS | NFT_CTX_OUTPUT_TERSE | NFT_CTX_OUTPUT_HANDLE;
   if (mode == "debug-list") flags |= NFT_CTX_OUTPUT_JSON;
@@ -54,12 +49,12 @@ int nft_command_job(const std::string& mode, const std::string& path) {
   nft_ctx_set_dry_run(ctx.get(), mode == "debug-check");
   if (nft_ctx_buffer_output(ctx.get()) != 0 || nft_ctx_buffer_error(ctx.get()) != 0) {
     std::fputs("cannot buffer libnftables output\n", stderr);
-    return 1;
+    return exit_code(ChildExit::Refused);
   }
   const int rc = nft_run_cmd_from_filename(ctx.get(), path.c_str());
   std::fputs(nft_ctx_get_output_buffer(ctx.get()), stdout);
   std::fputs(nft_ctx_get_error_buffer(ctx.get()), stderr);
-  return rc == 0 ? 0 : 1;
+  return exit_code(rc == 0 ? ChildExit::Done : ChildExit::Refused);
 }
 
 Result<std::string> run_nft_command(NftCommandMode mode, const std::string& commands) {
@@ -77,11 +72,11 @@ Result<std::string> run_nft_command(NftCommandMode mode, const std::string& comm
   const std::string word = mode_word(mode);
   auto child = run_child_job(
       ChildJob{"nft-command", {word, path}, [&word, &path] { return nft_command_job(word, path); }},
-      kCommandTimeout);
+      child_start_for_this_process(), kCommandTimeout);
   if (!child) return Error{"cannot start nft: " + child.error()};
   if (!child->failure.empty()) {
-    if (child->exit_status == 1) return Error{trimmed(child->stderr_text)};
-    return Error{"nft " + child->failure + " (" + trimmed(child->stderr_text) + ")"};
+    if (child->exited_with(ChildExit::Refused)) return Error{child_said(child->stderr_text, 300)};
+    return Error{"nft " + child->failure + " (" + child_said(child->stderr_text, 300) + ")"};
   }
   return std::string(child->stdout_text());
 }

@@ -19,6 +19,20 @@
 
 namespace aim {
 
+std::string child_said(std::string stderr_text, std::size_t limit) {
+  while (!stderr_text.empty() && (stderr_text.back() == '\n' || stderr_text.back() == ' '))
+    stderr_text.pop_back();
+  if (stderr_text.size() > limit) stderr_text = stderr_text.substr(0, limit) + "...";
+  return stderr_text;
+}
+
+std::string ChildOutput::failure_text(std::size_t stderr_limit) const {
+  std::string text = failure;
+  const std::string said = child_said(stderr_text, stderr_limit);
+  if (!said.empty()) text += (text.empty() ? "" : ": ") + said;
+  return text;
+}
+
 std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
@@ -114,21 +128,27 @@ Result<ChildOutput> run_in_child(const std::function<int()>& body,
   if (pid < 0) return Error{std::string("fork failed: ") + std::strerror(errno)};
   if (pid == 0) {
     // Child: no return into the caller, no atexit handlers of the parent.
-    if (dup2(out.get(), STDOUT_FILENO) < 0 || dup2(err.get(), STDERR_FILENO) < 0) _exit(120);
+    if (dup2(out.get(), STDOUT_FILENO) < 0 || dup2(err.get(), STDERR_FILENO) < 0)
+      _exit(exit_code(ChildExit::NoOutput));
     // Nothing of the parent's but stdio and what the body was given.
     unsigned from = 3;
     for (int fd : keep) {
       if (fd < static_cast<int>(from)) continue;
-      if (static_cast<unsigned>(fd) > from && close_range(from, fd - 1, 0) != 0) _exit(120);
+      if (static_cast<unsigned>(fd) > from && close_range(from, fd - 1, 0) != 0)
+        _exit(exit_code(ChildExit::NoOutput));
       from = static_cast<unsigned>(fd) + 1;
     }
-    if (close_range(from, ~0U, 0) != 0) _exit(120);
+    if (close_range(from, ~0U, 0) != 0) _exit(exit_code(ChildExit::NoOutput));
     int status = body();
     std::fflush(stdout);
     std::fflush(stderr);
     _exit(status);
   }
   return collect(pid, out.get(), err.get(), timeout, abort);
+}
+
+ChildStart child_start_for_this_process() {
+  return process_is_single_threaded() ? ChildStart::Fork : ChildStart::Spawn;
 }
 
 Result<ChildOutput> run_executable(const std::string& path, const std::vector<std::string>& args,
@@ -138,19 +158,20 @@ Result<ChildOutput> run_executable(const std::string& path, const std::vector<st
   auto fds = output_files();
   if (!fds) return Error{fds.error()};
   auto& [out, err] = *fds;
+  auto pid = spawn_with_only_stdio(path, args, environment, {-1, out.get(), err.get()});
+  if (!pid) return Error{pid.error(), pid.error_code()};
+  return collect(*pid, out.get(), err.get(), timeout, abort);
+}
+
+Result<pid_t> spawn_with_only_stdio(const std::string& path, const std::vector<std::string>& args,
+                                    const std::vector<std::string>& environment,
+                                    std::array<int, 3> stdio) {
   std::vector<char*> argv{const_cast<char*>(path.c_str())};
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
   for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  auto pid = spawn_with_only_stdio(path, argv, envp, {-1, out.get(), err.get()});
-  if (!pid) return Error{pid.error(), pid.error_code()};
-  return collect(*pid, out.get(), err.get(), timeout, abort);
-}
-
-Result<pid_t> spawn_with_only_stdio(const std::string& path, const std::vector<char*>& argv,
-                                    const std::vector<char*>& envp, std::array<int, 3> stdio) {
   posix_spawn_file_actions_t actions;
   if (const int r = posix_spawn_file_actions_init(&actions); r != 0)
     return Error{"cannot run " + path + ": " + std::strerror(r), r};

@@ -75,14 +75,9 @@ Status ServedChild::start() {
   UniqueFd ours(pair[0]), theirs(pair[1]);
   auto err = make_memfd("aim-served-stderr");
   if (!err) return Error{err.error()};
-  std::vector<char*> argv{path_.data()};
-  for (std::string& a : args_) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (std::string& e : environment_) envp.push_back(e.data());
-  envp.push_back(nullptr);
   // Nothing but a fatal message is printed outside the answers.
-  auto pid = spawn_with_only_stdio(path_, argv, envp, {theirs.get(), err->get(), err->get()});
+  auto pid =
+      spawn_with_only_stdio(path_, args_, environment_, {theirs.get(), err->get(), err->get()});
   if (!pid) return Error{pid.error(), pid.error_code()};
   pid_ = *pid;
   socket_ = std::move(ours);

@@ -39,7 +39,7 @@ using TableHandle = std::unique_ptr<aim_table, TableCloser>;
   std::fflush(stdout);
   std::fprintf(stderr, "libxtables: %s\n", message);
   std::fflush(stderr);
-  _exit(3);
+  _exit(exit_code(ChildExit::LibraryFatal));
 }
 
 // Renders one opened table; returns an error message or empty.
@@ -82,21 +82,12 @@ std::string render_table(aim_table* table, RuleStreamWriter& out) {
   return {};
 }
 
-std::string summarize_child(const ChildOutput& child) {
-  std::string text = child.failure;
-  std::string err = child.stderr_text;
-  while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
-  if (err.size() > 400) err = err.substr(0, 400) + "...";
-  if (!err.empty()) text += (text.empty() ? "" : ": ") + err;
-  return text;
-}
-
 }  // namespace
 
 int render_legacy_family(Family family, const std::vector<std::string>& tables) {
   if (aim_xtables_init(shim_family(family), on_fatal) < 0) {
     std::fprintf(stderr, "cannot initialise libxtables\n");
-    return 4;
+    return exit_code(ChildExit::SetupFailed);
   }
   RuleStreamWriter out(stdout);
   for (const std::string& name : tables) {
@@ -114,7 +105,7 @@ int render_legacy_family(Family family, const std::vector<std::string>& tables) 
       out.end_table();
   }
   std::fflush(stdout);
-  return 0;
+  return exit_code(ChildExit::Done);
 }
 
 namespace {
@@ -154,7 +145,7 @@ RuleSet LegacyReader::read(Family family) {
   const auto started = std::chrono::steady_clock::now();
   auto child = run_child_job({"legacy-render", family_job_args(family, tables),
                               [family, &tables] { return render_legacy_family(family, tables); }},
-                             timeout_, abort_);
+                             child_start_for_this_process(), timeout_, abort_);
   if (!child) {
     RuleSet set;
     set.family = family;
@@ -164,7 +155,7 @@ RuleSet LegacyReader::read(Family family) {
     return set;
   }
   RuleSet set = parse_rule_stream(child->stdout_text(), child->stdout_map, family, Backend::Legacy,
-                                  tables, summarize_child(*child));
+                                  tables, child->failure_text());
   set.stats.helper_peak_rss_kib = child->peak_rss_kib;
   set.stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -1,6 +1,8 @@
 #pragma once
 // Reads legacy (x_tables) rules with libiptc/libip6tc and renders them with
-// libxtables in a forked child per family; see rule_stream.h for the framing.
+// libxtables in a child per family (forked when this process has one thread,
+// else this program run again: child/job.h); see rule_stream.h for the
+// framing.
 // Reads only tables the kernel already has (never creates one or loads a
 // module), takes no xtables lock, and never execs iptables.
 #include <chrono>

@@ -9,6 +9,7 @@
 #include "rules/child/nft_command.h"
 #include "rules/native/exactness.h"
 #include "rules/native/listing.h"
+#include "rules/netlink/generation.h"
 #include "rules/netlink/layout_reader.h"
 #include "rules/netlink/tables.h"
 
@@ -58,47 +59,22 @@ Table read_table(const NftTable& t, TextArena& arena) {
     table.error = "its name holds characters nft cannot list; list it with 'nft -a list ruleset'";
     return table;
   }
-  std::string last;
-  for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
-    auto before = read_settled_nft_generation();
-    if (!before) {
-      table.error = before.error();
-      return table;
-    }
+  auto read = read_at_stable_generation<Table>(kConsistentReadAttempts, [&]() -> StableRead<Table> {
+    Table failed;
+    failed.name = table.name;
     auto text = list_native(t);
-    auto shape = text ? read_native_shape(t) : Result<NativeTableShape>(Error{text.error()});
-    Table listed;
-    std::string inexact;
-    if (text && shape) {
-      listed = parse_native_table(arena.adopt(std::move(*text)), *shape, arena);
-      if (listed.read_ok()) inexact = verify_native_rules(t, nullptr, rules_of(listed, *shape));
-    }
-    auto after = read_nft_generation();
-    if (!after) {
-      table.error = after.error();
-      return table;
-    }
-    if (*before != *after) {
-      last = "generation " + std::to_string(*before) + " -> " + std::to_string(*after);
-      continue;
-    }
-    if (!text) {
-      table.error = text.error();
-      return table;
-    }
-    if (!shape) {
-      table.error = shape.error();
-      return table;
-    }
-    if (!inexact.empty()) {
-      table.error = "nft's text of a rule is not the whole rule: " + inexact;
-      return table;
-    }
+    if (!text) return failed.error = text.error(), failed;
+    auto shape = read_native_shape(t);
+    if (!shape) return failed.error = shape.error(), failed;
+    Table listed = parse_native_table(arena.adopt(std::move(*text)), *shape, arena);
+    if (!listed.read_ok()) return listed;
+    if (std::string inexact = verify_native_rules(t, nullptr, rules_of(listed, *shape));
+        !inexact.empty())
+      return failed.error = "nft's text of a rule is not the whole rule: " + inexact, failed;
     return listed;
-  }
-  table.error = "the nftables ruleset changed during each of " +
-                std::to_string(kConsistentReadAttempts) + " reads (last: " + last +
-                "); the next check reads again";
+  });
+  if (read) return std::move(*read);
+  table.error = read.error();
   return table;
 }
 
@@ -139,32 +115,23 @@ Status read_chain_rules_natively(const NftTable& t, const std::string& chain,
                                  TextArena& arena, Chain& out) {
   if (!listable_name(chain))
     return Error{"chain " + chain + " has a name nft's command parser cannot take"};
-  std::string last;
-  for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
-    auto before = read_settled_nft_generation();
-    if (!before) return Error{before.error()};
-    auto text = list_native(t, &chain);
-    auto shape =
-        text ? read_native_chain_shape(t, chain) : Result<NativeTableShape>(Error{text.error()});
-    Chain picked;
-    Status taken = Ok{};
-    if (text && shape)
-      taken = pick_rules(arena.adopt(std::move(*text)), *shape, t, chain, wanted, arena, picked);
-    auto after = read_nft_generation();
-    if (!after) return Error{after.error()};
-    if (*before != *after) {
-      last = "generation " + std::to_string(*before) + " -> " + std::to_string(*after);
-      continue;
-    }
-    if (!text) return Error{text.error()};
-    if (!shape) return Error{shape.error()};
-    if (!taken) return taken;
-    out = std::move(picked);
-    return Ok{};
-  }
-  return Error{"the nftables ruleset changed during each of " +
-               std::to_string(kConsistentReadAttempts) + " reads (last: " + last +
-               "); the next check reads again"};
+  // The listing's Status, kept as a value: an error read at one
+  // generation is the answer, not a reason to read again.
+  auto read = read_at_stable_generation<std::pair<Status, Chain>>(
+      kConsistentReadAttempts, [&]() -> StableRead<std::pair<Status, Chain>> {
+        auto text = list_native(t, &chain);
+        if (!text) return std::pair<Status, Chain>{Error{text.error()}, {}};
+        auto shape = read_native_chain_shape(t, chain);
+        if (!shape) return std::pair<Status, Chain>{Error{shape.error()}, {}};
+        Chain picked;
+        Status taken =
+            pick_rules(arena.adopt(std::move(*text)), *shape, t, chain, wanted, arena, picked);
+        return std::pair<Status, Chain>{std::move(taken), std::move(picked)};
+      });
+  if (!read) return Error{read.error()};
+  if (!read->first) return read->first;
+  out = std::move(read->second);
+  return Ok{};
 }
 
 // The rules of one iptables table ("ip filter") that only nft syntax shows

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 
+#include "rules/netlink/chain_answer.h"
 #include "rules/netlink/socket.h"
 
 namespace aim {
@@ -189,35 +190,6 @@ Status read_chain_rules(NftNetlink& netlink, uint8_t nfproto, const std::string&
 
 }  // namespace
 
-Result<uint32_t> read_nft_generation() {
-  auto netlink = NftNetlink::open();
-  if (!netlink) return layout_error(netlink.error());
-  std::optional<uint32_t> id;
-  const Status st =
-      netlink->request(NFT_MSG_GETGEN, NFPROTO_UNSPEC, {}, false, [&](const NftAnswer& answer) {
-        for_each_attribute(answer.attributes, [&](uint16_t type, std::string_view value) {
-          uint32_t v = 0;
-          if (type == NFTA_GEN_ID && read_be32(value, v)) id = v;
-        });
-      });
-  if (!st) return layout_error("generation: " + st.error(), st.error_code());
-  if (!id) return layout_error("the kernel's generation answer has no id");
-  return *id;
-}
-
-Result<uint32_t> read_settled_nft_generation() {
-  auto netlink = NftNetlink::open();
-  if (!netlink) return layout_error(netlink.error());
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    auto id = read_nft_generation();
-    if (!id) return id;
-    auto settled = netlink->generation_settled(*id);
-    if (!settled) return layout_error("generation: " + settled.error(), settled.error_code());
-    if (*settled) return *id;
-  }
-  return layout_error("generation: a commit was under way at each of 10 looks", EAGAIN);
-}
-
 Result<KernelLayout> read_kernel_layout(Family family) {
   const uint8_t nfproto = family == Family::V6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
   auto netlink = NftNetlink::open();
@@ -236,11 +208,10 @@ Result<KernelLayout> read_kernel_layout(Family family) {
 
   st = netlink->request(NFT_MSG_GETCHAIN, nfproto, {}, true, [&](const NftAnswer& a) {
     if (a.family != nfproto) return;
-    std::string table, chain;
-    malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view value) {
-      if (type == NFTA_CHAIN_TABLE) table = attribute_string(value);
-      if (type == NFTA_CHAIN_NAME) chain = attribute_string(value);
-    });
+    NftChainAnswer answer;
+    malformed |= !parse_chain_answer(a.attributes, answer);
+    const std::string& table = answer.table;
+    const std::string& chain = answer.name;
     auto it = layout.tables.find(table);
     if (it == layout.tables.end()) return;
     if (!unambiguous_chain_name(chain) && it->second.unreadable.empty())
@@ -335,12 +306,9 @@ Result<NativeTableShape> read_native_shape(const NftTable& table) {
     });
   if (st)
     st = dump(NFT_MSG_GETCHAIN, NFTA_CHAIN_TABLE, [&](std::string_view attrs) {
-      NativeBlockShape b{"chain", "", 0, {}};
-      malformed |= !for_each_attribute(attrs, [&](uint16_t type, std::string_view v) {
-        if (type == NFTA_CHAIN_NAME) b.name = attribute_string(v);
-        if (type == NFTA_CHAIN_HANDLE) read_be64(v, b.handle);
-      });
-      shape.blocks.push_back(std::move(b));
+      NftChainAnswer answer;
+      malformed |= !parse_chain_answer(attrs, answer);
+      shape.blocks.push_back({"chain", std::move(answer.name), answer.handle, {}});
     });
   if (!st)
     return layout_error("table " + table.family + " " + table.name + ": " + st.error(),
@@ -370,16 +338,11 @@ Result<NativeTableShape> read_native_chain_shape(const NftTable& table, const st
       NFT_MSG_GETCHAIN, nfproto,
       {{NFTA_CHAIN_TABLE, nul_terminated(table.name)}, {NFTA_CHAIN_NAME, nul_terminated(chain)}},
       false, [&](const NftAnswer& a) {
-        std::string owner, name;
-        uint64_t handle = 0;
-        malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
-          if (type == NFTA_CHAIN_TABLE) owner = attribute_string(v);
-          if (type == NFTA_CHAIN_NAME) name = attribute_string(v);
-          if (type == NFTA_CHAIN_HANDLE) read_be64(v, handle);
-        });
-        if (a.family != nfproto || owner != table.name || name != chain) return;
+        NftChainAnswer answer;
+        malformed |= !parse_chain_answer(a.attributes, answer);
+        if (a.family != nfproto || answer.table != table.name || answer.name != chain) return;
         found = true;
-        block.handle = handle;
+        block.handle = answer.handle;
       });
   if (!st && st.error_code() != ENOENT)
     return layout_error("chain " + chain + ": " + st.error(), st.error_code());

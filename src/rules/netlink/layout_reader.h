@@ -2,10 +2,9 @@
 // Reads the KernelLayout of one family's iptables-nft tables over netlink
 // (the table list, the chain list, then one rule dump per chain: a dump of
 // the whole family makes the kernel re-walk from the start for every
-// answer), and the ruleset generation, which changes with every commit.
+// answer). Read them at one generation (netlink/generation.h).
 #include <cstdint>
 
-#include "rules/native/listing.h"
 #include "rules/netlink/kernel_layout.h"
 #include "rules/netlink/tables.h"
 #include "rules/ruleset.h"
@@ -23,10 +22,5 @@ Result<NativeTableShape> read_native_shape(const NftTable& table);
 // The same for one chain of a table (its handle and rules only), for a
 // listing of that chain (`nft list chain`).
 Result<NativeTableShape> read_native_chain_shape(const NftTable& table, const std::string& chain);
-Result<uint32_t> read_nft_generation();
-// The generation once no commit is under way (GETGEN moves when a commit
-// starts, before it has applied everything): read it before a read that an
-// equal generation after must prove unchanged.
-Result<uint32_t> read_settled_nft_generation();
 
 }  // namespace aim

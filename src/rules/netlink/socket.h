@@ -1,7 +1,9 @@
 #pragma once
 // A NETLINK_NETFILTER socket for nf_tables requests: one request, its answers
 // handed to a callback, attributes walked without trusting their lengths.
-// Shared by the table lister and the kernel layout reader; reads only.
+// Shared by every nf_tables read (table list, layouts and shapes, the nft
+// helper, generations). It changes nothing: the one batch it sends
+// (generation_settled) is empty, a barrier that commits nothing.
 #include <cstdint>
 #include <functional>
 #include <string>

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "rules/changes/sources.h"
+#include "rules/child/process.h"
 #include "rules/child/served_child.h"
 #include "rules/netlink/socket.h"
 #include "rules/nft/shim.h"
@@ -26,7 +27,7 @@ using iptables_nft::write_snapshot;
   std::fflush(stdout);
   std::fprintf(stderr, "libxtables: %s\n", message);
   std::fflush(stderr);
-  _exit(3);
+  _exit(exit_code(ChildExit::LibraryFatal));
 }
 
 // The child's setup: libxtables for the family, the netlink socket and the
@@ -42,13 +43,13 @@ ReaderSetup set_up(Family family) {
   ReaderSetup setup;
   if (aim_nft_xtables_init(family == Family::V6 ? 6 : 4, on_fatal) < 0) {
     std::fprintf(stderr, "cannot initialise libxtables\n");
-    setup.failed = 4;
+    setup.failed = exit_code(ChildExit::SetupFailed);
     return setup;
   }
   auto netlink = NftNetlink::open();
   if (!netlink) {
     std::fprintf(stderr, "%s\n", netlink.error().c_str());
-    setup.failed = 5;
+    setup.failed = exit_code(ChildExit::ReadFailed);
     return setup;
   }
   setup.netlink.emplace(std::move(*netlink));
@@ -58,7 +59,9 @@ ReaderSetup set_up(Family family) {
   return setup;
 }
 
-int status_of(const Error& error) { return error.code == EAGAIN ? kNftRulesetChangedStatus : 5; }
+int status_of(const Error& error) {
+  return exit_code(error.code == EAGAIN ? ChildExit::RulesetChanged : ChildExit::ReadFailed);
+}
 
 }  // namespace
 
@@ -73,7 +76,7 @@ int render_nft_family(Family family) {
     return status_of(Error{snapshot.error(), snapshot.error_code()});
   }
   write_snapshot(**snapshot, stdout);
-  return 0;
+  return exit_code(ChildExit::Done);
 }
 
 int serve_nft_family(Family family, int requests) {
@@ -103,7 +106,8 @@ int serve_nft_family(Family family, int requests) {
         std::fclose(file);
         if (written) output = std::move(*memfd);
       }
-      if (!output.valid()) answer = {5, "cannot write the snapshot to memory"};
+      if (!output.valid())
+        answer = {exit_code(ChildExit::ReadFailed), "cannot write the snapshot to memory"};
     } else {
       answer = {status_of(Error{snapshot.error(), snapshot.error_code()}), snapshot.error()};
     }

@@ -26,10 +26,9 @@ namespace aim {
 
 inline constexpr std::string_view kNftNativeTableMark = "not an iptables layout: ";
 // Snapshots tried before the child gives up, exiting with
-// kNftRulesetChangedStatus (the ruleset, not the translation, is the
+// ChildExit::RulesetChanged (the ruleset, not the translation, is the
 // problem: the next check reads again).
 inline constexpr int kNftSnapshotAttempts = 5;
-inline constexpr int kNftRulesetChangedStatus = 6;
 
 // The child's body: renders every iptables table of `family` to C stdout.
 // Returns the child's exit status.

@@ -13,6 +13,7 @@
 #include "rules/child/job.h"
 #include "rules/child/process.h"
 #include "rules/child/rule_stream.h"
+#include "rules/netlink/generation.h"
 #include "rules/netlink/layout_reader.h"
 #include "rules/nft/helper.h"
 #include "rules/nft/save_parser.h"
@@ -26,6 +27,9 @@ namespace {
 // Reads under continuous churn give up after this many tries (the next
 // check tries again) instead of retrying forever.
 constexpr int kConsistentReadAttempts = 3;
+// iptables-nft-save's exit status when a table holds a rule it cannot
+// parse (a native statement): the tables are then read one by one.
+constexpr int kSaveCannotParseStatus = 3;
 
 // Runs `path` with no arguments but `args` and the C locale; returns its
 // output or a description of the failure.
@@ -38,12 +42,6 @@ Result<ChildOutput> run_program(const std::string& path, const std::vector<std::
     if (std::strncmp(*e, "LC_ALL=", 7) != 0) environment.emplace_back(*e);
   environment.emplace_back("LC_ALL=C");
   return run_executable(path, args, environment, timeout, abort);
-}
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  if (s.size() > 400) s = s.substr(0, 400) + "...";
-  return s;
 }
 
 }  // namespace
@@ -70,45 +68,38 @@ struct NftReader::Attempt {
 
 NftReader::Attempt NftReader::read_consistently(const std::string& path, Family family,
                                                 const std::string& only_table) {
-  Attempt a;
-  a.set.family = family;
-  a.set.backend = Backend::Nft;
   std::vector<std::string> args;
   if (!only_table.empty()) args = {"-t", only_table};
-  std::string last_change;
-  for (int attempt = 1; attempt <= kConsistentReadAttempts; ++attempt) {
-    auto before = read_settled_nft_generation();
-    if (!before) return a.set.error = before.error(), std::move(a);
-    auto child = run_program(path, args, timeout_, abort_);
-    if (!child) return a.set.error = "cannot run " + path + ": " + child.error(), std::move(a);
-    if (!child->failure.empty()) {
-      // Status 3: a rule iptables-nft cannot parse (a native statement).
-      a.incompatible_exit = child->failure == "exited with status 3";
-      a.set.error = path + " " + child->failure + ": " + trimmed(child->stderr_text);
-      return a;
-    }
-    auto layout = read_kernel_layout(family);
-    if (!layout && layout.error_code() == EAGAIN) {  // a dump the ruleset changed during
-      last_change = layout.error();
-      continue;
-    }
-    if (!layout) return a.set.error = layout.error(), std::move(a);
-    auto after = read_nft_generation();
-    if (!after) return a.set.error = after.error(), std::move(a);
-    if (*before != *after) {
-      last_change = "generation " + std::to_string(*before) + " -> " + std::to_string(*after);
-      continue;
-    }
-    if (!only_table.empty())
-      std::erase_if(layout->tables, [&](const auto& t) { return t.first != only_table; });
-    a.set = parse_save_text(child->stdout_text(), child->stdout_map, family, Backend::Nft, *layout);
-    a.set.stats.helper_peak_rss_kib = child->peak_rss_kib;
-    return a;
-  }
-  a.set.error = "the nftables ruleset changed during each of " +
-                std::to_string(kConsistentReadAttempts) + " reads (last: " + last_change +
-                "); the next check reads again";
-  return a;
+  auto read =
+      read_at_stable_generation<Attempt>(kConsistentReadAttempts, [&]() -> StableRead<Attempt> {
+        Attempt a;
+        a.set.family = family;
+        a.set.backend = Backend::Nft;
+        auto child = run_program(path, args, timeout_, abort_);
+        if (!child) return a.set.error = "cannot run " + path + ": " + child.error(), a;
+        if (!child->failure.empty()) {
+          // Status 3: a rule iptables-nft cannot parse (a native statement).
+          a.incompatible_exit = child->exit_status == kSaveCannotParseStatus;
+          a.set.error = path + " " + child->failure + ": " + child_said(child->stderr_text);
+          return a;
+        }
+        auto layout = read_kernel_layout(family);
+        // A dump the ruleset changed during.
+        if (!layout && layout.error_code() == EAGAIN) return ReadAgain{layout.error()};
+        if (!layout) return a.set.error = layout.error(), a;
+        if (!only_table.empty())
+          std::erase_if(layout->tables, [&](const auto& t) { return t.first != only_table; });
+        a.set =
+            parse_save_text(child->stdout_text(), child->stdout_map, family, Backend::Nft, *layout);
+        a.set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+        return a;
+      });
+  if (read) return std::move(*read);
+  Attempt failed;
+  failed.set.family = family;
+  failed.set.backend = Backend::Nft;
+  failed.set.error = read.error();
+  return failed;
 }
 
 static std::string missing_program_error(const std::string& program) {
@@ -166,7 +157,7 @@ Result<ChildOutput> NftReader::render(Family family) {
   const ChildJob job{keep_helpers_ ? "nft-serve" : "nft-render",
                      {family == Family::V4 ? "4" : "6"},
                      [family] { return render_nft_family(family); }};
-  if (!keep_helpers_) return run_child_job(job, timeout_, abort_);
+  if (!keep_helpers_) return run_child_job(job, child_start_for_this_process(), timeout_, abort_);
   const size_t slot = family == Family::V4 ? 0 : 1;
   std::unique_ptr<ServedChild>& helper = helpers_[slot];
   if (!helper) helper = served_child_job(job);
@@ -188,7 +179,8 @@ Result<ChildOutput> NftReader::render(Family family) {
     }
     slowest_answer_[slot].reset();  // the next helper starts with a full read
     helper_note_ = reply.error() + "; read by a fresh child instead";
-    return run_child_job(ChildJob{"nft-render", job.args, job.body}, timeout_, abort_);
+    return run_child_job(ChildJob{"nft-render", job.args, job.body}, child_start_for_this_process(),
+                         timeout_, abort_);
   }
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - asked);
@@ -215,11 +207,9 @@ RuleSet NftReader::read_in_process(Family family) {
   auto child = render(family);
   if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
   if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
-  if (child->exit_status == kNftRulesetChangedStatus)
-    return failed.error = trimmed(child->stderr_text), failed;
-  std::string child_failure = child->failure;
-  if (!child->stderr_text.empty())
-    child_failure += (child_failure.empty() ? "" : ": ") + trimmed(child->stderr_text);
+  if (child->exited_with(ChildExit::RulesetChanged))
+    return failed.error = child_said(child->stderr_text), failed;
+  const std::string child_failure = child->failure_text();
   std::string_view stream = child->stdout_text();
   const std::optional<StreamSnapshot> snapshot = take_snapshot_record(stream);
   RuleSet set = parse_rule_stream(stream, child->stdout_map, family, Backend::Nft,

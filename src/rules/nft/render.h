@@ -17,20 +17,15 @@
 #include <vector>
 
 #include "rules/child/rule_stream.h"
+#include "rules/netlink/chain_answer.h"
 #include "rules/netlink/socket.h"
 #include "rules/ruleset.h"
 #include "util/result.h"
 
 namespace aim::iptables_nft {
 
-struct ChainInfo {
-  std::string name;
-  uint64_t handle = 0;  // stays the same through a rename
-  std::optional<uint32_t> hook;
-  std::optional<int32_t> priority;
-  std::optional<uint32_t> policy;
-  std::string type;
-};
+// One chain of an iptables table as the kernel describes it.
+using ChainInfo = NftChainAnswer;
 
 inline uint8_t nfproto(Family family) { return family == Family::V6 ? NFPROTO_IPV6 : NFPROTO_IPV4; }
 

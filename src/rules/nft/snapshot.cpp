@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "rules/netlink/generation.h"
 #include "rules/netlink/tables.h"
 #include "rules/nft/helper.h"
 
@@ -32,22 +33,9 @@ namespace {
 
 // One chain of a GETCHAIN answer and its table; false when malformed.
 bool parse_chain(const NftAnswer& a, std::string& table, ChainInfo& c) {
-  bool malformed = false;
-  malformed |= !for_each_attribute(a.attributes, [&](uint16_t type, std::string_view v) {
-    uint32_t n = 0;
-    if (type == NFTA_CHAIN_TABLE) table = attribute_string(v);
-    if (type == NFTA_CHAIN_NAME) c.name = attribute_string(v);
-    if (type == NFTA_CHAIN_HANDLE) read_be64(v, c.handle);
-    if (type == NFTA_CHAIN_TYPE) c.type = attribute_string(v);
-    if (type == NFTA_CHAIN_POLICY && read_be32(v, n)) c.policy = n;
-    if (type == NFTA_CHAIN_HOOK)
-      malformed |= !for_each_attribute(v, [&](uint16_t t, std::string_view hv) {
-        uint32_t m = 0;
-        if (t == NFTA_HOOK_HOOKNUM && read_be32(hv, m)) c.hook = m;
-        if (t == NFTA_HOOK_PRIORITY && read_be32(hv, m)) c.priority = static_cast<int32_t>(m);
-      });
-  });
-  return !malformed;
+  const bool ok = parse_chain_answer(a.attributes, c);
+  table = c.table;
+  return ok;
 }
 
 // The chains of every iptables table of the family, from one dump.
@@ -66,21 +54,6 @@ Result<std::map<std::string, std::vector<ChainInfo>>> read_chains(NftNetlink& ne
   if (!st) return Error{"listing chains: " + st.error(), st.error_code()};
   if (malformed) return Error{"listing chains: the kernel's answer is malformed"};
   return chains;
-}
-
-// Reads the ruleset generation on `netlink`.
-Result<uint32_t> read_generation(NftNetlink& netlink) {
-  std::optional<uint32_t> id;
-  const Status st =
-      netlink.request(NFT_MSG_GETGEN, NFPROTO_UNSPEC, {}, false, [&](const NftAnswer& answer) {
-        for_each_attribute(answer.attributes, [&](uint16_t type, std::string_view value) {
-          uint32_t v = 0;
-          if (type == NFTA_GEN_ID && read_be32(value, v)) id = v;
-        });
-      });
-  if (!st) return Error{"reading the ruleset generation: " + st.error(), st.error_code()};
-  if (!id) return Error{"the kernel's generation answer has no id"};
-  return *id;
 }
 
 // Reads the chain lists of `tables` again (one dump for the family).
@@ -235,7 +208,7 @@ Status follow_commits(NftNetlink& netlink, NftChangeMonitor* monitor, Family fam
         if (!t.problem.empty()) break;
       }
     }
-    auto now = read_generation(netlink);
+    auto now = aim::generation(netlink);
     if (!now) return Error{now.error(), now.error_code()};
     std::vector<NftNotification> changes;
     if (*now == generation && !monitor) {
@@ -290,14 +263,11 @@ Result<FamilySnapshot> read_snapshot(NftNetlink& netlink, NftChangeMonitor* moni
   // What was told before is about an older state: this read starts afresh.
   std::vector<NftNotification> discarded;
   if (monitor) monitor->receive(discarded, std::chrono::milliseconds(0));
-  auto generation = read_generation(netlink);
-  if (!generation) return Error{generation.error(), generation.error_code()};
   // No commit half done at the start: without the monitor, an equal
   // generation at the end then means nothing changed in between.
-  auto settled = netlink.generation_settled(*generation);
-  if (!settled) return Error{settled.error(), settled.error_code()};
-  if (!*settled) return Error{"a commit was under way", EAGAIN};
-  snapshot.generation = *generation;
+  auto start = settled_generation(netlink, 1);
+  if (!start) return Error{start.error(), start.error_code()};
+  snapshot.generation = *start;
   auto names = iptables_nft_tables(family);
   if (!names) return Error{names.error(), names.error_code()};
   for (const std::string& name : *names) snapshot.tables.push_back({name, {}, {}, {}, {}});

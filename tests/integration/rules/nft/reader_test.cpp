@@ -16,6 +16,7 @@
 #include "netns.h"
 #include "require.h"
 #include "rules/native/reader.h"
+#include "rules/netlink/generation.h"
 #include "rules/netlink/layout_reader.h"
 #include "rules/netlink/socket.h"
 #include "rules/netlink/tables.h"
@@ -668,17 +669,17 @@ TEST_F(NftReaderTest, GenerationBarrierTellsAMovedGenerationAndChangesNothing) {
   ASSERT_EQ(run("iptables-nft -A INPUT -j ACCEPT").status, 0);
   auto netlink = NftNetlink::open();
   ASSERT_TRUE(netlink) << netlink.error();
-  auto before = read_nft_generation();
+  auto before = generation(*netlink);
   ASSERT_TRUE(before) << before.error();
   auto settled = netlink->generation_settled(*before);
   ASSERT_TRUE(settled) << settled.error();
   EXPECT_TRUE(*settled);
-  EXPECT_EQ(*read_nft_generation(), *before) << "the empty transaction committed something";
+  EXPECT_EQ(*generation(*netlink), *before) << "the empty transaction committed something";
   ASSERT_EQ(run("iptables-nft -A INPUT -j DROP").status, 0);
   settled = netlink->generation_settled(*before);
   ASSERT_TRUE(settled) << settled.error();
   EXPECT_FALSE(*settled) << "the generation moved";
-  settled = netlink->generation_settled(*read_nft_generation());
+  settled = netlink->generation_settled(*generation(*netlink));
   ASSERT_TRUE(settled) << settled.error();
   EXPECT_TRUE(*settled);
 }

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -138,6 +139,57 @@ TEST_F(InheritedDescriptors, ASpawnedProgramKeepsOnlyStdio) {
   ASSERT_EQ(r->failure, "") << r->stderr_text;
   EXPECT_EQ(std::string(r->stdout_text()), "0 1 2 ")
       << "leaky pipe: " << leaky_[0] << ", " << leaky_[1];
+}
+
+// The child protocol: a job's exit is a ChildExit, read as one, never
+// through the failure's wording.
+TEST(ChildProcess, ExitIsReadAsAChildExit) {
+  auto r = run_in_child([] { return exit_code(ChildExit::RulesetChanged); }, milliseconds(5000));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(r->exited_with(ChildExit::RulesetChanged));
+  EXPECT_FALSE(r->exited_with(ChildExit::Done));
+}
+
+TEST(ChildProcess, FailureTextJoinsHowItEndedWithWhatItSaid) {
+  auto r = run_in_child(
+      [] {
+        std::fprintf(stderr, "cannot read table nat\n\n");
+        return exit_code(ChildExit::ReadFailed);
+      },
+      milliseconds(5000));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->failure_text(), "exited with status 5: cannot read table nat");
+  EXPECT_EQ(child_said(std::string(500, 'x'), 400), std::string(400, 'x') + "...");
+  ChildOutput quiet;
+  EXPECT_EQ(quiet.failure_text(), "");
+}
+
+// The one spawn helper: the program gets exactly the fds it is given.
+TEST(ChildProcess, SpawnedProgramWritesWhereItIsTold) {
+  auto out = make_memfd("test-spawn-out");
+  ASSERT_TRUE(out) << out.error();
+  auto pid = spawn_with_only_stdio("/bin/sh", {"-c", "echo spawned; echo said >&2"}, {},
+                                   {-1, out->get(), out->get()});
+  ASSERT_TRUE(pid) << pid.error();
+  int status = 0;
+  ASSERT_EQ(waitpid(*pid, &status, 0), *pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto text = read_all_from_start(out->get());
+  ASSERT_TRUE(text) << text.error();
+  EXPECT_EQ(*text, "spawned\nsaid\n");
+}
+
+TEST(ChildProcess, AProgramThatCannotRunIsAnError) {
+  auto pid = spawn_with_only_stdio("/nonexistent/program", {}, {}, {-1, -1, -1});
+  EXPECT_FALSE(pid);
+}
+
+TEST(ChildProcess, RunExecutableCollectsTheSpawnedProgram) {
+  auto r =
+      run_executable("/bin/sh", {"-c", "echo out; echo err >&2; exit 4"}, {}, milliseconds(5000));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->stdout_text(), "out\n");
+  EXPECT_EQ(r->failure_text(), "exited with status 4: err");
 }
 
 }  // namespace
