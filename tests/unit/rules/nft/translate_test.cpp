@@ -393,7 +393,7 @@ TEST(NftTranslate, NativeLimitAndLog) {
 // iptables text splits at spaces and unquotes quotes: a name holding one
 // would be read back as other words (the oracle found "-i lo +").
 TEST(NftTranslate, InterfaceNamesTextCannotCarryAreRefused) {
-  for (const std::string name :
+  for (const std::string& name :
        std::vector<std::string>{"lo +", "a\"b", "a'b", "a\\b", std::string("a\x01", 2), "a\x7f"}) {
     SCOPED_TRACE(name);
     EXPECT_EQ(refusal(translate(meta(NFT_META_IIFNAME) + cmp(NFT_CMP_EQ, str(name)) + counter())),
@@ -414,7 +414,7 @@ TEST(NftTranslate, ChainNamesIptablesTextCanCarry) {
   EXPECT_FALSE(iptables_chain_name("-x"));
   EXPECT_FALSE(iptables_chain_name("!x"));
   EXPECT_TRUE(iptables_chain_name("x-!"));
-  for (const std::string bad :
+  for (const std::string& bad :
        std::vector<std::string>{"a b", "a\"b", "a'b", "a\\b", "a\nb", "a\x7f", "\xc3\xa9"})
     EXPECT_FALSE(iptables_chain_name(bad)) << bad;
 }
