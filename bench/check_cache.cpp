@@ -7,9 +7,9 @@
 #include <sys/prctl.h>
 
 #include <algorithm>
-#include <string>
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "allowlist/allowlist.h"
@@ -51,9 +51,10 @@ int main(int argc, char** argv) {
   }
   std::sort(cold.begin(), cold.end());
   std::sort(warm.begin(), warm.end());
-  std::printf("match only, %zu lines, %zu patterns, JIT %s%s: first check %.3f s, re-check with "
-              "cache %.3f s = ratio %.2f (median of 5)\n",
-              set.rule_count() + set.chain_count(), list.pattern_count(), jit ? "on" : "off",
-              mdwe ? " (MemoryDenyWriteExecute)" : "", cold[2], warm[2], warm[2] / cold[2]);
+  std::printf(
+      "match only, %zu lines, %zu patterns, JIT %s%s: first check %.3f s, re-check with "
+      "cache %.3f s = ratio %.2f (median of 5)\n",
+      set.rule_count() + set.chain_count(), list.pattern_count(), jit ? "on" : "off",
+      mdwe ? " (MemoryDenyWriteExecute)" : "", cold[2], warm[2], warm[2] / cold[2]);
   return 0;
 }

@@ -21,7 +21,6 @@
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
 #include "metrics/metrics_file.h"
-#include "check/check_action.h"
 #include "reconcile/reconciler.h"
 #include "service/allowlist_source.h"
 #include "service/blocked_rule_counter.h"
