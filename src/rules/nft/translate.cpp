@@ -21,6 +21,15 @@ namespace {
 constexpr uint8_t kInvSrcPorts = 0x01, kInvDstPorts = 0x02, kInvFlags = 0x04;
 constexpr size_t kIfNameSize = 16;
 
+// A word of iptables text: iptables splits its lines at spaces and unquotes
+// quotes and backslashes, so a name holding one (or a control character)
+// would be read back as other words.
+bool iptables_word(std::string_view word) {
+  return std::all_of(word.begin(), word.end(), [](char c) {
+    return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '\\';
+  });
+}
+
 // An expression's attributes by type; false when they cannot be walked or a
 // type comes twice. `pad`: the expression's padding attribute (the kernel
 // adds it before 64-bit values on some architectures), skipped.
@@ -204,11 +213,7 @@ class Translator {
     if (text.find('\0') != std::string_view::npos) return "an interface name holding a NUL";
     // iptables-nft never writes one (native nft can): not a name to print.
     if (text.empty()) return "an empty interface name";
-    // iptables text splits at spaces and unquotes quotes: such a name in
-    // "-i NAME" would be read as other words.
-    if (!std::all_of(text.begin(), text.end(), [](char c) {
-          return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '\\';
-        }))
+    if (!iptables_word(text))
       return "an interface name iptables text cannot carry (a space, quote or control character)";
     invert = neq;
     if (exact && !neq && text == "INVAL/D") {  // how iptables-nft writes "! -i +"
@@ -528,9 +533,7 @@ std::string comment_from(std::string_view udata, std::optional<std::string>& com
 bool iptables_chain_name(std::string_view name) {
   constexpr size_t kMaxName = 28;  // XT_EXTENSION_MAXNAMELEN - 1
   if (name.empty() || name.size() > kMaxName || name[0] == '-' || name[0] == '!') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '\\';
-  });
+  return iptables_word(name);
 }
 
 Result<NftRuleParts> translate_nft_rule(std::string_view expressions, const std::string* userdata,
