@@ -10,23 +10,15 @@
 #include <cstring>
 #include <optional>
 #include <set>
-#include <thread>
 
-#include "allowlist/allowlist.h"
-#include "bpf/block_counter.h"
-#include "check/check_action.h"
 #include "check/report_format.h"
-#include "kube/ciliumnode_watch.h"
-#include "kube/events.h"
-#include "kube/kube_api.h"
-#include "kube/kubeconfig.h"
-#include "metrics/metrics_file.h"
 #include "reconcile/reconciler.h"
-#include "service/allowlist_source.h"
-#include "service/blocked_rule_counter.h"
+#include "service/check_job.h"
+#include "service/ciliumnode_follower.h"
 #include "service/event_loop.h"
-#include "service/host_route_repair.h"
 #include "service/loop_worker.h"
+#include "service/metrics_writer.h"
+#include "service/request_sender.h"
 #include "service/rule_change_watch.h"
 #include "service/status.h"
 #include "service/trigger.h"
@@ -39,10 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 void notify(const std::string& state) { sd_notify(0, state.c_str()); }
 
-// Matching gives up after this long and the check ends `unknown` (reads have
-// their own timeouts). Thousands of patterns that each hit their match limit
-// are what makes matching slow; a healthy check takes well under a second.
-constexpr std::chrono::seconds kMatchBudget{60};
 // After an allowlist change is noticed: settle for a moment (ConfigMap
 // updates swap a symlink in several steps).
 constexpr std::chrono::milliseconds kAllowlistSettle{500};
@@ -58,36 +46,6 @@ double seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-// -v 4: every allowed line and the pattern that allowed it.
-class LoggingObserver : public CheckObserver {
- public:
-  explicit LoggingObserver(Logger& log) : log_(log) {}
-  void allowed(const RuleSet& set, std::string_view table, std::string_view chain,
-               std::string_view line, const Pattern& p) override {
-    log_.info(4, "allowed: " + std::string(line),
-              {{"BACKEND", std::string(backend_name(set.backend))},
-               {"FAMILY", set.backend == Backend::Native ? std::string()
-                                                         : std::string(family_name(set.family))},
-               {"TABLE", std::string(table)},
-               {"CHAIN", std::string(chain)},
-               {"RULE", std::string(line)},
-               {"PATTERN", p.text()},
-               {"PATTERN_FILE", p.source().file},
-               {"PATTERN_LINE", std::to_string(p.source().line)}});
-  }
-
- private:
-  Logger& log_;
-};
-
-// What route repair and the BPF block counter found during a check (on the
-// check thread).
-struct CompanionResult {
-  std::vector<LogLine> logs;
-  size_t new_blocks = 0;
-  std::optional<uint64_t> last_good_reading;  // --checkMap
-};
-
 }  // namespace
 
 struct Daemon::State {
@@ -100,23 +58,22 @@ struct Daemon::State {
   EventSource retry_timer;   // the reconciler's next retry
   std::vector<EventSource> watches;
   std::atomic<bool> stopping{false};
-  // Threads (each a LoopWorker, its results handed back to the loop):
-  // checks (allowlists, reads, matching, route repair, the BPF counter),
-  // requests (the API), watcher (the CiliumNode watch), poller (x_tables
-  // sizes), files (the metrics file).
-  LoopWorker checks, requests, watcher, poller, files;
+
+  // The parts, each with its own thread (a LoopWorker) whose results come
+  // back to the loop thread: the checks (CheckJob's state is touched by
+  // check jobs only), the API requests, the CiliumNode watch, the x_tables
+  // poll (RuleChangeWatch's poller) and the metrics file.
+  CheckJob check_job;
+  LoopWorker checks, poller;
+  MetricsWriter metrics{options.metrics_file, log};
+  RequestSender requests{options, log, metrics, stopping};
+  CiliumNodeFollower follower{options, log, stopping};
   Reconciler reconciler;
   RuleChangeWatch changes{log, stopping,
                           [this](const std::string& detail) {
                             request_check({Trigger::Kind::RuleChange, detail});
                           },
                           [this](int r, const char* what) { loop_ok(r, what); }};
-
-  // The check thread only.
-  AllowlistSource lists{options.input, options.input6, options.ipv6, log};
-  MatchCache cache;
-  HostRouteRepair routes{options.ipv6};
-  BlockedRuleCounter blocks{options.map_path};
 
   // The loop thread only.
   size_t allowlist_problems = 0;
@@ -129,18 +86,13 @@ struct Daemon::State {
   std::string last_trigger;
   Clock::time_point next_check_at{};
   bool ready_sent = false;
-
-  ServiceMetrics metrics{options.metrics_file};  // thread-safe
-  std::string metrics_error;                     // the last one logged
-
-  // The requests thread only.
-  std::unique_ptr<HttpKubeApi> api;
-  std::unique_ptr<EventReporter> events;
+  std::string last_status;
 
   State(ServiceOptions o, std::vector<RuleReader*> r, Logger& l)
       : options(std::move(o)),
         readers(std::move(r)),
         log(l),
+        check_job(options, readers, log, stopping),
         reconciler(ReconcilerOptions{
             !options.node_name.empty(),
             options.events,
@@ -232,48 +184,23 @@ struct Daemon::State {
     changes.check_started(for_changes);
     checks.submit(
         [this, reload]() -> LoopWorker::Continuation {
-          const AllowlistSource::Refresh news = lists.refresh(reload);
-          CompanionResult companions = check_companions();
-          LoggingObserver observer(log);
-          CheckSetup setup;
-          setup.ipv6 = options.ipv6;
-          setup.ipv4_allowlist = &lists.ipv4();
-          setup.ipv6_allowlist = &lists.ipv6();
-          setup.cache = &cache;
-          setup.observer = log.enabled(4) ? &observer : nullptr;
-          setup.limits.deadline = Clock::now() + kMatchBudget;
-          setup.limits.stop = &stopping;
-          auto run = std::make_shared<CheckRun>(run_check(readers, setup));
-          return [this, run, companions = std::move(companions), news] {
-            allowlist_problems = news.problems;
-            if (news.reloaded) watch_allowlists();
-            check_done(*run, companions);
-          };
+          auto result = std::make_shared<CheckJobResult>(check_job.run(reload));
+          return [this, result] { check_done(*result); };
         },
         // Fail closed: a check that threw is `unknown`, never `clean`.
         [this](const std::string& what) -> LoopWorker::Continuation {
-          auto run = std::make_shared<CheckRun>(failed_check(what));
-          return [this, run] { check_done(*run, CompanionResult{}); };
+          auto result = std::make_shared<CheckJobResult>(CheckJob::failed(what));
+          return [this, result] { check_done(*result); };
         });
   }
 
-  // Route repair and the BPF block counter, on the check thread (they
-  // touch only their own state and the kernel); what they found is applied
-  // on the loop thread.
-  CompanionResult check_companions() {
-    CompanionResult result;
-    if (options.install_routes) result.logs = routes.ensure();
-    if (!options.check_map) return result;
-    BlockedRuleCounter::Reading reading = blocks.read();
-    for (LogLine& l : reading.logs) result.logs.push_back(std::move(l));
-    result.new_blocks = reading.new_blocks;
-    result.last_good_reading = reading.last_good;
-    return result;
-  }
-
-  void check_done(const CheckRun& run, const CompanionResult& companions) {
+  void check_done(const CheckJobResult& result) {
     check_running = false;
     if (stopping) return;
+    const CheckRun& run = result.run;
+    const CheckCompanions& companions = result.companions;
+    allowlist_problems = result.allowlists.problems;
+    if (result.allowlists.reloaded) watch_allowlists();
     changes.check_finished(std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(run.cpu_seconds)));
     std::set<std::string> once;
@@ -293,7 +220,10 @@ struct Daemon::State {
     log.info(2, "check took " + format_seconds(std::chrono::duration<double>(run.took).count()) +
                     ": " + summarize(run.report) + " (CPU " + format_seconds(run.cpu_seconds) +
                     ", helpers included)");
-    write_metrics(run, companions);
+    // --metrics-file: after every check (issue 15).
+    metrics.check_finished({&run.report, seconds(run.took), reconciler.label_settled(),
+                            options.check_map ? companions.last_good_reading : std::nullopt,
+                            reconciler.label_overwrites()});
 
     // Unknown but not yet past its grace: check again by the time it may
     // escalate, not a whole interval later.
@@ -314,32 +244,6 @@ struct Daemon::State {
     maybe_terminate();
   }
 
-  // --metrics-file: after every check (issue 15), written and flushed on
-  // the files thread.
-  void write_metrics(const CheckRun& run, const CompanionResult& companions) {
-    auto report = std::make_shared<const Report>(run.report);
-    const double took = std::chrono::duration<double>(run.took).count();
-    const bool settled = reconciler.label_settled();
-    const std::optional<uint64_t> blocked =
-        options.check_map ? companions.last_good_reading : std::nullopt;
-    const uint64_t overwrites = reconciler.label_overwrites();
-    files.submit(
-        [this, report, took, settled, blocked, overwrites]() -> LoopWorker::Continuation {
-          Status written =
-              metrics.check_finished({report.get(), took, settled, blocked, overwrites});
-          return [this, written] { metrics_written(written ? std::string() : written.error()); };
-        },
-        [this](const std::string& what) -> LoopWorker::Continuation {
-          return [this, what] { metrics_written("cannot write the metrics file: " + what); };
-        });
-  }
-
-  // A metrics error is logged when it starts or changes, not every check.
-  void metrics_written(const std::string& error) {
-    if (!error.empty() && error != metrics_error) log.warning(error);
-    metrics_error = error;
-  }
-
   // --- the reconciler's decisions -----------------------------------------
   void apply(const Decision& d) {
     for (const LogLine& l : d.logs) log.log(l.level, l.priority, l.message, l.fields);
@@ -347,24 +251,13 @@ struct Daemon::State {
     arm_retry();
   }
 
-  void send(const ClusterRequest& request) {
-    requests.submit(
-        [this, request]() -> LoopWorker::Continuation {
-          return request_done(request, perform(*api, events.get(), options.node_name, request));
-        },
-        // A request that threw failed: the reconciler retries it as any other.
-        [this, request](const std::string& what) -> LoopWorker::Continuation {
-          return request_done(request, RequestResult{false, 0, "the request failed: " + what});
-        });
-  }
+  void send(const ClusterRequest& request) { requests.send(request); }
 
-  LoopWorker::Continuation request_done(const ClusterRequest& request, RequestResult result) {
-    return [this, request, result = std::move(result)] {
-      if (stopping) return;
-      apply(reconciler.sent(request, result, Clock::now()));
-      update_status();
-      maybe_terminate();
-    };
+  void request_done(const ClusterRequest& request, const RequestResult& result) {
+    if (stopping) return;
+    apply(reconciler.sent(request, result, Clock::now()));
+    update_status();
+    maybe_terminate();
   }
 
   void arm_retry() {
@@ -394,8 +287,6 @@ struct Daemon::State {
     last_status = line;
     notify("STATUS=" + line);
   }
-  std::string last_status;
-
   void maybe_terminate() {
     if (!options.terminate_on_success || !cluster() || !last_report) return;
     if (last_report->verdict != Verdict::Clean || !reconciler.label_settled()) return;
@@ -405,53 +296,41 @@ struct Daemon::State {
   }
 
   // --- the CiliumNode watch -----------------------------------------------
-  void start_watch() {
-    watcher.submit(
-        [this]() -> LoopWorker::Continuation {
-          WatchTiming timing;
-          timing.request_timeout = std::chrono::milliseconds(
-              static_cast<long long>(options.request_timeout_seconds * 1000));
-          CiliumNodeWatch::Listener listener;
-          listener.observed = [this](const CiliumNodeObservation& seen) {
-            watcher.post([this, seen] {
-              if (stopping) return;
-              log.info(4, "CiliumNode " + options.node_name + " seen (" +
-                              (seen.exists ? "label " + seen.label.value_or("(none)") : "absent") +
-                              ", resourceVersion " + seen.resource_version + ")");
-              apply(reconciler.observed(seen, Clock::now()));
-              update_status();
-              maybe_terminate();
-            });
-          };
-          listener.health = [this](bool healthy, const std::string& why) {
-            watcher.post([this, healthy, why] {
-              if (stopping) return;
-              apply(reconciler.watch_health(healthy, why, Clock::now()));
-              update_status();
-            });
-          };
-          listener.problem = [this](const std::string& problem) {
-            watcher.post([this, problem] {
-              if (!stopping) apply(reconciler.watch_problem(problem));
-            });
-          };
-          CiliumNodeWatch watch(
-              [kubeconfig = options.kubeconfig] { return resolve_credentials(kubeconfig); },
-              options.node_name, timing, [this] { return stopping.load(); }, listener);
-          watch.run();
-          return {};
-        },
-        // The watch ended on an exception: the label falls back to being sent
-        // after every check, as without a watch.
-        [this](const std::string& what) -> LoopWorker::Continuation {
-          return [this, what] {
-            if (stopping) return;
-            log.error("the CiliumNode watch stopped: " + what +
-                      "; the label is sent after every check until the service restarts");
-            apply(reconciler.watch_health(false, "the watch stopped: " + what, Clock::now()));
-            update_status();
-          };
-        });
+  Status start_watch() {
+    CiliumNodeFollower::Callbacks on_loop;
+    on_loop.listener.observed = [this](const CiliumNodeObservation& seen) {
+      apply(reconciler.observed(seen, Clock::now()));
+      update_status();
+      maybe_terminate();
+    };
+    on_loop.listener.health = [this](bool healthy, const std::string& why) {
+      apply(reconciler.watch_health(healthy, why, Clock::now()));
+      update_status();
+    };
+    on_loop.listener.problem = [this](const std::string& problem) {
+      apply(reconciler.watch_problem(problem));
+    };
+    // The watch ended on an exception: the label falls back to being sent
+    // after every check, as without a watch.
+    on_loop.stopped = [this](const std::string& what) {
+      log.error("the CiliumNode watch stopped: " + what +
+                "; the label is sent after every check until the service restarts");
+      apply(reconciler.watch_health(false, "the watch stopped: " + what, Clock::now()));
+      update_status();
+    };
+    return follower.start(loop.get(), fault_handler(), std::move(on_loop));
+  }
+
+  // A continuation (the service's own loop-thread code) threw: the state
+  // may be half-updated, so the service stops with the reason and systemd
+  // restarts it.
+  LoopWorker::Fault fault_handler() {
+    return [this](const std::string& what) {
+      log.error("an internal error on the event loop: " + what +
+                "; stopping (systemd restarts the service)");
+      stopping = true;
+      if (loop) sd_event_exit(loop.get(), 1);
+    };
   }
 
   // --- rule changes -------------------------------------------------------
@@ -502,7 +381,7 @@ struct Daemon::State {
     // check already queued there.
     s->checks.submit(
         [s]() -> LoopWorker::Continuation {
-          if (!s->lists.changed()) return {};
+          if (!s->check_job.allowlists_changed()) return {};
           return [s] {
             // A check started since compares (and reloads) by itself.
             if (!s->check_running) s->request_check({Trigger::Kind::AllowlistChange, {}});
@@ -540,9 +419,9 @@ struct Daemon::State {
     stopping = true;
     checks.stop();
     requests.stop();
-    watcher.stop();
+    follower.stop();
     poller.stop();
-    files.stop();
+    metrics.stop();
   }
 };
 
@@ -572,25 +451,10 @@ int Daemon::run() {
   // WATCHDOG=1 pings at half of WatchdogSec, when systemd asks for them.
   if (!s.loop_ok(sd_event_set_watchdog(loop, true), "cannot set up the watchdog")) return 1;
 
-  auto creds = warning_if_insecure([&s] { return resolve_credentials(s.options.kubeconfig); },
-                                   [&s](const std::string& w) { s.log.warning(w); });
   // Requests, retry waits, reads and the watch give up as soon as the loop
   // saw a stop signal: SIGTERM is acted on within a second even while the
   // API server hangs or a read takes a minute.
-  auto stopping = [&s] { return s.stopping.load(); };
-  for (RuleReader* reader : s.readers) reader->set_abort(stopping);
-  RetryPolicy policy;
-  policy.budget = std::chrono::milliseconds(10000);
-  s.api = std::make_unique<HttpKubeApi>(
-      creds,
-      std::chrono::milliseconds(static_cast<long long>(s.options.request_timeout_seconds * 1000)),
-      policy, Sleeper{}, stopping);
-  s.api->set_observer(
-      [&s](const std::string& verb, const std::string& resource, const std::string& code) {
-        s.metrics.count_api_request(verb, resource, code);
-      });
-  s.events = std::make_unique<EventReporter>(*s.api, s.options.node_name, reporting_host(),
-                                             unix_nanos_now);
+  for (RuleReader* reader : s.readers) reader->set_abort([&s] { return s.stopping.load(); });
 
   s.log.info(0,
              "starting: node " + (s.cluster() ? s.options.node_name : std::string("(none)")) +
@@ -625,13 +489,19 @@ int Daemon::run() {
                    "cannot create the event sources"))
       return 1;
   }
-  for (LoopWorker* worker : {&s.checks, &s.requests, &s.watcher, &s.poller, &s.files}) {
-    if (Status st = worker->start(loop); !st) {
-      s.log.error("cannot start the service's threads: " + st.error());
-      return 1;
-    }
-  }
-  if (s.cluster() && s.options.watch_ciliumnode) s.start_watch();
+  const auto started = [&s](Status st) {
+    if (!st) s.log.error("cannot start the service's threads: " + st.error());
+    return bool(st);
+  };
+  for (LoopWorker* worker : {&s.checks, &s.poller})
+    if (!started(worker->start(loop, s.fault_handler()))) return 1;
+  if (!started(s.metrics.start(loop, s.fault_handler())) ||
+      !started(s.requests.start(loop, s.fault_handler(),
+                                [&s](const ClusterRequest& request, const RequestResult& result) {
+                                  s.request_done(request, result);
+                                })))
+    return 1;
+  if (s.cluster() && s.options.watch_ciliumnode && !started(s.start_watch())) return 1;
   if (s.options.watch_rules) {
     if (Status st = s.start_rule_watch(); !st) {
       s.loop_ok(-(st.error_code() ? st.error_code() : EINVAL), st.error().c_str());

@@ -4,24 +4,24 @@
 // (inotify, compared before every check too), SIGHUP (reload), the node's
 // CiliumNode as its watch sees it, a rule change, and a retry falling due.
 //
-// Threads. The loop thread owns the service's state (the Reconciler, the
-// pacer, timers, STATUS) and does no blocking I/O. Beside it, each a
+// Daemon keeps the loop and the triggers: timers, signals, inotify, the
+// order of checks, the Reconciler's decisions applied, STATUS. The loop
+// thread owns that state and does no blocking I/O. Its parts, each in its
+// own file and each (but RuleChangeWatch's listener) with its own thread, a
 // LoopWorker whose results come back to the loop as continuations:
-//   checks   allowlists (read, compiled), rule reads, matching, route repair,
-//            the BPF counter; its state is touched by check jobs only;
-//   requests the API requests (label, Events) with their retries;
-//   watcher  the CiliumNode watch;
-//   poller   the x_tables size poll;
-//   files    the metrics file (written, flushed, renamed).
-// A job that throws is an `unknown` check or a failed request, never a crash.
-// So the loop never waits on the kernel, the file system or the network:
-// signals, watchdog pings and triggers are answered at once, and SIGTERM
-// stops it within a second. The Logger is safe from every thread.
-//
-// Its parts, each in its own file: AllowlistSource (the check thread's
-// allowlists), RuleChangeWatch (nf_tables listener, x_tables poll, pacing),
-// HostRouteRepair and BlockedRuleCounter (run with each check), the
-// Reconciler (what to send and log) and event_loop.h's arm_at (every timer).
+//   CheckJob            the checks: allowlists (AllowlistSource), rule
+//                       reads, matching, HostRouteRepair, BlockedRuleCounter;
+//   RequestSender       the API requests (label, Events) with their retries;
+//   CiliumNodeFollower  the CiliumNode watch;
+//   RuleChangeWatch     nf_tables listener (on the loop), x_tables poll (its
+//                       poller thread), pacing;
+//   MetricsWriter       the metrics file (written, flushed, renamed).
+// A job that throws is an `unknown` check or a failed request, never a
+// crash; a continuation that throws stops the service with the reason
+// (systemd restarts it). So the loop never waits on the kernel, the file
+// system or the network: signals, watchdog pings and triggers are answered
+// at once, and SIGTERM stops it within a second. The Logger is safe from
+// every thread. Every timer is armed through event_loop.h's arm_at.
 #include <memory>
 #include <string>
 #include <vector>

@@ -10,7 +10,9 @@ LoopWorker::~LoopWorker() {
   if (source_) sd_event_source_disable_unref(source_);
 }
 
-Status LoopWorker::start(sd_event* loop) {
+Status LoopWorker::start(sd_event* loop, Fault fault) {
+  loop_ = loop;
+  fault_ = std::move(fault);
   event_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!event_fd_.valid()) return Error{"cannot create an eventfd", errno};
   const int r = sd_event_add_io(loop, &source_, event_fd_.get(), EPOLLIN, on_ready, this);
@@ -82,8 +84,24 @@ int LoopWorker::on_ready(sd_event_source*, int fd, uint32_t, void* self) {
     std::lock_guard lock(worker->mutex_);
     ready.swap(worker->done_);
   }
-  for (Continuation& then : ready) then();
+  for (Continuation& then : ready) worker->run_continuation(then);
   return 0;
+}
+
+void LoopWorker::run_continuation(Continuation& then) {
+  std::string what;
+  try {
+    then();
+    return;
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception that is not a std::exception";
+  }
+  if (fault_)
+    fault_(what);
+  else
+    sd_event_exit(loop_, 1);
 }
 
 }  // namespace aim

@@ -14,7 +14,6 @@ constexpr size_t kMaxWord = 400;
 
 }  // namespace
 
-
 std::string status_line(const Report& report, const LabelDecision& label,
                         const StatusContext& context) {
   const bool cluster_enabled = context.cluster_enabled;

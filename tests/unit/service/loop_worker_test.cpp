@@ -97,5 +97,41 @@ TEST_F(LoopWorkerTest, TheWorkerGoesOnAfterAJobThrew) {
   EXPECT_EQ(ran, 1);
 }
 
+TEST_F(LoopWorkerTest, AContinuationThatThrowsGoesToTheFaultHandlerWithItsText) {
+  LoopWorker worker;
+  std::string fault;
+  bool done = false;
+  ASSERT_TRUE(worker.start(loop_, [&](const std::string& what) {
+    fault = what;
+    done = true;
+  }));
+  worker.submit(
+      []() -> LoopWorker::Continuation {
+        return [] { throw std::out_of_range("a loop-thread bug"); };
+      },
+      [](const std::string&) -> LoopWorker::Continuation { return {}; });
+  ASSERT_TRUE(run_until(done));
+  EXPECT_EQ(fault, "a loop-thread bug");
+  worker.stop();
+}
+
+TEST_F(LoopWorkerTest, WithoutAFaultHandlerAThrowingContinuationEndsTheLoopWithStatus1) {
+  worker_.submit(
+      []() -> LoopWorker::Continuation {
+        return [] { throw std::runtime_error("a loop-thread bug"); };
+      },
+      [](const std::string&) -> LoopWorker::Continuation { return {}; });
+  // A bound for "never": the loop exits with 2 if nothing ended it.
+  ASSERT_GE(sd_event_add_time_relative(
+                loop_, nullptr, CLOCK_MONOTONIC, 30 * 1000000ULL, 0,
+                [](sd_event_source* s, uint64_t, void*) {
+                  return sd_event_exit(sd_event_source_get_event(s), 2);
+                },
+                nullptr),
+            0);
+  // sd_event_loop returns the code the loop was exited with.
+  EXPECT_EQ(sd_event_loop(loop_), 1);
+}
+
 }  // namespace
 }  // namespace aim
