@@ -170,6 +170,9 @@ int main(int argc, char** argv) {
                                      cl.global.ipv6 || cl.input6_option->count() > 0, std::cout,
                                      std::cerr);
 
+  // `validate` has returned: what is left is a command that reads once, or
+  // the service.
+  const bool service = !cl.rules_command->parsed() && !cl.check_command->parsed();
   // In this order: the native reader reads what the nft reader leaves it.
   std::vector<std::unique_ptr<aim::RuleReader>> owned;
   auto delegated = std::make_shared<aim::DelegatedTables>();
@@ -180,8 +183,6 @@ int main(int argc, char** argv) {
     if (cl.global.nftables) nft->delegate_incompatible_to(delegated);
     // The service reads again and again: its helpers stay, keeping what
     // they read. A command reads once.
-    const bool service = !cl.validate_command->parsed() && !cl.rules_command->parsed() &&
-                         !cl.check_command->parsed();
     if (service) nft->keep_helpers_between_reads();
     owned.push_back(std::move(nft));
   }
@@ -197,8 +198,13 @@ int main(int argc, char** argv) {
       reader->only_delegated();
     owned.push_back(std::move(reader));
   }
+  // A command runs on one thread: its children are forked. The service has
+  // threads beside its loop: its children are this program run again.
   std::vector<aim::RuleReader*> readers;
-  for (auto& r : owned) readers.push_back(r.get());
+  for (auto& r : owned) {
+    r->set_child_start(service ? aim::ChildStart::Spawn : aim::ChildStart::Fork);
+    readers.push_back(r.get());
+  }
 
   cl.rules.verbosity = cl.global.verbosity;
   cl.rules.skip_empty_backends = cl.global.backend == aim::BackendChoice::Auto;

@@ -23,7 +23,7 @@ struct CheckInput {
 };
 
 struct UnexpectedRule {
-  Family family;
+  std::optional<Family> family;  // none for native nftables
   Backend backend;
   std::string table;
   std::string chain;
@@ -31,7 +31,7 @@ struct UnexpectedRule {
 };
 
 struct TableResult {
-  Family family;
+  std::optional<Family> family;  // none for native nftables
   Backend backend;
   std::string table;
   size_t rules = 0;  // lines matched: -P/-N lines and -A rules

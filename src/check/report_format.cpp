@@ -11,7 +11,10 @@
 namespace aim {
 namespace {
 
-std::string set_name(Family f, Backend b) { return source_name(b, f); }
+// Native nftables results have no family (an inet table holds both): null.
+Json::Value family_json(std::optional<Family> f) {
+  return f ? Json::Value(std::string(family_name(*f))) : Json::Value();
+}
 
 }  // namespace
 
@@ -55,7 +58,8 @@ std::string summarize(const Report& report) {
 void print_report_text(std::ostream& out, const Report& report) {
   std::string group;
   for (const UnexpectedRule& r : report.unexpected) {
-    const std::string g = set_name(r.family, r.backend) + " table " + r.table + " chain " + r.chain;
+    const std::string g =
+        source_name(r.backend, r.family) + " table " + r.table + " chain " + r.chain;
     if (g != group) {
       out << g << ":\n";
       group = g;
@@ -82,7 +86,7 @@ void print_report_json(std::ostream& out, const Report& report,
   Json::Value unexpected(Json::arrayValue);
   for (const UnexpectedRule& r : report.unexpected) {
     Json::Value v(Json::objectValue);
-    v["family"] = std::string(family_name(r.family));
+    v["family"] = family_json(r.family);
     v["backend"] = std::string(backend_name(r.backend));
     v["table"] = r.table;
     v["chain"] = r.chain;
@@ -93,7 +97,7 @@ void print_report_json(std::ostream& out, const Report& report,
   Json::Value tables(Json::arrayValue);
   for (const TableResult& t : report.tables) {
     Json::Value v(Json::objectValue);
-    v["family"] = std::string(family_name(t.family));
+    v["family"] = family_json(t.family);
     v["backend"] = std::string(backend_name(t.backend));
     v["table"] = t.table;
     v["rules"] = static_cast<Json::UInt64>(t.rules);

@@ -14,10 +14,6 @@ constexpr size_t kRememberedErrors = 32;
 const char* bool_text(bool v) { return v ? "true" : "false"; }
 
 // Native nftables tables have no one address family: no FAMILY value.
-std::string family_field(Backend b, Family f) {
-  return b == Backend::Native ? std::string() : std::string(family_name(f));
-}
-
 std::string source_of(const UnexpectedRule& r) {
   return source_name(r.backend, r.family) + " " + r.table;
 }
@@ -82,7 +78,7 @@ Decision Reconciler::checked(const Report& report, Clock::time_point now) {
                       LOG_WARNING,
                       "unexpected rule (" + source_of(r) + "): " + r.rule,
                       {{"BACKEND", std::string(backend_name(r.backend))},
-                       {"FAMILY", family_field(r.backend, r.family)},
+                       {"FAMILY", std::string(family_name(r.family))},
                        {"TABLE", r.table},
                        {"CHAIN", r.chain},
                        {"RULE", r.rule},

@@ -55,7 +55,8 @@ void print_save(std::ostream& out, const RuleSet& set) {
 
 Json::Value to_json(const RuleSet& set) {
   Json::Value v(Json::objectValue);
-  v["family"] = std::string(family_name(set.family));
+  // Native sets have no family (an inet table holds both): null.
+  v["family"] = set.family ? Json::Value(std::string(family_name(*set.family))) : Json::Value();
   v["backend"] = std::string(backend_name(set.backend));
   v["error"] = set.error.empty() ? Json::Value() : Json::Value(set.error);
   Json::Value tables(Json::arrayValue);

@@ -17,9 +17,11 @@ std::string_view backend_name(Backend b) {
   return "nftables";
 }
 
-std::string source_name(Backend b, Family f) {
-  if (b == Backend::Native) return std::string(backend_name(b));
-  return std::string(backend_name(b)) + " " + std::string(family_name(f));
+std::string_view family_name(std::optional<Family> f) { return f ? family_name(*f) : ""; }
+
+std::string source_name(Backend b, std::optional<Family> f) {
+  if (b == Backend::Native || !f) return std::string(backend_name(b));
+  return std::string(backend_name(b)) + " " + std::string(family_name(*f));
 }
 
 std::optional<size_t> table_rank(std::string_view table) {

@@ -17,19 +17,20 @@ enum class Family { V4, V6 };
 // Legacy: x_tables (iptables-legacy); Nft: the tables iptables-nft manages;
 // Native: every other nftables table, and what of iptables-nft's tables only
 // nft syntax shows whole. Native sets are not per address family (an inet
-// table holds both): their RuleSet::family means nothing (it holds V4, what
-// read_all asks a reader that is not per family for), and they are checked
-// with the --input directory's `nftables` file.
+// table holds both): their RuleSet has no family, and they are checked with
+// the --input directory's `nftables` file.
 enum class Backend { Legacy, Nft, Native };
 
 // The tables in the order every output and check uses.
 inline constexpr std::string_view kTableOrder[] = {"nat", "mangle", "filter", "raw", "security"};
 
-std::string_view family_name(Family f);    // "ipv4" / "ipv6"
+std::string_view family_name(Family f);  // "ipv4" / "ipv6"
+// A set's or a result's family: "" for none (native nftables).
+std::string_view family_name(std::optional<Family> f);
 std::string_view backend_name(Backend b);  // "legacy" / "nft" / "nftables"
 // Where a set's rules come from, for messages: "legacy ipv4", "nft ipv6",
 // "nftables" (native tables have no one family).
-std::string source_name(Backend b, Family f);
+std::string source_name(Backend b, std::optional<Family> f);
 // Index of a table name in kTableOrder, or nullopt for a table we don't check.
 std::optional<size_t> table_rank(std::string_view table);
 
@@ -105,7 +106,8 @@ struct ReadStats {
 };
 
 struct RuleSet {
-  Family family = Family::V4;  // iptables backends; meaningless for Backend::Native
+  // iptables backends: the address family read. Native sets have none.
+  std::optional<Family> family;
   Backend backend = Backend::Legacy;
   // iptables backends: the tables the backend has for the family, in
   // kTableOrder order. Native: every native table read, as the native

@@ -18,8 +18,7 @@ class LoggingObserver : public CheckObserver {
                std::string_view line, const Pattern& p) override {
     log_.info(4, "allowed: " + std::string(line),
               {{"BACKEND", std::string(backend_name(set.backend))},
-               {"FAMILY", set.backend == Backend::Native ? std::string()
-                                                         : std::string(family_name(set.family))},
+               {"FAMILY", std::string(family_name(set.family))},
                {"TABLE", std::string(table)},
                {"CHAIN", std::string(chain)},
                {"RULE", std::string(line)},

@@ -25,7 +25,10 @@ constexpr const char* kThisProgram = "/proc/self/exe";
 Result<ChildOutput> run_child_job(const ChildJob& job, ChildStart start,
                                   std::chrono::milliseconds timeout,
                                   const std::function<bool()>& abort) {
-  if (start == ChildStart::Fork) return run_in_child(job.body, timeout, abort);
+  // Fork is the caller's word that this process has one thread; a thread a
+  // library left running would make a forked child hang on its locks.
+  if (start == ChildStart::Fork && process_is_single_threaded())
+    return run_in_child(job.body, timeout, abort);
   return run_executable(kThisProgram, job_arguments(job), this_environment(), timeout, abort);
 }
 

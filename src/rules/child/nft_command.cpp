@@ -57,7 +57,8 @@ int nft_command_job(const std::string& mode, const std::string& path) {
   return exit_code(rc == 0 ? ChildExit::Done : ChildExit::Refused);
 }
 
-Result<std::string> run_nft_command(NftCommandMode mode, const std::string& commands) {
+Result<std::string> run_nft_command(NftCommandMode mode, const std::string& commands,
+                                    ChildStart start) {
   // The commands go through a memfd the child opens by its /proc path:
   // they can be longer than one argument may be.
   auto memfd = make_memfd("aim-nft-commands");
@@ -72,7 +73,7 @@ Result<std::string> run_nft_command(NftCommandMode mode, const std::string& comm
   const std::string word = mode_word(mode);
   auto child = run_child_job(
       ChildJob{"nft-command", {word, path}, [&word, &path] { return nft_command_job(word, path); }},
-      child_start_for_this_process(), kCommandTimeout);
+      start, kCommandTimeout);
   if (!child) return Error{"cannot start nft: " + child.error()};
   if (!child->failure.empty()) {
     if (child->exited_with(ChildExit::Refused)) return Error{child_said(child->stderr_text, 300)};

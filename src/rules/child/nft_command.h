@@ -5,6 +5,7 @@
 // in a child job: a crash there makes a table unknown, never the service.
 #include <string>
 
+#include "rules/child_start.h"
 #include "util/result.h"
 
 namespace aim {
@@ -17,7 +18,8 @@ enum class NftCommandMode {
 
 // Runs `commands` (one or more lines) through libnftables in a child;
 // its output, or why not (nft's error, or how the child ended).
-Result<std::string> run_nft_command(NftCommandMode mode, const std::string& commands);
+Result<std::string> run_nft_command(NftCommandMode mode, const std::string& commands,
+                                    ChildStart start);
 
 // The child's side: runs the commands in file `path` in `mode` ("list",
 // "debug-list", "debug-check"), printing libnftables' output to stdout

@@ -147,10 +147,6 @@ Result<ChildOutput> run_in_child(const std::function<int()>& body,
   return collect(pid, out.get(), err.get(), timeout, abort);
 }
 
-ChildStart child_start_for_this_process() {
-  return process_is_single_threaded() ? ChildStart::Fork : ChildStart::Spawn;
-}
-
 Result<ChildOutput> run_executable(const std::string& path, const std::vector<std::string>& args,
                                    const std::vector<std::string>& environment,
                                    std::chrono::milliseconds timeout,

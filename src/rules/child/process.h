@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/child_start.h"
 #include "util/fd.h"
 #include "util/result.h"
 
@@ -59,16 +60,6 @@ struct ChildOutput {
 // What a child said on stderr, for a message: without trailing newlines and
 // spaces, cut after `limit` characters (a confused child can say a lot).
 std::string child_said(std::string stderr_text, std::size_t limit = kChildSaidLimit);
-
-// How a child is started, chosen by its caller. Fork runs a function of
-// this program without exec: cheap, but safe only in a process with one
-// thread (a child of a multi-threaded process inherits every lock another
-// thread held, the allocator's, the dynamic loader's, and can hang on it).
-// Spawn runs a program (posix_spawn): safe from any thread.
-enum class ChildStart { Fork, Spawn };
-// Fork when this process has one thread (the commands), else Spawn (the
-// service): the choice the readers make for each child.
-ChildStart child_start_for_this_process();
 
 // `body` runs in the child and returns its exit status; the child never
 // returns into the caller's code. The child is killed after `timeout`, or as

@@ -118,7 +118,9 @@ std::vector<std::string> family_job_args(Family family, const std::vector<std::s
 
 }  // namespace
 
-RuleSet LegacyReader::read(Family family) {
+RuleSet LegacyReader::read(std::optional<Family> asked) {
+  if (!asked) return no_family_asked(backend());
+  const Family family = *asked;
   const std::string names_path(table_names_path(family));
   auto names_text = read_file(names_path);
   if (!names_text) {
@@ -145,7 +147,7 @@ RuleSet LegacyReader::read(Family family) {
   const auto started = std::chrono::steady_clock::now();
   auto child = run_child_job({"legacy-render", family_job_args(family, tables),
                               [family, &tables] { return render_legacy_family(family, tables); }},
-                             child_start_for_this_process(), timeout_, abort_);
+                             child_start_, timeout_, abort_);
   if (!child) {
     RuleSet set;
     set.family = family;

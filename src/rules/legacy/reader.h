@@ -17,7 +17,7 @@ class LegacyReader : public RuleReader {
   explicit LegacyReader(std::chrono::milliseconds timeout = std::chrono::seconds(60))
       : timeout_(timeout) {}
   Backend backend() const override { return Backend::Legacy; }
-  RuleSet read(Family family) override;
+  RuleSet read(std::optional<Family> family) override;
 
  private:
   std::chrono::milliseconds timeout_;

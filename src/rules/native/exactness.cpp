@@ -209,8 +209,9 @@ namespace {
 
 // Runs `command` with netlink debugging; `check`: dry run (nothing is
 // committed). In a child: libnftables crashes on some kernel rules.
-Result<std::string> debug_run(const std::string& command, bool check) {
-  return run_nft_command(check ? NftCommandMode::DebugCheck : NftCommandMode::DebugList, command);
+Result<std::string> debug_run(const std::string& command, bool check, ChildStart start) {
+  return run_nft_command(check ? NftCommandMode::DebugCheck : NftCommandMode::DebugList, command,
+                         start);
 }
 
 std::string first_line(std::string_view s) {
@@ -220,18 +221,18 @@ std::string first_line(std::string_view s) {
 
 }  // namespace
 
-std::string verify_native_rules(const NftTable& table, const std::string* chain,
+std::string verify_native_rules(ChildStart start, const NftTable& table, const std::string* chain,
                                 const std::vector<NativeRuleText>& rules) {
   if (rules.empty()) return {};
   const std::string where = table.family + " " + table.name;
-  auto listed =
-      debug_run((chain ? "list chain " + where + " " + *chain : "list table " + where), false);
+  auto listed = debug_run((chain ? "list chain " + where + " " + *chain : "list table " + where),
+                          false, start);
   if (!listed) return "listing the kernel's expressions failed: " + listed.error();
   auto kernel = parse_debug_rules(*listed, table, true);
   if (!kernel) return kernel.error();
   std::string commands;
   for (const NativeRuleText& r : rules) commands += std::string(r.command) + "\n";
-  auto checked = debug_run(commands, true);
+  auto checked = debug_run(commands, true, start);
   if (!checked) return "nft does not take its own text of these rules: " + checked.error();
   auto rebuilt = parse_debug_rules(*checked, table, false);
   if (!rebuilt) return rebuilt.error();

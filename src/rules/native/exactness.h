@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rules/child_start.h"
 #include "rules/netlink/tables.h"
 #include "util/result.h"
 
@@ -34,8 +35,9 @@ struct NativeRuleText {
 };
 
 // Empty when nft rebuilds every rule of `rules` (all of `table`, all of
-// `chain` when given) exactly from its text; else why not.
-std::string verify_native_rules(const NftTable& table, const std::string* chain,
+// `chain` when given) exactly from its text; else why not. `start`: how nft's
+// child is started.
+std::string verify_native_rules(ChildStart start, const NftTable& table, const std::string* chain,
                                 const std::vector<NativeRuleText>& rules);
 
 }  // namespace aim

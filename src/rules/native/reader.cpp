@@ -21,10 +21,11 @@ constexpr int kConsistentReadAttempts = 3;
 // One `list table` (or, with `chain`, `list chain`) through libnftables in a
 // child (nft_command.h): stateless (no counters), terse (no set elements: a
 // set can hold millions), with handles.
-Result<std::string> list_native(const NftTable& table, const std::string* chain = nullptr) {
+Result<std::string> list_native(ChildStart start, const NftTable& table,
+                                const std::string* chain = nullptr) {
   const std::string command = chain ? "list chain " + table.family + " " + table.name + " " + *chain
                                     : "list table " + table.family + " " + table.name;
-  auto listed = run_nft_command(NftCommandMode::List, command);
+  auto listed = run_nft_command(NftCommandMode::List, command, start);
   if (!listed) return Error{"'nft " + command + "' failed: " + listed.error()};
   return listed;
 }
@@ -52,7 +53,7 @@ std::vector<NativeRuleText> rules_of(const Table& listed, const NativeTableShape
   return out;
 }
 
-Table read_table(const NftTable& t, TextArena& arena) {
+Table read_table(ChildStart start, const NftTable& t, TextArena& arena) {
   Table table;
   table.name = native_table_label(t.family, t.name);
   if (!listable_name(t.name)) {
@@ -62,13 +63,13 @@ Table read_table(const NftTable& t, TextArena& arena) {
   auto read = read_at_stable_generation<Table>(kConsistentReadAttempts, [&]() -> StableRead<Table> {
     Table failed;
     failed.name = table.name;
-    auto text = list_native(t);
+    auto text = list_native(start, t);
     if (!text) return failed.error = text.error(), failed;
     auto shape = read_native_shape(t);
     if (!shape) return failed.error = shape.error(), failed;
     Table listed = parse_native_table(arena.adopt(std::move(*text)), *shape, arena);
     if (!listed.read_ok()) return listed;
-    if (std::string inexact = verify_native_rules(t, nullptr, rules_of(listed, *shape));
+    if (std::string inexact = verify_native_rules(start, t, nullptr, rules_of(listed, *shape));
         !inexact.empty())
       return failed.error = "nft's text of a rule is not the whole rule: " + inexact, failed;
     return listed;
@@ -79,9 +80,10 @@ Table read_table(const NftTable& t, TextArena& arena) {
 }
 
 // The `wanted` rules' lines from one chain's listing, each proven whole.
-Status pick_rules(std::string_view text, const NativeTableShape& shape, const NftTable& t,
-                  const std::string& chain, const std::vector<const NativeRuleRequest*>& wanted,
-                  TextArena& arena, Chain& out) {
+Status pick_rules(ChildStart start, std::string_view text, const NativeTableShape& shape,
+                  const NftTable& t, const std::string& chain,
+                  const std::vector<const NativeRuleRequest*>& wanted, TextArena& arena,
+                  Chain& out) {
   Table listed = parse_native_table(text, shape, arena, NativeListing::Chain);
   if (!listed.read_ok()) return Error{listed.error};
   // parse_native_table gives the table's line, then the chain's rules in
@@ -102,7 +104,7 @@ Status pick_rules(std::string_view text, const NativeTableShape& shape, const Nf
     out.rules.push_back(line);
     proof.push_back({w->handle, chain, line});
   }
-  if (std::string inexact = verify_native_rules(t, &chain, proof); !inexact.empty())
+  if (std::string inexact = verify_native_rules(start, t, &chain, proof); !inexact.empty())
     return Error{"nft's text of a rule is not the whole rule: " + inexact};
   return Ok{};
 }
@@ -110,7 +112,7 @@ Status pick_rules(std::string_view text, const NativeTableShape& shape, const Nf
 // The text of one chain's rules that iptables text cannot show whole, by
 // handle, from `list chain` held against the kernel's description of the
 // chain (both between two equal generations).
-Status read_chain_rules_natively(const NftTable& t, const std::string& chain,
+Status read_chain_rules_natively(ChildStart start, const NftTable& t, const std::string& chain,
                                  const std::vector<const NativeRuleRequest*>& wanted,
                                  TextArena& arena, Chain& out) {
   if (!listable_name(chain))
@@ -119,13 +121,13 @@ Status read_chain_rules_natively(const NftTable& t, const std::string& chain,
   // generation is the answer, not a reason to read again.
   auto read = read_at_stable_generation<std::pair<Status, Chain>>(
       kConsistentReadAttempts, [&]() -> StableRead<std::pair<Status, Chain>> {
-        auto text = list_native(t, &chain);
+        auto text = list_native(start, t, &chain);
         if (!text) return std::pair<Status, Chain>{Error{text.error()}, {}};
         auto shape = read_native_chain_shape(t, chain);
         if (!shape) return std::pair<Status, Chain>{Error{shape.error()}, {}};
         Chain picked;
-        Status taken =
-            pick_rules(arena.adopt(std::move(*text)), *shape, t, chain, wanted, arena, picked);
+        Status taken = pick_rules(start, arena.adopt(std::move(*text)), *shape, t, chain, wanted,
+                                  arena, picked);
         return std::pair<Status, Chain>{std::move(taken), std::move(picked)};
       });
   if (!read) return Error{read.error()};
@@ -137,8 +139,8 @@ Status read_chain_rules_natively(const NftTable& t, const std::string& chain,
 // The rules of one iptables table ("ip filter") that only nft syntax shows
 // whole, as a table of this set holding just them, chain by chain, each
 // chain's rules in kernel order (no header: the iptables text shows it).
-Table read_delegated_rules(const std::string& label, const std::vector<NativeRuleRequest>& wanted,
-                           TextArena& arena) {
+Table read_delegated_rules(ChildStart start, const std::string& label,
+                           const std::vector<NativeRuleRequest>& wanted, TextArena& arena) {
   Table table;
   table.name = label;
   const size_t space = label.find(' ');
@@ -151,7 +153,7 @@ Table read_delegated_rules(const std::string& label, const std::vector<NativeRul
   }
   for (const std::string& chain : order) {
     Chain c;
-    if (Status st = read_chain_rules_natively(t, chain, by_chain[chain], arena, c); !st) {
+    if (Status st = read_chain_rules_natively(start, t, chain, by_chain[chain], arena, c); !st) {
       table.chains.clear();
       table.error = "showing in nft syntax the rules iptables text cannot show whole (" +
                     by_chain[chain].front()->reason + "): " + st.error();
@@ -164,9 +166,8 @@ Table read_delegated_rules(const std::string& label, const std::vector<NativeRul
 
 }  // namespace
 
-RuleSet NativeNftReader::read(Family) {
-  RuleSet set;
-  set.family = Family::V4;  // checked with the --input directory's `nftables` file
+RuleSet NativeNftReader::read(std::optional<Family>) {
+  RuleSet set;  // no family: checked with the --input directory's `nftables` file
   set.backend = Backend::Native;
   const auto started = std::chrono::steady_clock::now();
   auto tables = list_nft_tables();
@@ -185,11 +186,12 @@ RuleSet NativeNftReader::read(Family) {
     if (iptables_owned && !delegated) {
       if (delegated_)
         if (auto rules = delegated_->rules.find(label); rules != delegated_->rules.end())
-          set.tables.push_back(read_delegated_rules(label, rules->second, *set.arena));
+          set.tables.push_back(
+              read_delegated_rules(child_start_, label, rules->second, *set.arena));
       continue;
     }
     if (only_delegated_ && !delegated) continue;
-    set.tables.push_back(read_table(t, *set.arena));
+    set.tables.push_back(read_table(child_start_, t, *set.arena));
   }
   // What the nft reader left here must be shown, or be an error: a table
   // gone since is not a table without rules.

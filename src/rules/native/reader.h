@@ -26,7 +26,8 @@ class NativeNftReader : public RuleReader {
   void only_delegated() { only_delegated_ = true; }
   Backend backend() const override { return Backend::Native; }
   bool per_family() const override { return false; }
-  RuleSet read(Family family) override;
+  // Asked with no family (read_all): every native table at once.
+  RuleSet read(std::optional<Family> family) override;
 
  private:
   std::shared_ptr<const DelegatedTables> delegated_;

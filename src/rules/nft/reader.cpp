@@ -157,7 +157,7 @@ Result<ChildOutput> NftReader::render(Family family) {
   const ChildJob job{keep_helpers_ ? "nft-serve" : "nft-render",
                      {family == Family::V4 ? "4" : "6"},
                      [family] { return render_nft_family(family); }};
-  if (!keep_helpers_) return run_child_job(job, child_start_for_this_process(), timeout_, abort_);
+  if (!keep_helpers_) return run_child_job(job, child_start_, timeout_, abort_);
   const size_t slot = family == Family::V4 ? 0 : 1;
   std::unique_ptr<ServedChild>& helper = helpers_[slot];
   if (!helper) helper = served_child_job(job);
@@ -179,8 +179,8 @@ Result<ChildOutput> NftReader::render(Family family) {
     }
     slowest_answer_[slot].reset();  // the next helper starts with a full read
     helper_note_ = reply.error() + "; read by a fresh child instead";
-    return run_child_job(ChildJob{"nft-render", job.args, job.body}, child_start_for_this_process(),
-                         timeout_, abort_);
+    return run_child_job(ChildJob{"nft-render", job.args, job.body}, child_start_, timeout_,
+                         abort_);
   }
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - asked);
@@ -241,7 +241,9 @@ RuleSet NftReader::read_in_process(Family family) {
   return set;
 }
 
-RuleSet NftReader::read(Family family) {
+RuleSet NftReader::read(std::optional<Family> asked) {
+  if (!asked) return no_family_asked(backend());
+  const Family family = *asked;
   const std::string& program = family == Family::V6 ? save_v6_ : save_v4_;
   const std::string family_word = family == Family::V6 ? "ip6 " : "ip ";
   const std::string path = find_program(program);

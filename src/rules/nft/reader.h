@@ -37,7 +37,7 @@ class NftReader : public RuleReader {
         save_v6_(std::move(save_v6)),
         mode_(mode) {}
   Backend backend() const override { return Backend::Nft; }
-  RuleSet read(Family family) override;
+  RuleSet read(std::optional<Family> family) override;
   // With a native reader: tables iptables text cannot show, and rules whose
   // iptables text would not be the whole rule, are left out of this
   // reader's sets and named in `delegated` for the native reader.

@@ -57,6 +57,19 @@ TEST(Print, SaveFormatIsRestorable) {
             "COMMIT\n");
 }
 
+TEST(Print, JsonNativeSetsHaveNoFamily) {
+  RuleSet native;
+  native.backend = Backend::Native;
+  std::ostringstream out;
+  print_rulesets(out, {native}, RulesFormat::Json);
+  Json::Value root;
+  std::string errs;
+  std::istringstream in(out.str());
+  ASSERT_TRUE(Json::parseFromStream(Json::CharReaderBuilder(), in, &root, &errs)) << errs;
+  EXPECT_TRUE(root["rulesets"][0]["family"].isNull()) << out.str();
+  EXPECT_EQ(root["rulesets"][0]["backend"].asString(), "nftables");
+}
+
 TEST(Print, JsonCarriesErrorsAndRules) {
   std::ostringstream out;
   print_rulesets(out, {sample(Backend::Legacy, Family::V4)}, RulesFormat::Json);

@@ -19,7 +19,7 @@ class OneRuleReader : public RuleReader {
  public:
   explicit OneRuleReader(std::string rule) : rule_(std::move(rule)) {}
   Backend backend() const override { return Backend::Legacy; }
-  RuleSet read(Family family) override {
+  RuleSet read(std::optional<Family> family) override {
     ++reads;
     RuleSet set;
     set.family = family;

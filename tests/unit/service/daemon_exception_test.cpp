@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 class ThrowingReader : public RuleReader {
  public:
   Backend backend() const override { return Backend::Legacy; }
-  RuleSet read(Family) override {
+  RuleSet read(std::optional<Family>) override {
     ++reads;
     throw std::runtime_error("a reader bug");
   }

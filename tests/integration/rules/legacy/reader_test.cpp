@@ -91,6 +91,16 @@ TEST_F(LegacyReaderTest, NoLegacyTablesIsCompleteAndCreatesNone) {
   }
 }
 
+TEST_F(LegacyReaderTest, AskedForNoFamilyIsAnErrorNotAnEmptySet) {
+  ASSERT_EQ(test::load_legacy_text("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\nCOMMIT\n",
+                                   Family::V4),
+            "");
+  LegacyReader reader;
+  RuleSet set = reader.read(std::nullopt);
+  EXPECT_FALSE(set.complete());
+  EXPECT_NE(set.error.find("one address family at a time"), std::string::npos) << set.error;
+}
+
 TEST_F(LegacyReaderTest, OnlyLoadedTablesAreOpened) {
   ASSERT_EQ(test::load_legacy_text("*nat\n:POSTROUTING ACCEPT [0:0]\n"
                                    "-A POSTROUTING -j MASQUERADE\nCOMMIT\n",

@@ -87,9 +87,10 @@ TEST_F(NativeReaderTest, CommandLinesRecreateExactlyWhatNftShows) {
   ASSERT_EQ(
       run("nft 'add rule inet t helper ip saddr 1.2.3.4 drop comment \"multi\nline\"'").status, 0);
   NativeNftReader reader;
-  RuleSet set = reader.read(Family::V4);
+  RuleSet set = read_all({&reader}, {Family::V4, Family::V6}).at(0);
   ASSERT_TRUE(set.complete()) << set.error;
   EXPECT_EQ(set.backend, Backend::Native);
+  EXPECT_FALSE(set.family.has_value()) << "native tables have no one address family";
   ASSERT_EQ(set.tables.size(), 6u);
   // One line per rule: as many as nft lists, the multi-line comment kept in
   // its rule.
@@ -203,11 +204,13 @@ sys.exit(n.batch([(nl.MSG_NEWRULE, nl.NLM_F_CREATE | nl.NLM_F_APPEND, nl.NFPROTO
 // are errors: never an empty (or partial) listing a reader could take for
 // "no rules".
 TEST_F(NativeReaderTest, FailedNftCommandIsAnErrorNotAnEmptyListing) {
-  auto missing = run_nft_command(NftCommandMode::List, "list table ip no-such-table\n");
+  auto missing =
+      run_nft_command(NftCommandMode::List, "list table ip no-such-table\n", ChildStart::Fork);
   ASSERT_FALSE(missing.ok()) << "listed: '" << *missing << "'";
   EXPECT_NE(missing.error().find("No such file or directory"), std::string::npos)
       << missing.error();
-  auto bad = run_nft_command(NftCommandMode::DebugCheck, "add rule ip x y tcp dport {\n");
+  auto bad = run_nft_command(NftCommandMode::DebugCheck, "add rule ip x y tcp dport {\n",
+                             ChildStart::Fork);
   ASSERT_FALSE(bad.ok()) << "parsed: '" << *bad << "'";
   EXPECT_NE(bad.error().find("syntax error"), std::string::npos) << bad.error();
 }
