@@ -89,7 +89,7 @@ count
 # searched for one; an in-process report makes the test program exit
 # non-zero). AIM_TEST_TIME_SCALE stretches the tests' bounded waits.
 tier "service threads under ThreadSanitizer"
-TSAN_UNIT='^unit\.(Logger|LoopWorkerTest|DaemonExceptionBarrier|FailedCheck|RuleChangeWatchTest)\.'
+TSAN_UNIT='^unit\.(Logger|LoopWorkerTest|DaemonExceptionBarrier|FailedCheck|RuleChangeWatchTest|CheckJobTest|MetricsWriterTest)\.'
 TSAN_SERVICE='^integration\.DaemonTest\.(FollowsTheRulesAndReloadsAndStops|StopsPromptlyEvenWhileTheApiServerHangs|SurvivesTheApiServerGoingAwayAndComingBack)$'
 TSAN_SERVICE+='|^integration\.RuleChangeTest\.(AnNftRuleAddedOrRemovedIsCheckedAtOnce|BackToBackChangesAreEachCheckedAtTheirCost)$'
 TSAN_SERVICE+='|^integration\.CiliumNodeWatchTest\.ALabelChangedByAnotherClientIsSetBackAndSteadyStateWritesNothing$'

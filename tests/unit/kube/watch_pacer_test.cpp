@@ -28,7 +28,7 @@ TEST(WatchPacer, ARefusalRightAfterAStartIsRetriedWithBackoffAndSaidOnce) {
   p.opened(t0);
   Clock::time_point now = t0 + 1s;
   auto step = p.failed(Fault::Transport, "watch: connection reset", now, 1.0);
-  EXPECT_EQ(step.wait, 10s) << "a cut: the reconnect is spread (its whole 10 s at this draw)";
+  EXPECT_EQ(step.wait, 15s) << "a cut: the reconnect is spread (its whole 15 s at this draw)";
   now += step.wait;
   step = p.failed(Fault::Refused, "list: 403 Forbidden", now, 1.0);
   EXPECT_EQ(step.wait, 1s) << "refusals start at a second";
@@ -52,16 +52,16 @@ TEST(WatchPacer, ARefusalRightAfterAStartIsRetriedWithBackoffAndSaidOnce) {
 }
 
 // A restart cuts every node's watch in the same moment: the reconnects are
-// spread over 10 s; the faults after it back off as usual.
+// spread over 15 s; the faults after it back off as usual.
 TEST(WatchPacer, TheReconnectAfterACutIsSpread) {
   WatchPacer p;
   p.opened(t0);
-  EXPECT_EQ(p.failed(Fault::Transport, "watch: connection reset", t0, 0.5).wait, 5s);
-  EXPECT_EQ(p.failed(Fault::Transport, "watch: connection refused", t0 + 5s, 0.2).wait, 2s)
+  EXPECT_EQ(p.failed(Fault::Transport, "watch: connection reset", t0, 0.5).wait, 7500ms);
+  EXPECT_EQ(p.failed(Fault::Transport, "watch: connection refused", t0 + 7500ms, 0.2).wait, 3s)
       << "still down: spread again, so the fleet does not return together when it is up";
-  EXPECT_EQ(p.failed(Fault::Refused, "list: 403 Forbidden", t0 + 7s, 1.0).wait, 1s)
+  EXPECT_EQ(p.failed(Fault::Refused, "list: 403 Forbidden", t0 + 11s, 1.0).wait, 1s)
       << "up, refusing: the refusals' own back-off";
-  EXPECT_EQ(p.failed(Fault::Transport, "list: connection reset", t0 + 8s, 1.0).wait, 2s)
+  EXPECT_EQ(p.failed(Fault::Transport, "list: connection reset", t0 + 12s, 1.0).wait, 2s)
       << "no longer reconnecting after a cut: the back-off alone";
   p.opened(t0 + 10s);
   EXPECT_EQ(p.failed(Fault::Transport, "watch: connection reset", t0 + 20s, 0.0).wait, 250ms)
