@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <memory>
@@ -170,8 +171,11 @@ XtTableFingerprint XtTableFingerprinter::read_table(Family family, const std::st
                                 " bytes of rules, above the " + std::to_string(max_table_bytes_) +
                                 " this copies"};
     const size_t header = aim_xt_entries_header(number);
-    // Not zeroed: the kernel writes every byte it reports.
-    std::unique_ptr<char[]> buffer(new (std::nothrow) char[header + info.size]);
+    // Zeroed (calloc: fresh pages for a large table, no memset): the kernel
+    // leaves the bytes after each match's and target's name unwritten, and
+    // garbage there would be a change at every pass.
+    std::unique_ptr<char, decltype(&std::free)> buffer(
+        static_cast<char*>(std::calloc(1, header + info.size)), &std::free);
     if (!buffer)
       return {std::nullopt,
               "no memory for the " + std::to_string(info.size) + " bytes of the " + what};
