@@ -4,15 +4,13 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <iterator>
-#include <memory>
-#include <new>
 
 #include "rules/changes/xt_info_shim.h"
 #include "rules/table_names.h"
@@ -117,6 +115,44 @@ std::string errno_text(int code) { return std::string(": ") + std::strerror(code
 
 }  // namespace
 
+XtCopyBuffer::~XtCopyBuffer() { release(); }
+
+char* XtCopyBuffer::zeroed(size_t size) {
+  peak_ = std::max(peak_, size);
+  if (data_ && size > capacity_) release();
+  if (!data_) {
+    const size_t page = 4096;
+    const size_t capacity = std::max<size_t>((size + page - 1) / page * page, page);
+    void* p = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    data_ = static_cast<char*>(p);
+    capacity_ = capacity;
+    return data_;  // fresh pages are zero
+  }
+  // Zeroed each time: the kernel leaves the bytes after each match's and
+  // target's name unwritten, and what a previous copy left there would be
+  // a change at every pass.
+  std::memset(data_, 0, size);
+  return data_;
+}
+
+void XtCopyBuffer::release() {
+  if (data_) munmap(data_, capacity_);
+  data_ = nullptr;
+  capacity_ = 0;
+}
+
+void XtCopyBuffer::lend_back() {
+  // A pass whose largest table is much smaller than the buffer (the ruleset
+  // shrank): give it back rather than keep the peak forever. Else keep it
+  // resident for the next pass. Measured at 10,000 services (nat: 67 MB):
+  // faulting fresh pages in cost 0.3-0.4 s a pass, the copy into resident
+  // pages ~0.11 s; lending the pages to the kernel between passes
+  // (MADV_FREE) cost as much as fresh ones.
+  if (peak_ < capacity_ / 4) release();
+  peak_ = 0;
+}
+
 XtTableSizes XtTablePoller::poll() {
   XtTableSizes sizes;
   for (Family family : families_) {
@@ -147,6 +183,7 @@ XtTableFingerprinter::Pass XtTableFingerprinter::read() {
       pass.tables[name] = std::move(fingerprint);
     }
   }
+  buffer_.lend_back();
   pass.cpu = thread_cpu() - start;
   return pass;
 }
@@ -171,15 +208,11 @@ XtTableFingerprint XtTableFingerprinter::read_table(Family family, const std::st
                                 " bytes of rules, above the " + std::to_string(max_table_bytes_) +
                                 " this copies"};
     const size_t header = aim_xt_entries_header(number);
-    // Zeroed (calloc: fresh pages for a large table, no memset): the kernel
-    // leaves the bytes after each match's and target's name unwritten, and
-    // garbage there would be a change at every pass.
-    std::unique_ptr<char, decltype(&std::free)> buffer(
-        static_cast<char*>(std::calloc(1, header + info.size)), &std::free);
+    char* buffer = buffer_.zeroed(header + info.size);
     if (!buffer)
-      return {std::nullopt,
-              "no memory for the " + std::to_string(info.size) + " bytes of the " + what};
-    if (aim_xt_table_entries(fd.get(), number, table.c_str(), info.size, buffer.get()) != 0) {
+      return {std::nullopt, "no memory for the " + std::to_string(info.size) + " bytes of the " +
+                                what + errno_text(errno)};
+    if (aim_xt_table_entries(fd.get(), number, table.c_str(), info.size, buffer) != 0) {
       if (errno == EAGAIN) continue;
       return {std::nullopt, "cannot copy the rules of the " + what + errno_text(errno)};
     }
@@ -189,8 +222,8 @@ XtTableFingerprint XtTableFingerprinter::read_table(Family family, const std::st
     std::copy(std::begin(info.underflow), std::end(info.underflow), h.underflow.begin());
     h.num_entries = info.num_entries;
     h.size = info.size;
-    Result<XtDigest> digest = xt_entries_digest(std::string_view(buffer.get() + header, info.size),
-                                                h, aim_xt_entry_layout_of(number));
+    Result<XtDigest> digest = xt_entries_digest(std::string_view(buffer + header, info.size), h,
+                                                aim_xt_entry_layout_of(number));
     if (digest) return {*digest, ""};
     // Replaced between the two calls with as many bytes but other entries:
     // try again; a kernel that hands malformed entries keeps failing.
