@@ -12,7 +12,7 @@ measure() { # NODE PAUSE: the legacy tables hold NODE's rules
   echo "== fingerprint cost, $1"
   "$FP" "$PASSES"
   AIM_ENV_FILE=none "$BIN" --backend legacy --input tests/support/allowlists/kube-proxy-node \
-    --kubeconfig "$tmp/node1.kubeconfig" --node-name node1 --interval "$INTERVAL" -v 4 \
+    --kubeconfig "$tmp/node1.kubeconfig" --node-name node1 --interval "$INTERVAL" -v 2 \
     >"$tmp/daemon-$1.log" 2>&1 &
   DAEMON=$!
   PAUSE=$2 python3 bench/xt_fingerprint.py replace "$1" "$tmp" "$DAEMON"
