@@ -27,7 +27,10 @@ FP=${FP:-$(pwd)/build/bench/xt_fingerprint}
 APISERVER=${AIM_KUBE_APISERVER:-/var/cache/azure-iptables-monitor-tests/kube-apiserver-v1.20.2}
 export N=${N:-10000} REPEATS=${REPEATS:-5} PASSES=${PASSES:-20} QUIET_SECONDS=${QUIET_SECONDS:-30} \
   INTERVAL=${INTERVAL:-300} PAUSE_SAMPLE=${PAUSE:-5} PAUSE_LARGE=${PAUSE:-65}
-[ -x "$BIN" ] && [ -x "$FP" ] || { echo "build first (targets azure-iptables-monitor, xt_fingerprint)" >&2; exit 1; }
+if [ ! -x "$BIN" ] || [ ! -x "$FP" ]; then
+  echo "build first (targets azure-iptables-monitor, xt_fingerprint)" >&2
+  exit 1
+fi
 [ -x "$APISERVER" ] || { echo "no kube-apiserver: tests/support/build_kube_apiserver.sh" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT

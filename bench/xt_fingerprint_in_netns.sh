@@ -3,7 +3,7 @@
 set -eu
 tmp=$1 BIN=$2 FP=$3 APISERVER=$4
 . bench/lib/kube_apiserver_env.sh
-DAEMON= KUBE_PIDS=
+DAEMON='' KUBE_PIDS=''
 trap 'kill $DAEMON $KUBE_PIDS 2>/dev/null; wait' EXIT
 export XTABLES_LOCKFILE="$tmp/xtables.lock"
 kube_apiserver_up "$tmp" "$APISERVER"
