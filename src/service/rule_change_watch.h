@@ -31,7 +31,7 @@ class RuleChangeWatch {
   using Clock = std::chrono::steady_clock;
   struct Setup {
     bool nft = false;     // listen to nf_tables (the nft backend, native tables)
-    bool legacy = false;  // poll the x_tables tables' sizes
+    bool legacy = false;  // poll the x_tables tables' sizes and fingerprints
     std::vector<Family> families{Family::V4};  // polled
     Clock::duration settle{std::chrono::milliseconds(300)};
     Clock::duration ceiling{};  // --min-check-interval; zero: none
