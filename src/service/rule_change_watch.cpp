@@ -1,5 +1,6 @@
 #include "service/rule_change_watch.h"
 
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -95,9 +96,16 @@ void RuleChangeWatch::start_poll(LoopWorker& poller, std::vector<Family> familie
   poller.submit(
       [this, &poller, families]() -> LoopWorker::Continuation {
         XtTablePoller tables(families);
+        XtTableFingerprinter fingerprinter(families);
+        const XtFingerprintPacing pacing;
         XtTableSizes sizes = tables.poll();
+        auto fingerprint_start = Clock::now();
+        XtTableFingerprinter::Pass pass = fingerprinter.read();
+        XtFingerprints fingerprints = pass.tables;
+        auto fingerprint_due = fingerprint_start + pacing.spacing(pass.cpu);
+        post_fingerprint_pass(poller, {}, pass, pacing.spacing(pass.cpu));
         while (!stopping_) {
-          const auto until = Clock::now() + kXtPollPeriod;
+          const auto until = std::min(Clock::now() + kXtPollPeriod, fingerprint_due);
           while (!stopping_ && Clock::now() < until)
             std::this_thread::sleep_for(
                 std::min<Clock::duration>(kXtPollPeriod, until - Clock::now()));
@@ -107,6 +115,29 @@ void RuleChangeWatch::start_poll(LoopWorker& poller, std::vector<Family> familie
           sizes = std::move(now);
           if (!changed_now.empty())
             poller.post([this, what = "legacy " + changed_now.front()] { changed(what); });
+          if (Clock::now() < fingerprint_due) continue;
+          // The replacements that keep a table's size: the entries' digests,
+          // at most XtFingerprintPacing::kShare of a core.
+          fingerprint_start = Clock::now();
+          pass = fingerprinter.read();
+          const std::vector<std::string> moved = moved_fingerprints(fingerprints, pass.tables);
+          const auto spacing = pacing.spacing(pass.cpu);
+          fingerprint_due = fingerprint_start + spacing;
+          post_fingerprint_pass(poller, fingerprints, pass, spacing);
+          // -v 2, the tables whose digest moved (rare on a quiet node; what
+          // bench/xt_fingerprint.sh times); one without a digest was warned
+          // about once and changes at every pass.
+          std::string digests_moved;
+          for (const std::string& table : moved)
+            if (pass.tables.count(table) && pass.tables.at(table).digest)
+              digests_moved += (digests_moved.empty() ? "" : ", ") + table;
+          fingerprints = std::move(pass.tables);
+          if (!moved.empty())
+            poller.post([this, digests_moved, what = "legacy " + moved.front() + " (entries)"] {
+              if (!digests_moved.empty())
+                log_.info(2, "x_tables fingerprint moved: " + digests_moved);
+              changed(what);
+            });
         }
         return {};
       },
@@ -119,6 +150,46 @@ void RuleChangeWatch::start_poll(LoopWorker& poller, std::vector<Family> familie
                 what);
         };
       });
+}
+
+void RuleChangeWatch::post_fingerprint_pass(LoopWorker& poller, const XtFingerprints& before,
+                                            const XtTableFingerprinter::Pass& pass,
+                                            std::chrono::nanoseconds spacing) {
+  // What the operator hears, said on the loop thread: a table that cannot be
+  // fingerprinted (once, when it starts or its reason changes) and when it
+  // can again; the cost and pacing when they first are and when the spacing
+  // doubles or halves (-v 2), every pass at -v 5.
+  std::vector<std::string> lines_warn, lines_info;
+  for (const auto& [table, fingerprint] : pass.tables) {
+    auto it = before.find(table);
+    const bool had = it != before.end();
+    if (!fingerprint.digest && (!had || it->second.error != fingerprint.error))
+      lines_warn.push_back("x_tables " + table +
+                           " cannot be fingerprinted, so every pass counts it as changed and "
+                           "asks for a check: " +
+                           fingerprint.error);
+    if (fingerprint.digest && had && !it->second.digest)
+      lines_info.push_back("x_tables " + table + " can be fingerprinted again");
+  }
+  size_t bytes = 0;
+  for (const auto& [table, cost] : pass.cost) bytes += cost.bytes;
+  const double cpu_ms = std::chrono::duration<double, std::milli>(pass.cpu).count();
+  const double spacing_s = std::chrono::duration<double>(spacing).count();
+  poller.post([this, lines_warn = std::move(lines_warn), lines_info = std::move(lines_info),
+               tables = pass.tables.size(), bytes, cpu_ms, spacing_s] {
+    for (const std::string& line : lines_warn) log_.warning(line);
+    for (const std::string& line : lines_info) log_.info(1, line);
+    const bool news = fingerprint_spacing_logged_ <= 0 ||
+                      spacing_s >= 2 * fingerprint_spacing_logged_ ||
+                      spacing_s * 2 <= fingerprint_spacing_logged_;
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "x_tables fingerprints: %zu tables, %zu bytes of rules, in %.3f ms of CPU; "
+                  "a pass every %.3f s",
+                  tables, bytes, cpu_ms, spacing_s);
+    log_.info(news ? 2 : 5, text);
+    if (news) fingerprint_spacing_logged_ = spacing_s;
+  });
 }
 
 }  // namespace aim

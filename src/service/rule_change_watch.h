@@ -3,8 +3,9 @@
 // when the check for those changes is due. Its parts: the nf_tables
 // listener (an event source on the loop; after one announcement it stops
 // reading until the next check starts, so a flood costs nothing), the
-// x_tables size poll (on its own LoopWorker thread, which only posts what
-// changed back to the loop), the CheckPacer (reconcile/check_pacer.h: the
+// x_tables poll (on its own LoopWorker thread, which only posts what
+// changed back to the loop: every table's size every 250 ms, and its entries'
+// fingerprint paced by the fingerprint's cost), the CheckPacer (reconcile/check_pacer.h: the
 // settle and the spacing by cost) and its timer. Everything but the poll
 // runs on the loop thread; nothing here blocks.
 #include <systemd/sd-event.h>
@@ -30,7 +31,7 @@ class RuleChangeWatch {
   using Clock = std::chrono::steady_clock;
   struct Setup {
     bool nft = false;     // listen to nf_tables (the nft backend, native tables)
-    bool legacy = false;  // poll the x_tables tables' sizes
+    bool legacy = false;  // poll the x_tables tables' sizes and fingerprints
     std::vector<Family> families{Family::V4};  // polled
     Clock::duration settle{std::chrono::milliseconds(300)};
     Clock::duration ceiling{};  // --min-check-interval; zero: none
@@ -67,6 +68,11 @@ class RuleChangeWatch {
   static int on_nft(sd_event_source* source, int, uint32_t, void* self);
   void arm();
   void start_poll(LoopWorker& poller, std::vector<Family> families);
+  // Posts to the loop what a fingerprint pass has to say (called on the
+  // poller thread).
+  void post_fingerprint_pass(LoopWorker& poller, const XtFingerprints& before,
+                             const XtTableFingerprinter::Pass& pass,
+                             std::chrono::nanoseconds spacing);
 
   Logger& log_;
   const std::atomic<bool>& stopping_;
@@ -77,6 +83,7 @@ class RuleChangeWatch {
   EventSource timer_;
   NftChangeMonitor nft_;
   EventSource nft_source_;
+  double fingerprint_spacing_logged_ = 0;  // loop thread only
 };
 
 }  // namespace aim

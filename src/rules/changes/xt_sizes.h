@@ -3,7 +3,7 @@
 // nothing, so the sizes of the loaded tables (entry count, blob size) are
 // compared between polls: a table added, removed or resized is a change. A
 // replacement of the same size (`iptables -R` with a rule of equal length) is
-// not seen here; the next interval's check sees it.
+// not seen here; the entries' fingerprint sees it (xt_fingerprint.h).
 #include <map>
 #include <string>
 #include <utility>
