@@ -208,11 +208,13 @@ void register_options(CLI::App& app, CommandLine& cl) {
   cl.validate_command = app.add_subcommand(
       "validate",
       "Check the allowlist files (IPv4 always; IPv6 with --ipv6 or --input6). Exit 1 on any "
-      "problem; patterns that text in a comment can satisfy are warned about, failing only with "
-      "--strict");
+      "problem; patterns that text in a comment can satisfy, and lines starting with '#' "
+      "(patterns, "
+      "not comments), are warned about, failing only with --strict");
   cl.validate_command->add_flag(
       "--strict", cl.validate.strict,
-      "Also exit 1 when a pattern can be satisfied by text in a comment or log prefix");
+      "Also exit 1 when a pattern can be satisfied by text in a comment or log prefix, or a line "
+      "starts with '#'");
 }
 
 }  // namespace aim
