@@ -177,8 +177,9 @@ TEST(Version, OnePlace) {
 }  // namespace
 
 // The bash completion the packages install offers exactly what --help lists:
-// the commands, and after each command the options valid there. Run in bash
-// (the completion function itself, no bash-completion package needed).
+// the commands, and after each command the options it uses (its own and the
+// program's its --help lists; not the service's). Run in bash (the
+// completion function itself, no bash-completion package needed).
 namespace {
 
 std::string quote(const std::string& s) {
@@ -245,11 +246,63 @@ TEST(BashCompletion, OffersEveryOptionHelpListsAndNoOther) {
   ASSERT_GT(top.options.size(), 15u);
   EXPECT_EQ(long_only(complete("azure-iptables-monitor --")), top.options);
   for (const std::string command : {"rules", "check", "validate"}) {
-    Help own = parse_help(run(std::string(AIM_BINARY) + " " + command + " --help"));
-    std::set<std::string> want = top.options;
-    want.insert(own.options.begin(), own.options.end());
-    EXPECT_EQ(long_only(complete("azure-iptables-monitor " + command + " --")), want) << command;
+    // Its own options and, at the end of its help, the program's it uses.
+    const Help own = parse_help(run(std::string(AIM_BINARY) + " " + command + " --help"));
+    EXPECT_EQ(long_only(complete("azure-iptables-monitor " + command + " --")), own.options)
+        << command;
+    EXPECT_EQ(long_only(complete("azure-iptables-monitor -v 2 " + command + " --")), own.options)
+        << command;
+    for (const std::string& option : own.options)
+      EXPECT_TRUE(top.options.count(option) || option == "--family" || option == "--format" ||
+                  option == "--dry-run" || option == "--output" || option == "--strict")
+          << option;
   }
+  // Issue 28: the service's options are not offered after a command.
+  const std::set<std::string> after_check = complete("azure-iptables-monitor check --");
+  for (const char* service_only : {"--interval", "--unknown-grace", "--watch-ciliumnode",
+                                   "--metrics-file", "--checkMap", "--exec-condition"}) {
+    EXPECT_TRUE(top.options.count(service_only)) << service_only;
+    EXPECT_FALSE(after_check.count(service_only)) << service_only;
+  }
+  EXPECT_TRUE(after_check.count("--input"));
+}
+
+// Issue 28: --help shows the values in force. The package's environment
+// file sets --input, --ipv6 and more; a command (and the service, through
+// its unit) runs with them, so its help shows them.
+TEST(Help, ShowsTheValuesInForce) {
+  char tmpl[] = "/tmp/aim-help-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  std::ofstream(dir + "/env")
+      << "NODE_NAME=node7\nAZURE_IPTABLES_MONITOR_OPTS=\"--input /etc/azure-iptables-monitor/ipv4 "
+         "--ipv6 --backend legacy\"\n";
+  const std::string with_file = "AIM_ENV_FILE=" + dir + "/env " + std::string(AIM_BINARY);
+  const std::string top = run(with_file + " --help");
+  EXPECT_NE(top.find("--input TEXT=/etc/azure-iptables-monitor/ipv4"), std::string::npos) << top;
+  EXPECT_NE(top.find("--backend TEXT:{auto,legacy,nft}=legacy"), std::string::npos) << top;
+  EXPECT_NE(top.find("--ipv6=true"), std::string::npos) << top;
+  EXPECT_NE(top.find("--node-name TEXT=node7"), std::string::npos) << top;
+  EXPECT_NE(top.find("--interval FLOAT:FLOAT in [1 s to 86400 s]=300"), std::string::npos) << top;
+  EXPECT_NE(top.find("in force here (configuration: " + dir + "/env"), std::string::npos) << top;
+
+  const std::string check = run(with_file + " check --help --output json");
+  EXPECT_NE(check.find("Usage: azure-iptables-monitor check"), std::string::npos) << check;
+  EXPECT_NE(check.find("\n  --input=/etc/azure-iptables-monitor/ipv4\n"), std::string::npos)
+      << check;
+  EXPECT_NE(check.find("\n  --ipv6=true\n"), std::string::npos) << check;
+  EXPECT_NE(check.find("--output TEXT:{text,json}=json"), std::string::npos) << check;
+  EXPECT_EQ(check.find("--interval"), std::string::npos) << "the service's, not check's";
+  // The command line wins, as when the command runs.
+  const std::string overridden = run(with_file + " validate --input /tmp/try -h");
+  EXPECT_NE(overridden.find("\n  --input=/tmp/try\n"), std::string::npos) << overridden;
+
+  // Without a file, the built-in defaults (upstream's), said so.
+  const std::string plain = run("AIM_ENV_FILE=none " + std::string(AIM_BINARY) + " check --help");
+  EXPECT_NE(plain.find("\n  --input=/etc/config/\n"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("\n  --ipv6\n"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("in force here (configuration: the command line only"), std::string::npos)
+      << plain;
+  std::system(("rm -rf " + dir).c_str());
 }
 
 TEST(BashCompletion, OffersTheValuesAnOptionTakes) {
