@@ -1,7 +1,10 @@
 // What gets installed: the unit file (`systemd-analyze verify` clean, exposure
 // at most 2.5), the man page against --help, and one version everywhere.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -317,6 +320,98 @@ TEST(BashCompletion, OffersTheValuesAnOptionTakes) {
             (std::set<std::string>{"true", "false"}));
   // A number: nothing to offer (not the commands).
   EXPECT_TRUE(complete("azure-iptables-monitor --interval ''").empty());
+}
+
+}  // namespace
+
+// Issue 28: the README is for operators and fits the job: it opens with the
+// two commands (the demo on the embedded default, and the test suite CI
+// runs), stays within 400 lines, and every link in it and in docs/ leads to
+// a file and heading that exist.
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A heading's anchor as GitHub makes it: lower case, punctuation but '-' and
+// '_' dropped, spaces as '-'.
+std::string anchor_of(const std::string& heading) {
+  std::string out;
+  for (unsigned char c : heading) {
+    if (std::isalnum(c) || c == '-' || c == '_')
+      out += static_cast<char>(std::tolower(c));
+    else if (c == ' ')
+      out += '-';
+  }
+  return out;
+}
+
+std::set<std::string> anchors_in(const std::string& markdown) {
+  std::set<std::string> anchors;
+  std::istringstream in(markdown);
+  bool code = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("```", 0) == 0) code = !code;
+    if (code || line.empty() || line[0] != '#') continue;
+    const size_t text = line.find_first_not_of('#');
+    if (text == std::string::npos || line[text] != ' ') continue;
+    anchors.insert(anchor_of(line.substr(text + 1)));
+  }
+  return anchors;
+}
+
+TEST(Readme, OpensWithTheTwoCommandsAndFitsTheJob) {
+  const std::string src = AIM_SOURCE_DIR;
+  const std::string readme = read_text(src + "/README.md");
+  ASSERT_FALSE(readme.empty());
+  EXPECT_LE(std::count(readme.begin(), readme.end(), '\n'), 400) << "the README's limit";
+  // The first code block holds the two commands, in this order.
+  const size_t block = readme.find("```sh\n");
+  ASSERT_NE(block, std::string::npos);
+  ASSERT_LT(block, 300u) << "the commands come first";
+  std::istringstream commands(readme.substr(block + 6, readme.find("```", block + 6) - block - 6));
+  std::vector<std::string> words;
+  for (std::string line; std::getline(commands, line);)
+    words.push_back(line.substr(0, line.find(' ')));
+  EXPECT_EQ(words, (std::vector<std::string>{"./scripts/run-demo.sh", "./scripts/run-tests.sh"}));
+  for (const std::string& script : words)
+    EXPECT_EQ(access((src + "/" + script).c_str(), X_OK), 0) << script;
+  // CI runs exactly the README's test command.
+  EXPECT_NE(read_text(src + "/.ci/run").find("exec ./scripts/run-tests.sh"), std::string::npos);
+}
+
+TEST(Readme, EveryLinkInTheReadmeAndDocsLeadsSomewhere) {
+  const std::string src = AIM_SOURCE_DIR;
+  std::vector<std::string> pages{"README.md"};
+  for (const char* doc : {"ARCHITECTURE.md", "REFERENCE.md", "PACKAGING.md", "HARDENING.md",
+                          "TESTING.md", "BENCHMARKS.md"})
+    pages.push_back(std::string("docs/") + doc);
+  const std::regex link(R"(\]\(([^)#\s]*)(#[^)\s]*)?\))");
+  size_t checked = 0;
+  for (const std::string& page : pages) {
+    const std::string text = read_text(src + "/" + page);
+    ASSERT_FALSE(text.empty()) << page;
+    const std::string dir = page.find('/') == std::string::npos ? "" : "docs/";
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), link);
+         it != std::sregex_iterator(); ++it) {
+      const std::string target = (*it)[1];
+      const std::string fragment = (*it)[2];
+      if (target.find("://") != std::string::npos) continue;
+      const std::string path = target.empty() ? page : dir + target;
+      const std::string body = read_text(src + "/" + path);
+      EXPECT_FALSE(body.empty()) << page << " links to " << target << ", which is not there";
+      if (!fragment.empty()) {
+        EXPECT_TRUE(anchors_in(body).count(fragment.substr(1)))
+            << page << " links to " << target << fragment << ": no such heading";
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 15u);
 }
 
 }  // namespace
