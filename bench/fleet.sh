@@ -4,7 +4,8 @@
 # etcd, audit log) in a private network namespace. Prints, from the audit
 # log and the services' descriptors:
 #   - steady-state requests per minute by verb,
-#   - relabel latency after a mass wipe of the label (p50, p99),
+#   - relabel latency after a mass wipe of the label and after a mass
+#     delete-and-recreate of the CiliumNodes (p50, p99),
 #   - an API-server restart (SIGKILL, then the same command line): requests
 #     per node until every node watches again, their spread, and the longest
 #     time from the server being ready to a node's watch,
