@@ -11,7 +11,7 @@ _azure_iptables_monitor() {
     --watch-ciliumnode --no-watch-ciliumnode --watch-rules --no-watch-rules --min-check-interval
     --terminateOnSuccess --checkMap --mapPath --installRoutesForHealthProbeReply
     --metrics-file --request-timeout --env-file --exec-condition"
-  local commands="rules check validate"
+  local commands="rules check validate unlabel"
   local rules_options="--family --format"
   local check_options="--dry-run --output"
   local validate_options="--strict"
@@ -52,7 +52,7 @@ _azure_iptables_monitor() {
   local i command=
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      rules | check | validate)
+      rules | check | validate | unlabel)
         command=${COMP_WORDS[i]}
         break
         ;;

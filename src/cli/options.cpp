@@ -64,7 +64,7 @@ CLI::Validator seconds_between(double low, double high) {
 }  // namespace
 
 const CLI::App* CommandLine::command() const {
-  for (const CLI::App* c : {rules_command, check_command, validate_command})
+  for (const CLI::App* c : {rules_command, check_command, validate_command, unlabel_command})
     if (c && c->parsed()) return c;
   return nullptr;
 }
@@ -111,7 +111,8 @@ void register_options(CLI::App& app, CommandLine& cl) {
                  "Kubeconfig for the API server (default: $KUBECONFIG, then the kubelet's "
                  "/var/lib/kubelet/kubeconfig or /etc/kubernetes/kubelet.conf, then in-cluster)");
   app.add_option("--node-name", cl.global.node_name,
-                 "Node whose CiliumNode is labelled (default: $NODE_NAME)")
+                 "Node whose CiliumNode is labelled (default: $NODE_NAME, else the node the "
+                 "kubelet's client certificate names: CN=system:node:NAME)")
       ->envname("NODE_NAME");
   app.add_flag("--events", cl.global.events,
                "Create/update Warning Events on the Node when unexpected rules are found");
@@ -167,13 +168,16 @@ void register_options(CLI::App& app, CommandLine& cl) {
              "Commands: take the service's options (AZURE_IPTABLES_MONITOR_OPTS, before "
              "the command line's), NODE_NAME and KUBECONFIG from this file; \"none\" reads "
              "none (default: $AIM_ENV_FILE, else the unit's "
-             "/etc/default/azure-iptables-monitor and /etc/sysconfig/azure-iptables-monitor)")
+             "/etc/default/azure-iptables-monitor, /etc/sysconfig/azure-iptables-monitor and "
+             "/etc/azure-iptables-monitor/environment, the last winning)")
           ->check([](const std::string& v) {
             return v.empty() ? std::string("a path, or none") : std::string();
           });
-  app.add_flag("--exec-condition", cl.exec_condition,
-               "For the unit's ExecCondition=: exit 0 if a node name is configured, else 1 saying "
-               "so (systemd then skips the service instead of failing it)");
+  app.add_flag(
+      "--exec-condition", cl.exec_condition,
+      "For the unit's ExecCondition=: exit 0 if a node name is configured or the kubelet's "
+      "credentials can name the node, else 1 saying so (systemd then skips the service "
+      "instead of failing it)");
 
   cl.rules_command = app.add_subcommand(
       "rules", "Print the rules exactly as they are matched (iptables -S text per table)");
@@ -213,6 +217,12 @@ void register_options(CLI::App& app, CommandLine& cl) {
   cl.validate_command->add_flag(
       "--strict", cl.validate.strict,
       "Also exit 1 when a pattern can be satisfied by text in a comment or log prefix");
+
+  cl.unlabel_command = app.add_subcommand(
+      "unlabel",
+      "Remove the label from the node's CiliumNode with the node's own credentials (stop the "
+      "service first: it would set it again). Exit 0 removed or no such CiliumNode, 2 could not "
+      "(the kubectl command that would is printed)");
 }
 
 }  // namespace aim

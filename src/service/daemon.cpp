@@ -436,7 +436,9 @@ struct Daemon::State {
             });
           };
           CiliumNodeWatch watch(
-              [kubeconfig = options.kubeconfig] { return resolve_credentials(kubeconfig); },
+              [kubeconfig = options.kubeconfig, sandbox = options.unit_sandbox] {
+                return resolve_credentials(kubeconfig, sandbox);
+              },
               options.node_name, timing, [this] { return stopping.load(); }, listener);
           watch.run();
           return {};
@@ -572,8 +574,9 @@ int Daemon::run() {
   // WATCHDOG=1 pings at half of WatchdogSec, when systemd asks for them.
   if (!s.loop_ok(sd_event_set_watchdog(loop, true), "cannot set up the watchdog")) return 1;
 
-  auto creds = warning_if_insecure([&s] { return resolve_credentials(s.options.kubeconfig); },
-                                   [&s](const std::string& w) { s.log.warning(w); });
+  auto creds = warning_if_insecure(
+      [&s] { return resolve_credentials(s.options.kubeconfig, s.options.unit_sandbox); },
+      [&s](const std::string& w) { s.log.warning(w); });
   // Requests, retry waits, reads and the watch give up as soon as the loop
   // saw a stop signal: SIGTERM is acted on within a second even while the
   // API server hangs or a read takes a minute.

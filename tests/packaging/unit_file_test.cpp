@@ -131,7 +131,7 @@ TEST(ManPage, DocumentsEveryOption) {
   // In roff source a "-" is written "\-".
   const std::string man = std::regex_replace(text.str(), std::regex("\\\\-"), "-");
   std::string help;
-  for (const char* cmd : {"", " rules", " check", " validate"})
+  for (const char* cmd : {"", " rules", " check", " validate", " unlabel"})
     help += run(std::string(AIM_BINARY) + cmd + " --help");
   std::set<std::string> options;
   std::regex long_option("--[a-zA-Z][a-zA-Z0-9-]+");
@@ -236,7 +236,7 @@ std::set<std::string> long_only(std::set<std::string> words) {
 
 TEST(BashCompletion, OffersTheCommandsHelpLists) {
   const Help top = parse_help(run(std::string(AIM_BINARY) + " --help"));
-  ASSERT_EQ(top.commands, (std::set<std::string>{"rules", "check", "validate"}));
+  ASSERT_EQ(top.commands, (std::set<std::string>{"rules", "check", "validate", "unlabel"}));
   EXPECT_EQ(complete("azure-iptables-monitor ''"), top.commands);
 }
 
@@ -244,7 +244,7 @@ TEST(BashCompletion, OffersEveryOptionHelpListsAndNoOther) {
   const Help top = parse_help(run(std::string(AIM_BINARY) + " --help"));
   ASSERT_GT(top.options.size(), 15u);
   EXPECT_EQ(long_only(complete("azure-iptables-monitor --")), top.options);
-  for (const std::string command : {"rules", "check", "validate"}) {
+  for (const std::string command : {"rules", "check", "validate", "unlabel"}) {
     Help own = parse_help(run(std::string(AIM_BINARY) + " " + command + " --help"));
     std::set<std::string> want = top.options;
     want.insert(own.options.begin(), own.options.end());
