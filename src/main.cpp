@@ -233,6 +233,15 @@ int main(int argc, char** argv) {
   if (cl.check_command->parsed() || cl.unlabel_command->parsed())
     no_node = fill_node_name(cl.global, false, node_origin);
   if (cl.unlabel_command->parsed()) {
+    if (no_node && no_node->code == static_cast<int>(aim::NodeIdentityFailure::NoCredentials)) {
+      // A host the service never ran on (package removal from an image,
+      // an unconfigured install): nothing it could have labelled.
+      std::cout << kPrefix << "no node name and no credentials on this host (" << no_node->message
+                << "): the service cannot have labelled a node from here; nothing removed (if "
+                << "it did, remove the label from a machine with access to the cluster: "
+                << aim::kubectl_unlabel_command("") << ")\n";
+      return 0;
+    }
     if (no_node) {
       std::cerr << kPrefix << "error: could not remove the label: no node name: NODE_NAME is not "
                 << "set and " << no_node->message << "; set NODE_NAME or --node-name. If the "

@@ -105,4 +105,16 @@ if in_ct dpkg-query -W -f='${db:Status-Status}\n' "$UNIT" 2>/dev/null | grep -qv
   fail "dpkg still lists the package"
 fi
 if in_ct systemctl cat "$UNIT" >/dev/null 2>&1; then fail "systemd still knows the unit"; fi
-echo "PASS: apt install, unconfigured (skipped, not failed), stock configuration unedited (node name from the kubelet's certificate; IPv6 checked; check and validate by hand agree), operator settings in $E2E_LOCAL_ENV, start, status, journal, label flips, reload, reinstall, unattended upgrade with a changed /etc/default file (no prompt, settings kept), stop, remove (label removed, still absent 5 s later), purge"
+
+# The control: the same upgrade of an install whose packaged file was edited
+# (the old way of setting NODE_NAME) stops at dpkg's conffile prompt, so the
+# upgrade above went through because nothing asked, not because nothing
+# could.
+step "control: with /etc/default/$UNIT edited, the same unattended upgrade stops at dpkg's prompt"
+apt_in_ct install -y "./$DEB_NAME"
+in_ct sh -c "echo NODE_NAME=node1 >>/etc/default/$UNIT"
+if in_ct sh -c "cd /opt/aim-test && DEBIAN_FRONTEND=noninteractive apt-get install -y ./upgrade.deb" </dev/null >"$WORK/apt.log" 2>&1; then
+  cat "$WORK/apt.log"; fail "the upgrade of an edited conffile went through: the test could not see a prompt"
+fi
+grep_q -i 'conffile' "$WORK/apt.log" || { cat "$WORK/apt.log"; fail "the failed upgrade does not name the conffile prompt"; }
+echo "PASS: apt install, unconfigured (skipped, not failed), stock configuration unedited (node name from the kubelet's certificate; IPv6 checked; check and validate by hand agree), operator settings in $E2E_LOCAL_ENV, start, status, journal, label flips, reload, reinstall, unattended upgrade with a changed /etc/default file (no prompt, settings kept), stop, remove (label removed, still absent 5 s later), purge; control: the same upgrade with /etc/default edited stops at the prompt"

@@ -164,6 +164,20 @@ TEST_F(UnlabelTest, WhenItCannotItSaysWhyAndWhatToRunInstead) {
   EXPECT_NE(out.find("kubectl label ciliumnode NODE kubernetes.azure.com/user-iptables-rules-"),
             std::string::npos)
       << out;
+
+  // A host with no credentials at all (an unconfigured install): the service
+  // cannot have labelled from it, so there is nothing to remove.
+  if (access("/var/lib/kubelet/kubeconfig", F_OK) != 0 &&
+      access("/etc/kubernetes/kubelet.conf", F_OK) != 0) {
+    out = run("env -u NODE_NAME -u KUBECONFIG -u KUBERNETES_SERVICE_HOST " +
+              test::quote(test::binary_path()) + " unlabel 2>&1; echo \"rc=$?\"")
+              .out;
+    EXPECT_NE(out.find("rc=0"), std::string::npos) << out;
+    EXPECT_NE(out.find("the service cannot have labelled a node from here; nothing removed"),
+              std::string::npos)
+        << out;
+  }
+  EXPECT_EQ(label(), "true");
 }
 
 // Package removal waits for it: a server that does not answer costs at most
