@@ -188,7 +188,7 @@ Result<Credentials> read_credential_files(const Credentials& credentials) {
         if (auto place = hidden_from_service(path))
           return Error{"cannot use " + std::string(setting) + " of " + c.source + ": " +
                            hidden_from_service_message(setting, path, *place),
-                       contents.error_code()};
+                       EACCES};
       return Error{"cannot use " + std::string(setting) + " of " + c.source + ": " +
                        contents.error() + " (it must name the file that holds " + holds + ")",
                    contents.error_code()};
@@ -273,7 +273,8 @@ Result<Credentials> resolve_credentials(const std::string& flag, bool service_sa
     }
     if (i < explicit_count && service_sandbox)
       if (auto place = hidden_from_service(path))
-        return Error{hidden_from_service_message("kubeconfig", path, *place), ENOENT};
+        // Not "not yet": no waiting makes it appear (EACCES, not ENOENT).
+        return Error{hidden_from_service_message("kubeconfig", path, *place), EACCES};
     if (i < explicit_count)
       return Error{"kubeconfig " + path +
                        " does not exist yet (the kubelet may still be bootstrapping); waiting "

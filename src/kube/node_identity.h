@@ -28,8 +28,9 @@ enum class NodeIdentityFailure {
   // Credentials that may appear or change (a named kubeconfig or its
   // certificate file not there yet: the kubelet may be bootstrapping).
   NotYet,
-  // Credentials that will not name a node (a token, a certificate of another
-  // kind of user): NODE_NAME must be set.
+  // Credentials that will not name a node without a change of configuration
+  // (a token, a certificate of another kind of user, a file the unit's
+  // sandbox hides): NODE_NAME must be set, or the configuration fixed.
   NotANode,
 };
 

@@ -188,6 +188,11 @@ TEST_F(NodeIdentityFiles, ForTheServiceAHiddenPathIsNamedAsSuch) {
                             "service: the unit hides /home"),
             std::string::npos)
       << id.error();
+  // No waiting makes it visible: a configuration to fix (exit 78), not a
+  // kubelet still bootstrapping (exit 1 and restart).
+  EXPECT_EQ(kind(id), NodeIdentityFailure::NotANode);
+  EXPECT_EQ(kind(node_identity_from_credentials("/root/.kube/config-aim-test-absent", true)),
+            NodeIdentityFailure::NotANode);
 }
 
 TEST(SandboxPaths, WhatTheUnitHides) {
