@@ -116,11 +116,17 @@ void warn_hidden_from_service(const aim::GlobalOptions& global, bool ipv6, bool 
       used.emplace_back("tokenFile", cred->token_file);
     }
   }
-  for (const auto& [what, path] : used) {
-    if (path.empty() || path.front() != '/') continue;  // in-cluster sources are not paths
-    if (auto place = aim::hidden_from_service(path))
-      std::cerr << kPrefix << "warning: " << aim::service_cannot_see_message(what, path, *place)
-                << '\n';
+  // One line per hiding place, naming every path under it.
+  for (const aim::HiddenPlace& place : aim::kServiceHiddenPlaces) {
+    std::string list;
+    for (const auto& [what, path] : used) {
+      if (path.empty() || path.front() != '/') continue;  // in-cluster sources are not paths
+      const auto hidden = aim::hidden_from_service(path);
+      if (hidden && std::string_view(hidden->dir) == place.dir)
+        list += (list.empty() ? "" : ", ") + what + " " + path;
+    }
+    if (!list.empty())
+      std::cerr << kPrefix << "warning: " << aim::service_cannot_see_message(list, place) << '\n';
   }
 }
 

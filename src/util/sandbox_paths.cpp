@@ -6,9 +6,9 @@ namespace {
 // What to do about a path under `place`. ProtectHome= may be relaxed to
 // read-only in a drop-in (the docs say why the unit does not do so itself);
 // a private /tmp cannot be shared, so the file has to move.
-std::string fix(const HiddenPlace& place) {
+std::string fix(const HiddenPlace& place, const char* them) {
   const std::string_view setting = place.setting;
-  std::string text = "move it out of " + std::string(place.dir) +
+  std::string text = "move " + std::string(them) + " out of " + std::string(place.dir) +
                      " (the kubelet's credentials live in /var/lib/kubelet and /etc/kubernetes)";
   if (setting.rfind("ProtectHome=", 0) == 0)
     text +=
@@ -55,13 +55,12 @@ std::optional<HiddenPlace> hidden_from_service(std::string_view path) {
 std::string hidden_from_service_message(const std::string& what, const std::string& path,
                                         const HiddenPlace& place) {
   return what + " " + path + " cannot be seen by the service: " + why(place) +
-         ", so the file is not there for it even when a shell reads it; " + fix(place);
+         ", so the file is not there for it even when a shell reads it; " + fix(place, "it");
 }
 
-std::string service_cannot_see_message(const std::string& what, const std::string& path,
-                                       const HiddenPlace& place) {
-  return "the service cannot see " + what + " " + path + ": " + why(place) +
-         ", so with this configuration it would not find it; " + fix(place);
+std::string service_cannot_see_message(const std::string& used, const HiddenPlace& place) {
+  return "the service cannot see " + used + ": " + why(place) +
+         ", so with this configuration it would not find them; " + fix(place, "them");
 }
 
 }  // namespace aim

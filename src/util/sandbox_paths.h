@@ -34,8 +34,8 @@ std::optional<HiddenPlace> hidden_from_service(std::string_view path);
 std::string hidden_from_service_message(const std::string& what, const std::string& path,
                                         const HiddenPlace& place);
 
-// For a command run by hand that used `path`: the service would not see it.
-std::string service_cannot_see_message(const std::string& what, const std::string& path,
-                                       const HiddenPlace& place);
+// For a command run by hand that used paths under `place` (`used`: "kubeconfig
+// /tmp/k, client-certificate /tmp/c"): the service would not see them.
+std::string service_cannot_see_message(const std::string& used, const HiddenPlace& place);
 
 }  // namespace aim

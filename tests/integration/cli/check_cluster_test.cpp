@@ -203,11 +203,16 @@ TEST_F(UnlabelTest, AServerThatDoesNotAnswerIsGivenUpOnQuickly) {
 TEST_F(CheckClusterTest, ACommandWarnsAboutAPathTheServiceCannotSee) {
   ASSERT_EQ(kubeconfig_.rfind("/tmp/", 0), 0u) << kubeconfig_;
   const std::string out = check("--dry-run --kubeconfig " + kubeconfig_ + " --node-name node1");
+  // One line for every path under /tmp.
+  const std::string pki = server_->pki();
   EXPECT_NE(out.find("warning: the service cannot see kubeconfig " + kubeconfig_ +
-                     ": the unit gives the service a private /tmp (PrivateTmp=yes)"),
+                     ", certificate-authority " + pki + "/ca.crt, client-certificate " + pki +
+                     "/node1.crt, client-key " + pki +
+                     "/node1.key: the unit gives the service a private /tmp (PrivateTmp=yes)"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("warning: the service cannot see client-certificate "), std::string::npos)
+  EXPECT_EQ(out.find("warning: the service cannot see"),
+            out.rfind("warning: the service cannot see"))
       << out;
   // Elsewhere: nothing to say.
   const std::string here = "/var/lib/aim-test-" + std::to_string(getpid());
