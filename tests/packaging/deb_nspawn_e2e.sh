@@ -53,6 +53,7 @@ e2e_expect_unconfigured_skipped
 e2e_stock_scenario /etc/default/$UNIT
 e2e_configure /etc/default/$UNIT
 e2e_service_scenario
+e2e_hidden_kubeconfig_scenario
 
 step "reinstall (upgrade path): the operator's settings kept, the service restarted"
 main_pid=$(unit_property MainPID)
@@ -117,4 +118,4 @@ if in_ct sh -c "cd /opt/aim-test && DEBIAN_FRONTEND=noninteractive apt-get insta
   cat "$WORK/apt.log"; fail "the upgrade of an edited conffile went through: the test could not see a prompt"
 fi
 grep_q -i 'conffile' "$WORK/apt.log" || { cat "$WORK/apt.log"; fail "the failed upgrade does not name the conffile prompt"; }
-echo "PASS: apt install, unconfigured (skipped, not failed), stock configuration unedited (node name from the kubelet's certificate; IPv6 checked; check and validate by hand agree), operator settings in $E2E_LOCAL_ENV, start, status, journal, label flips, reload, reinstall, unattended upgrade with a changed /etc/default file (no prompt, settings kept), stop, remove (label removed, still absent 5 s later), purge; control: the same upgrade with /etc/default edited stops at the prompt"
+echo "PASS: apt install, unconfigured (skipped, not failed), stock configuration unedited (node name from the kubelet's certificate; IPv6 checked; check and validate by hand agree), operator settings in $E2E_LOCAL_ENV, a kubeconfig hidden by ProtectHome named as such, start, status, journal, label flips, reload, reinstall, unattended upgrade with a changed /etc/default file (no prompt, settings kept), stop, remove (label removed, still absent 5 s later), purge; control: the same upgrade with /etc/default edited stops at the prompt"

@@ -390,6 +390,32 @@ e2e_flag_error_scenario() {
   wait_for 20 label_is false || fail "label is '$(label)' after the fixed restart, want false"
 }
 
+# A kubeconfig under /root (readable by hand, hidden from the service by the
+# unit's ProtectHome=yes): the service says it is hidden and how to fix it
+# (not "does not exist yet"), and a command run by hand warns that the
+# service cannot see it. Then the settings are put back.
+e2e_hidden_kubeconfig_scenario() {
+  step "KUBECONFIG under /root: the service names the unit's ProtectHome=yes, a command by hand warns"
+  in_ct install -D -m 600 /opt/aim-test/kubeconfig /root/.kube/config
+  in_ct cp "$E2E_LOCAL_ENV" /opt/aim-test/env.good
+  in_ct sed -i 's|^KUBECONFIG=.*|KUBECONFIG=/root/.kube/config|' "$E2E_LOCAL_ENV"
+  in_ct systemctl restart "$UNIT" || fail "systemctl restart failed"
+  hidden_said() {
+    in_ct journalctl -u "$UNIT" --no-pager -o cat \
+      | grep_q 'kubeconfig /root/.kube/config cannot be seen by the service: the unit hides /root from the service (ProtectHome=yes)'
+  }
+  wait_for 20 hidden_said || fail "the service does not say the unit hides /root/.kube/config"
+  if in_ct journalctl -u "$UNIT" --no-pager -o cat | grep_q '/root/.kube/config does not exist yet'; then
+    fail "the service says the hidden kubeconfig does not exist yet"
+  fi
+  run_by_hand check --dry-run
+  echo "$RUN_OUT" | grep_q 'warning: the service cannot see kubeconfig /root/.kube/config: the unit hides /root from the service (ProtectHome=yes)' \
+    || { echo "$RUN_OUT"; fail "check by hand does not warn that the service cannot see /root/.kube/config"; }
+  in_ct cp /opt/aim-test/env.good "$E2E_LOCAL_ENV"
+  in_ct systemctl restart "$UNIT" || fail "systemctl restart failed"
+  wait_for 20 label_is false || fail "label is '$(label)' with the kubeconfig back, want false"
+}
+
 # After WHAT (a reinstall or upgrade) of a configured, running service whose
 # process was OLD_PID: the operator's environment file and edited allowlist
 # are kept, the service was restarted with the operator's values and labels
