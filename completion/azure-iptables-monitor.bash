@@ -11,7 +11,7 @@ _azure_iptables_monitor() {
     --watch-ciliumnode --no-watch-ciliumnode --watch-rules --no-watch-rules --min-check-interval
     --terminateOnSuccess --checkMap --mapPath --installRoutesForHealthProbeReply
     --metrics-file --request-timeout --env-file --exec-condition"
-  local commands="rules check validate"
+  local commands="rules check validate unlabel"
   # After a command: its own options and the program's options it uses, as
   # `azure-iptables-monitor COMMAND --help` lists them; not the service's.
   local rules_options="-h --help --family --format -v --v --backend --nftables --no-nftables
@@ -19,6 +19,7 @@ _azure_iptables_monitor() {
   local check_options="-h --help --dry-run --output -v --v --backend --input --input6 --ipv6
     --nftables --no-nftables --kubeconfig --node-name --events --request-timeout --env-file"
   local validate_options="-h --help --strict -v --v --input --input6 --ipv6 --env-file"
+  local unlabel_options="-h --help -v --v --kubeconfig --node-name --request-timeout --env-file"
 
   # --flag=value: bash splits the word at '=' (COMP_WORDBREAKS).
   local flag=$prev
@@ -56,7 +57,7 @@ _azure_iptables_monitor() {
   local i command=
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      rules | check | validate)
+      rules | check | validate | unlabel)
         command=${COMP_WORDS[i]}
         break
         ;;
@@ -67,6 +68,7 @@ _azure_iptables_monitor() {
     [[ $command == rules ]] && offer=$rules_options
     [[ $command == check ]] && offer=$check_options
     [[ $command == validate ]] && offer=$validate_options
+    [[ $command == unlabel ]] && offer=$unlabel_options
     COMPREPLY=($(compgen -W "$offer" -- "$cur"))
     return
   fi

@@ -13,6 +13,9 @@
 #include "cli/options.h"
 #include "cli/parse_error.h"
 #include "cli/rules_command.h"
+#include "cli/unlabel_command.h"
+#include "kube/kubeconfig.h"
+#include "kube/node_identity.h"
 #include "kube/node_name.h"
 #include "log/logger.h"
 #include "rules/jobs/child_jobs.h"
@@ -20,6 +23,7 @@
 #include "rules/native/reader.h"
 #include "rules/nft/reader.h"
 #include "service/daemon.h"
+#include "util/sandbox_paths.h"
 
 namespace {
 
@@ -68,10 +72,62 @@ bool has_word(const std::vector<std::string>& args, const std::string& word) {
 }
 
 std::string no_node_name_message(const std::string& consequence) {
-  return "no node name: set NODE_NAME (in /etc/default/azure-iptables-monitor, or "
-         "/etc/sysconfig/azure-iptables-monitor on RPM systems) or --node-name; the service "
-         "labels that node's CiliumNode. " +
+  return std::string("no node name: set NODE_NAME (in ") + aim::kLocalEnvironmentFile +
+         ") or --node-name, or give the service the kubelet's kubeconfig (its client certificate "
+         "names the node: CN=system:node:NAME); the service labels that node's CiliumNode. " +
          consequence;
+}
+
+// The node name given (--node-name, NODE_NAME), else the one the kubelet's
+// client certificate names. Sets global.node_name and `origin` ("NODE_NAME"
+// when given), or returns why not (the code is a NodeIdentityFailure).
+std::optional<aim::Error> fill_node_name(aim::GlobalOptions& global, bool service_sandbox,
+                                         std::string& origin) {
+  if (!global.node_name.empty()) {
+    origin.clear();
+    return std::nullopt;
+  }
+  auto identity = aim::node_identity_from_credentials(global.kubeconfig, service_sandbox);
+  if (!identity) return aim::Error{identity.error(), identity.error_code()};
+  global.node_name = identity->name;
+  origin = identity->origin;
+  return std::nullopt;
+}
+
+// Run by systemd as a unit (it sets INVOCATION_ID for every unit's
+// processes): the unit's sandbox applies.
+bool under_unit() {
+  const char* id = std::getenv("INVOCATION_ID");
+  return id && *id;
+}
+
+// A command run by hand: warns about each path it uses that the service's
+// unit would hide from the service (run by it, this configuration would not
+// find them). `cluster`: the kubeconfig and the files it names too.
+void warn_hidden_from_service(const aim::GlobalOptions& global, bool ipv6, bool cluster) {
+  std::vector<std::pair<std::string, std::string>> used = {{"--input", global.input}};
+  if (ipv6) used.emplace_back("--input6", global.input6);
+  if (cluster) {
+    if (auto cred = aim::resolve_credentials(global.kubeconfig); cred && !cred->server.empty()) {
+      used.emplace_back("kubeconfig", cred->source);
+      used.emplace_back("certificate-authority", cred->ca_file);
+      used.emplace_back("client-certificate", cred->cert_file);
+      used.emplace_back("client-key", cred->key_file);
+      used.emplace_back("tokenFile", cred->token_file);
+    }
+  }
+  // One line per hiding place, naming every path under it.
+  for (const aim::HiddenPlace& place : aim::kServiceHiddenPlaces) {
+    std::string list;
+    for (const auto& [what, path] : used) {
+      if (path.empty() || path.front() != '/') continue;  // in-cluster sources are not paths
+      const auto hidden = aim::hidden_from_service(path);
+      if (hidden && std::string_view(hidden->dir) == place.dir)
+        list += (list.empty() ? "" : ", ") + what + " " + path;
+    }
+    if (!list.empty())
+      std::cerr << kPrefix << "warning: " << aim::service_cannot_see_message(list, place) << '\n';
+  }
 }
 
 // The unit's ExecCondition=. Only a missing node name (a fresh install) skips
@@ -85,6 +141,13 @@ int run_exec_condition(const std::vector<std::string>& args) {
     return 0;
   }
   if (!p.cl.global.node_name.empty()) return 0;
+  // The kubelet's credentials name the node. Only a host with none at all
+  // is skipped: credentials still coming (the kubelet bootstrapping) or not
+  // naming a node are for the service to report, failing or retrying.
+  std::string origin;
+  const auto failure = fill_node_name(p.cl.global, under_unit(), origin);
+  if (!failure || failure->code != static_cast<int>(aim::NodeIdentityFailure::NoCredentials))
+    return 0;
   aim::Logger log(0, aim::Logger::stderr_is_journal());
   log.warning(no_node_name_message(
       "Not started until then: skipped (ExecCondition=), not failed; after setting it, "
@@ -201,14 +264,47 @@ int main(int argc, char** argv) {
   }
   aim::CommandLine& cl = parsed->cl;
 
-  if (cl.validate_command->parsed())
-    return aim::run_validate_command(cl.global, cl.validate,
-                                     cl.global.ipv6 || cl.input6_option->count() > 0, std::cout,
-                                     std::cerr);
+  const bool ipv6 = cl.global.ipv6 || cl.input6_option->count() > 0;
+  if (cl.validate_command->parsed()) warn_hidden_from_service(cl.global, ipv6, false);
+  if (cl.check_command->parsed() || cl.unlabel_command->parsed())
+    warn_hidden_from_service(cl.global, cl.global.ipv6, true);
 
-  // `validate` has returned: what is left is a command that reads once, or
-  // the service.
-  const bool service = !cl.rules_command->parsed() && !cl.check_command->parsed();
+  // A command's node name: given, else the kubelet's identity.
+  std::string node_origin;
+  std::optional<aim::Error> no_node;
+  if (cl.check_command->parsed() || cl.unlabel_command->parsed())
+    no_node = fill_node_name(cl.global, false, node_origin);
+  if (cl.unlabel_command->parsed()) {
+    if (no_node && no_node->code == static_cast<int>(aim::NodeIdentityFailure::NoCredentials)) {
+      // A host the service never ran on (package removal from an image,
+      // an unconfigured install): nothing it could have labelled.
+      std::cout << kPrefix << "no node name and no credentials on this host (" << no_node->message
+                << "): the service cannot have labelled a node from here; nothing removed (if "
+                << "it did, remove the label from a machine with access to the cluster: "
+                << aim::kubectl_unlabel_command("") << ")\n";
+      return 0;
+    }
+    if (no_node) {
+      std::cerr << kPrefix << "error: could not remove the label: no node name: NODE_NAME is not "
+                << "set and " << no_node->message << "; set NODE_NAME or --node-name. If the "
+                << "service labelled this node, remove it from a machine with access to the "
+                << "cluster: " << aim::kubectl_unlabel_command("") << '\n';
+      return 2;
+    }
+    if (!aim::is_valid_node_name(cl.global.node_name)) {
+      std::cerr << kPrefix << "error: " << aim::invalid_node_name_message(cl.global.node_name)
+                << '\n';
+      return kExitConfig;
+    }
+    return aim::run_unlabel_command(cl.global, node_origin, std::cout, std::cerr);
+  }
+
+  if (cl.validate_command->parsed())
+    return aim::run_validate_command(cl.global, cl.validate, ipv6, std::cout, std::cerr);
+
+  // `validate` and `unlabel` have returned: what is left is a command that
+  // reads once, or the service.
+  const bool service = cl.command() == nullptr;
   // In this order: the native reader reads what the nft reader leaves it.
   std::vector<std::unique_ptr<aim::RuleReader>> owned;
   auto delegated = std::make_shared<aim::DelegatedTables>();
@@ -248,10 +344,15 @@ int main(int argc, char** argv) {
     return aim::run_rules_command(cl.rules, readers, std::cout, std::cerr);
   if (cl.check_command->parsed()) {
     if (!cl.check.dry_run && cl.global.node_name.empty()) {
-      std::cerr << "azure-iptables-monitor: error: no node name: set --node-name or NODE_NAME "
-                   "(the CiliumNode to label), or use --dry-run to only report\n";
+      std::cerr << "azure-iptables-monitor: error: no node name: NODE_NAME is not set and "
+                << no_node->message
+                << "; set --node-name or NODE_NAME (the CiliumNode to label), or use --dry-run "
+                   "to only report\n";
       return kExitConfig;
     }
+    if (!node_origin.empty() && cl.global.verbosity >= 2)
+      std::cerr << kPrefix << "node " << cl.global.node_name << ", named by " << node_origin
+                << '\n';
     if (!cl.global.node_name.empty() && !aim::is_valid_node_name(cl.global.node_name)) {
       std::cerr << "azure-iptables-monitor: error: "
                 << aim::invalid_node_name_message(cl.global.node_name) << '\n';
@@ -263,11 +364,36 @@ int main(int argc, char** argv) {
   // No command: the service. Its errors go to the journal at priority err
   // (journalctl -p err), with the fields an operator filters on.
   aim::Logger log(cl.global.verbosity, aim::Logger::stderr_is_journal());
-  if (cl.global.node_name.empty()) {
-    log.error(no_node_name_message("Not restarting (exit status 78)."),
+  node_origin.clear();
+  cl.global.unit_sandbox = under_unit();
+  if (auto failure = fill_node_name(cl.global, cl.global.unit_sandbox, node_origin)) {
+    using Failure = aim::NodeIdentityFailure;
+    switch (static_cast<Failure>(failure->code)) {
+      case Failure::NoCredentials:
+        log.error(no_node_name_message("Not restarting (exit status 78)."),
+                  {{"EXIT_STATUS", std::to_string(kExitConfig)}});
+        return kExitConfig;
+      case Failure::NotYet:
+        // The kubelet may still be bootstrapping: Restart=on-failure tries
+        // again (RestartSec=).
+        log.error(
+            "no node name yet: NODE_NAME is not set and the kubelet's credentials are not "
+            "there to name the node: " +
+                failure->message + ". Trying again after the unit's RestartSec=.",
+            {{"EXIT_STATUS", "1"}});
+        return 1;
+      case Failure::NotANode:
+        break;
+    }
+    log.error("no node name: NODE_NAME is not set, and the credentials cannot name the node: " +
+                  failure->message + "; set NODE_NAME (in " + aim::kLocalEnvironmentFile +
+                  ") or --node-name. Not restarting (exit status 78).",
               {{"EXIT_STATUS", std::to_string(kExitConfig)}});
     return kExitConfig;
   }
+  if (!node_origin.empty())
+    log.info(0, "node name " + cl.global.node_name + ": from " + node_origin +
+                    " (NODE_NAME is not set)");
   if (!aim::is_valid_node_name(cl.global.node_name)) {
     log.error(
         aim::invalid_node_name_message(cl.global.node_name) + ". Not restarting (exit status 78).",

@@ -25,10 +25,16 @@
 
 namespace aim {
 
+// The operator's own environment file: no package ships it, so dpkg and rpm
+// never ask about it on an upgrade (the packaged /etc/default or
+// /etc/sysconfig file is a conffile: an edit there stops an unattended
+// upgrade at dpkg's prompt). Read last: its assignments win.
+inline constexpr const char* kLocalEnvironmentFile = "/etc/azure-iptables-monitor/environment";
 // The unit's EnvironmentFile= lines, in its order (a later file's assignment
 // wins, as in systemd). A test holds the unit to this list.
-inline constexpr std::array<const char*, 2> kServiceEnvironmentFiles = {
-    "/etc/default/azure-iptables-monitor", "/etc/sysconfig/azure-iptables-monitor"};
+inline constexpr std::array<const char*, 3> kServiceEnvironmentFiles = {
+    "/etc/default/azure-iptables-monitor", "/etc/sysconfig/azure-iptables-monitor",
+    kLocalEnvironmentFile};
 // The variable the unit passes on its command line (ExecStart=... $OPTS).
 inline constexpr const char* kOptionsVariable = "AZURE_IPTABLES_MONITOR_OPTS";
 // Environment files are a few KiB; anything larger is not one.

@@ -72,6 +72,7 @@ const std::vector<std::string>& program_options_of(const std::string& command) {
        {"-v", "--backend", "--input", "--input6", "--ipv6", "--nftables", "--kubeconfig",
         "--node-name", "--events", "--request-timeout", "--env-file"}},
       {"validate", {"-v", "--input", "--input6", "--ipv6", "--env-file"}},
+      {"unlabel", {"-v", "--kubeconfig", "--node-name", "--request-timeout", "--env-file"}},
   };
   static const std::vector<std::string> none;
   const auto it = used.find(command);
@@ -112,7 +113,7 @@ void show_values_in_force(CLI::App& app) {
 }
 
 const CLI::App* CommandLine::command() const {
-  for (const CLI::App* c : {rules_command, check_command, validate_command})
+  for (const CLI::App* c : {rules_command, check_command, validate_command, unlabel_command})
     if (c && c->parsed()) return c;
   return nullptr;
 }
@@ -159,7 +160,8 @@ void register_options(CLI::App& app, CommandLine& cl) {
                  "Kubeconfig for the API server (default: $KUBECONFIG, then the kubelet's "
                  "/var/lib/kubelet/kubeconfig or /etc/kubernetes/kubelet.conf, then in-cluster)");
   app.add_option("--node-name", cl.global.node_name,
-                 "Node whose CiliumNode is labelled (default: $NODE_NAME)")
+                 "Node whose CiliumNode is labelled (default: $NODE_NAME, else the node the "
+                 "kubelet's client certificate names: CN=system:node:NAME)")
       ->envname("NODE_NAME");
   app.add_flag("--events", cl.global.events,
                "Create/update Warning Events on the Node when unexpected rules are found");
@@ -215,13 +217,16 @@ void register_options(CLI::App& app, CommandLine& cl) {
              "Commands: take the service's options (AZURE_IPTABLES_MONITOR_OPTS, before "
              "the command line's), NODE_NAME and KUBECONFIG from this file; \"none\" reads "
              "none (default: $AIM_ENV_FILE, else the unit's "
-             "/etc/default/azure-iptables-monitor and /etc/sysconfig/azure-iptables-monitor)")
+             "/etc/default/azure-iptables-monitor, /etc/sysconfig/azure-iptables-monitor and "
+             "/etc/azure-iptables-monitor/environment, the last winning)")
           ->check([](const std::string& v) {
             return v.empty() ? std::string("a path, or none") : std::string();
           });
-  app.add_flag("--exec-condition", cl.exec_condition,
-               "For the unit's ExecCondition=: exit 0 if a node name is configured, else 1 saying "
-               "so (systemd then skips the service instead of failing it)");
+  app.add_flag(
+      "--exec-condition", cl.exec_condition,
+      "For the unit's ExecCondition=: exit 0 if a node name is configured or the kubelet's "
+      "credentials can name the node, else 1 saying so (systemd then skips the service "
+      "instead of failing it)");
 
   cl.rules_command = app.add_subcommand(
       "rules", "Print the rules exactly as they are matched (iptables -S text per table)");
@@ -264,7 +269,14 @@ void register_options(CLI::App& app, CommandLine& cl) {
       "Also exit 1 when a pattern can be satisfied by text in a comment or log prefix, or a line "
       "starts with '#'");
 
-  for (CLI::App* command : {cl.rules_command, cl.check_command, cl.validate_command})
+  cl.unlabel_command = app.add_subcommand(
+      "unlabel",
+      "Remove the label from the node's CiliumNode with the node's own credentials (stop the "
+      "service first: it would set it again). Exit 0 removed, no such CiliumNode, or no "
+      "credentials on this host at all; 2 could not (the kubectl command that would is printed)");
+
+  for (CLI::App* command :
+       {cl.rules_command, cl.check_command, cl.validate_command, cl.unlabel_command})
     list_program_options(app, *command);
 }
 

@@ -53,6 +53,7 @@ struct CommandLine {
   CLI::App* rules_command = nullptr;
   CLI::App* check_command = nullptr;
   CLI::App* validate_command = nullptr;
+  CLI::App* unlabel_command = nullptr;
   CLI::Option* input6_option = nullptr;
   // Commands only: the environment file to read instead of the service's.
   std::string env_file;

@@ -4,13 +4,21 @@
 
 namespace aim {
 
-std::string label_patch(bool value) {
+namespace {
+
+std::string labels_patch(const Json::Value& value) {
   Json::Value root;
-  root["metadata"]["labels"][kLabelKey] = value ? "true" : "false";
+  root["metadata"]["labels"][kLabelKey] = value;
   Json::StreamWriterBuilder b;
   b["indentation"] = "";
   return Json::writeString(b, root);
 }
+
+}  // namespace
+
+std::string label_patch(bool value) { return labels_patch(value ? "true" : "false"); }
+
+std::string label_removal_patch() { return labels_patch(Json::Value::null); }
 
 namespace {
 

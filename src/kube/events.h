@@ -15,6 +15,8 @@ inline constexpr size_t kEventMessageLimit = 1024;
 
 // The merge patch that sets the label: values are strings ("true"/"false").
 std::string label_patch(bool value);
+// The merge patch that removes it (null deletes a key, RFC 7386).
+std::string label_removal_patch();
 
 // "N unexpected iptables rules: RULE; RULE; ... (and K more)", at most
 // kEventMessageLimit bytes, never cut inside a UTF-8 character.

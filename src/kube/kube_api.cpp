@@ -84,6 +84,11 @@ HttpRequest label_request(const std::string& node, bool value) {
           label_patch(value), kMergePatch};
 }
 
+HttpRequest remove_label_request(const std::string& node) {
+  return {"PATCH", "/apis/cilium.io/v2/ciliumnodes/" + escape_path_segment(node),
+          label_removal_patch(), kMergePatch};
+}
+
 HttpKubeApi::HttpKubeApi(CredentialsSource credentials, std::chrono::milliseconds timeout,
                          RetryPolicy policy, Sleeper sleep, std::function<bool()> abort)
     : credentials_(std::move(credentials)), http_(timeout), policy_(policy) {
@@ -191,6 +196,11 @@ ApiOutcome HttpKubeApi::explain_404(ApiOutcome outcome, const std::string& node)
   }
   outcome.error += "; " + explain_missing_ciliumnode(what, lookup, node, why);
   return outcome;
+}
+
+ApiOutcome HttpKubeApi::remove_label(const std::string& node) {
+  if (!is_valid_node_name(node)) return {false, 0, invalid_node_name_message(node), {}};
+  return call("patch", "ciliumnodes.cilium.io/" + node, remove_label_request(node));
 }
 
 ApiOutcome HttpKubeApi::get_ciliumnode(const std::string& node) {

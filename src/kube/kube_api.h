@@ -54,6 +54,9 @@ class HttpKubeApi : public KubeApi {
   ApiOutcome get_node(const std::string& node) override;
   ApiOutcome create_event(const Json::Value& event) override;
   ApiOutcome patch_event(const std::string& name, const Json::Value& patch) override;
+  // PATCH the CiliumNode's label to null (merge patch: removed). Not part of
+  // KubeApi: only the `unlabel` command removes it, never the service.
+  ApiOutcome remove_label(const std::string& node);
 
   // Told about every attempt's outcome (for metrics): the verb ("patch"),
   // the resource ("ciliumnodes.cilium.io", "nodes", "events") and the HTTP
@@ -102,5 +105,7 @@ int64_t unix_nanos_now();
 
 // The HTTP request a label patch is, for --dry-run output.
 HttpRequest label_request(const std::string& node, bool value);
+// The HTTP request that removes the label.
+HttpRequest remove_label_request(const std::string& node);
 
 }  // namespace aim

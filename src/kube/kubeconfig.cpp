@@ -11,6 +11,7 @@
 
 #include "kube/url.h"
 #include "util/fd.h"
+#include "util/sandbox_paths.h"
 
 namespace aim {
 namespace {
@@ -182,10 +183,16 @@ Result<Credentials> read_credential_files(const Credentials& credentials) {
     const std::string path = std::exchange(file, std::string());
     if (path.empty() || (!into.empty() && !file_wins)) return std::nullopt;
     auto contents = read_file(path, limit);
-    if (!contents)
+    if (!contents) {
+      if (c.service_sandbox)
+        if (auto place = hidden_from_service(path))
+          return Error{"cannot use " + std::string(setting) + " of " + c.source + ": " +
+                           hidden_from_service_message(setting, path, *place),
+                       EACCES};
       return Error{"cannot use " + std::string(setting) + " of " + c.source + ": " +
                        contents.error() + " (it must name the file that holds " + holds + ")",
                    contents.error_code()};
+    }
     if (contents->empty())
       return Error{"cannot use " + std::string(setting) + " of " + c.source + ": " + path +
                    " is empty (it must name the file that holds " + holds + ")"};
@@ -251,7 +258,7 @@ std::vector<std::string> kubeconfig_candidates(const std::string& flag, const ch
   return out;
 }
 
-Result<Credentials> resolve_credentials(const std::string& flag) {
+Result<Credentials> resolve_credentials(const std::string& flag, bool service_sandbox) {
   const char* env = std::getenv("KUBECONFIG");
   const auto candidates = kubeconfig_candidates(flag, env);
   // An explicit choice (flag, then $KUBECONFIG) is the one to use, even if it
@@ -259,7 +266,15 @@ Result<Credentials> resolve_credentials(const std::string& flag) {
   const size_t explicit_count = (!flag.empty() ? 1 : 0) + (env && *env ? 1 : 0);
   for (size_t i = 0; i < candidates.size(); ++i) {
     const std::string& path = candidates[i];
-    if (exists(path)) return load_kubeconfig(path);
+    if (exists(path)) {
+      auto loaded = load_kubeconfig(path);
+      if (loaded) loaded->service_sandbox = service_sandbox;
+      return loaded;
+    }
+    if (i < explicit_count && service_sandbox)
+      if (auto place = hidden_from_service(path))
+        // Not "not yet": no waiting makes it appear (EACCES, not ENOENT).
+        return Error{hidden_from_service_message("kubeconfig", path, *place), EACCES};
     if (i < explicit_count)
       return Error{"kubeconfig " + path +
                        " does not exist yet (the kubelet may still be bootstrapping); waiting "

@@ -25,6 +25,9 @@ struct Credentials {
   // Who we are, as far as can be told without asking: the client
   // certificate's subject or "bearer token", for 403 messages.
   std::string identity_hint;
+  // Resolved for the service, whose unit hides some places (sandbox_paths.h):
+  // a credential file missing there is said to be hidden, with the fix.
+  bool service_sandbox = false;
 };
 
 // Caps on what is read from the files credentials name: far above what such
@@ -61,8 +64,10 @@ std::vector<std::string> kubeconfig_candidates(const std::string& flag, const ch
 // Finds credentials: the first candidate that exists; else in-cluster when
 // KUBERNETES_SERVICE_HOST is set. When the flag or $KUBECONFIG names a file
 // that does not exist yet, that is an error saying it is awaited (the
-// kubelet may still be bootstrapping), not a fall-through.
-Result<Credentials> resolve_credentials(const std::string& flag);
+// kubelet may still be bootstrapping), not a fall-through; `service_sandbox`
+// (the service) says instead that the unit hides it when it lies where the
+// unit hides files (sandbox_paths.h).
+Result<Credentials> resolve_credentials(const std::string& flag, bool service_sandbox = false);
 
 std::string base64_decode(const std::string& text, bool* ok);
 

@@ -37,7 +37,9 @@ Status CiliumNodeFollower::start(sd_event* loop, LoopWorker::Fault fault, Callba
           });
         };
         CiliumNodeWatch watch(
-            [kubeconfig = options_.kubeconfig] { return resolve_credentials(kubeconfig); },
+            [kubeconfig = options_.kubeconfig, sandbox = options_.unit_sandbox] {
+              return resolve_credentials(kubeconfig, sandbox);
+            },
             options_.node_name, timing, [this] { return stopping_.load(); }, to_loop);
         watch.run();
         return {};

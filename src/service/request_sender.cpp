@@ -8,9 +8,11 @@ namespace aim {
 
 Status RequestSender::start(sd_event* loop, LoopWorker::Fault fault, Done done) {
   done_ = std::move(done);
-  const std::string kubeconfig = options_.kubeconfig;
-  auto creds = warning_if_insecure([kubeconfig] { return resolve_credentials(kubeconfig); },
-                                   [this](const std::string& w) { log_.warning(w); });
+  auto creds = warning_if_insecure(
+      [kubeconfig = options_.kubeconfig, sandbox = options_.unit_sandbox] {
+        return resolve_credentials(kubeconfig, sandbox);
+      },
+      [this](const std::string& w) { log_.warning(w); });
   RetryPolicy policy;
   policy.budget = std::chrono::milliseconds(10000);
   api_ = std::make_unique<HttpKubeApi>(

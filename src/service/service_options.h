@@ -32,6 +32,9 @@ struct ServiceOptions {
   std::string map_path = "/azure-block-iptables-bpf-map/iptables_block_event_counter";
   bool install_routes = false;  // keep the health-probe reply routes
   std::string metrics_file;     // Prometheus textfile written after every check; empty: none
+  // Not a flag: run by systemd as the unit, whose sandbox hides some places
+  // (util/sandbox_paths.h); credential errors then name the hide.
+  bool unit_sandbox = false;
 
   bool operator==(const ServiceOptions&) const = default;
 };

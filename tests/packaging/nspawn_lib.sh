@@ -224,19 +224,20 @@ e2e_stock_scenario() {
   in_ct iptables -t mangle -N KUBE-KUBELET-CANARY || fail "cannot create the kubelet's canary chain"
   in_ct ip6tables -t mangle -N KUBE-KUBELET-CANARY || fail "cannot create the kubelet's IPv6 canary chain"
 
-  step "stock options, only NODE_NAME set: the service labels the node false"
+  step "stock configuration, nothing edited: the node's name from the kubelet's certificate, label false"
   in_ct install -D -m 600 /opt/aim-test/kubeconfig /var/lib/kubelet/kubeconfig
   in_ct cp "$env_file" /opt/aim-test/env.packaged
-  in_ct sed -i 's|^#NODE_NAME=.*|NODE_NAME=node1|' "$env_file"
-  [ "$(in_ct diff /opt/aim-test/env.packaged "$env_file" | grep -c '^[<>]')" = 2 ] \
-    || fail "more than NODE_NAME differs from the packaged $env_file"
+  in_ct test ! -e "$E2E_LOCAL_ENV" || fail "the package ships $E2E_LOCAL_ENV (it must stay the operator's)"
   in_ct systemctl restart "$UNIT" || fail "systemctl restart failed"
   wait_for 20 label_is false || fail "label is '$(label)' with the stock configuration, want false"
+  in_ct journalctl -u "$UNIT" --no-pager -o cat \
+    | grep_q '^node name node1: from the client certificate of /var/lib/kubelet/kubeconfig (NODE_NAME is not set)$' \
+    || fail "the journal does not say the node name came from the kubelet's certificate"
 
   step "by hand: validate and check --dry-run use the service's configuration and agree with it"
   run_by_hand validate -v 2
   [ "$RUN_STATUS" = 0 ] || { echo "$RUN_OUT"; fail "validate on the stock install exited $RUN_STATUS, want 0"; }
-  echo "$RUN_OUT" | grep_q "configuration: $env_file (NODE_NAME, AZURE_IPTABLES_MONITOR_OPTS), then the command line" \
+  echo "$RUN_OUT" | grep_q "configuration: $env_file (AZURE_IPTABLES_MONITOR_OPTS), then the command line" \
     || { echo "$RUN_OUT"; fail "validate -v 2 does not name $env_file as its configuration"; }
   echo "$RUN_OUT" | grep_q ' 0 problems$' || { echo "$RUN_OUT"; fail "validate found problems in the stock allowlists"; }
   e2e_expect_check_agrees
@@ -268,22 +269,22 @@ e2e_stock_scenario() {
 
 # Sets NODE_NAME, KUBECONFIG (the test server) and a short interval with
 # Events, -v 2 and a metrics file in node-exporter's textfile directory (the
-# one the unit may write) in the packaged environment file ENV_FILE, whose
-# options already check IPv6.
+# one the unit may write) in the operator's own environment file
+# ($E2E_LOCAL_ENV, which no package owns), leaving the packaged ENV_FILE as
+# shipped; the options repeat the packaged ones (which check IPv6) and add.
 E2E_METRICS=/var/lib/prometheus/node-exporter/azure-iptables-monitor.prom
+E2E_LOCAL_ENV=/etc/azure-iptables-monitor/environment
 e2e_configure() {
-  local env_file=$1
-  step "configure NODE_NAME and the kubeconfig in $env_file"
-  in_ct grep -q '^AZURE_IPTABLES_MONITOR_OPTS=".* --ipv6' "$env_file" \
-    || fail "the packaged options in $env_file do not check IPv6 (--ipv6)"
-  in_ct sed -i \
-    -e 's|^#NODE_NAME=.*|NODE_NAME=node1|' \
-    -e 's|^#KUBECONFIG=.*|KUBECONFIG=/opt/aim-test/kubeconfig|' \
-    -e 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"|AZURE_IPTABLES_MONITOR_OPTS="\1 --interval 2 --events -v 2 --metrics-file '"$E2E_METRICS"'"|' \
-    "$env_file"
+  local env_file=$1 packaged_opts
+  step "configure NODE_NAME, the kubeconfig and options in $E2E_LOCAL_ENV ($env_file as shipped)"
+  packaged_opts=$(in_ct sed -n 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"$|\1|p' "$env_file")
+  case $packaged_opts in *--ipv6*) ;; *) fail "the packaged options in $env_file do not check IPv6 (--ipv6)" ;; esac
+  printf '%s\n' "# This node's settings (read after $env_file; these win)." "NODE_NAME=node1" \
+    "KUBECONFIG=/opt/aim-test/kubeconfig" \
+    "AZURE_IPTABLES_MONITOR_OPTS=\"$packaged_opts --interval 2 --events -v 2 --metrics-file $E2E_METRICS\"" \
+    | in_ct sh -c "cat >$E2E_LOCAL_ENV"
   in_ct mkdir -p "$(dirname "$E2E_METRICS")"
-  in_ct grep -qx 'NODE_NAME=node1' "$env_file" || fail "could not set NODE_NAME in $env_file"
-  in_ct grep -q -- '--interval 2' "$env_file" || fail "could not set the options in $env_file"
+  in_ct cmp -s /opt/aim-test/env.packaged "$env_file" || fail "$env_file was edited"
 }
 
 # systemctl restart/status/reload, the journal, label flips for nft and
@@ -375,8 +376,7 @@ e2e_expect_metrics() {
 # options are put back and it runs again.
 e2e_flag_error_scenario() {
   step "a flag error: the unit fails, journalctl -p err says why"
-  local env_file
-  env_file=$(in_ct sh -c 'ls /etc/default/'"$UNIT"' /etc/sysconfig/'"$UNIT"' 2>/dev/null | head -n 1')
+  local env_file=$E2E_LOCAL_ENV
   in_ct cp "$env_file" /opt/aim-test/env.good
   in_ct sed -i 's|^AZURE_IPTABLES_MONITOR_OPTS="\(.*\)"|AZURE_IPTABLES_MONITOR_OPTS="\1 --intreval 60"|' "$env_file"
   in_ct systemctl restart "$UNIT" >/dev/null 2>&1 || true
@@ -390,24 +390,128 @@ e2e_flag_error_scenario() {
   wait_for 20 label_is false || fail "label is '$(label)' after the fixed restart, want false"
 }
 
+# A kubeconfig under /root (readable by hand, hidden from the service by the
+# unit's ProtectHome=yes): the service says it is hidden and how to fix it
+# (not "does not exist yet"), and a command run by hand warns that the
+# service cannot see it. Then the settings are put back.
+e2e_hidden_kubeconfig_scenario() {
+  step "KUBECONFIG under /root: the service names the unit's ProtectHome=yes, a command by hand warns"
+  in_ct install -D -m 600 /opt/aim-test/kubeconfig /root/.kube/config
+  in_ct cp "$E2E_LOCAL_ENV" /opt/aim-test/env.good
+  in_ct sed -i 's|^KUBECONFIG=.*|KUBECONFIG=/root/.kube/config|' "$E2E_LOCAL_ENV"
+  in_ct systemctl restart "$UNIT" || fail "systemctl restart failed"
+  hidden_said() {
+    in_ct journalctl -u "$UNIT" --no-pager -o cat \
+      | grep_q 'kubeconfig /root/.kube/config cannot be seen by the service: the unit hides /root from the service (ProtectHome=yes)'
+  }
+  wait_for 20 hidden_said || fail "the service does not say the unit hides /root/.kube/config"
+  if in_ct journalctl -u "$UNIT" --no-pager -o cat | grep_q '/root/.kube/config does not exist yet'; then
+    fail "the service says the hidden kubeconfig does not exist yet"
+  fi
+  run_by_hand check --dry-run
+  echo "$RUN_OUT" | grep_q 'warning: the service cannot see kubeconfig /root/.kube/config: the unit hides /root from the service (ProtectHome=yes)' \
+    || { echo "$RUN_OUT"; fail "check by hand does not warn that the service cannot see /root/.kube/config"; }
+  in_ct cp /opt/aim-test/env.good "$E2E_LOCAL_ENV"
+  in_ct systemctl restart "$UNIT" || fail "systemctl restart failed"
+  wait_for 20 label_is false || fail "label is '$(label)' with the kubeconfig back, want false"
+}
+
 # After WHAT (a reinstall or upgrade) of a configured, running service whose
-# process was OLD_PID: the edited ENV_FILE and allowlist are kept, the service
-# was restarted and labels the node again.
+# process was OLD_PID: the operator's environment file and edited allowlist
+# are kept, the service was restarted with the operator's values and labels
+# the node again.
 e2e_expect_kept_and_restarted() {
-  local what=$1 env_file=$2 old_pid=$3
-  in_ct grep -qx 'NODE_NAME=node1' "$env_file" || fail "$what replaced the edited $env_file"
+  local what=$1 old_pid=$2 pid
+  in_ct grep -qx 'NODE_NAME=node1' "$E2E_LOCAL_ENV" || fail "$what changed $E2E_LOCAL_ENV"
   in_ct grep -q 'dport 2222' /etc/azure-iptables-monitor/ipv4/filter || fail "$what replaced the edited allowlist"
   wait_for 20 in_ct systemctl is-active -q "$UNIT" || fail "not active after $what"
-  [ "$(unit_property MainPID)" != "$old_pid" ] || fail "$what did not restart the service"
+  pid=$(unit_property MainPID)
+  [ "$pid" != "$old_pid" ] || fail "$what did not restart the service"
+  in_ct cat /proc/"$pid"/cmdline | tr '\0' ' ' | grep_q -- "--interval 2 --events -v 2 --metrics-file $E2E_METRICS" \
+    || fail "after $what the service does not run with the operator's options: $(in_ct cat /proc/"$pid"/cmdline | tr '\0' ' ')"
+  in_ct cat /proc/"$pid"/environ | tr '\0' '\n' | grep_q -x 'NODE_NAME=node1' \
+    || fail "after $what the service does not have the operator's NODE_NAME"
   wait_for 20 label_is false || fail "label is '$(label)' after $what, want false"
 }
 
-# The removal WHAT (its transcript LOG) said, once, how to remove the label
-# from the configured node's CiliumNode.
-e2e_expect_label_note() {
+# After the upgrade WHAT (non-interactive, stdin closed, as unattended
+# upgrades run): the package's ENV_FILE, which nobody edited, carries the new
+# version's change (nothing asked), with no copy left beside it.
+e2e_expect_packaged_env_followed() {
+  local what=$1 env_file=$2
+  in_ct grep -qx '# changed by the upgrade' "$env_file" || fail "$what did not update the unedited $env_file"
+  e2e_expect_absent "$what" "$env_file.dpkg-dist" "$env_file.dpkg-old" "$env_file.rpmnew" "$env_file.rpmsave"
+}
+
+# The removal WHAT (its transcript LOG), after the unit stopped, removed the
+# label from node1's CiliumNode with the node's credentials, said so once,
+# and the label is still absent 5 s later (nothing put it back).
+e2e_expect_label_removed() {
   local what=$1 log=$2
-  local note='kubectl label ciliumnode node1 kubernetes.azure.com/user-iptables-rules-'
-  [ "$(grep -cF -- "$note" "$log")" = 1 ] || { cat "$log"; fail "$what did not print the label note once: $note"; }
+  local said='removed the label kubernetes.azure.com/user-iptables-rules of CiliumNode node1'
+  [ "$(grep -cF -- "$said" "$log")" = 1 ] || { cat "$log"; fail "$what did not say once: $said"; }
+  [ "$(label)" = "<none>" ] || fail "label is '$(label)' after $what, want none"
+  sleep 5
+  [ "$(label)" = "<none>" ] || fail "label is '$(label)' 5 s after $what: something put it back"
+}
+
+# WHAT (its transcript LOG) did not try to remove the label (an upgrade or a
+# reinstall is not a removal).
+e2e_expect_no_unlabel() {
+  local what=$1 log=$2
+  if grep -Eq 'the label kubernetes.azure.com/user-iptables-rules|kubectl label ciliumnode' "$log"; then
+    cat "$log"; fail "$what tried to remove the label"
+  fi
+}
+
+# Writes to OUT a later release of RPM (Release: RPM's + 1, in
+# $E2E_RPM_UPGRADE_RELEASE) with the same files, scriptlets and file flags,
+# except that its environment file and nat allowlist gain a line: real rpm
+# upgrade mechanics (%config(noreplace), %preun/%postun with $1 = 1) without
+# a second build of the program.
+e2e_rpm_upgrade_package() {
+  local rpm=$1 out=$2 dir=$WORK/rpm-upgrade name version release
+  mkdir -p "$dir/root" "$dir/top"
+  (cd "$dir/root" && rpm2cpio "$rpm" | cpio -idm --quiet) || fail "cannot unpack $rpm"
+  echo '# changed by the upgrade' >>"$dir/root/etc/sysconfig/$UNIT"
+  echo '# added by the upgrade' >>"$dir/root/etc/azure-iptables-monitor/ipv4/nat"
+  name=$(rpm -qp --qf '%{NAME}' "$rpm")
+  version=$(rpm -qp --qf '%{VERSION}' "$rpm")
+  release=$(rpm -qp --qf '%{RELEASE}' "$rpm")
+  E2E_RPM_UPGRADE_RELEASE=$((${release%%.*} + 1))
+  # SECTION with the package's scriptlet TAG (macros expanded; '%' escaped
+  # for the spec), when it has one.
+  scriptlet() {
+    local body
+    body=$(rpm -qp --qf "%{$2}" "$rpm" | sed 's/%/%%/g')
+    [ "$body" = "(none)" ] || printf '%s\n%s\n' "$1" "$body"
+  }
+  {
+    echo "Name: $name"; echo "Version: $version"; echo "Release: $E2E_RPM_UPGRADE_RELEASE"
+    echo "Summary: $name, repacked as a later release by the e2e test"; echo "License: MIT"
+    echo "AutoReqProv: no"
+    echo "%global debug_package %{nil}"; echo "%global __os_install_post %{nil}"
+    echo "%description"; echo "Repacked."
+    echo "%install"; echo "cp -a $dir/root/. %{buildroot}/"
+    scriptlet %pre PREIN
+    scriptlet %post POSTIN
+    scriptlet %preun PREUN
+    scriptlet %postun POSTUN
+    echo "%files"
+    # Each file with its kind: directories owned as %dir, configuration as
+    # %config (noreplace when the package says so); "f" keeps empty flags a word.
+    rpm -qp --qf '[%{FILEMODES:perms} f%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpm" | while read -r mode flags path; do
+      case $mode in d*) echo "%dir $path"; continue ;; esac
+      case $flags in
+        *c*n* | *n*c*) echo "%config(noreplace) $path" ;;
+        *c*) echo "%config $path" ;;
+        *) echo "$path" ;;
+      esac
+    done
+  } >"$dir/upgrade.spec"
+  rpmbuild -bb --nodeps --define "_topdir $dir/top" "$dir/upgrade.spec" >"$dir/build.log" 2>&1 \
+    || { tail -30 "$dir/build.log"; fail "cannot build the upgrade package"; }
+  cp "$(find "$dir/top/RPMS" -name '*.rpm' | head -n 1)" "$out"
 }
 
 # Fails if any PATH... exists in the container.

@@ -15,12 +15,14 @@ UNIT=azure-iptables-monitor
 e2e_package_argument "${1:-}"
 RPM=$PACKAGE
 RPM_NAME=$PACKAGE_NAME
-rpm_in_ct() {  # rpm ARGS... inside the container; log in $WORK/rpm.log
-  in_ct rpm "$@" >"$WORK/rpm.log" 2>&1 || { cat "$WORK/rpm.log"; fail "rpm $* failed"; }
+rpm_in_ct() {  # rpm ARGS... inside the container, stdin closed; log in $WORK/rpm.log
+  in_ct rpm "$@" </dev/null >"$WORK/rpm.log" 2>&1 || { cat "$WORK/rpm.log"; fail "rpm $* failed"; }
 }
 
 e2e_init rpm-e2e
 e2e_prepare_root "$RPM"
+step "a later release of the same build, whose /etc/sysconfig/$UNIT and nat allowlist differ"
+e2e_rpm_upgrade_package "$RPM" "$ROOT/opt/aim-test/upgrade.rpm"
 step "install the Debian packages that provide the sonames the .rpm requires (host network, not booted)"
 # rpm's automatic Requires name sonames (libjsoncpp.so.25()(64bit)); the
 # Debian package holding each is found on this (the building) machine.
@@ -57,21 +59,30 @@ e2e_stock_scenario /etc/sysconfig/$UNIT
 e2e_configure /etc/sysconfig/$UNIT
 e2e_service_scenario
 
-step "rpm -U (same package again): %postun try-restarts, edited %config(noreplace) files kept"
+step "rpm -U (same package again): %postun try-restarts, the operator's settings kept"
 main_pid=$(unit_property MainPID)
 rpm_in_ct -U --replacepkgs --nodeps "/opt/aim-test/$RPM_NAME"
-if grep -q 'kubectl label ciliumnode' "$WORK/rpm.log"; then fail "rpm -U printed the removal note"; fi
-e2e_expect_kept_and_restarted "rpm -U" /etc/sysconfig/$UNIT "$main_pid"
+e2e_expect_no_unlabel "rpm -U" "$WORK/rpm.log"
+e2e_expect_kept_and_restarted "rpm -U" "$main_pid"
 
-step "rpm -e: %preun stops and disables; edited configuration kept as .rpmsave"
+step "unattended upgrade (rpm -U, stdin closed) to a release whose /etc/sysconfig/$UNIT changed: the operator's settings stay"
+main_pid=$(unit_property MainPID)
+rpm_in_ct -U --nodeps /opt/aim-test/upgrade.rpm
+e2e_expect_no_unlabel "the upgrade" "$WORK/rpm.log"
+[ "$(in_ct rpm -q --qf '%{RELEASE}' "$UNIT")" = "$E2E_RPM_UPGRADE_RELEASE" ] || fail "not upgraded: $(in_ct rpm -q "$UNIT")"
+in_ct grep -q '^# added by the upgrade' /etc/azure-iptables-monitor/ipv4/nat || fail "the unedited nat allowlist was not updated"
+e2e_expect_packaged_env_followed "the upgrade" /etc/sysconfig/$UNIT
+e2e_expect_kept_and_restarted "the upgrade" "$main_pid"
+
+step "rpm -e: %preun stops and disables, then removes the label; edited configuration kept as .rpmsave"
 rpm_in_ct -e --nodeps "$UNIT"
-e2e_expect_label_note "rpm -e" "$WORK/rpm.log"
+e2e_expect_label_removed "rpm -e" "$WORK/rpm.log"
 in_ct systemctl is-active -q "$UNIT" && fail "still running after rpm -e"
 e2e_expect_absent "rpm -e" /usr/sbin/azure-iptables-monitor /usr/lib/systemd/system/$UNIT.service \
   /etc/sysconfig/$UNIT /etc/azure-iptables-monitor/ipv4/nat /usr/share/$UNIT \
   /usr/share/man/man8/azure-iptables-monitor.8.gz /usr/share/bash-completion/completions/azure-iptables-monitor \
   /etc/systemd/system/multi-user.target.wants/$UNIT.service
-in_ct test -e /etc/sysconfig/$UNIT.rpmsave || fail "the edited /etc/sysconfig/$UNIT was not kept as .rpmsave"
+in_ct test -e "$E2E_LOCAL_ENV" || fail "rpm -e deleted $E2E_LOCAL_ENV (no package owns it)"
 in_ct test -e /etc/azure-iptables-monitor/ipv4/filter.rpmsave || fail "the edited allowlist was not kept as .rpmsave"
 if in_ct rpm -q "$UNIT" >/dev/null 2>&1; then fail "rpm still lists the package"; fi
-echo "PASS: rpm -i (preset), NODE_NAME unset (skipped, not failed), stock options (IPv6 checked; check and validate by hand agree), start, status, journal, label flips, reload, rpm -U, rpm -e (with the label note)"
+echo "PASS: rpm -i (preset), unconfigured (skipped, not failed), stock configuration unedited (node name from the kubelet's certificate; IPv6 checked; check and validate by hand agree), operator settings in $E2E_LOCAL_ENV, start, status, journal, label flips, reload, rpm -U, unattended upgrade with a changed /etc/sysconfig file (settings kept), rpm -e (label removed, still absent 5 s later)"

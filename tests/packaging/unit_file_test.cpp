@@ -15,6 +15,7 @@
 
 #include "cli/env_file.h"
 #include "require.h"
+#include "util/sandbox_paths.h"
 
 namespace {
 
@@ -101,8 +102,9 @@ TEST(UnitEnvironment, IsWhatCommandsRead) {
 // and says why.
 TEST(ExecCondition, SkipsOnlyWithoutANodeName) {
   const auto status = [](const std::string& env, const std::string& args, std::string* out) {
-    const std::string cmd = "env -u NODE_NAME " + env + " " + std::string(AIM_BINARY) +
-                            " --exec-condition " + args + " 2>&1; echo \"rc=$?\"";
+    const std::string cmd = "env -u NODE_NAME -u KUBECONFIG -u KUBERNETES_SERVICE_HOST " + env +
+                            " " + std::string(AIM_BINARY) + " --exec-condition " + args +
+                            " 2>&1; echo \"rc=$?\"";
     *out = run(cmd);
     return std::atoi(out->c_str() + out->rfind("rc=") + 3);
   };
@@ -121,6 +123,81 @@ TEST(ExecCondition, SkipsOnlyWithoutANodeName) {
   EXPECT_EQ(status("", "--interval 0", &out), 0) << out;
 }
 
+// Without a node name, the kubelet's credentials name the node: the service
+// starts (quietly here). Credentials that are coming or that name no node
+// start it too, for it to retry or to fail saying why; only a host with no
+// credentials at all is skipped.
+TEST(ExecCondition, TheKubeletsCredentialsNameTheNode) {
+  if (access("/var/lib/kubelet/kubeconfig", F_OK) == 0 ||
+      access("/etc/kubernetes/kubelet.conf", F_OK) == 0)
+    AIM_REQUIRE_OR_SKIP("this host has a kubelet kubeconfig: it is not a host without credentials");
+  char tmpl[] = "/tmp/aim-exec-condition-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  ASSERT_EQ(
+      std::system((std::string(AIM_SUPPORT_DIR) + "/make_test_pki.sh " + dir + "/pki").c_str()), 0);
+  const auto kubeconfig = [&](const std::string& name, const std::string& user) {
+    std::ofstream(dir + "/" + name)
+        << "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n"
+        << "  cluster: {server: 'https://127.0.0.1:6443'}\ncontexts:\n- name: c\n"
+        << "  context: {cluster: c, user: u}\nusers:\n- name: u\n  user:\n"
+        << user;
+    return dir + "/" + name;
+  };
+  const std::string node1 = kubeconfig("node1",
+                                       "    client-certificate: pki/node1.crt\n"
+                                       "    client-key: pki/node1.key\n");
+  const std::string token = kubeconfig("token", "    token: abc\n");
+  const auto status = [](const std::string& env, std::string* out) {
+    *out = run("env -u NODE_NAME -u KUBECONFIG -u KUBERNETES_SERVICE_HOST " + env + " " +
+               AIM_BINARY + " --exec-condition 2>&1; echo \"rc=$?\"");
+    return std::atoi(out->c_str() + out->rfind("rc=") + 3);
+  };
+  std::string out;
+  EXPECT_EQ(status("KUBECONFIG=" + node1, &out), 0) << out;
+  EXPECT_EQ(out, "rc=0\n") << "quiet when the certificate names the node";
+  EXPECT_EQ(status("KUBECONFIG=" + token, &out), 0) << out;
+  EXPECT_EQ(status("KUBECONFIG=" + dir + "/not-yet", &out), 0) << out;
+  EXPECT_EQ(status("", &out), 1) << out;
+  EXPECT_NE(out.find("no node name: set NODE_NAME (in /etc/azure-iptables-monitor/environment)"),
+            std::string::npos)
+      << out;
+
+  // The service itself, with a certificate that names no node: exit 78,
+  // saying so; with one not there yet: exit 1 (its unit restarts it).
+  const std::string admin = kubeconfig("admin",
+                                       "    client-certificate: pki/admin.crt\n"
+                                       "    client-key: pki/admin.key\n");
+  out = run("env -u NODE_NAME KUBECONFIG=" + admin + " " + AIM_BINARY + " 2>&1; echo \"rc=$?\"");
+  EXPECT_NE(out.find("rc=78"), std::string::npos) << out;
+  EXPECT_NE(out.find("the credentials cannot name the node: client-certificate " + dir +
+                     "/pki/admin.crt is the certificate of \"aim-admin\", not of a node"),
+            std::string::npos)
+      << out;
+  out = run("env -u NODE_NAME KUBECONFIG=" + dir + "/not-yet " + AIM_BINARY +
+            " 2>&1; echo \"rc=$?\"");
+  EXPECT_NE(out.find("rc=1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("no node name yet"), std::string::npos) << out;
+  std::system(("rm -rf " + dir).c_str());
+}
+
+// The places util/sandbox_paths.h names as hidden from the service are the
+// ones the unit's settings hide.
+TEST(UnitSandbox, HidesWhatTheMessagesSay) {
+  std::ifstream in(unit_path());
+  std::set<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.insert(line);
+  std::set<std::string> settings;
+  for (const aim::HiddenPlace& place : aim::kServiceHiddenPlaces) settings.insert(place.setting);
+  EXPECT_EQ(settings, (std::set<std::string>{"ProtectHome=yes", "PrivateTmp=yes"}));
+  for (const std::string& setting : settings)
+    EXPECT_TRUE(lines.count(setting)) << setting << " is not in the unit";
+  // Whatever else the unit hides would need its own entry.
+  for (const char* other :
+       {"ProtectHome=tmpfs", "ProtectHome=read-only", "TemporaryFileSystem=", "InaccessiblePaths="})
+    for (const std::string& line : lines) EXPECT_NE(line.rfind(other, 0), 0u) << line;
+}
+
 }  // namespace
 
 namespace {
@@ -134,7 +211,7 @@ TEST(ManPage, DocumentsEveryOption) {
   // In roff source a "-" is written "\-".
   const std::string man = std::regex_replace(text.str(), std::regex("\\\\-"), "-");
   std::string help;
-  for (const char* cmd : {"", " rules", " check", " validate"})
+  for (const char* cmd : {"", " rules", " check", " validate", " unlabel"})
     help += run(std::string(AIM_BINARY) + cmd + " --help");
   std::set<std::string> options;
   std::regex long_option("--[a-zA-Z][a-zA-Z0-9-]+");
@@ -240,7 +317,7 @@ std::set<std::string> long_only(std::set<std::string> words) {
 
 TEST(BashCompletion, OffersTheCommandsHelpLists) {
   const Help top = parse_help(run(std::string(AIM_BINARY) + " --help"));
-  ASSERT_EQ(top.commands, (std::set<std::string>{"rules", "check", "validate"}));
+  ASSERT_EQ(top.commands, (std::set<std::string>{"rules", "check", "validate", "unlabel"}));
   EXPECT_EQ(complete("azure-iptables-monitor ''"), top.commands);
 }
 
@@ -248,7 +325,7 @@ TEST(BashCompletion, OffersEveryOptionHelpListsAndNoOther) {
   const Help top = parse_help(run(std::string(AIM_BINARY) + " --help"));
   ASSERT_GT(top.options.size(), 15u);
   EXPECT_EQ(long_only(complete("azure-iptables-monitor --")), top.options);
-  for (const std::string command : {"rules", "check", "validate"}) {
+  for (const std::string command : {"rules", "check", "validate", "unlabel"}) {
     // Its own options and, at the end of its help, the program's it uses.
     const Help own = parse_help(run(std::string(AIM_BINARY) + " " + command + " --help"));
     EXPECT_EQ(long_only(complete("azure-iptables-monitor " + command + " --")), own.options)

@@ -530,5 +530,49 @@ TEST_F(RealApiServerTest, WithoutListAndWatchTheServiceFallsBackAndSaysSo) {
   EXPECT_NE(log.find("forbidden"), std::string::npos) << log;
 }
 
+// A node with nothing configured: its kubelet's certificate names it (no
+// --node-name, no NODE_NAME), and `unlabel` removes the label with that
+// identity and the packaged RBAC's patch grant, leaving the other labels.
+TEST_F(RealApiServerTest, TheNodesCertificateNamesItAndUnlabelRemovesTheLabel) {
+  apply_manifest(std::string(AIM_ETC_DIR) + "/kubernetes/rbac.yaml");
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
+  const std::string binary = "env -u NODE_NAME " + test::quote(test::binary_path());
+  const std::string kubeconfig = " --kubeconfig " + dir_ + "/kubeconfig";
+  std::string out;
+  // RBAC takes effect shortly after the binding is created.
+  for (int i = 0; i < 60; ++i) {
+    out = run(binary + " check --backend legacy --input " +
+              test::quote(std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node") + kubeconfig +
+              " 2>&1; echo rc=$?")
+              .out;
+    if (out.find("403 Forbidden") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
+  ASSERT_EQ(label(), "true");
+
+  out = run(binary + " unlabel" + kubeconfig + " 2>&1; echo rc=$?").out;
+  EXPECT_NE(out.find("rc=0"), std::string::npos) << out;
+  EXPECT_NE(out.find("removed the label kubernetes.azure.com/user-iptables-rules of CiliumNode "
+                     "node1 (the node named by the client certificate of " +
+                     dir_ + "/kubeconfig)"),
+            std::string::npos)
+      << out;
+  const Json::Value labels = get("/apis/cilium.io/v2/ciliumnodes/node1")["metadata"]["labels"];
+  EXPECT_FALSE(labels.isMember("kubernetes.azure.com/user-iptables-rules")) << labels;
+  EXPECT_EQ(labels["other"].asString(), "kept") << labels;
+  EXPECT_EQ(node1_requests("patch"), 2u) << "one to label, one to unlabel, as system:node:node1";
+
+  // Nothing left to remove: still a success, still one request.
+  out = run(binary + " unlabel" + kubeconfig + " 2>&1; echo rc=$?").out;
+  EXPECT_NE(out.find("rc=0"), std::string::npos) << out;
+  EXPECT_EQ(node1_requests("patch"), 3u);
+  // No CiliumNode (cilium-agent never ran, or it was deleted): nothing to do.
+  ASSERT_EQ(admin("DELETE", "/apis/cilium.io/v2/ciliumnodes/node1", Json::Value()).status, 200);
+  out = run(binary + " unlabel" + kubeconfig + " 2>&1; echo rc=$?").out;
+  EXPECT_NE(out.find("rc=0"), std::string::npos) << out;
+  EXPECT_NE(out.find("CiliumNode node1 does not exist"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace aim

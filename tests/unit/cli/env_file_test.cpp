@@ -205,8 +205,10 @@ TEST(EnvFileConfigurationTest, RefusesOptionsThatCannotBeTheService) {
 
 TEST(EnvFileChoiceTest, FlagThenVariableThenTheUnitsFiles) {
   const EnvFileChoice defaults = choose_env_files(std::nullopt, nullptr);
-  EXPECT_EQ(defaults.paths, (Words{"/etc/default/azure-iptables-monitor",
-                                   "/etc/sysconfig/azure-iptables-monitor"}));
+  // The operator's own file last: its assignments win over the packaged one's.
+  EXPECT_EQ(defaults.paths,
+            (Words{"/etc/default/azure-iptables-monitor", "/etc/sysconfig/azure-iptables-monitor",
+                   "/etc/azure-iptables-monitor/environment"}));
   EXPECT_TRUE(defaults.missing_ok);
   EXPECT_EQ(choose_env_files(std::nullopt, "").paths, defaults.paths);
 
