@@ -81,8 +81,10 @@ in_ct systemctl stop "$UNIT"
 [ $((SECONDS - t0)) -le 5 ] || fail "stop took $((SECONDS - t0)) s"
 
 step "apt remove keeps the configuration; apt purge removes everything"
+in_ct test -f "$E2E_METRICS" || fail "no metrics file before remove"
 apt_in_ct remove -y "$UNIT"
 e2e_expect_label_note "apt remove" "$WORK/apt.log"
+in_ct test -e "$E2E_METRICS" && fail "remove left the metrics file (node-exporter would serve a stale verdict)"
 e2e_expect_absent "remove" /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service
 in_ct test -e /etc/default/$UNIT || fail "remove deleted the configuration (conffiles stay until purge)"
 apt_in_ct purge -y "$UNIT"
