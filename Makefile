@@ -14,9 +14,10 @@ azure-iptables-monitor: configure
 
 # The container image (no registry needed): localhost/azure-iptables-monitor:<version>
 # and :latest in podman's storage, and $(BUILD_DIR)/azure-iptables-monitor-image.tar
-# (OCI archive). See scripts/build-image.sh.
-azure-iptables-monitor-image: azure-iptables-monitor
-	BUILD_DIR=$(BUILD_DIR) ./scripts/build-image.sh
+# (OCI archive). See scripts/build-image.sh. Builds the program only (CMake's
+# azure-iptables-monitor-image target), not the test suite.
+azure-iptables-monitor-image: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target azure-iptables-monitor-image
 
 # The package tests (packaging.*_nspawn_e2e) install what `packages` built.
 test-azure-iptables-monitor: azure-iptables-monitor packages

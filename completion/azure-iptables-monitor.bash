@@ -12,9 +12,13 @@ _azure_iptables_monitor() {
     --terminateOnSuccess --checkMap --mapPath --installRoutesForHealthProbeReply
     --metrics-file --request-timeout --env-file --exec-condition"
   local commands="rules check validate"
-  local rules_options="--family --format"
-  local check_options="--dry-run --output"
-  local validate_options="--strict"
+  # After a command: its own options and the program's options it uses, as
+  # `azure-iptables-monitor COMMAND --help` lists them; not the service's.
+  local rules_options="-h --help --family --format -v --v --backend --nftables --no-nftables
+    --env-file"
+  local check_options="-h --help --dry-run --output -v --v --backend --input --input6 --ipv6
+    --nftables --no-nftables --kubeconfig --node-name --events --request-timeout --env-file"
+  local validate_options="-h --help --strict -v --v --input --input6 --ipv6 --env-file"
 
   # --flag=value: bash splits the word at '=' (COMP_WORDBREAKS).
   local flag=$prev
@@ -59,11 +63,11 @@ _azure_iptables_monitor() {
     esac
   done
   if [[ $cur == -* ]]; then
-    local own=
-    [[ $command == rules ]] && own=$rules_options
-    [[ $command == check ]] && own=$check_options
-    [[ $command == validate ]] && own=$validate_options
-    COMPREPLY=($(compgen -W "$global $own" -- "$cur"))
+    local offer=$global
+    [[ $command == rules ]] && offer=$rules_options
+    [[ $command == check ]] && offer=$check_options
+    [[ $command == validate ]] && offer=$validate_options
+    COMPREPLY=($(compgen -W "$offer" -- "$cur"))
     return
   fi
   [[ -z $command ]] && COMPREPLY=($(compgen -W "$commands" -- "$cur"))

@@ -8,7 +8,8 @@
 # In the image, and nothing else (no shell, no package manager):
 #   /usr/sbin/azure-iptables-monitor          the program (the entrypoint;
 #                                              also /azure-iptables-monitor, as upstream's)
-#   /usr/sbin/{ip,ip6}tables-nft-save          the nft backend's reader (xtables-nft-multi)
+#   /usr/sbin/{ip,ip6}tables-nft-save          for operators (xtables-nft-multi; the program
+#                                              reads nft rules itself and never runs it)
 #   the xtables extensions both load (not ebtables'/arptables'), every shared
 #   library any of these needs, the loader, the CA bundle, and the name tables
 #   rule listings use (/etc/protocols; /etc/iproute2/{group,rt_realms,rt_marks})

@@ -97,7 +97,8 @@ int run_exec_condition(const std::vector<std::string>& args) {
 // (later, the last occurrence wins) override them. Returns the parse to run
 // the command with, or an exit status.
 std::variant<std::unique_ptr<Parsed>, int> configure_command(
-    const Parsed& first, const std::vector<std::string>& command_line) {
+    const Parsed& first, const std::vector<std::string>& command_line,
+    std::string* description = nullptr) {
   std::optional<std::string> flag;
   if (first.cl.env_file_option->count() > 0) flag = first.cl.env_file;
   const aim::EnvFileChoice choice = aim::choose_env_files(flag, std::getenv("AIM_ENV_FILE"));
@@ -126,7 +127,41 @@ std::variant<std::unique_ptr<Parsed>, int> configure_command(
     return kExitConfig;
   }
   if (merged->cl.global.verbosity >= 2) std::cerr << kPrefix << config->description << '\n';
+  if (description) *description = config->description;
   return merged;
+}
+
+bool is_help_word(const std::string& word) { return word == "-h" || word == "--help"; }
+
+// --help shows the values in force, not only the built-in defaults: a
+// package's environment file sets --input, --ipv6 and more, and the commands
+// (and the service, through its unit) run with them. So the options are
+// read as the command would read them (the file's, then the command line's,
+// without the help word), and the help of the command (or the program) is
+// printed with each given option's value. Nothing when there is no help word
+// before "--", or when that reading fails (the usual parse then prints the
+// plain help, or says what is wrong).
+std::optional<int> help_with_values_in_force(const std::vector<std::string>& command_line) {
+  const auto end = std::find(command_line.begin(), command_line.end(), "--");
+  if (std::find_if(command_line.begin(), end, is_help_word) == end) return std::nullopt;
+  std::vector<std::string> bare;
+  for (auto it = command_line.begin(); it != command_line.end(); ++it)
+    if (it >= end || !is_help_word(*it)) bare.push_back(*it);
+  Parsed first;
+  try {
+    first.parse_or_throw(bare);
+  } catch (const CLI::ParseError&) {
+    return std::nullopt;
+  }
+  std::string description;
+  auto configured = configure_command(first, bare, &description);
+  auto* merged = std::get_if<std::unique_ptr<Parsed>>(&configured);
+  if (!merged) return std::nullopt;
+  CLI::App& app = (*merged)->app;
+  aim::show_values_in_force(app);
+  // The parsed command's help, when one was given (CLI11 picks it).
+  std::cout << app.help() << "Values after '=' are those in force here (" << description << ").\n";
+  return 0;
 }
 
 }  // namespace
@@ -141,6 +176,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> command_line = normalized({argv + 1, argv + argc});
   if (has_word(command_line, "--exec-condition")) return run_exec_condition(command_line);
 
+  if (auto code = help_with_values_in_force(command_line)) return *code;
   auto first = std::make_unique<Parsed>();
   if (auto code = first->parse(command_line)) return *code;
 

@@ -71,6 +71,16 @@ std::optional<std::string> never_matching_reason(std::string_view pattern) {
   return std::nullopt;
 }
 
+std::optional<std::string> comment_lookalike_reason(std::string_view pattern) {
+  if (pattern.empty() || pattern.front() != '#') return std::nullopt;
+  return "this line starts with '#' but is a pattern, not a comment: allowlist files have no "
+         "comments (as upstream's), so it allows every rule whose text contains a match for "
+         "it, such as a rule with --comment \"" +
+         std::string(pattern.substr(0, 40)) +
+         "\"; delete the line if it is a note (keep notes outside the allowlist directory), or "
+         "write the pattern without the leading '#' if that is not what you meant";
+}
+
 std::optional<std::string> free_text_satisfiable_reason(const Pattern& pattern) {
   const std::string advice =
       ": anchor it to the rule it is for, its chain at the start and its target at the end "

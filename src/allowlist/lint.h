@@ -15,6 +15,13 @@ namespace aim {
 // protocol's match in between (`-p tcp -m tcp --dport 80`).
 std::optional<std::string> never_matching_reason(std::string_view pattern);
 
+// A reason a line that starts with '#' is not the comment it looks like, or
+// nothing. Allowlist files have no comments (upstream's format: every
+// non-empty line is a pattern), so `# allow ssh` allows every rule whose text
+// contains it, a rule with that comment included. Its meaning is kept; the
+// operator is told, with what to do.
+std::optional<std::string> comment_lookalike_reason(std::string_view pattern);
+
 // A reason the pattern allows rules it does not name, or nothing: it allows a
 // rule of a chain and target of nobody's (AIM-PROBE) whose only text of the
 // pattern's own stands in a comment, a LOG prefix or an NFLOG prefix, as

@@ -125,7 +125,8 @@ int run_validate_command(const GlobalOptions& global, const ValidateOptions& opt
   std::vector<const std::string*> dirs{&global.input};
   if (check_ipv6) dirs.push_back(&global.input6);
   size_t problems = 0;
-  size_t loose = 0;  // patterns text in a comment or log prefix can satisfy
+  size_t loose = 0;   // patterns text in a comment or log prefix can satisfy
+  size_t hashed = 0;  // lines starting with '#': patterns that look like comments
   size_t patterns = 0;
   auto warn = [&](const Pattern& p, const std::string& why) {
     err << Diagnostic{Diagnostic::Severity::Warning, p.source().file, p.source().line, 1,
@@ -149,6 +150,11 @@ int run_validate_command(const GlobalOptions& global, const ValidateOptions& opt
         // Warned, not failed (unless --strict): upstream's ConfigMaps, which
         // operators may still point --input at, have such patterns, and they
         // still mean what they meant upstream.
+        if (auto why = comment_lookalike_reason(p.text())) {
+          warn(p, *why);
+          ++hashed;
+          continue;  // one warning a line: this one says what the line is
+        }
         if (!iptables_syntax) continue;
         if (auto why = free_text_satisfiable_reason(p)) {
           warn(p, *why);
@@ -164,12 +170,16 @@ int run_validate_command(const GlobalOptions& global, const ValidateOptions& opt
       << (problems == 1 ? " problem" : " problems");
   // Said only when there are some, so that a clean run's summary still ends
   // in "0 problems".
+  const char* strictness =
+      options.strict ? "failing: --strict" : "warnings; --strict fails on them";
   if (loose)
     out << "; " << loose << (loose == 1 ? " pattern" : " patterns")
-        << " that text in a comment can satisfy ("
-        << (options.strict ? "failing: --strict" : "warnings; --strict fails on them") << ")";
+        << " that text in a comment can satisfy (" << strictness << ")";
+  if (hashed)
+    out << "; " << hashed << (hashed == 1 ? " line" : " lines")
+        << " starting with '#', patterns and not comments (" << strictness << ")";
   out << '\n';
-  return problems || (options.strict && loose) ? 1 : 0;
+  return problems || (options.strict && (loose || hashed)) ? 1 : 0;
 }
 
 }  // namespace aim

@@ -1,5 +1,7 @@
 #include "cli/options.h"
 
+#include <map>
+
 #include "cli/go_flags.h"
 #include "util/text.h"
 #include "version.h"
@@ -62,6 +64,52 @@ CLI::Validator seconds_between(double low, double high) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& program_options_of(const std::string& command) {
+  static const std::map<std::string, std::vector<std::string>> used = {
+      {"rules", {"-v", "--backend", "--nftables", "--env-file"}},
+      {"check",
+       {"-v", "--backend", "--input", "--input6", "--ipv6", "--nftables", "--kubeconfig",
+        "--node-name", "--events", "--request-timeout", "--env-file"}},
+      {"validate", {"-v", "--input", "--input6", "--ipv6", "--env-file"}},
+  };
+  static const std::vector<std::string> none;
+  const auto it = used.find(command);
+  return it == used.end() ? none : it->second;
+}
+
+namespace {
+
+// The end of a command's --help: the program's options it uses, each with
+// the value it would run with (a switch without one is off).
+void list_program_options(const CLI::App& app, CLI::App& command) {
+  std::string lines;
+  for (const std::string& name : program_options_of(command.get_name())) {
+    const CLI::Option* opt = app.get_option(name);
+    const std::string value = opt->get_default_str();
+    lines += "  " + opt->get_name(false, true) + (value.empty() ? "" : "=" + value) + "\n";
+  }
+  command.footer("Options of the program it uses too (before or after \"" + command.get_name() +
+                 "\"; described in azure-iptables-monitor --help):\n" + lines);
+}
+
+}  // namespace
+
+void show_values_in_force(CLI::App& app) {
+  std::vector<CLI::App*> apps{&app};
+  for (CLI::App* sub : app.get_subcommands({})) apps.push_back(sub);
+  for (CLI::App* a : apps)
+    for (CLI::Option* opt : a->get_options()) {
+      // The last occurrence is the one in force (TakeLast).
+      if (opt->count() == 0 || opt->results().empty()) continue;
+      std::string value = opt->results().back();
+      // A switch given bare stores no text of its own.
+      if (opt->get_type_size() == 0 && (value.empty() || value == "1")) value = "true";
+      if (value == "-1" && opt->get_type_size() == 0) value = "false";
+      opt->default_str(value);
+    }
+  for (CLI::App* sub : app.get_subcommands({})) list_program_options(app, *sub);
+}
 
 const CLI::App* CommandLine::command() const {
   for (const CLI::App* c : {rules_command, check_command, validate_command})
@@ -209,11 +257,16 @@ void register_options(CLI::App& app, CommandLine& cl) {
   cl.validate_command = app.add_subcommand(
       "validate",
       "Check the allowlist files (IPv4 always; IPv6 with --ipv6 or --input6). Exit 1 on any "
-      "problem; patterns that text in a comment can satisfy are warned about, failing only with "
-      "--strict");
+      "problem; patterns that text in a comment can satisfy, and lines starting with '#' "
+      "(patterns, "
+      "not comments), are warned about, failing only with --strict");
   cl.validate_command->add_flag(
       "--strict", cl.validate.strict,
-      "Also exit 1 when a pattern can be satisfied by text in a comment or log prefix");
+      "Also exit 1 when a pattern can be satisfied by text in a comment or log prefix, or a line "
+      "starts with '#'");
+
+  for (CLI::App* command : {cl.rules_command, cl.check_command, cl.validate_command})
+    list_program_options(app, *command);
 }
 
 }  // namespace aim

@@ -68,6 +68,17 @@ struct CommandLine {
 // Registers the flags and subcommands on `app`, writing into `cl`.
 void register_options(CLI::App& app, CommandLine& cl);
 
+// The program's options (given before or after the command name) that
+// `command` uses besides its own, by their first name ("--input"): listed at
+// the end of its --help, and all the completion offers after it. The others
+// are the service's.
+const std::vector<std::string>& program_options_of(const std::string& command);
+
+// After a parse: --help shows each option given (by the environment file's
+// options or the command line) with its value, in place of the built-in
+// default, so that it shows the values in force.
+void show_values_in_force(CLI::App& app);
+
 std::vector<Family> families_from(const std::string& choice);
 
 // Long flag names for normalize_go_flags.

@@ -41,9 +41,7 @@ std::string describe_api_failure(const ApiCall& call, long status, const std::st
                     "/usr/share/azure-iptables-monitor/kubernetes/rbac.yaml");
     }
     case 404:
-      return what + ": 404 Not Found" + detail +
-             "; the object does not exist yet (cilium-agent creates the CiliumNode when it starts "
-             "on this node); will retry";
+      return what + ": 404 Not Found" + detail;
     case 409:
       return what + ": 409 Conflict" + detail;
     case 415:
@@ -57,6 +55,45 @@ std::string describe_api_failure(const ApiCall& call, long status, const std::st
       break;
   }
   return what + ": HTTP " + std::to_string(status) + detail;
+}
+
+MissingCiliumNode missing_ciliumnode_from_404(const std::string& body, const std::string& node) {
+  auto root = parse_json(body, "the answer", 16);
+  if (!root || !root->isObject() || member(*root, "kind").asString() != "Status")
+    return MissingCiliumNode::ResourceType;
+  const Json::Value& name = member(member(*root, "details"), "name");
+  return name.isString() && name.asString() == node ? MissingCiliumNode::Object
+                                                    : MissingCiliumNode::ResourceType;
+}
+
+NodeLookup node_lookup_from_status(long status) {
+  if (status >= 200 && status < 300) return NodeLookup::Exists;
+  if (status == 404) return NodeLookup::Missing;
+  return NodeLookup::Unknown;
+}
+
+std::string explain_missing_ciliumnode(MissingCiliumNode what, NodeLookup node,
+                                       const std::string& node_name,
+                                       const std::string& lookup_error) {
+  if (what == MissingCiliumNode::ResourceType)
+    return "the CiliumNode resource type (ciliumnodes.cilium.io/v2) is not installed in this "
+           "cluster: Cilium is not installed yet (it brings the CRD); nothing can be labelled "
+           "until it is";
+  switch (node) {
+    case NodeLookup::Missing:
+      return "no Node named " + node_name +
+             " either (check NODE_NAME: it must be this node's "
+             "Kubernetes name, as kubectl get nodes lists it)";
+    case NodeLookup::Exists:
+      return "the Node " + node_name +
+             " exists but its CiliumNode does not yet (cilium-agent "
+             "creates it when it starts on this node); labelled once it appears";
+    case NodeLookup::Unknown:
+      break;
+  }
+  return "no CiliumNode named " + node_name + ": either cilium-agent has not created it yet or " +
+         "NODE_NAME is not this node's Kubernetes name (the Node could not be read to tell " +
+         "which" + (lookup_error.empty() ? "" : ": " + lookup_error) + ")";
 }
 
 }  // namespace aim

@@ -19,6 +19,16 @@ std::string selector(const std::string& node) {
 // missing CRD's 404): the pacer decides how long until the next try.
 using Fault = WatchPacer::Fault;
 
+// A refused list or watch, in words. A list of a served type is never 404
+// (an empty list): a 404 means the type is missing.
+std::string refusal(const ApiCall& call, long status, const std::string& body) {
+  std::string said = describe_api_failure(call, status, body);
+  if (status == 404)
+    said +=
+        "; " + explain_missing_ciliumnode(MissingCiliumNode::ResourceType, NodeLookup::Unknown, "");
+  return said;
+}
+
 }  // namespace
 
 std::string ciliumnode_list_path(const std::string& node) {
@@ -92,7 +102,7 @@ bool CiliumNodeWatch::list() {
   if (response->status < 200 || response->status >= 300) {
     const ApiCall call{"list", std::string(kResource) + " (" + node_ + ")", cred->server,
                        cred->source, cred->identity_hint};
-    failed(Fault::Refused, describe_api_failure(call, response->status, response->body));
+    failed(Fault::Refused, refusal(call, response->status, response->body));
     return false;
   }
   auto seen = parse_ciliumnode_list(response->body, node_);
@@ -100,6 +110,18 @@ bool CiliumNodeWatch::list() {
     listener_.problem(seen.error());
     failed(Fault::Garbage, seen.error());
     return false;
+  }
+  if (!seen->exists) {
+    // A wrong NODE_NAME and a new node both list nothing: the Node tells
+    // them apart (one GET, only when the CiliumNode is missing).
+    auto node = http.send(*cred, {"GET", "/api/v1/nodes/" + escape_path_segment(node_), "", ""});
+    const NodeLookup lookup = node ? node_lookup_from_status(node->status) : NodeLookup::Unknown;
+    const std::string why = !node ? node.error()
+                                  : describe_api_failure({"get", "nodes/" + node_, cred->server,
+                                                          cred->source, cred->identity_hint},
+                                                         node->status, node->body);
+    seen->absent_because =
+        explain_missing_ciliumnode(MissingCiliumNode::Object, lookup, node_, why);
   }
   resource_version_ = seen->resource_version;
   listener_.observed(*seen);
@@ -189,7 +211,7 @@ CiliumNodeWatch::Next CiliumNodeWatch::watch() {
   if (response->status == 410) return Next::Relist;
   const ApiCall call{"watch", std::string(kResource) + " (" + node_ + ")", cred->server,
                      cred->source, cred->identity_hint};
-  failed(Fault::Refused, describe_api_failure(call, response->status, response->body));
+  failed(Fault::Refused, refusal(call, response->status, response->body));
   return Next::Relist;
 }
 

@@ -113,7 +113,7 @@ Result<WatchEvent> parse_watch_event(std::string_view line, const std::string& n
   event.resource_version = seen->resource_version;
   event.object = *seen;
   if (event.type == WatchEvent::Type::Deleted)
-    event.object = {false, std::nullopt, event.resource_version};
+    event.object = {false, std::nullopt, event.resource_version, {}};
   return event;
 }
 

@@ -20,6 +20,9 @@ struct CiliumNodeObservation {
   // The value of the user-iptables-rules label; nullopt when it is not set.
   std::optional<std::string> label;
   std::string resource_version;
+  // After a list that found none: which absence it is (see
+  // explain_missing_ciliumnode), for the operator; empty otherwise.
+  std::string absent_because;
 };
 
 struct WatchEvent {

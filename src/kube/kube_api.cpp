@@ -175,13 +175,30 @@ ApiOutcome HttpKubeApi::patch_label(const std::string& node, bool value) {
   // main refuses such a name before anything runs; this is the last line
   // before a request path is made of it (some servers decode %2F).
   if (!is_valid_node_name(node)) return {false, 0, invalid_node_name_message(node), {}};
-  return call("patch", "ciliumnodes.cilium.io/" + node, label_request(node, value));
+  return explain_404(call("patch", "ciliumnodes.cilium.io/" + node, label_request(node, value)),
+                     node);
+}
+
+ApiOutcome HttpKubeApi::explain_404(ApiOutcome outcome, const std::string& node) {
+  if (outcome.ok || outcome.status != 404) return outcome;
+  const MissingCiliumNode what = missing_ciliumnode_from_404(outcome.body, node);
+  NodeLookup lookup = NodeLookup::Unknown;
+  std::string why;
+  if (what == MissingCiliumNode::Object) {
+    const ApiOutcome read = get_node(node);
+    lookup = read.ok ? NodeLookup::Exists : node_lookup_from_status(read.status);
+    if (lookup == NodeLookup::Unknown) why = read.error;
+  }
+  outcome.error += "; " + explain_missing_ciliumnode(what, lookup, node, why);
+  return outcome;
 }
 
 ApiOutcome HttpKubeApi::get_ciliumnode(const std::string& node) {
   if (!is_valid_node_name(node)) return {false, 0, invalid_node_name_message(node), {}};
-  return call("get", "ciliumnodes.cilium.io/" + node,
-              {"GET", "/apis/cilium.io/v2/ciliumnodes/" + escape_path_segment(node), "", ""});
+  return explain_404(
+      call("get", "ciliumnodes.cilium.io/" + node,
+           {"GET", "/apis/cilium.io/v2/ciliumnodes/" + escape_path_segment(node), "", ""}),
+      node);
 }
 
 ApiOutcome HttpKubeApi::get_node(const std::string& node) {

@@ -65,6 +65,9 @@ class HttpKubeApi : public KubeApi {
 
  private:
   ApiOutcome call(const std::string& verb, const std::string& resource, HttpRequest request);
+  // A 404 on the node's CiliumNode, said as which absence it is; when the
+  // answer alone cannot tell, one GET of the Node does (only on a 404).
+  ApiOutcome explain_404(ApiOutcome outcome, const std::string& node);
 
   CredentialsSource credentials_;
   HttpClient http_;

@@ -221,17 +221,30 @@ void Reconciler::another_writer(Decision& d, Clock::time_point now) {
 }
 
 Decision Reconciler::observed(const CiliumNodeObservation& seen, Clock::time_point now) {
+  Decision d;
+  // No CiliumNode to label: which absence it is (a wrong NODE_NAME, a new
+  // node, no CRD) is said once, and stands as the reason the label is not
+  // set until the object appears.
+  if (!seen.exists && !seen.absent_because.empty()) {
+    const std::string why = "CiliumNode " + options_.node + " not found: " + seen.absent_because;
+    if (why != label_error_)
+      d.logs.push_back({0, LOG_WARNING, why, {{"NODE_NAME", options_.node}}});
+    label_error_ = why;
+    absent_said_ = true;
+  } else if (seen.exists && absent_said_) {
+    label_error_.clear();
+    absent_said_ = false;
+  }
   // A resource version alone changing (cilium-agent's status updates) with
   // the label as it was asks for nothing.
   if (observed_ && seen.exists == observed_->exists && seen.label == observed_->label) {
     observed_ = seen;
-    return {};
+    return d;
   }
   observed_ = seen;
   confirmed_.reset();
   if (seen.exists && seen.label == std::string("true")) confirmed_ = true;
   if (seen.exists && seen.label == std::string("false")) confirmed_ = false;
-  Decision d;
   // A change by someone else is answered at once, unless requests are
   // failing (their back-off holds: a restarting server refuses everyone) or
   // it is a fight (its own back-off).
@@ -341,6 +354,7 @@ Decision Reconciler::sent(const ClusterRequest& request, const RequestResult& re
     retry_.reset();
     last_set_at_ = now;
     label_error_.clear();
+    absent_said_ = false;
     confirmed_ = request.label_value;
     // The watch reports the change shortly; until then this is what is there.
     if (observed_ && observed_->exists) observed_->label = bool_text(request.label_value);
@@ -355,6 +369,7 @@ Decision Reconciler::sent(const ClusterRequest& request, const RequestResult& re
     return d;
   }
   label_error_ = result.error;
+  absent_said_ = false;
   if (result.status == 404 && watch_healthy_) {
     // No CiliumNode yet (cilium-agent creates it after the kubelet is up):
     // the watch says when it is there.

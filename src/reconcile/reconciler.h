@@ -144,6 +144,7 @@ class Reconciler {
   uint64_t label_overwrites_ = 0;
   bool watch_was_healthy_ = false;
   std::string label_error_;
+  bool absent_said_ = false;  // label_error_ says why the CiliumNode is missing
   // Logging memory: a condition is logged when it starts, not every check.
   std::optional<Verdict> last_verdict_;
   std::set<std::string> last_unexpected_;

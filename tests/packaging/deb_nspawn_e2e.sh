@@ -34,7 +34,8 @@ apt_in_ct install -y "./$DEB_NAME"
 for f in /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service /etc/default/$UNIT \
          /etc/azure-iptables-monitor/ipv4/filter /etc/azure-iptables-monitor/ipv6/filter \
          /usr/share/man/man8/azure-iptables-monitor.8.gz /usr/share/$UNIT/kubernetes/rbac.yaml \
-         /usr/share/bash-completion/completions/azure-iptables-monitor; do
+         /usr/share/bash-completion/completions/azure-iptables-monitor \
+         /usr/share/doc/$UNIT/README.md.gz /usr/share/doc/$UNIT/docs/REFERENCE.md.gz; do
   in_ct test -e "$f" || fail "$f not installed"
 done
 want_version=$(dpkg-deb -f "$DEB" Version)

@@ -37,7 +37,8 @@ step "rpm -i $RPM_NAME"
 rpm_in_ct -i --nodeps "/opt/aim-test/$RPM_NAME"
 for f in /usr/sbin/azure-iptables-monitor /usr/lib/systemd/system/$UNIT.service /etc/sysconfig/$UNIT \
          /etc/azure-iptables-monitor/ipv4/filter /usr/share/man/man8/azure-iptables-monitor.8.gz \
-         /usr/share/bash-completion/completions/azure-iptables-monitor; do
+         /usr/share/bash-completion/completions/azure-iptables-monitor \
+         /usr/share/doc/$UNIT/README.md /usr/share/doc/$UNIT/docs/REFERENCE.md; do
   in_ct test -e "$f" || fail "$f not installed"
 done
 in_ct test -e /etc/default/$UNIT && fail "the RPM installs /etc/default/$UNIT (it uses /etc/sysconfig)"

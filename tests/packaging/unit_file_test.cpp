@@ -1,7 +1,10 @@
 // What gets installed: the unit file (`systemd-analyze verify` clean, exposure
 // at most 2.5), the man page against --help, and one version everywhere.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -177,8 +180,9 @@ TEST(Version, OnePlace) {
 }  // namespace
 
 // The bash completion the packages install offers exactly what --help lists:
-// the commands, and after each command the options valid there. Run in bash
-// (the completion function itself, no bash-completion package needed).
+// the commands, and after each command the options it uses (its own and the
+// program's its --help lists; not the service's). Run in bash (the
+// completion function itself, no bash-completion package needed).
 namespace {
 
 std::string quote(const std::string& s) {
@@ -245,11 +249,63 @@ TEST(BashCompletion, OffersEveryOptionHelpListsAndNoOther) {
   ASSERT_GT(top.options.size(), 15u);
   EXPECT_EQ(long_only(complete("azure-iptables-monitor --")), top.options);
   for (const std::string command : {"rules", "check", "validate"}) {
-    Help own = parse_help(run(std::string(AIM_BINARY) + " " + command + " --help"));
-    std::set<std::string> want = top.options;
-    want.insert(own.options.begin(), own.options.end());
-    EXPECT_EQ(long_only(complete("azure-iptables-monitor " + command + " --")), want) << command;
+    // Its own options and, at the end of its help, the program's it uses.
+    const Help own = parse_help(run(std::string(AIM_BINARY) + " " + command + " --help"));
+    EXPECT_EQ(long_only(complete("azure-iptables-monitor " + command + " --")), own.options)
+        << command;
+    EXPECT_EQ(long_only(complete("azure-iptables-monitor -v 2 " + command + " --")), own.options)
+        << command;
+    for (const std::string& option : own.options)
+      EXPECT_TRUE(top.options.count(option) || option == "--family" || option == "--format" ||
+                  option == "--dry-run" || option == "--output" || option == "--strict")
+          << option;
   }
+  // Issue 28: the service's options are not offered after a command.
+  const std::set<std::string> after_check = complete("azure-iptables-monitor check --");
+  for (const char* service_only : {"--interval", "--unknown-grace", "--watch-ciliumnode",
+                                   "--metrics-file", "--checkMap", "--exec-condition"}) {
+    EXPECT_TRUE(top.options.count(service_only)) << service_only;
+    EXPECT_FALSE(after_check.count(service_only)) << service_only;
+  }
+  EXPECT_TRUE(after_check.count("--input"));
+}
+
+// Issue 28: --help shows the values in force. The package's environment
+// file sets --input, --ipv6 and more; a command (and the service, through
+// its unit) runs with them, so its help shows them.
+TEST(Help, ShowsTheValuesInForce) {
+  char tmpl[] = "/tmp/aim-help-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  std::ofstream(dir + "/env")
+      << "NODE_NAME=node7\nAZURE_IPTABLES_MONITOR_OPTS=\"--input /etc/azure-iptables-monitor/ipv4 "
+         "--ipv6 --backend legacy\"\n";
+  const std::string with_file = "AIM_ENV_FILE=" + dir + "/env " + std::string(AIM_BINARY);
+  const std::string top = run(with_file + " --help");
+  EXPECT_NE(top.find("--input TEXT=/etc/azure-iptables-monitor/ipv4"), std::string::npos) << top;
+  EXPECT_NE(top.find("--backend TEXT:{auto,legacy,nft}=legacy"), std::string::npos) << top;
+  EXPECT_NE(top.find("--ipv6=true"), std::string::npos) << top;
+  EXPECT_NE(top.find("--node-name TEXT=node7"), std::string::npos) << top;
+  EXPECT_NE(top.find("--interval FLOAT:FLOAT in [1 s to 86400 s]=300"), std::string::npos) << top;
+  EXPECT_NE(top.find("in force here (configuration: " + dir + "/env"), std::string::npos) << top;
+
+  const std::string check = run(with_file + " check --help --output json");
+  EXPECT_NE(check.find("Usage: azure-iptables-monitor check"), std::string::npos) << check;
+  EXPECT_NE(check.find("\n  --input=/etc/azure-iptables-monitor/ipv4\n"), std::string::npos)
+      << check;
+  EXPECT_NE(check.find("\n  --ipv6=true\n"), std::string::npos) << check;
+  EXPECT_NE(check.find("--output TEXT:{text,json}=json"), std::string::npos) << check;
+  EXPECT_EQ(check.find("--interval"), std::string::npos) << "the service's, not check's";
+  // The command line wins, as when the command runs.
+  const std::string overridden = run(with_file + " validate --input /tmp/try -h");
+  EXPECT_NE(overridden.find("\n  --input=/tmp/try\n"), std::string::npos) << overridden;
+
+  // Without a file, the built-in defaults (upstream's), said so.
+  const std::string plain = run("AIM_ENV_FILE=none " + std::string(AIM_BINARY) + " check --help");
+  EXPECT_NE(plain.find("\n  --input=/etc/config/\n"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("\n  --ipv6\n"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("in force here (configuration: the command line only"), std::string::npos)
+      << plain;
+  std::system(("rm -rf " + dir).c_str());
 }
 
 TEST(BashCompletion, OffersTheValuesAnOptionTakes) {
@@ -264,6 +320,98 @@ TEST(BashCompletion, OffersTheValuesAnOptionTakes) {
             (std::set<std::string>{"true", "false"}));
   // A number: nothing to offer (not the commands).
   EXPECT_TRUE(complete("azure-iptables-monitor --interval ''").empty());
+}
+
+}  // namespace
+
+// Issue 28: the README is for operators and fits the job: it opens with the
+// two commands (the demo on the embedded default, and the test suite CI
+// runs), stays within 400 lines, and every link in it and in docs/ leads to
+// a file and heading that exist.
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A heading's anchor as GitHub makes it: lower case, punctuation but '-' and
+// '_' dropped, spaces as '-'.
+std::string anchor_of(const std::string& heading) {
+  std::string out;
+  for (unsigned char c : heading) {
+    if (std::isalnum(c) || c == '-' || c == '_')
+      out += static_cast<char>(std::tolower(c));
+    else if (c == ' ')
+      out += '-';
+  }
+  return out;
+}
+
+std::set<std::string> anchors_in(const std::string& markdown) {
+  std::set<std::string> anchors;
+  std::istringstream in(markdown);
+  bool code = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("```", 0) == 0) code = !code;
+    if (code || line.empty() || line[0] != '#') continue;
+    const size_t text = line.find_first_not_of('#');
+    if (text == std::string::npos || line[text] != ' ') continue;
+    anchors.insert(anchor_of(line.substr(text + 1)));
+  }
+  return anchors;
+}
+
+TEST(Readme, OpensWithTheTwoCommandsAndFitsTheJob) {
+  const std::string src = AIM_SOURCE_DIR;
+  const std::string readme = read_text(src + "/README.md");
+  ASSERT_FALSE(readme.empty());
+  EXPECT_LE(std::count(readme.begin(), readme.end(), '\n'), 400) << "the README's limit";
+  // The first code block holds the two commands, in this order.
+  const size_t block = readme.find("```sh\n");
+  ASSERT_NE(block, std::string::npos);
+  ASSERT_LT(block, 300u) << "the commands come first";
+  std::istringstream commands(readme.substr(block + 6, readme.find("```", block + 6) - block - 6));
+  std::vector<std::string> words;
+  for (std::string line; std::getline(commands, line);)
+    words.push_back(line.substr(0, line.find(' ')));
+  EXPECT_EQ(words, (std::vector<std::string>{"./scripts/run-demo.sh", "./scripts/run-tests.sh"}));
+  for (const std::string& script : words)
+    EXPECT_EQ(access((src + "/" + script).c_str(), X_OK), 0) << script;
+  // CI runs exactly the README's test command.
+  EXPECT_NE(read_text(src + "/.ci/run").find("exec ./scripts/run-tests.sh"), std::string::npos);
+}
+
+TEST(Readme, EveryLinkInTheReadmeAndDocsLeadsSomewhere) {
+  const std::string src = AIM_SOURCE_DIR;
+  std::vector<std::string> pages{"README.md"};
+  for (const char* doc : {"ARCHITECTURE.md", "REFERENCE.md", "PACKAGING.md", "HARDENING.md",
+                          "TESTING.md", "BENCHMARKS.md"})
+    pages.push_back(std::string("docs/") + doc);
+  const std::regex link(R"(\]\(([^)#\s]*)(#[^)\s]*)?\))");
+  size_t checked = 0;
+  for (const std::string& page : pages) {
+    const std::string text = read_text(src + "/" + page);
+    ASSERT_FALSE(text.empty()) << page;
+    const std::string dir = page.find('/') == std::string::npos ? "" : "docs/";
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), link);
+         it != std::sregex_iterator(); ++it) {
+      const std::string target = (*it)[1];
+      const std::string fragment = (*it)[2];
+      if (target.find("://") != std::string::npos) continue;
+      const std::string path = target.empty() ? page : dir + target;
+      const std::string body = read_text(src + "/" + path);
+      EXPECT_FALSE(body.empty()) << page << " links to " << target << ", which is not there";
+      if (!fragment.empty()) {
+        EXPECT_TRUE(anchors_in(body).count(fragment.substr(1)))
+            << page << " links to " << target << fragment << ": no such heading";
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 15u);
 }
 
 }  // namespace

@@ -53,6 +53,13 @@ class TestApiServer {
   void delete_ciliumnode(const std::string& node);
   // Drops the history: a watch resuming an older version gets 410 Gone.
   void compact() { control("POST", "/_test/compact"); }
+  // Whether the CiliumNode type is served (false: as in a cluster without
+  // Cilium's CRDs).
+  void set_crd_installed(bool installed) {
+    Json::Value body;
+    body["installed"] = installed;
+    control("POST", "/_test/crd", body);
+  }
   // Ends every open watch as its timeout would (clients resume).
   void end_watches() { control("POST", "/_test/end_watches"); }
   // The next `count` watch requests meet `kind` (cut, garbage, huge,

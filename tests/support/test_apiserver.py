@@ -44,6 +44,8 @@ Control (HTTPS, same port, header "Authorization: Bearer admin"):
                                   "error500"|"hang"}  (applied to the next N watch requests)
   POST /_test/tokens            {"token":T,"user":U,"groups":[G...]} (a bearer token for U,
                                  e.g. a service account's)
+  POST /_test/crd               {"installed":false} (the cilium.io group is not served: a
+                                 plain-text 404, as without Cilium) or true
 CiliumNodes can be listed and watched (GET ciliumnodes?fieldSelector=metadata.name=N, with
 watch=1&resourceVersion=RV&timeoutSeconds=S&allowWatchBookmarks=true), with list/watch grants,
 resource versions, a replayable history, and a BOOKMARK every --bookmark-interval seconds.
@@ -74,6 +76,7 @@ STATE = {
     "compacted_at": 1,       # versions at or below this are gone
     "watch_faults": [],
     "watch_epoch": 0,        # bumped to end every open watch (the client then resumes)
+    "crd": True,             # the CiliumNode type is served (False: as without Cilium)
 }
 CHANGED = threading.Condition(LOCK)
 BOOKMARK_INTERVAL = 60.0
@@ -93,9 +96,12 @@ def record_change(kind, name):
     CHANGED.notify_all()
 
 
-def status_body(code, reason, message):
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+def status_body(code, reason, message, details=None):
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": message, "reason": reason, "code": code}
+    if details is not None:
+        body["details"] = details
+    return body
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -141,8 +147,17 @@ class Handler(BaseHTTPRequestHandler):
         except (OSError, ssl.SSLError):
             pass  # the client hung up, as it should
 
-    def fail(self, code, reason, message):
-        self.reply(code, status_body(code, reason, message))
+    def fail(self, code, reason, message, details=None):
+        self.reply(code, status_body(code, reason, message, details))
+
+    def not_found(self, resource, group, name):
+        """kube-apiserver's 404 for a missing object of a type it serves: the
+        Status names it in details."""
+        qualified = f"{resource}.{group}" if group else resource
+        details = {"name": name, "kind": resource}
+        if group:
+            details["group"] = group
+        return self.fail(404, "NotFound", f'{qualified} "{name}" not found', details)
 
     def identity(self):
         auth = self.headers.get("Authorization", "")
@@ -228,6 +243,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def api(self, method, raw, user):
         parts = self.path.split("?")[0].strip("/").split("/")
+        if parts[:2] == ["apis", "cilium.io"] and not STATE["crd"]:
+            # No CRD: kube-apiserver serves no such group (its plain-text 404).
+            return self.reply(404, raw=b"404 page not found\n",
+                              content_type="text/plain; charset=utf-8")
         if parts[:3] == ["apis", "cilium.io", "v2"] and len(parts) == 4 and parts[3] == "ciliumnodes":
             return self.list_or_watch(method, user)
         if parts[:3] == ["apis", "cilium.io", "v2"] and len(parts) == 5 and parts[3] == "ciliumnodes":
@@ -241,7 +260,7 @@ class Handler(BaseHTTPRequestHandler):
             if method == "GET":
                 with LOCK:
                     if name not in STATE["ciliumnodes"]:
-                        return self.fail(404, "NotFound", f'ciliumnodes.cilium.io "{name}" not found')
+                        return self.not_found("ciliumnodes", "cilium.io", name)
                     obj = ciliumnode_object(name, STATE["ciliumnodes"][name], STATE["rv"])
                 return self.reply(200, obj)
             if method != "PATCH":
@@ -251,7 +270,7 @@ class Handler(BaseHTTPRequestHandler):
                                  f'the body of the request was in an unknown format - accepted '
                                  f'media types include: application/merge-patch+json')
             if name not in STATE["ciliumnodes"]:
-                return self.fail(404, "NotFound", f'ciliumnodes.cilium.io "{name}" not found')
+                return self.not_found("ciliumnodes", "cilium.io", name)
             try:
                 patch = json.loads(raw)
             except ValueError:
@@ -278,7 +297,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.fail(403, "Forbidden", f'nodes "{name}" is forbidden: User "{user}" '
                                  f'cannot get resource "nodes" in API group "" at the cluster scope')
             if name not in STATE["nodes"]:
-                return self.fail(404, "NotFound", f'nodes "{name}" not found')
+                return self.not_found("nodes", "", name)
             return self.reply(200, {"kind": "Node", "metadata": {"name": name,
                                                                   "uid": STATE["nodes"][name]}})
         if parts[:3] == ["api", "v1", "namespaces"] and len(parts) >= 5 and parts[4] == "events":
@@ -312,7 +331,7 @@ class Handler(BaseHTTPRequestHandler):
                     return self.fail(415, "UnsupportedMediaType", "unsupported media type")
                 with LOCK:
                     if name not in STATE["events"]:
-                        return self.fail(404, "NotFound", f'events "{name}" not found')
+                        return self.not_found("events", "", name)
                     STATE["events"][name].update(json.loads(raw))
                     return self.reply(200, STATE["events"][name])
         return self.fail(404, "NotFound", "the server could not find the requested resource")
@@ -488,6 +507,9 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["rv"] += 1
                 STATE["compacted_at"] = STATE["rv"]
                 STATE["history"].clear()
+                return self.reply(200, {})
+            if self.path == "/_test/crd":
+                STATE["crd"] = bool(data.get("installed", True))
                 return self.reply(200, {})
             if self.path == "/_test/watch_faults":
                 STATE["watch_faults"].extend([data] * int(data.get("count", 1)))

@@ -234,6 +234,22 @@ TEST(ValidateCommand, WarnsAboutCommentSatisfiablePatternsFailingOnlyWhenStrict)
   EXPECT_NE(r.out.find("rc=0"), std::string::npos) << r.out;
   auto strict = run(bin + " validate --strict --input " + dir + " 2>&1; echo rc=$?");
   EXPECT_NE(strict.out.find("rc=1"), std::string::npos) << strict.out;
+
+  // A line starting with '#' is a pattern (upstream's format has no
+  // comments): warned about with file and line, once (not also as
+  // comment-satisfiable), failing only with --strict.
+  run("printf '^-N .*\\n# allow ssh\\n' > " + dir + "/global");
+  auto hashed = run(bin + " validate --input " + dir + " 2>&1; echo rc=$?");
+  EXPECT_NE(hashed.out.find(dir + "/global:2:1: warning: this line starts with '#' but is a "
+                                  "pattern, not a comment"),
+            std::string::npos)
+      << hashed.out;
+  EXPECT_NE(hashed.out.find("2 patterns checked, 0 problems; 1 line starting with '#', patterns "
+                            "and not comments (warnings; --strict fails on them)\nrc=0"),
+            std::string::npos)
+      << hashed.out;
+  auto hashed_strict = run(bin + " validate --strict --input " + dir + " 2>&1; echo rc=$?");
+  EXPECT_NE(hashed_strict.out.find("rc=1"), std::string::npos) << hashed_strict.out;
   run("rm -rf " + dir);
 
   const std::string etc = std::string(AIM_ETC_DIR) + "/azure-iptables-monitor";

@@ -207,13 +207,57 @@ TEST_F(KubeApiTest, ReusesOneConnection) {
   EXPECT_EQ(reqs[1]["client_port"], reqs[2]["client_port"]);
 }
 
-TEST_F(KubeApiTest, MissingCiliumNodeSaysSoAndIsNotRetried) {
+// Issue 28: a 404 says which absence it is, asking the Node (one GET) only
+// when the answer names the missing object; nothing is retried.
+TEST_F(KubeApiTest, MissingCiliumNodeSaysWhichAbsenceItIsAndIsNotRetried) {
   auto kube = api(server_->write_kubeconfig("node1"));
   server_->allow("system:node:node1", "patch", "ciliumnodes");
+  server_->allow("system:node:node1", "get", "ciliumnodes");
+  server_->allow("system:node:node1", "get", "nodes");
   ApiOutcome r = kube->patch_label("node9", true);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.status, 404);
-  EXPECT_NE(r.error.find("does not exist yet"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("no Node named node9 either (check NODE_NAME"), std::string::npos)
+      << r.error;
+  Json::Value reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1]["method"].asString(), "GET");
+  EXPECT_EQ(reqs[1]["path"].asString(), "/api/v1/nodes/node9");
+
+  // The Node is there, its CiliumNode not yet: a new node.
+  Json::Value objects;
+  objects["nodes"]["node9"] = "uid-9";
+  server_->control("POST", "/_test/objects", objects);
+  r = kube->get_ciliumnode("node9");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.error.find("the Node node9 exists but its CiliumNode does not yet"),
+            std::string::npos)
+      << r.error;
+
+  // The Node cannot be read (no grant): both causes named.
+  server_->control("POST", "/_test/deny", [] {
+    Json::Value g;
+    g["user"] = "system:node:node1";
+    g["verb"] = "get";
+    g["resource"] = "nodes";
+    return g;
+  }());
+  r = kube->patch_label("node9", true);
+  EXPECT_NE(r.error.find("either cilium-agent has not created it yet or NODE_NAME"),
+            std::string::npos)
+      << r.error;
+  EXPECT_NE(r.error.find("403 Forbidden"), std::string::npos) << r.error;
+
+  // No CRD: said from the answer alone, without asking the Node.
+  server_->set_crd_installed(false);
+  server_->reset();
+  r = kube->patch_label("node9", true);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.error.find("the CiliumNode resource type (ciliumnodes.cilium.io/v2) is not "
+                         "installed"),
+            std::string::npos)
+      << r.error;
+  EXPECT_EQ(r.error.find("NODE_NAME"), std::string::npos) << r.error;
   EXPECT_EQ(server_->requests().size(), 1u);
 }
 

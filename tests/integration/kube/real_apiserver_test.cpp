@@ -12,10 +12,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
 #include "apiserver_facts.h"
+#include "kube/api_errors.h"
 #include "kube/http_client.h"
 #include "netns.h"
 #include "require.h"
@@ -215,13 +217,13 @@ class RealApiServerTest : public ::testing::Test {
 
   // The service, as the unit runs it, against this API server, writing
   // its metrics to metrics_path().
-  void start_daemon(const std::string& interval) {
+  void start_daemon(const std::string& interval, const std::string& node = "node1") {
     daemon_log_ = dir_ + "/daemon.log";
-    daemon_ = spawn({test::binary_path(), "--backend", "legacy", "--input",
-                     std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node", "--kubeconfig",
-                     dir_ + "/kubeconfig", "--node-name", "node1", "--interval", interval, "-v",
-                     "2", "--metrics-file", metrics_path()},
-                    daemon_log_);
+    daemon_ = spawn(
+        {test::binary_path(), "--backend", "legacy", "--input",
+         std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node", "--kubeconfig", dir_ + "/kubeconfig",
+         "--node-name", node, "--interval", interval, "-v", "2", "--metrics-file", metrics_path()},
+        daemon_log_);
   }
   std::string metrics_path() const { return dir_ + "/aim.prom"; }
   std::string metrics() {
@@ -230,6 +232,12 @@ class RealApiServerTest : public ::testing::Test {
   }
   bool metrics_have(const std::string& sample) {
     return metrics().find("\nazure_iptables_monitor_" + sample) != std::string::npos;
+  }
+  void stop_daemon() {
+    if (daemon_ <= 0) return;
+    kill(daemon_, SIGTERM);
+    waitpid(daemon_, nullptr, 0);
+    daemon_ = -1;
   }
   std::string daemon_log() {
     std::ifstream in(daemon_log_);
@@ -387,6 +395,10 @@ TEST_F(RealApiServerTest, TheServiceFollowsItsCiliumNodeAndWritesNothingAtSteady
                        std::chrono::seconds(60)))
       << daemon_log();
   EXPECT_EQ(node1_requests("patch"), 0u) << "no CiliumNode yet: nothing to patch";
+  EXPECT_NE(daemon_log().find("CiliumNode node1 not found: the Node node1 exists but its "
+                              "CiliumNode does not yet"),
+            std::string::npos)
+      << daemon_log();
 
   create_ciliumnode();
   EXPECT_TRUE(wait_for([&] { return label() == "false"; }, std::chrono::seconds(30)))
@@ -423,6 +435,95 @@ TEST_F(RealApiServerTest, TheServiceFollowsItsCiliumNodeAndWritesNothingAtSteady
   EXPECT_GE(node1_requests("list"), 1u) << "the watch's list, with the node's identity";
   EXPECT_EQ(daemon_log().find("check took"), daemon_log().rfind("check took"))
       << "all of it from one check";
+}
+
+// Issue 28: the three reasons a CiliumNode is not there, as the kubelet's
+// identity meets them on a real kube-apiserver, each in its own words from
+// `check` and from the service: a NODE_NAME no Node has, a Node whose
+// CiliumNode cilium-agent has not created yet, no CiliumNode type at all.
+TEST_F(RealApiServerTest, A404SaysWhetherTheNodeTheCiliumNodeOrItsTypeIsMissing) {
+  apply_manifest(std::string(AIM_ETC_DIR) + "/kubernetes/rbac.yaml");
+  ASSERT_EQ(test::load_legacy_fixture(test::fixture_path("sample-node.v4.rules"), Family::V4), "");
+  // RBAC takes effect shortly after the binding is created.
+  ASSERT_TRUE(wait_for([&] { return check("").find("rc=1") != std::string::npos; },
+                       std::chrono::seconds(30)));
+
+  // The bodies the decision reads, as this server sends them.
+  Credentials node1 = admin_;
+  node1.cert_file = pki_ + "/node1.crt";
+  node1.key_file = pki_ + "/node1.key";
+  auto missing_object = http_.send(node1, {"GET", "/apis/cilium.io/v2/ciliumnodes/node2", "", ""});
+  ASSERT_TRUE(missing_object.ok());
+  EXPECT_EQ(missing_object->status, 404);
+  EXPECT_EQ(missing_ciliumnode_from_404(missing_object->body, "node2"), MissingCiliumNode::Object)
+      << missing_object->body;
+  auto missing_node = http_.send(node1, {"GET", "/api/v1/nodes/node2", "", ""});
+  ASSERT_TRUE(missing_node.ok());
+  EXPECT_EQ(missing_node->status, 404)
+      << "the Node authorizer lets a node read any Node: " << missing_node->body;
+
+  std::string out = check("--node-name node2");
+  EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
+  EXPECT_NE(out.find("no Node named node2 either (check NODE_NAME"), std::string::npos) << out;
+  EXPECT_EQ(out.find("cilium-agent"), std::string::npos) << out;
+
+  start_daemon("300", "node2");
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return daemon_log().find(
+                   "CiliumNode node2 not found: no Node named node2 either (check "
+                   "NODE_NAME") != std::string::npos;
+      },
+      std::chrono::seconds(30)))
+      << daemon_log();
+  stop_daemon();
+
+  ASSERT_EQ(admin("DELETE", "/apis/cilium.io/v2/ciliumnodes/node1", Json::Value()).status, 200);
+  out = check("");
+  EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
+  EXPECT_NE(out.find("the Node node1 exists but its CiliumNode does not yet"), std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("NODE_NAME"), std::string::npos) << out;
+
+  // No Cilium: the CRD removed (the server stops serving the type shortly).
+  ASSERT_EQ(admin("DELETE",
+                  "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/ciliumnodes.cilium.io",
+                  Json::Value())
+                .status,
+            200);
+  HttpResponse gone;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto r = http_.send(node1, {"GET", "/apis/cilium.io/v2/ciliumnodes/node1", "", ""});
+        if (r.ok()) gone = *r;
+        return r.ok() && r->status == 404 &&
+               missing_ciliumnode_from_404(r->body, "node1") == MissingCiliumNode::ResourceType;
+      },
+      std::chrono::seconds(60)))
+      << gone.body;
+  std::cout << "a CiliumNode without its CRD: " << gone.status << " " << gone.body << '\n';
+  auto list = http_.send(node1, {"GET", "/apis/cilium.io/v2/ciliumnodes", "", ""});
+  ASSERT_TRUE(list.ok());
+  std::cout << "a CiliumNode list without its CRD: " << list->status << " " << list->body << '\n';
+  EXPECT_EQ(list->status, 404);
+  out = check("");
+  EXPECT_NE(out.find("rc=2"), std::string::npos) << out;
+  EXPECT_NE(out.find("the CiliumNode resource type (ciliumnodes.cilium.io/v2) is not installed"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("NODE_NAME"), std::string::npos) << out;
+
+  start_daemon("300");
+  EXPECT_TRUE(wait_for(
+      [&] {
+        const std::string log = daemon_log();
+        return log.find("resource type (ciliumnodes.cilium.io/v2) is not installed") !=
+                   std::string::npos &&
+               log.find("check took") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << daemon_log();
+  EXPECT_EQ(daemon_log().find("NODE_NAME"), std::string::npos) << daemon_log();
 }
 
 TEST_F(RealApiServerTest, WithoutListAndWatchTheServiceFallsBackAndSaysSo) {

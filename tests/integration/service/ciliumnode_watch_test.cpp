@@ -52,9 +52,33 @@ TEST_F(CiliumNodeWatchTest, ACiliumNodeCreatedAfterStartIsLabelledWhenItAppears)
   ASSERT_TRUE(wait_for([&] { return checks_done() >= 1; }, kEvent)) << daemon_log();
   EXPECT_EQ(server_->count_requests("PATCH", "/apis/"), 0u)
       << "nothing to label yet, and the watch says when there is";
+  // Issue 28: said as a new node (the Node exists), not as a wrong NODE_NAME.
+  EXPECT_EQ(count_in(daemon_log(),
+                     "CiliumNode node1 not found: the Node node1 exists but its "
+                     "CiliumNode does not yet"),
+            1u)
+      << daemon_log();
   server_->create_ciliumnode("node1");
   EXPECT_TRUE(wait_for([&] { return label() == "false"; }, kEvent)) << daemon_log();
   EXPECT_EQ(count_in(daemon_log(), "check took"), 1u) << "one check: the watch did it";
+}
+
+// Issue 28: without the CRD the list is 404, said as the type missing (not
+// as a CiliumNode cilium-agent has yet to create), and nothing is labelled.
+TEST_F(CiliumNodeWatchTest, WithoutTheCrdItSaysTheTypeIsNotInstalled) {
+  server_->set_crd_installed(false);
+  start({"--interval", "3600"});
+  ASSERT_TRUE(wait_for([&] { return checks_done() >= 1; }, kEvent)) << daemon_log();
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return daemon_log().find(
+                   "the CiliumNode resource type (ciliumnodes.cilium.io/v2) is not "
+                   "installed") != std::string::npos;
+      },
+      kEvent))
+      << daemon_log();
+  EXPECT_EQ(daemon_log().find("cilium-agent creates"), std::string::npos) << daemon_log();
+  EXPECT_EQ(daemon_log().find("check NODE_NAME"), std::string::npos) << daemon_log();
 }
 
 TEST_F(CiliumNodeWatchTest, ALabelChangedByAnotherClientIsSetBackAndSteadyStateWritesNothing) {

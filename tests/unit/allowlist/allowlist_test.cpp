@@ -229,6 +229,24 @@ TEST(LikelyAllowlistName, CatchesTyposCaseAndExtensionsNotUnrelatedNames) {
   EXPECT_EQ(likely_allowlist_name(std::string(1000, 'a')), "");
 }
 
+// Upstream's format has no comments: a line starting with '#' is a pattern,
+// kept as one, and said to be one.
+TEST(Lint, HashLineIsAPatternNotAComment) {
+  const auto why = comment_lookalike_reason("# allow ssh");
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("is a pattern, not a comment"), std::string::npos) << *why;
+  EXPECT_NE(why->find("--comment \"# allow ssh\""), std::string::npos) << *why;
+  EXPECT_NE(why->find("delete the line"), std::string::npos) << *why;
+  EXPECT_TRUE(comment_lookalike_reason("#").has_value());
+  EXPECT_FALSE(comment_lookalike_reason("^-A INPUT .*#").has_value());
+  EXPECT_FALSE(comment_lookalike_reason(" # indented").has_value());
+  EXPECT_FALSE(comment_lookalike_reason("").has_value());
+  // The meaning is upstream's: the line still loads and matches as a pattern.
+  const auto list = Allowlist::from_files("/d", {{"filter", "# allow ssh\n"}});
+  ASSERT_EQ(list.table_patterns("filter").size(), 1u);
+  EXPECT_EQ(list.table_patterns("filter")[0].text(), "# allow ssh");
+}
+
 TEST(Lint, PortWithoutProtocolMatchCanNeverMatch) {
   EXPECT_TRUE(never_matching_reason("-A INPUT -p udp --dport 68 -j ACCEPT").has_value());
   EXPECT_FALSE(never_matching_reason("-A INPUT -p udp -m udp --dport 68 -j ACCEPT").has_value());

@@ -191,6 +191,68 @@ TEST(Events, NamesAreUniqueWithinASecond) {
   EXPECT_EQ(rfc3339(0), "1970-01-01T00:00:00Z");
 }
 
+// Issue 28: a 404 on the CiliumNode is one of three things, told apart by
+// the answer's body (kube-apiserver v1.20.2's, as the real tier records)
+// and, for a missing object, by whether the Node exists.
+TEST(MissingCiliumNode, TheBodyTellsAMissingObjectFromAMissingType) {
+  const std::string object =
+      R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":)"
+      R"("ciliumnodes.cilium.io \"node2\" not found","reason":"NotFound","details":)"
+      R"({"name":"node2","group":"cilium.io","kind":"ciliumnodes"},"code":404})";
+  EXPECT_EQ(missing_ciliumnode_from_404(object, "node2"), MissingCiliumNode::Object);
+  EXPECT_EQ(missing_ciliumnode_from_404(object, "node1"), MissingCiliumNode::ResourceType)
+      << "a Status naming another object is not about this one";
+  // No CRD: kube-apiserver's plain-text answer for a group it does not serve,
+  // or a Status that names no object.
+  EXPECT_EQ(missing_ciliumnode_from_404("404 page not found\n", "node2"),
+            MissingCiliumNode::ResourceType);
+  EXPECT_EQ(missing_ciliumnode_from_404(
+                R"({"kind":"Status","message":"the server could not find the requested )"
+                R"(resource","reason":"NotFound","details":{},"code":404})",
+                "node2"),
+            MissingCiliumNode::ResourceType);
+  EXPECT_EQ(missing_ciliumnode_from_404("", "node2"), MissingCiliumNode::ResourceType);
+  EXPECT_EQ(missing_ciliumnode_from_404(R"({"kind":"Status","details":{"name":7}})", "node2"),
+            MissingCiliumNode::ResourceType);
+  EXPECT_EQ(missing_ciliumnode_from_404(R"(["node2"])", "node2"), MissingCiliumNode::ResourceType);
+}
+
+TEST(MissingCiliumNode, EachAbsenceHasItsOwnWords) {
+  EXPECT_EQ(node_lookup_from_status(200), NodeLookup::Exists);
+  EXPECT_EQ(node_lookup_from_status(404), NodeLookup::Missing);
+  for (long s : {0L, 401L, 403L, 500L}) EXPECT_EQ(node_lookup_from_status(s), NodeLookup::Unknown);
+
+  const std::string wrong_name =
+      explain_missing_ciliumnode(MissingCiliumNode::Object, NodeLookup::Missing, "node2");
+  EXPECT_NE(wrong_name.find("no Node named node2"), std::string::npos) << wrong_name;
+  EXPECT_NE(wrong_name.find("check NODE_NAME"), std::string::npos) << wrong_name;
+  EXPECT_EQ(wrong_name.find("cilium-agent"), std::string::npos) << wrong_name;
+
+  const std::string new_node =
+      explain_missing_ciliumnode(MissingCiliumNode::Object, NodeLookup::Exists, "node1");
+  EXPECT_NE(new_node.find("the Node node1 exists but its CiliumNode does not yet"),
+            std::string::npos)
+      << new_node;
+  EXPECT_EQ(new_node.find("NODE_NAME"), std::string::npos) << new_node;
+
+  const std::string no_type =
+      explain_missing_ciliumnode(MissingCiliumNode::ResourceType, NodeLookup::Unknown, "node1");
+  EXPECT_NE(no_type.find("resource type (ciliumnodes.cilium.io/v2) is not installed"),
+            std::string::npos)
+      << no_type;
+  EXPECT_EQ(no_type.find("NODE_NAME"), std::string::npos) << no_type;
+  // The type missing decides, whatever the Node lookup said.
+  EXPECT_EQ(explain_missing_ciliumnode(MissingCiliumNode::ResourceType, NodeLookup::Missing, "n"),
+            explain_missing_ciliumnode(MissingCiliumNode::ResourceType, NodeLookup::Exists, "n"));
+
+  const std::string unsure = explain_missing_ciliumnode(
+      MissingCiliumNode::Object, NodeLookup::Unknown, "node1", "get nodes/node1: 403 Forbidden");
+  EXPECT_NE(unsure.find("either cilium-agent has not created it yet or NODE_NAME"),
+            std::string::npos)
+      << unsure;
+  EXPECT_NE(unsure.find("403 Forbidden"), std::string::npos) << unsure;
+}
+
 TEST(ApiErrors, StatusMessageAndHints) {
   const std::string body =
       R"({"kind":"Status","message":"ciliumnodes.cilium.io \"n\" is forbidden"})";
@@ -198,7 +260,7 @@ TEST(ApiErrors, StatusMessageAndHints) {
   EXPECT_EQ(status_message("Too many requests\n"), "Too many requests");
   ApiCall call{"patch", "ciliumnodes.cilium.io/n", "https://h", "/k", "system:node:n"};
   EXPECT_NE(describe_api_failure(call, 403, body).find("may not patch"), std::string::npos);
-  EXPECT_NE(describe_api_failure(call, 404, "").find("does not exist yet"), std::string::npos);
+  EXPECT_NE(describe_api_failure(call, 404, "").find("404 Not Found"), std::string::npos);
   EXPECT_NE(describe_api_failure(call, 401, "").find("/k"), std::string::npos);
   // The fix named for a 403 is the RBAC of the identity in use.
   EXPECT_NE(describe_api_failure(call, 403, body)

@@ -45,14 +45,14 @@ bool logged(const Decision& d, const std::string& part, int max_level = 0) {
 }
 
 CiliumNodeObservation object(std::optional<std::string> value, const std::string& rv = "1") {
-  return {true, std::move(value), rv};
+  return {true, std::move(value), rv, {}};
 }
 
 const RequestResult kOk{true, 200, {}};
 
 // What a read of the CiliumNode found.
 RequestResult read_found(std::optional<std::string> value) {
-  return {true, 200, {}, CiliumNodeObservation{true, std::move(value), "9"}};
+  return {true, 200, {}, CiliumNodeObservation{true, std::move(value), "9", {}}};
 }
 
 // Jitter drawn at its top: every wait is its whole step (1 s, 2 s, 4 s...).
@@ -145,7 +145,7 @@ TEST(Reconciler, ALabelRemovedOrChangedBySomeoneElseIsSetAgainAtOnce) {
 TEST(Reconciler, ANewCiliumNodeIsLabelledWhenItAppears) {
   Reconciler r(options());
   r.watch_health(true, "", t0);
-  r.observed({false, std::nullopt, "5"}, t0);
+  r.observed({false, std::nullopt, "5", {}}, t0);
   EXPECT_TRUE(r.checked(report_with(Verdict::Clean), t0).requests.empty())
       << "nothing to label yet: the watch says when it is created";
   EXPECT_EQ(labels_of(r.observed(object(std::nullopt, "6"), t0 + 40s)),
@@ -174,6 +174,29 @@ TEST(Reconciler, A404WithAWatchWaitsForTheObjectOtherFailuresBackOff) {
   Decision ok = r.sent(label(true), kOk, t0 + 8s);
   EXPECT_TRUE(logged(ok, "requests to the API server succeed again"));
   EXPECT_FALSE(r.next_wake());
+  EXPECT_TRUE(r.label_error().empty());
+}
+
+// Issue 28: a list that finds no CiliumNode says which absence it is (the
+// watch asked the Node); the reason is said once, stands in STATUS, and goes
+// when the object appears.
+TEST(Reconciler, AMissingCiliumNodeSaysWhyOnceUntilItAppears) {
+  Reconciler r(options());
+  r.watch_health(true, "", t0);
+  CiliumNodeObservation absent{false, std::nullopt, "1", "no Node named node1 either"};
+  Decision d = r.observed(absent, t0);
+  EXPECT_TRUE(logged(d, "CiliumNode node1 not found: no Node named node1 either"));
+  EXPECT_TRUE(d.requests.empty());
+  EXPECT_EQ(r.label_error(), "CiliumNode node1 not found: no Node named node1 either");
+  EXPECT_TRUE(r.checked(report_with(Verdict::Clean), t0 + 1s).requests.empty());
+  absent.resource_version = "2";
+  EXPECT_TRUE(r.observed(absent, t0 + 2s).logs.empty()) << "said once";
+  absent.absent_because = "the Node node1 exists but its CiliumNode does not yet";
+  EXPECT_TRUE(logged(r.observed(absent, t0 + 3s), "exists but its CiliumNode does not yet"))
+      << "a different reason is said";
+  // Created: labelled, and the reason gone even before the label is set.
+  EXPECT_EQ(labels_of(r.observed(object(std::nullopt, "4"), t0 + 4s)),
+            std::vector<ClusterRequest>{label(false)});
   EXPECT_TRUE(r.label_error().empty());
 }
 
@@ -209,7 +232,7 @@ TEST(Reconciler, AStartingWatchIsWaitedForItsFirstWord) {
   EXPECT_TRUE(a.checked(report_with(Verdict::Clean), t0).requests.empty())
       << "the watch says soon whether the object exists";
   EXPECT_TRUE(a.watch_health(true, "", t0 + 1s).requests.empty());
-  EXPECT_TRUE(a.observed({false, std::nullopt, "1"}, t0 + 1s).requests.empty())
+  EXPECT_TRUE(a.observed({false, std::nullopt, "1", {}}, t0 + 1s).requests.empty())
       << "no CiliumNode yet: a PATCH would get 404";
   Reconciler b(o);
   b.checked(report_with(Verdict::Clean), t0);
