@@ -205,7 +205,8 @@ void register_options(CLI::App& app, CommandLine& cl) {
                "Service: keep routes for 169.254.7.127/32 (and, with --ipv6, "
                "fd16:9254:7127:1337:ffff:ffff:ffff:ffff/128) to lo, re-ensured every check");
   app.add_option("--metrics-file", cl.global.metrics_file,
-                 "Service: after every check, write Prometheus metrics to this file (for "
+                 "Service: write Prometheus metrics to this file after each check, request and "
+                 "watch event (for "
                  "node-exporter's textfile collector: a *.prom file in its directory), replaced "
                  "atomically; empty: none");
   app.add_option("--request-timeout", cl.global.request_timeout_seconds,

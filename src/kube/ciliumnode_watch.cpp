@@ -74,6 +74,10 @@ void CiliumNodeWatch::failed(Fault fault, const std::string& why) {
   follow(step);
 }
 
+void CiliumNodeWatch::count(const char* verb, const std::string& code) {
+  if (listener_.request) listener_.request(verb, kResource, code);
+}
+
 std::optional<Credentials> CiliumNodeWatch::usable_credentials() {
   auto named = credentials_();
   auto cred = named ? read_credential_files(*named) : Result<Credentials>(Error{named.error()});
@@ -90,6 +94,7 @@ bool CiliumNodeWatch::list() {
   HttpClient http(timing_.request_timeout);
   http.set_abort(abort_);
   auto response = http.send(*cred, {"GET", ciliumnode_list_path(node_), "", ""});
+  count("list", response ? std::to_string(response->status) : "error");
   if (!response) {
     failed(Fault::Transport, "list " + std::string(kResource) + ": " + response.error());
     return false;
@@ -132,6 +137,7 @@ CiliumNodeWatch::Next CiliumNodeWatch::watch() {
   std::string stream_problem;
   bool relist = false;
   bool opened = false;
+  bool counted = false;
   std::optional<std::chrono::steady_clock::time_point> opened_at;
   auto on_line = [&](std::string_view line) {
     auto event = parse_watch_event(line, node_);
@@ -166,6 +172,8 @@ CiliumNodeWatch::Next CiliumNodeWatch::watch() {
       *cred, {"GET", ciliumnode_watch_path(node_, resource_version_, server_timeout), "", ""},
       timeout,
       [&](long status) {
+        if (!counted) count("watch", std::to_string(status));
+        counted = true;
         if (status >= 200 && status < 300) {
           opened = true;
           opened_at = std::chrono::steady_clock::now();
@@ -180,6 +188,7 @@ CiliumNodeWatch::Next CiliumNodeWatch::watch() {
         }
         return *fed;
       });
+  if (!counted) count("watch", response ? std::to_string(response->status) : "error");
   if (abort_()) return Next::Stop;
   // A watch that stayed open a while worked, whatever ended it.
   if (opened_at && std::chrono::steady_clock::now() - *opened_at >= timing_.pacing.worked_after)

@@ -39,6 +39,13 @@ class CiliumNodeWatch {
     // A bad answer (not JSON, too big, another object, an ERROR event): the
     // watch restarts; said once per distinct problem by the caller.
     std::function<void(const std::string& problem)> problem;
+    // Optional: each list and watch request's outcome, for metrics (the
+    // signature of HttpKubeApi's observer: "list" or "watch", the resource,
+    // the HTTP status code or "error" when no answer came). A watch is told
+    // when its answer's headers arrive, so an open one shows at once.
+    std::function<void(const std::string& verb, const std::string& resource,
+                       const std::string& code)>
+        request;
   };
 
   CiliumNodeWatch(CredentialsSource credentials, std::string node, WatchTiming timing,
@@ -57,6 +64,7 @@ class CiliumNodeWatch {
   void failed(WatchPacer::Fault fault, const std::string& why);
   void follow(const WatchPacer::Step& step);
   bool wait(std::chrono::milliseconds delay);
+  void count(const char* verb, const std::string& code);
 
   CredentialsSource credentials_;
   std::string node_;

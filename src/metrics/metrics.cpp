@@ -79,6 +79,12 @@ constexpr Verdict kVerdicts[] = {Verdict::Clean, Verdict::Unexpected, Verdict::U
 
 }  // namespace
 
+std::string label_state(bool object_exists, const std::optional<std::string>& label) {
+  if (!object_exists || !label) return "absent";
+  if (*label == "true" || *label == "false") return *label;
+  return "other";
+}
+
 void record_report(MetricsSnapshot& snapshot, const Report& report) {
   snapshot.verdict = report.verdict;
   snapshot.read_errors = report.errors.size();
@@ -103,6 +109,9 @@ void record_report(MetricsSnapshot& snapshot, const Report& report) {
 
 std::string render_metrics(const MetricsSnapshot& s) {
   Writer w;
+  w.family("build_info", "gauge", "Always 1; the version of the running program as a label.");
+  w.sample({{"version", s.version.empty() ? std::string("unknown") : s.version}}, "1");
+
   w.family("verdict", "gauge",
            "Verdict of the last check: 1 for the verdict it reached (clean, unexpected, unknown), "
            "0 for the others.");
@@ -150,11 +159,22 @@ std::string render_metrics(const MetricsSnapshot& s) {
   w.family("last_check_timestamp_seconds", "gauge",
            "When the last check finished, in seconds since the Unix epoch.");
   w.sample({}, number(s.last_check_unix_seconds));
-  if (s.label_last_success_unix_seconds) {
-    w.family("label_last_success_timestamp_seconds", "gauge",
-             "When a check last found the CiliumNode label right (set by the service or seen by "
-             "its watch), in seconds since the Unix epoch.");
-    w.sample({}, number(*s.label_last_success_unix_seconds));
+  // Always there (0: never), whatever the grants: an alert on its age
+  // fires for a label never set as for one no longer kept.
+  w.family("label_last_success_timestamp_seconds", "gauge",
+           "When the label the verdict asks for was last confirmed on the CiliumNode (by a "
+           "successful request or the watch), in seconds since the Unix epoch; 0: never.");
+  w.sample({}, number(s.label_last_success_unix_seconds.value_or(0.0)));
+
+  w.family("label", "gauge",
+           "The CiliumNode label as last observed (watch or read) and as last set by the "
+           "service (sent): 1 for its state (true, false, absent, other), 0 for the others; a "
+           "source not known yet has no series.");
+  for (const auto& [source, state] :
+       {std::pair{"observed", &s.label_observed}, std::pair{"sent", &s.label_sent}}) {
+    if (!*state) continue;
+    for (const char* value : kLabelStates)
+      w.sample({{"source", source}, {"value", value}}, **state == value ? "1" : "0");
   }
 
   w.family("label_overwrites_total", "counter",
@@ -163,8 +183,9 @@ std::string render_metrics(const MetricsSnapshot& s) {
   w.sample({}, number(s.label_overwrites));
 
   w.family("api_requests_total", "counter",
-           "Requests to the Kubernetes API server since the service started, by method, resource "
-           "and outcome (the HTTP status code, or \"error\" when no answer came).");
+           "Requests to the Kubernetes API server since the service started, by verb (get, "
+           "patch, create, list, watch), resource and outcome (the HTTP status code, or "
+           "\"error\" when no answer came; a watch counts when it opens or is refused).");
   for (const auto& [key, count] : s.api_requests)
     w.sample({{"method", key.method}, {"resource", key.resource}, {"code", key.code}},
              number(count));

@@ -49,12 +49,27 @@ struct MetricsSnapshot {
   // Since the process started.
   std::map<Verdict, uint64_t> checks;  // by verdict
   std::map<ApiRequestKey, uint64_t> api_requests;
-  std::optional<double> label_last_success_unix_seconds;  // never set: absent
+  // When the label the verdict asks for was last confirmed on the CiliumNode
+  // (after a check, a request or a watch event); never: 0, so a staleness
+  // alert (time() - this > bound) fires for a label never set.
+  std::optional<double> label_last_success_unix_seconds;
   // Times another writer changed the label back soon after the service set it.
   uint64_t label_overwrites = 0;
+  // The label on the CiliumNode as last seen (by the watch or a read) and as
+  // last set by a successful PATCH: a LabelState name; nullopt: not known yet.
+  std::optional<std::string> label_observed;
+  std::optional<std::string> label_sent;
+  // The program's version (build_info).
+  std::string version;
   // --checkMap: the BPF program's count as last read (absent without a reading).
   std::optional<uint64_t> bpf_blocked_rule_additions;
 };
+
+// The label's state as a bounded metric value: "true", "false", "absent"
+// (no such label, or no CiliumNode) or "other" (any other value: the label
+// value space is not ours to bound).
+std::string label_state(bool object_exists, const std::optional<std::string>& label);
+inline constexpr const char* kLabelStates[] = {"true", "false", "absent", "other"};
 
 // Fills the last-check part of `snapshot` from `report` (tables, counts,
 // verdict) and counts the check.

@@ -72,29 +72,57 @@ Status write_file_atomically(const std::string& path, const std::string& content
   return Ok{};
 }
 
-void ServiceMetrics::count_api_request(const std::string& method, const std::string& resource,
-                                       const std::string& code) {
-  std::lock_guard lock(mutex_);
-  ++snapshot_.api_requests[{method, resource, code}];
+namespace {
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-Status ServiceMetrics::check_finished(const CheckOutcome& outcome) {
-  std::string text;
-  {
-    std::lock_guard lock(mutex_);
-    if (outcome.report) record_report(snapshot_, *outcome.report);
-    snapshot_.check_duration_seconds = outcome.duration_seconds;
-    const double now =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    snapshot_.last_check_unix_seconds = now;
-    if (outcome.label_settled) snapshot_.label_last_success_unix_seconds = now;
-    snapshot_.label_overwrites = outcome.label_overwrites;
-    if (outcome.bpf_blocked_rule_additions)
-      snapshot_.bpf_blocked_rule_additions = outcome.bpf_blocked_rule_additions;
-    if (path_.empty()) return Ok{};
-    text = render_metrics(snapshot_);
-  }
-  auto written = write_file_atomically(path_, text);
+}  // namespace
+
+ServiceMetrics::ServiceMetrics(std::string path, std::string version) : path_(std::move(path)) {
+  snapshot_.version = std::move(version);
+}
+
+void ServiceMetrics::count_api_request(const std::string& verb, const std::string& resource,
+                                       const std::string& code) {
+  std::lock_guard lock(mutex_);
+  ++snapshot_.api_requests[{verb, resource, code}];
+}
+
+void ServiceMetrics::check_finished(const CheckOutcome& outcome) {
+  std::lock_guard lock(mutex_);
+  if (outcome.report) record_report(snapshot_, *outcome.report);
+  snapshot_.check_duration_seconds = outcome.duration_seconds;
+  snapshot_.last_check_unix_seconds = unix_now();
+  if (outcome.bpf_blocked_rule_additions)
+    snapshot_.bpf_blocked_rule_additions = outcome.bpf_blocked_rule_additions;
+}
+
+void ServiceMetrics::label_progress(const LabelProgress& progress) {
+  std::lock_guard lock(mutex_);
+  if (progress.settled) snapshot_.label_last_success_unix_seconds = unix_now();
+  snapshot_.label_overwrites = progress.overwrites;
+}
+
+void ServiceMetrics::label_observed(bool object_exists, const std::optional<std::string>& label) {
+  std::lock_guard lock(mutex_);
+  snapshot_.label_observed = label_state(object_exists, label);
+}
+
+void ServiceMetrics::label_sent(bool value) {
+  std::lock_guard lock(mutex_);
+  snapshot_.label_sent = value ? "true" : "false";
+}
+
+std::string ServiceMetrics::render() {
+  std::lock_guard lock(mutex_);
+  return render_metrics(snapshot_);
+}
+
+Status ServiceMetrics::write() {
+  if (path_.empty()) return Ok{};
+  auto written = write_file_atomically(path_, render());
   if (!written) {
     std::string why = "cannot write the metrics file " + path_ + ": " + written.error();
     if (written.error_code() == EROFS)

@@ -1,6 +1,7 @@
 #pragma once
-// The service's metrics: counted as the service runs, written after every
-// check to --metrics-file for node-exporter's textfile collector.
+// The service's metrics: counted as the service runs, written whenever a
+// check, request or watch event changes them, to --metrics-file for node-exporter's textfile
+// collector.
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -25,25 +26,41 @@ Status write_file_atomically(const std::string& path, const std::string& content
 struct CheckOutcome {
   const Report* report = nullptr;
   double duration_seconds = 0;
-  // When the check ended, the label its verdict asks for was on the CiliumNode
-  // (confirmed by a request or by the watch; Reconciler::label_settled).
-  bool label_settled = false;
   std::optional<uint64_t> bpf_blocked_rule_additions;  // --checkMap: the last good reading
-  uint64_t label_overwrites = 0;                       // Reconciler::label_overwrites()
 };
 
+// The label's progress, told after a check, a request result or a watch
+// event (whatever may have changed it).
+struct LabelProgress {
+  // The label the verdict asks for is on the CiliumNode (confirmed by a
+  // request or by the watch; Reconciler::label_settled): the success
+  // timestamp moves to now.
+  bool settled = false;
+  uint64_t overwrites = 0;  // Reconciler::label_overwrites()
+};
+
+// The state the metrics file shows, recorded from any thread, rendered and
+// written by write() (on the MetricsWriter's thread) from the latest state.
 class ServiceMetrics {
  public:
   // `path` empty: nothing is written (counting still happens, cheaply).
-  explicit ServiceMetrics(std::string path) : path_(std::move(path)) {}
+  ServiceMetrics(std::string path, std::string version);
 
-  // Counts one API request outcome; give it to HttpKubeApi::set_observer.
-  // Thread-safe.
-  void count_api_request(const std::string& method, const std::string& resource,
+  // Counts one API request outcome (HttpKubeApi's observer, the watch's
+  // list and watch). Thread-safe, as every call here.
+  void count_api_request(const std::string& verb, const std::string& resource,
                          const std::string& code);
-  // Records the check and writes the file. An error says what could not be
-  // written and why (log it; the next check tries again).
-  Status check_finished(const CheckOutcome& outcome);
+  void check_finished(const CheckOutcome& outcome);
+  void label_progress(const LabelProgress& progress);
+  // The CiliumNode as the watch or a read saw it.
+  void label_observed(bool object_exists, const std::optional<std::string>& label);
+  // A PATCH setting `value` succeeded.
+  void label_sent(bool value);
+
+  std::string render();
+  // Writes the latest state to the file. An error says what could not be
+  // written and why (log it; the next write tries again).
+  Status write();
 
   const std::string& path() const { return path_; }
 

@@ -36,6 +36,14 @@ Status CiliumNodeFollower::start(sd_event* loop, LoopWorker::Fault fault, Callba
             if (!stopping_) on_loop_.listener.problem(problem);
           });
         };
+        // Counted on the loop thread, which then has the metrics file written.
+        if (on_loop_.listener.request)
+          to_loop.request = [this](const std::string& verb, const std::string& resource,
+                                   const std::string& code) {
+            watcher_.post([this, verb, resource, code] {
+              if (!stopping_) on_loop_.listener.request(verb, resource, code);
+            });
+          };
         CiliumNodeWatch watch(
             [kubeconfig = options_.kubeconfig, sandbox = options_.unit_sandbox] {
               return resolve_credentials(kubeconfig, sandbox);

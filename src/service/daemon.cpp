@@ -23,6 +23,7 @@
 #include "service/status.h"
 #include "service/trigger.h"
 #include "util/text.h"
+#include "version.h"
 
 namespace aim {
 namespace {
@@ -65,7 +66,7 @@ struct Daemon::State {
   // poll (RuleChangeWatch's poller) and the metrics file.
   CheckJob check_job;
   LoopWorker checks, poller;
-  MetricsWriter metrics{options.metrics_file, log};
+  MetricsWriter metrics{options.metrics_file, AIM_VERSION, log};
   RequestSender requests{options, log, metrics, stopping};
   CiliumNodeFollower follower{options, log, stopping};
   Reconciler reconciler;
@@ -220,10 +221,12 @@ struct Daemon::State {
     log.info(2, "check took " + format_seconds(std::chrono::duration<double>(run.took).count()) +
                     ": " + summarize(run.report) + " (CPU " + format_seconds(run.cpu_seconds) +
                     ", helpers included)");
-    // --metrics-file: after every check (issue 15).
-    metrics.check_finished({&run.report, seconds(run.took), reconciler.label_settled(),
-                            options.check_map ? companions.last_good_reading : std::nullopt,
-                            reconciler.label_overwrites()});
+    // --metrics-file: after every check (issue 15), with the label's
+    // progress (a settled label moves the success timestamp whatever the
+    // grants: with a watch it stays settled across checks).
+    record_label_progress();
+    metrics.check_finished({&run.report, seconds(run.took),
+                            options.check_map ? companions.last_good_reading : std::nullopt});
 
     // Unknown but not yet past its grace: check again by the time it may
     // escalate, not a whole interval later.
@@ -256,8 +259,22 @@ struct Daemon::State {
   void request_done(const ClusterRequest& request, const RequestResult& result) {
     if (stopping) return;
     apply(reconciler.sent(request, result, Clock::now()));
+    // The request was counted on its thread; what it found or set is
+    // recorded here, and the file written now, not at the next check.
+    if (request.kind == ClusterRequest::Kind::ReadLabel && result.seen)
+      metrics.metrics().label_observed(result.seen->exists, result.seen->label);
+    if (request.kind == ClusterRequest::Kind::Label && result.ok)
+      metrics.metrics().label_sent(request.label_value);
+    record_label_progress();
+    metrics.changed();
     update_status();
     maybe_terminate();
+  }
+
+  // The label's progress as the reconciler has it now (after a check, a
+  // request or a watch event).
+  void record_label_progress() {
+    metrics.metrics().label_progress({reconciler.label_settled(), reconciler.label_overwrites()});
   }
 
   void arm_retry() {
@@ -300,12 +317,21 @@ struct Daemon::State {
     CiliumNodeFollower::Callbacks on_loop;
     on_loop.listener.observed = [this](const CiliumNodeObservation& seen) {
       apply(reconciler.observed(seen, Clock::now()));
+      metrics.metrics().label_observed(seen.exists, seen.label);
+      record_label_progress();
+      metrics.changed();
       update_status();
       maybe_terminate();
     };
     on_loop.listener.health = [this](bool healthy, const std::string& why) {
       apply(reconciler.watch_health(healthy, why, Clock::now()));
       update_status();
+    };
+    // The watch's list and watch requests, counted like the others.
+    on_loop.listener.request = [this](const std::string& verb, const std::string& resource,
+                                      const std::string& code) {
+      metrics.metrics().count_api_request(verb, resource, code);
+      metrics.changed();
     };
     on_loop.listener.problem = [this](const std::string& problem) {
       apply(reconciler.watch_problem(problem));

@@ -21,7 +21,7 @@ Status RequestSender::start(sd_event* loop, LoopWorker::Fault fault, Done done) 
       policy, Sleeper{}, [this] { return stopping_.load(); });
   api_->set_observer(
       [this](const std::string& verb, const std::string& resource, const std::string& code) {
-        metrics_.count_api_request(verb, resource, code);
+        metrics_.metrics().count_api_request(verb, resource, code);
       });
   events_ =
       std::make_unique<EventReporter>(*api_, options_.node_name, reporting_host(), unix_nanos_now);

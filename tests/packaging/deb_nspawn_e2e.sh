@@ -88,11 +88,13 @@ t0=$SECONDS
 in_ct systemctl stop "$UNIT"
 [ $((SECONDS - t0)) -le 5 ] || fail "stop took $((SECONDS - t0)) s"
 
-step "apt remove: the unit stops, then the label is removed with the node's credentials; configuration kept"
+step "apt remove: the unit stops, then the label is removed with the node's credentials; configuration kept; the metrics file removed"
 in_ct systemctl start "$UNIT"
 wait_for 20 label_is false || fail "label is '$(label)' before removal, want false"
+in_ct test -f "$E2E_METRICS" || fail "no metrics file before remove"
 apt_in_ct remove -y "$UNIT"
 e2e_expect_label_removed "apt remove" "$WORK/apt.log"
+in_ct test -e "$E2E_METRICS" && fail "remove left the metrics file (node-exporter would serve a stale verdict)"
 e2e_expect_absent "remove" /usr/sbin/azure-iptables-monitor /lib/systemd/system/$UNIT.service
 in_ct test -e /etc/default/$UNIT || fail "remove deleted the configuration (conffiles stay until purge)"
 in_ct test -e "$E2E_LOCAL_ENV" || fail "remove deleted $E2E_LOCAL_ENV (configuration stays until purge)"

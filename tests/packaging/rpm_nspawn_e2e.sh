@@ -74,9 +74,11 @@ in_ct grep -q '^# added by the upgrade' /etc/azure-iptables-monitor/ipv4/nat || 
 e2e_expect_packaged_env_followed "the upgrade" /etc/sysconfig/$UNIT
 e2e_expect_kept_and_restarted "the upgrade" "$main_pid"
 
-step "rpm -e: %preun stops and disables, then removes the label; edited configuration kept as .rpmsave"
+step "rpm -e: %preun stops and disables, then removes the label and the metrics file; edited configuration kept as .rpmsave"
+in_ct test -f "$E2E_METRICS" || fail "no metrics file before rpm -e"
 rpm_in_ct -e --nodeps "$UNIT"
 e2e_expect_label_removed "rpm -e" "$WORK/rpm.log"
+in_ct test -e "$E2E_METRICS" && fail "rpm -e left the metrics file (node-exporter would serve a stale verdict)"
 in_ct systemctl is-active -q "$UNIT" && fail "still running after rpm -e"
 e2e_expect_absent "rpm -e" /usr/sbin/azure-iptables-monitor /usr/lib/systemd/system/$UNIT.service \
   /etc/sysconfig/$UNIT /etc/azure-iptables-monitor/ipv4/nat /usr/share/$UNIT \

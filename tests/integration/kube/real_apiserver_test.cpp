@@ -215,13 +215,23 @@ class RealApiServerTest : public ::testing::Test {
     ASSERT_EQ(admin("POST", "/apis/cilium.io/v2/ciliumnodes", cn).status, 201);
   }
 
-  // The service, as the unit runs it, against this API server.
+  // The service, as the unit runs it, against this API server, writing
+  // its metrics to metrics_path().
   void start_daemon(const std::string& interval, const std::string& node = "node1") {
     daemon_log_ = dir_ + "/daemon.log";
-    daemon_ = spawn({test::binary_path(), "--backend", "legacy", "--input",
-                     std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node", "--kubeconfig",
-                     dir_ + "/kubeconfig", "--node-name", node, "--interval", interval, "-v", "2"},
-                    daemon_log_);
+    daemon_ = spawn(
+        {test::binary_path(), "--backend", "legacy", "--input",
+         std::string(AIM_ALLOWLIST_DIR) + "/kube-proxy-node", "--kubeconfig", dir_ + "/kubeconfig",
+         "--node-name", node, "--interval", interval, "-v", "2", "--metrics-file", metrics_path()},
+        daemon_log_);
+  }
+  std::string metrics_path() const { return dir_ + "/aim.prom"; }
+  std::string metrics() {
+    std::ifstream in(metrics_path());
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  bool metrics_have(const std::string& sample) {
+    return metrics().find("\nazure_iptables_monitor_" + sample) != std::string::npos;
   }
   void stop_daemon() {
     if (daemon_ <= 0) return;
@@ -401,6 +411,23 @@ TEST_F(RealApiServerTest, TheServiceFollowsItsCiliumNodeAndWritesNothingAtSteady
   }
   const size_t patches = node1_requests("patch");
   EXPECT_EQ(patches, 3u) << "one PATCH per repair";
+  // Issue 28: the metrics file followed each repair without a check (one
+  // check in all): both changes came within a minute of our write.
+  const std::string cn = "resource=\"ciliumnodes.cilium.io\"";
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return metrics_have("label_overwrites_total 2\n") &&
+               metrics_have("label{source=\"observed\",value=\"false\"} 1\n") &&
+               metrics_have("label{source=\"sent\",value=\"false\"} 1\n") &&
+               metrics_have("api_requests_total{method=\"patch\"," + cn + ",code=\"200\"} 3\n");
+      },
+      std::chrono::seconds(30)))
+      << metrics() << daemon_log();
+  EXPECT_TRUE(metrics_have("api_requests_total{method=\"list\"," + cn + ",code=\"200\"} "))
+      << metrics();
+  EXPECT_TRUE(metrics_have("api_requests_total{method=\"watch\"," + cn + ",code=\"200\"} "))
+      << metrics();
+  EXPECT_TRUE(metrics_have("checks_total{verdict=\"clean\"} 1\n")) << metrics();
   // Steady state: no more writes (the interval is 300 s; a few seconds of a
   // quiet watch, with its reads only).
   std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -528,6 +555,17 @@ TEST_F(RealApiServerTest, WithoutListAndWatchTheServiceFallsBackAndSaysSo) {
   while ((at = log.find("cannot watch CiliumNode", at)) != std::string::npos) ++said, ++at;
   EXPECT_EQ(said, 1u) << log;
   EXPECT_NE(log.find("forbidden"), std::string::npos) << log;
+  // Issue 28: with patch only, the label's success time is there (it never
+  // was: checks ended with the PATCH in flight), and the refused list shows.
+  const std::string text = metrics();
+  EXPECT_EQ(text.find("\nazure_iptables_monitor_label_last_success_timestamp_seconds 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(metrics_have("label_last_success_timestamp_seconds ")) << text;
+  EXPECT_TRUE(metrics_have(
+      "api_requests_total{method=\"list\",resource=\"ciliumnodes.cilium.io\",code=\"403\"} "))
+      << text;
+  EXPECT_TRUE(metrics_have("label{source=\"sent\",value=\"true\"} 1\n")) << text;
 }
 
 // A node with nothing configured: its kubelet's certificate names it (no

@@ -3,6 +3,9 @@
 // versions and injects faults into watch streams.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "daemon_fixture.h"
 
 namespace aim {
@@ -229,6 +232,75 @@ TEST_F(CiliumNodeWatchTest, TheLoopAnswersWhileTheApiServerHangs) {
   // request's 10 s budget or the server's 120 s hold.
   EXPECT_LT(took, 5s) << daemon_log();
   ASSERT_NO_FATAL_FAILURE(expect_prompt_clean_stop(5s));
+}
+
+// Issue 28: the metrics file follows each request and watch event, not the
+// next check (the interval is an hour: one check in all). Another client
+// changes the label, the service sets it back: the overwrite, the observed
+// and sent label and the requests (the watch's list and watch included)
+// are in the file within seconds.
+TEST_F(CiliumNodeWatchTest, TheMetricsFileFollowsEachRequestAndWatchEventWithoutACheck) {
+  if (run("command -v promtool >/dev/null").status != 0)
+    AIM_REQUIRE_OR_SKIP(
+        "promtool not installed (Debian package prometheus; scripts/install-deps.sh)");
+  const std::string path = server_->dir() + "/aim.prom";
+  const auto metrics = [&] {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  const auto has = [&](const std::string& line) {
+    return metrics().find(line) != std::string::npos;
+  };
+  const std::string p = "azure_iptables_monitor_";
+  const std::string cn = "resource=\"ciliumnodes.cilium.io\"";
+  start_watching({"--metrics-file", path});
+  // The label is set by the service (removed first by "another client", so
+  // a write of ours is recent whatever the object held at start).
+  server_->set_ciliumnode_label("node1", kLabelKey, Json::Value::null);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return label() == "false" && has(p + "label{source=\"sent\",value=\"false\"} 1\n") &&
+               has(p + "label{source=\"observed\",value=\"false\"} 1\n");
+      },
+      kEvent))
+      << metrics() << daemon_log();
+  std::string text = metrics();
+  EXPECT_NE(text.find(p + "api_requests_total{method=\"list\"," + cn + ",code=\"200\"} "),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(p + "api_requests_total{method=\"watch\"," + cn + ",code=\"200\"} "),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(p + "build_info{version=\""), std::string::npos) << text;
+  EXPECT_EQ(text.find(p + "label_last_success_timestamp_seconds 0\n"), std::string::npos)
+      << "the label was confirmed: a time, not 0" << text;
+  // The sample line (the HELP line names the metric too).
+  const std::string sample = "\n" + p + "label_overwrites_total ";
+  const size_t overwrites_line = text.find(sample);
+  ASSERT_NE(overwrites_line, std::string::npos) << text;
+  const uint64_t overwrites = std::stoull(text.substr(overwrites_line + sample.size()));
+
+  // Another writer changes it back within a minute of our write: counted,
+  // set back, and the file says so without a check.
+  const size_t patches = server_->count_requests("PATCH", "/apis/");
+  server_->set_ciliumnode_label("node1", kLabelKey, "true");
+  const std::string after = p + "label_overwrites_total " + std::to_string(overwrites + 1) + "\n";
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return server_->count_requests("PATCH", "/apis/") > patches && has(after) &&
+               has(p + "label{source=\"observed\",value=\"false\"} 1\n");
+      },
+      kEvent))
+      << metrics() << daemon_log();
+  text = metrics();
+  EXPECT_NE(text.find(p + "api_requests_total{method=\"patch\"," + cn + ",code=\"200\"} "),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(count_in(daemon_log(), "check took"), 1u) << "one check: the requests did it";
+  EXPECT_NE(text.find(p + "checks_total{verdict=\"clean\"} 1\n"), std::string::npos) << text;
+  EXPECT_EQ(run("promtool check metrics < " + test::quote(path)).status, 0) << text;
 }
 
 }  // namespace

@@ -116,8 +116,9 @@ TEST(RenderMetrics, ApiOutcomesBpfAndTimestamps) {
   EXPECT_NE(text.find("azure_iptables_monitor_check_duration_seconds 0.125\n"), std::string::npos);
   EXPECT_NE(text.find("azure_iptables_monitor_last_check_timestamp_seconds 1764300000.5\n"),
             std::string::npos);
-  // Never labelled, no --checkMap: absent, not a misleading 0.
-  EXPECT_EQ(text.find("label_last_success"), std::string::npos);
+  // Never labelled: 0 (a staleness alert fires); no --checkMap: absent.
+  EXPECT_NE(text.find("azure_iptables_monitor_label_last_success_timestamp_seconds 0\n"),
+            std::string::npos);
   EXPECT_EQ(text.find("bpf_"), std::string::npos);
   EXPECT_NE(text.find("azure_iptables_monitor_label_overwrites_total 0\n"), std::string::npos);
   s.label_last_success_unix_seconds = 1764300000;
@@ -152,6 +153,9 @@ TEST(RenderMetrics, PromtoolAcceptsIt) {
   s.api_requests[{"get", "nodes", "403"}] = 2;
   s.label_last_success_unix_seconds = 1764300000;
   s.bpf_blocked_rule_additions = 3;
+  s.label_observed = "other";
+  s.label_sent = "true";
+  s.version = "0.1.0";
   char tmpl[] = "/tmp/aim-metrics-XXXXXX";
   const int fd = mkstemp(tmpl);
   ASSERT_GE(fd, 0);
@@ -220,20 +224,76 @@ TEST_F(AtomicWrite, FailuresSayWhatAndWhere) {
   EXPECT_EQ(listing(dir_), "aim.prom\n");
 }
 
-TEST(ServiceMetrics, CountsRequestsAndWritesAfterEachCheck) {
+TEST(ServiceMetrics, WritesTheLatestStateOfRequestsChecksAndTheLabel) {
   char tmpl[] = "/tmp/aim-metrics-svc-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
-  ServiceMetrics m(dir + "/aim.prom");
+  ServiceMetrics m(dir + "/aim.prom", "1.2.3");
   m.count_api_request("patch", "ciliumnodes.cilium.io", "200");
   m.count_api_request("patch", "ciliumnodes.cilium.io", "200");
-  const Report r = dirty_report();
-  ASSERT_TRUE(m.check_finished({&r, 0.5, true, std::nullopt}).ok());
-  const std::string text = slurp(dir + "/aim.prom");
+  m.count_api_request("watch", "ciliumnodes.cilium.io", "403");
+  ASSERT_TRUE(m.write().ok());
+  std::string text = slurp(dir + "/aim.prom");
+  // Before any check: requests, build info, a never-set label (0).
   EXPECT_NE(text.find("code=\"200\"} 2\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("azure_iptables_monitor_label_last_success_timestamp_seconds "),
+  EXPECT_NE(text.find("{method=\"watch\",resource=\"ciliumnodes.cilium.io\",code=\"403\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("azure_iptables_monitor_build_info{version=\"1.2.3\"} 1\n"),
             std::string::npos);
+  EXPECT_NE(text.find("azure_iptables_monitor_label_last_success_timestamp_seconds 0\n"),
+            std::string::npos);
+  EXPECT_EQ(text.find("azure_iptables_monitor_label{"), std::string::npos) << text;
+
+  const Report r = dirty_report();
+  m.check_finished({&r, 0.5, std::nullopt});
+  m.label_observed(true, std::nullopt);
+  m.label_sent(true);
+  m.label_progress({true, 3});
+  ASSERT_TRUE(m.write().ok());
+  text = slurp(dir + "/aim.prom");
   EXPECT_NE(text.find("azure_iptables_monitor_check_duration_seconds 0.5\n"), std::string::npos);
+  EXPECT_EQ(text.find("azure_iptables_monitor_label_last_success_timestamp_seconds 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("azure_iptables_monitor_label_overwrites_total 3\n"), std::string::npos);
+  EXPECT_NE(text.find("azure_iptables_monitor_label{source=\"observed\",value=\"absent\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("azure_iptables_monitor_label{source=\"sent\",value=\"true\"} 1\n"),
+            std::string::npos);
+  // A label not settled keeps the last success time.
+  const auto success = [&] {
+    const std::string t = slurp(dir + "/aim.prom");
+    const std::string key = "label_last_success_timestamp_seconds ";
+    return t.substr(t.find(key + "1"));
+  };
+  const std::string before = success();
+  m.label_progress({false, 3});
+  ASSERT_TRUE(m.write().ok());
+  EXPECT_EQ(success(), before);
   std::system(("rm -rf '" + dir + "'").c_str());
+}
+
+TEST(RenderMetrics, LabelGaugesOneStatePerSourceAndBoundedValues) {
+  EXPECT_EQ(label_state(true, std::string("true")), "true");
+  EXPECT_EQ(label_state(true, std::string("false")), "false");
+  EXPECT_EQ(label_state(true, std::nullopt), "absent");
+  EXPECT_EQ(label_state(false, std::nullopt), "absent");
+  EXPECT_EQ(label_state(true, std::string("yes")), "other");
+  MetricsSnapshot s;
+  s.label_observed = "false";
+  const std::string text = render_metrics(s);
+  for (const char* v : {"true", "absent", "other"})
+    EXPECT_NE(text.find("azure_iptables_monitor_label{source=\"observed\",value=\"" +
+                        std::string(v) + "\"} 0\n"),
+              std::string::npos)
+        << text;
+  EXPECT_NE(text.find("azure_iptables_monitor_label{source=\"observed\",value=\"false\"} 1\n"),
+            std::string::npos);
+  // Not sent yet: no series for it, not a misleading "false".
+  EXPECT_EQ(text.find("source=\"sent\""), std::string::npos);
+  EXPECT_NE(text.find("azure_iptables_monitor_build_info{version=\"unknown\"} 1\n"),
+            std::string::npos);
 }
 
 }  // namespace
