@@ -18,7 +18,9 @@
 
 namespace {
 
-double ms(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -66,15 +68,16 @@ int main(int argc, char** argv) {
   }
   const aim::XtFingerprintPacing pacing;
   const double cost = median(pass_ms);
-  const auto spacing =
-      pacing.spacing(std::chrono::nanoseconds(static_cast<long long>(cost * 1e6)));
+  const auto spacing = pacing.spacing(std::chrono::nanoseconds(static_cast<long long>(cost * 1e6)));
   const double spacing_s = std::chrono::duration<double>(spacing).count();
-  std::printf("pass  %zu tables %11zu bytes  CPU %9.3f ms median, %9.3f ms max; wall %9.3f ms "
-              "median (%d passes)\n",
-              table_ms.size(), total, cost, max_of(pass_ms), median(wall_ms), passes);
-  std::printf("pacing: a pass every %.3f s (floor %.3f s, %.0f %% of a core by cost): %.3f %% of "
-              "a core; a same-size replacement waits up to %.3f s for its pass\n",
-              spacing_s, std::chrono::duration<double>(pacing.floor).count(), pacing.share * 100,
-              100.0 * cost / 1000.0 / spacing_s, spacing_s + max_of(wall_ms) / 1000.0);
+  std::printf(
+      "pass  %zu tables %11zu bytes  CPU %9.3f ms median, %9.3f ms max; wall %9.3f ms "
+      "median (%d passes)\n",
+      table_ms.size(), total, cost, max_of(pass_ms), median(wall_ms), passes);
+  std::printf(
+      "pacing: a pass every %.3f s (floor %.3f s, %.0f %% of a core by cost): %.3f %% of "
+      "a core; a same-size replacement waits up to %.3f s for its pass\n",
+      spacing_s, std::chrono::duration<double>(pacing.floor).count(), pacing.share * 100,
+      100.0 * cost / 1000.0 / spacing_s, spacing_s + max_of(wall_ms) / 1000.0);
   return 0;
 }
