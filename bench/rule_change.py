@@ -214,12 +214,12 @@ def churn(backend, tmp, pid):
            f"{ms(added)} ms, removed -> false {ms(removed)} ms")
 
 
-def ms(delays):
-    """'median / max' in ms, and how many were not seen in time."""
+def ms(delays, late=LATE):
+    """'median / max' in ms, and how many were not seen within `late` s."""
     seen = [d for d in delays if d is not None]
     text = f"{statistics.median(seen) * 1000:.0f} / {max(seen) * 1000:.0f}" if seen else "-"
     missed = len(delays) - len(seen)
-    return text + (f" ({missed} not in {LATE} s)" if missed else "")
+    return text + (f" ({missed} not in {late} s)" if missed else "")
 
 
 def table(tmp):

@@ -12,7 +12,6 @@ usage: xt_fingerprint.py replace NODE TMP PID
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, HERE)
 from cilium_node import CiliumNode  # noqa: E402
 from rule_change import DaemonLog, cpu_over, started  # noqa: E402
+from rule_change import ms as ms_within  # noqa: E402
 
 REPEATS = int(os.environ.get("REPEATS", 5))
 PAUSE = float(os.environ.get("PAUSE", 5))
@@ -100,15 +100,9 @@ def replace(node_name, tmp, pid):
               "cpu_quiet": cpu, "passes": passes[-1] if passes else None, "pause": PAUSE}
     with open(f"{tmp}/results.jsonl", "a") as f:
         f.write(json.dumps(result) + "\n")
-    print(f"{node_name}: noticed {ms(notice)}, -> true {ms(to_true)}, -> false {ms(to_false)} ms "
+    print(f"{node_name}: noticed {ms_within(notice, LATE)}, -> true {ms_within(to_true, LATE)}, "
+          f"-> false {ms_within(to_false, LATE)} ms "
           f"(median / max); CPU quiet {cpu:.2f} %", flush=True)
-
-
-def ms(delays):
-    seen = [d for d in delays if d is not None]
-    text = f"{statistics.median(seen) * 1000:.0f} / {max(seen) * 1000:.0f}" if seen else "-"
-    missed = len(delays) - len(seen)
-    return text + (f" ({missed} not in {LATE} s)" if missed else "")
 
 
 def table(tmp):
@@ -119,8 +113,8 @@ def table(tmp):
           f"{'-> false':>15} {'CPU quiet':>9} {'pause s':>7}")
     for r in results:
         p = r["passes"] or ["-", "-", "nan", "nan"]
-        print(f"{r['node']:14} {float(p[2]):11.3f} {float(p[3]):9.3f} {ms(r['notice']):>15} "
-              f"{ms(r['to_true']):>15} {ms(r['to_false']):>15} {r['cpu_quiet']:8.2f}% "
+        print(f"{r['node']:14} {float(p[2]):11.3f} {float(p[3]):9.3f} {ms_within(r['notice'], LATE):>15} "
+              f"{ms_within(r['to_true'], LATE):>15} {ms_within(r['to_false'], LATE):>15} {r['cpu_quiet']:8.2f}% "
               f"{r['pause']:7g}")
 
 
