@@ -29,7 +29,13 @@ RequestResult perform(KubeApi& api, EventReporter* events, const std::string& no
                       const ClusterRequest& request) {
   if (request.kind == ClusterRequest::Kind::Label) {
     const ApiOutcome patched = api.patch_label(node, request.label_value);
-    if (patched.ok) return {true, patched.status, {}};
+    if (patched.ok) {
+      // The answer is the object as the write left it: its resource version
+      // tells the reconciler whether the watch has already passed this write.
+      auto written = parse_ciliumnode(patched.body, node);
+      if (!written) return {true, patched.status, {}};
+      return {true, patched.status, {}, *written};
+    }
     return {false, patched.status,
             "cannot set label " + std::string(kLabelKey) + "=" +
                 (request.label_value ? "true" : "false") + ": " + patched.error};

@@ -28,7 +28,8 @@ struct RequestResult {
   bool ok = false;
   long status = 0;    // 0: no HTTP answer
   std::string error;  // operator-facing, when !ok
-  // ReadLabel: what the CiliumNode holds, when it could be read.
+  // ReadLabel: what the CiliumNode holds, when it could be read. Label: the
+  // object as the write left it, when the answer could be parsed.
   std::optional<CiliumNodeObservation> seen = std::nullopt;
 };
 

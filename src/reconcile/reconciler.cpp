@@ -10,6 +10,9 @@ namespace aim {
 namespace {
 
 constexpr size_t kRememberedErrors = 32;
+// Resource versions remembered while one label request is in flight (a
+// storm of status updates during one write keeps only the latest).
+constexpr size_t kRememberedInFlight = 64;
 
 const char* bool_text(bool v) { return v ? "true" : "false"; }
 
@@ -235,6 +238,11 @@ Decision Reconciler::observed(const CiliumNodeObservation& seen, Clock::time_poi
     label_error_.clear();
     absent_said_ = false;
   }
+  if (in_flight_ && !seen.resource_version.empty()) {
+    if (seen_in_flight_.size() >= kRememberedInFlight)
+      seen_in_flight_.erase(seen_in_flight_.begin());
+    seen_in_flight_.push_back(seen.resource_version);
+  }
   // A resource version alone changing (cilium-agent's status updates) with
   // the label as it was asks for nothing.
   if (observed_ && seen.exists == observed_->exists && seen.label == observed_->label) {
@@ -326,6 +334,8 @@ Decision Reconciler::sent(const ClusterRequest& request, const RequestResult& re
     return d;
   }
   in_flight_ = false;
+  std::vector<std::string> seen_in_flight;
+  seen_in_flight.swap(seen_in_flight_);
   if (request.kind == ClusterRequest::Kind::ReadLabel) {
     const auto want = wanted();
     if (result.ok && result.seen && result.seen->exists &&
@@ -355,15 +365,25 @@ Decision Reconciler::sent(const ClusterRequest& request, const RequestResult& re
     last_set_at_ = now;
     label_error_.clear();
     absent_said_ = false;
-    confirmed_ = request.label_value;
-    // The watch reports the change shortly; until then this is what is there.
-    if (observed_ && observed_->exists) observed_->label = bool_text(request.label_value);
+    // The watch showed this write while it was in flight (its resource
+    // version), so what the watch showed last is newer than the answer:
+    // a change made after our write stays seen, and is answered.
+    const bool watch_passed_it =
+        result.seen && !result.seen->resource_version.empty() &&
+        std::find(seen_in_flight.begin(), seen_in_flight.end(),
+                  result.seen->resource_version) != seen_in_flight.end();
+    if (!watch_passed_it) {
+      confirmed_ = request.label_value;
+      // The watch reports the change shortly; until then this is what is there.
+      if (observed_ && observed_->exists) observed_->label = bool_text(request.label_value);
+    }
     d.logs.push_back(
         {2,
          LOG_INFO,
          "label " + std::string(kLabelKey) + "=" + bool_text(request.label_value) + " set on " +
              options_.node,
          {{"LABEL_VALUE", bool_text(request.label_value)}, {"NODE_NAME", options_.node}}});
+    if (watch_passed_it) another_writer(d, now);
     // The verdict may have changed while this was in flight.
     d.append(maybe_send_label(now));
     return d;

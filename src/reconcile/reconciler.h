@@ -133,6 +133,10 @@ class Reconciler {
   std::string last_watch_problem_;
   bool assert_after_check_ = false;  // no watch: send after every check
   bool in_flight_ = false;
+  // Resource versions the watch reported while a label request was in
+  // flight: a write's answer can arrive after the watch has shown the write
+  // and a later change (bounded: the oldest are dropped).
+  std::vector<std::string> seen_in_flight_;
   std::optional<bool> confirmed_;  // the value last confirmed on the object
   std::optional<Clock::time_point> retry_at_;
   Backoff retry_;                                 // failed requests in a row

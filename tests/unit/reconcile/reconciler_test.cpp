@@ -142,6 +142,34 @@ TEST(Reconciler, ALabelRemovedOrChangedBySomeoneElseIsSetAgainAtOnce) {
             std::vector<ClusterRequest>{label(true)});
 }
 
+// The write's answer came after the watch had shown the write (its resource
+// version) and a later change by someone else: the change stays seen and is
+// answered, not hidden by the late answer.
+TEST(Reconciler, AChangeTheWatchShowedAfterOurWriteIsAnsweredWhenTheWriteEnds) {
+  Reconciler r(options());
+  r.watch_health(true, "", t0);
+  r.observed(object(std::nullopt, "2"), t0);
+  EXPECT_EQ(labels_of(r.checked(report_with(Verdict::Clean), t0)),
+            std::vector<ClusterRequest>{label(false)});
+  EXPECT_TRUE(r.observed(object("false", "3"), t0 + 1s).requests.empty()) << "our write";
+  EXPECT_TRUE(r.observed(object(std::nullopt, "4"), t0 + 1s).requests.empty())
+      << "removed by another client; our request is still in flight";
+  const RequestResult answered_rv3{true, 200, {}, object("false", "3")};
+  const Decision d = r.sent(label(false), answered_rv3, t0 + 1s);
+  EXPECT_EQ(labels_of(d), std::vector<ClusterRequest>{label(false)});
+  EXPECT_FALSE(r.label_settled());
+  EXPECT_EQ(r.label_overwrites(), 1u) << "changed back right after our write";
+  // The same answer with a version the watch has not reached yet is the
+  // newest state known: nothing more to send.
+  Reconciler later(options());
+  later.watch_health(true, "", t0);
+  later.observed(object(std::nullopt, "2"), t0);
+  later.checked(report_with(Verdict::Clean), t0);
+  EXPECT_TRUE(later.observed(object(std::nullopt, "2b"), t0 + 1s).requests.empty());
+  EXPECT_TRUE(later.sent(label(false), answered_rv3, t0 + 1s).requests.empty());
+  EXPECT_TRUE(later.label_settled());
+}
+
 TEST(Reconciler, ANewCiliumNodeIsLabelledWhenItAppears) {
   Reconciler r(options());
   r.watch_health(true, "", t0);
