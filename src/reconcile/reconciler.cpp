@@ -368,10 +368,9 @@ Decision Reconciler::sent(const ClusterRequest& request, const RequestResult& re
     // The watch showed this write while it was in flight (its resource
     // version), so what the watch showed last is newer than the answer:
     // a change made after our write stays seen, and is answered.
-    const bool watch_passed_it =
-        result.seen && !result.seen->resource_version.empty() &&
-        std::find(seen_in_flight.begin(), seen_in_flight.end(),
-                  result.seen->resource_version) != seen_in_flight.end();
+    const bool watch_passed_it = result.seen && !result.seen->resource_version.empty() &&
+                                 std::find(seen_in_flight.begin(), seen_in_flight.end(),
+                                           result.seen->resource_version) != seen_in_flight.end();
     if (!watch_passed_it) {
       confirmed_ = request.label_value;
       // The watch reports the change shortly; until then this is what is there.
