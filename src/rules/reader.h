@@ -20,6 +20,11 @@ class RuleReader {
   // (native nftables) is asked once, with none.
   virtual RuleSet read(std::optional<Family> family) = 0;
   virtual bool per_family() const { return true; }
+  // A reader may keep what it read (to re-read only what changed since):
+  // after this call the next read of every family trusts nothing kept and
+  // reads everything. The service calls it for the checks that bound drift
+  // (start, --interval, reload); a reader that keeps nothing ignores it.
+  virtual void forget_kept() {}
   // Polled during long reads: returning true abandons the read (an error).
   void set_abort(std::function<bool()> abort) { abort_ = std::move(abort); }
   // How the reader starts its children (rules/child_start.h): the caller's

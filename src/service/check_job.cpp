@@ -45,8 +45,10 @@ CheckJob::CheckJob(const ServiceOptions& options, std::vector<RuleReader*> reade
       routes_(options.ipv6),
       blocks_(options.map_path) {}
 
-CheckJobResult CheckJob::run(bool reload) {
+CheckJobResult CheckJob::run(bool reload, bool full_read) {
   CheckJobResult outcome;
+  if (full_read)
+    for (RuleReader* reader : readers_) reader->forget_kept();
   outcome.allowlists = lists_.refresh(reload);
   outcome.companions = run_companions();
   LoggingObserver observer(log_);

@@ -43,7 +43,8 @@ class CheckJob {
 
   // One check: allowlists refreshed (re-read on `reload` or when they
   // changed), every rule read and matched, route repair and the counter.
-  CheckJobResult run(bool reload);
+  // `full_read`: the readers re-read everything, whatever they kept.
+  CheckJobResult run(bool reload, bool full_read);
   // What a check that threw `what` stands for: `unknown`, never `clean`.
   static CheckJobResult failed(const std::string& what);
 

@@ -183,9 +183,14 @@ struct Daemon::State {
     // the nf_tables socket is discarded, and listening goes on, so a change
     // from here on (the read has not started) starts the next one.
     changes.check_started(for_changes);
+    // Only a rule change may be answered from what the readers kept; every
+    // other trigger (start, the interval, a reload) reads everything, which
+    // bounds any drift a kept state could have.
+    const bool full_read = trigger.kind != Trigger::Kind::RuleChange &&
+                           trigger.kind != Trigger::Kind::ChangeDuringCheck;
     checks.submit(
-        [this, reload]() -> LoopWorker::Continuation {
-          auto result = std::make_shared<CheckJobResult>(check_job.run(reload));
+        [this, reload, full_read]() -> LoopWorker::Continuation {
+          auto result = std::make_shared<CheckJobResult>(check_job.run(reload, full_read));
           return [this, result] { check_done(*result); };
         },
         // Fail closed: a check that threw is `unknown`, never `clean`.

@@ -34,7 +34,9 @@ class OneRuleReader : public RuleReader {
     set.tables.push_back(std::move(table));
     return set;
   }
+  void forget_kept() override { ++forgotten; }
   int reads = 0;
+  int forgotten = 0;
 
  private:
   std::string rule_;
@@ -60,31 +62,42 @@ class CheckJobTest : public ::testing::Test {
 
 TEST_F(CheckJobTest, ReadsAndMatchesWithTheAllowlistsItKeeps) {
   CheckJob job(options_, {&reader_}, log_, stopping_);
-  CheckJobResult first = job.run(false);
+  CheckJobResult first = job.run(false, false);
   EXPECT_EQ(first.run.report.verdict, Verdict::Unexpected);
   EXPECT_TRUE(first.allowlists.reloaded) << "loaded by the first check";
   EXPECT_EQ(reader_.reads, 1);
 
   write("filter", "^-P INPUT ACCEPT$\n^-A INPUT -s 10\\.0\\.0\\.1/32 -j DROP$\n");
   EXPECT_TRUE(job.allowlists_changed());
-  CheckJobResult second = job.run(false);
+  CheckJobResult second = job.run(false, false);
   EXPECT_TRUE(second.allowlists.reloaded) << "the directory changed";
   EXPECT_EQ(second.run.report.verdict, Verdict::Clean);
   EXPECT_FALSE(job.allowlists_changed());
-  EXPECT_FALSE(job.run(false).allowlists.reloaded) << "unchanged: not read again";
-  EXPECT_TRUE(job.run(true).allowlists.reloaded) << "a reload (SIGHUP) reads them again";
+  EXPECT_FALSE(job.run(false, false).allowlists.reloaded) << "unchanged: not read again";
+  EXPECT_TRUE(job.run(true, false).allowlists.reloaded) << "a reload (SIGHUP) reads them again";
+}
+
+// A check that bounds drift (start, interval, reload) trusts nothing a
+// reader kept; one for a rule change may.
+TEST_F(CheckJobTest, AFullReadMakesEveryReaderForgetWhatItKept) {
+  CheckJob job(options_, {&reader_}, log_, stopping_);
+  job.run(false, false);
+  EXPECT_EQ(reader_.forgotten, 0);
+  job.run(false, true);
+  EXPECT_EQ(reader_.forgotten, 1);
+  EXPECT_EQ(reader_.reads, 2);
 }
 
 TEST_F(CheckJobTest, AStopRequestEndsTheCheckUnknownNotClean) {
   write("filter", "^-P INPUT ACCEPT$\n^-A INPUT -s 10\\.0\\.0\\.1/32 -j DROP$\n");
   stopping_ = true;
   CheckJob job(options_, {&reader_}, log_, stopping_);
-  EXPECT_EQ(job.run(false).run.report.verdict, Verdict::Unknown);
+  EXPECT_EQ(job.run(false, false).run.report.verdict, Verdict::Unknown);
 }
 
 TEST_F(CheckJobTest, NoCompanionsUnlessAskedFor) {
   CheckJob job(options_, {&reader_}, log_, stopping_);
-  CheckJobResult result = job.run(false);
+  CheckJobResult result = job.run(false, false);
   EXPECT_TRUE(result.companions.logs.empty());
   EXPECT_FALSE(result.companions.last_good_reading.has_value());
 }
