@@ -1,6 +1,7 @@
 // Wiring only: parse the command line, build the parts, run a command.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -23,6 +24,7 @@
 #include "rules/native/reader.h"
 #include "rules/nft/reader.h"
 #include "service/daemon.h"
+#include "service/unit_state.h"
 #include "util/sandbox_paths.h"
 
 namespace {
@@ -296,7 +298,10 @@ int main(int argc, char** argv) {
                 << '\n';
       return kExitConfig;
     }
-    return aim::run_unlabel_command(cl.global, node_origin, std::cout, std::cerr);
+    const aim::ServiceRunning service_running = [] {
+      return aim::systemd_unit_running(aim::kServiceUnit, std::chrono::seconds(2));
+    };
+    return aim::run_unlabel_command(cl.global, node_origin, service_running, std::cout, std::cerr);
   }
 
   if (cl.validate_command->parsed())

@@ -273,8 +273,9 @@ void register_options(CLI::App& app, CommandLine& cl) {
   cl.unlabel_command = app.add_subcommand(
       "unlabel",
       "Remove the label from the node's CiliumNode with the node's own credentials (stop the "
-      "service first: it would set it again). Exit 0 removed, no such CiliumNode, or no "
-      "credentials on this host at all; 2 could not (the kubectl command that would is printed)");
+      "service first: it would set it again; while its unit is active nothing is sent). Exit 0 "
+      "removed, no such CiliumNode, or no credentials on this host at all; 2 could not (the "
+      "kubectl command that would is printed), or the service runs");
 
   for (CLI::App* command :
        {cl.rules_command, cl.check_command, cl.validate_command, cl.unlabel_command})

@@ -5,6 +5,7 @@
 #include "kube/events.h"
 #include "kube/kube_api.h"
 #include "kube/kubeconfig.h"
+#include "service/unit_state.h"
 
 namespace aim {
 namespace {
@@ -19,8 +20,16 @@ std::string kubectl_unlabel_command(const std::string& node) {
 }
 
 int run_unlabel_command(const GlobalOptions& global, const std::string& node_origin,
-                        std::ostream& out, std::ostream& err) {
+                        const ServiceRunning& service_running, std::ostream& out,
+                        std::ostream& err) {
   const std::string& node = global.node_name;
+  if (service_running && service_running() == true) {
+    err << kPrefix << "error: the service runs on this host (" << kServiceUnit
+        << " is active): its watch would set the label again within a second, so nothing was "
+           "sent. Stop it first (systemctl stop azure-iptables-monitor), then run unlabel again; "
+           "removing the package does both\n";
+    return 2;
+  }
   // Bounded: package removal waits for this. One request timeout per try,
   // retries (transient failures only) within twice that.
   const auto timeout =

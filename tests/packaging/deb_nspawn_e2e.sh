@@ -92,6 +92,7 @@ step "apt remove: the unit stops, then the label is removed with the node's cred
 in_ct systemctl start "$UNIT"
 wait_for 20 label_is false || fail "label is '$(label)' before removal, want false"
 in_ct test -f "$E2E_METRICS" || fail "no metrics file before remove"
+e2e_expect_unlabel_refused_while_running
 apt_in_ct remove -y "$UNIT"
 e2e_expect_label_removed "apt remove" "$WORK/apt.log"
 in_ct test -e "$E2E_METRICS" && fail "remove left the metrics file (node-exporter would serve a stale verdict)"

@@ -443,6 +443,19 @@ e2e_expect_packaged_env_followed() {
   e2e_expect_absent "$what" "$env_file.dpkg-dist" "$env_file.dpkg-old" "$env_file.rpmnew" "$env_file.rpmsave"
 }
 
+# By hand while the unit runs, `unlabel` refuses (exit 2) and says why: the
+# service's watch would put the label back within a second.
+e2e_expect_unlabel_refused_while_running() {
+  local out rc=0
+  in_ct systemctl is-active -q "$UNIT" || fail "the unit is not running before unlabel-while-running"
+  out=$(in_ct /usr/sbin/azure-iptables-monitor unlabel 2>&1) || rc=$?
+  [ "$rc" = 2 ] || { echo "$out"; fail "unlabel while the service runs exited $rc, want 2"; }
+  echo "$out" | grep_q -F "the service runs on this host ($UNIT.service is active)" \
+    || { echo "$out"; fail "unlabel while the service runs did not say so"; }
+  echo "$out" | grep -qF 'removed the label' && { echo "$out"; fail "unlabel removed the label while the service runs"; }
+  return 0
+}
+
 # The removal WHAT (its transcript LOG), after the unit stopped, removed the
 # label from node1's CiliumNode with the node's credentials, said so once,
 # and the label is still absent 5 s later (nothing put it back).

@@ -76,6 +76,7 @@ e2e_expect_kept_and_restarted "the upgrade" "$main_pid"
 
 step "rpm -e: %preun stops and disables, then removes the label and the metrics file; edited configuration kept as .rpmsave"
 in_ct test -f "$E2E_METRICS" || fail "no metrics file before rpm -e"
+e2e_expect_unlabel_refused_while_running
 rpm_in_ct -e --nodeps "$UNIT"
 e2e_expect_label_removed "rpm -e" "$WORK/rpm.log"
 in_ct test -e "$E2E_METRICS" && fail "rpm -e left the metrics file (node-exporter would serve a stale verdict)"
