@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <unordered_map>
 
 #include "rules/legacy/format.h"
 #include "rules/nft/helper.h"
@@ -114,28 +113,6 @@ std::string shown_chains(const BuiltinTable& t, std::vector<ChainInfo> chains,
   return {};
 }
 
-// libxtables' answer to "does -j NAME name a target?", remembered for a
-// second: kube-proxy jumps to most chains once or twice and to
-// KUBE-MARK-MASQ once per endpoint, and each question libxtables cannot
-// answer from its lists costs a walk of them and a stat() per extension
-// directory and prefix (a tenth of a 10,000-service read). Forgotten after
-// a second, so an extension installed later is seen by the next read, as
-// it would be by iptables-nft.
-bool names_target(const std::string& name) {
-  using Clock = std::chrono::steady_clock;
-  static Clock::time_point since;
-  static std::unordered_map<std::string, bool> answers;
-  const Clock::time_point now = Clock::now();
-  if (now - since > std::chrono::seconds(1)) {
-    answers.clear();
-    since = now;
-  }
-  auto it = answers.find(name);
-  if (it == answers.end())
-    it = answers.emplace(name, aim_nft_names_target(name.c_str()) != 0).first;
-  return it->second;
-}
-
 // Prints one translated rule; empty, or why its text could differ.
 std::string print_rule(const std::string& chain, NftRuleParts& rule) {
   char err[512] = "";
@@ -194,7 +171,8 @@ std::string print_rule(const std::string& chain, NftRuleParts& rule) {
       // name: only a chain iptables could have made is a jump in its text.
       if (!iptables_chain_name(act.chain))
         return "a jump to a chain whose name iptables text cannot carry";
-      if (names_target(act.chain)) return "a jump to a chain named like the target " + act.chain;
+      if (aim_nft_names_target(act.chain.c_str()))
+        return "a jump to a chain named like the target " + act.chain;
       std::fputs(act.kind == NftAction::Kind::Jump ? " -j " : " -g ", stdout);
       std::fputs(act.chain.c_str(), stdout);
       break;
