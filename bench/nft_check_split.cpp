@@ -10,6 +10,9 @@
 // usage: nft_check_split ALLOWLIST_DIR
 // prints: split NETLINK TRANSLATE RENDER LISTS STREAM_WRITE STREAM_PARSE MATCH RULES UNEXPECTED
 #include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -65,23 +68,26 @@ int main(int argc, char** argv) {
   const double snapshot_s = since(t);
   const aim::iptables_nft::RenderClock chains = aim::iptables_nft::render_clock();
 
+  // Into a memfd and mapped back, as the child's stdout reaches the parent.
   t = Clock::now();
-  char* data = nullptr;
-  size_t size = 0;
-  FILE* memory = open_memstream(&data, &size);
-  if (!memory) return 1;
-  aim::iptables_nft::write_snapshot(**snapshot, memory);
-  std::fclose(memory);
-  std::string stream(data, size);
-  std::free(data);
+  const int fd = memfd_create("aim-bench-stream", 0);
+  FILE* file = fd >= 0 ? fdopen(dup(fd), "w") : nullptr;
+  if (!file) return 1;
+  aim::iptables_nft::write_snapshot(**snapshot, file);
+  std::fclose(file);
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || st.st_size == 0) return 1;
+  void* map = mmap(nullptr, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) return 1;
+  const std::string_view stream(static_cast<const char*>(map), st.st_size);
   const double write_s = since(t);
 
   t = Clock::now();
   std::string_view view = stream;
   auto record = aim::take_snapshot_record(view);
   if (!record) return 1;
-  aim::RuleSet set = aim::parse_rule_stream(std::string(view), aim::Family::V4, aim::Backend::Nft,
-                                            record->tables, "");
+  aim::RuleSet set =
+      aim::parse_rule_stream(view, nullptr, aim::Family::V4, aim::Backend::Nft, record->tables, "");
   const double parse_s = since(t);
   if (!set.complete()) {
     std::fprintf(stderr, "read incomplete: %s\n", set.error.c_str());

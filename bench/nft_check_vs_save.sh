@@ -10,6 +10,8 @@
 # exactness proof, rendering, chain lists, rule stream written and parsed,
 # matching); "process start, libxtables set-up and other" is the whole
 # command's wall time less those. Target: check <= 1.0x save.
+# BEFORE=path/to/an/older/azure-iptables-monitor also times that binary's
+# check in each round (before/after from one run).
 # Run as root after building azure-iptables-monitor and nft_check_split.
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,10 +28,11 @@ trap 'rm -f $tmp.rules' EXIT
 for n in "$@"; do
   python3 tests/support/gen_kube_proxy_rules.py "$n" --user-rules 3 > $tmp.rules
   unshare -n sh -c "iptables-legacy-restore < $tmp.rules && iptables-nft-restore < $tmp.rules &&
-    python3 - '$BIN' '$SPLIT' '$ALLOW' $RUNS $n" <<'PY'
+    python3 - '$BIN' '$SPLIT' '$ALLOW' $RUNS $n '${BEFORE:-}'" <<'PY'
 import os, statistics, subprocess, sys, time
 
 binary, split, allow, runs, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+before = sys.argv[6] if len(sys.argv) > 6 else ""
 
 def timed(cmd, ok=(0,)):
     start = time.perf_counter()
@@ -49,12 +52,15 @@ def cpu_of(cmd, ok=(0,)):
     return wall, cpu, out
 
 check_cmd = [binary, "check", "--dry-run", "--backend", "nft", "--input", allow]
-rows = {"save": [], "check": [], "split": []}
+rows = {"save": [], "check": [], "split": [], "before": []}
 for _ in range(runs):
     w, c, _ = cpu_of(["iptables-legacy-save"])
     rows["save"].append((w, c))
     w, c, _ = cpu_of(check_cmd, ok=(1,))  # 1: the 3 user rules are unexpected
     rows["check"].append((w, c))
+    if before:
+        w, c, _ = cpu_of([before] + check_cmd[1:], ok=(1,))
+        rows["before"].append((w, c))
     _, _, out = cpu_of([split, allow])
     f = out.split()
     assert f[0] == "split", out
@@ -67,6 +73,10 @@ print(f"N={n}: {rows['split'][0][7]} nft rules in the IPv4 dumps, {rows['split']
 print(f"  iptables-legacy-save        wall {sw:6.3f} s  CPU {sc:6.3f} s")
 print(f"  check --backend nft         wall {cw:6.3f} s  CPU {cc:6.3f} s")
 print(f"  ratio check/save            wall {cw / sw:5.2f}x     CPU {cc / sc:5.2f}x  (target <= 1.0x)")
+if before:
+    bw, bc = med(r[0] for r in rows["before"]), med(r[1] for r in rows["before"])
+    print(f"  before ({before})")
+    print(f"    check --backend nft       wall {bw:6.3f} s  CPU {bc:6.3f} s  ratio {bw / sw:5.2f}x / {bc / sc:5.2f}x")
 names = ["netlink rule dumps", "translation + exactness proof", "rendering (save() text)",
          "chain lists, generation", "rule stream written", "rule stream parsed", "matching"]
 parts = [med(r[i] for r in rows["split"]) for i in range(7)]
