@@ -6,6 +6,7 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -66,46 +67,62 @@ Status NftNetlink::request(uint16_t message, uint8_t family,
     return system_error("sendto");
 
   // A dump answer is at most 32 KiB per read (the kernel's cap); twice that
-  // leaves room, and MSG_TRUNC tells if it ever does not.
-  buffer_.resize(64 * 1024);
+  // leaves room, and MSG_TRUNC tells if it ever does not. Two reads per
+  // call: the receive that hands out a dump's part makes the kernel queue
+  // the next (for one chain's rules, NLMSG_DONE) before it returns, so
+  // MSG_WAITFORONE takes that too without a second system call (40,000
+  // chains, 40,000 calls fewer); a read that would wait ends the call.
+  constexpr size_t kReadSize = 64 * 1024;
+  constexpr unsigned kReads = 2;
+  buffer_.resize(kReads * kReadSize);
   bool interrupted = false;
   for (;;) {
-    const ssize_t n = recv(fd_.get(), buffer_.data(), buffer_.size(), MSG_TRUNC);
-    if (n < 0 && errno == EINTR) continue;
-    // SO_RCVTIMEO: not "changed" (EAGAIN means that to callers).
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) errno = ETIMEDOUT;
-    if (n < 0) return system_error("recv");
-    if (static_cast<size_t>(n) > buffer_.size()) {
-      errno = EMSGSIZE;
-      return system_error("answer larger than the receive buffer");
+    iovec parts[kReads];
+    mmsghdr reads[kReads] = {};
+    for (unsigned i = 0; i < kReads; ++i) {
+      parts[i] = {buffer_.data() + i * kReadSize, kReadSize};
+      reads[i].msg_hdr.msg_iov = &parts[i];
+      reads[i].msg_hdr.msg_iovlen = 1;
     }
-    int remaining = static_cast<int>(n);
-    for (auto* msg = reinterpret_cast<nlmsghdr*>(buffer_.data()); NLMSG_OK(msg, remaining);
-         msg = NLMSG_NEXT(msg, remaining)) {
-      if (msg->nlmsg_seq != sequence_) continue;  // a late answer to an earlier request
-      // The ruleset changed between two parts of this dump: what was handed
-      // out so far mixes two generations. The caller reads again, once the
-      // dump is read to its end (the socket takes no request before).
-      if (msg->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
-      if (msg->nlmsg_type == NLMSG_DONE) {
-        if (interrupted)
-          return Error{"nf_tables netlink: the ruleset changed during the dump", EAGAIN};
-        return Ok{};
+    const int got = recvmmsg(fd_.get(), reads, kReads, MSG_TRUNC | MSG_WAITFORONE, nullptr);
+    if (got < 0 && errno == EINTR) continue;
+    // SO_RCVTIMEO: not "changed" (EAGAIN means that to callers).
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) errno = ETIMEDOUT;
+    if (got < 0) return system_error("recv");
+    for (int r = 0; r < got; ++r) {
+      const size_t n = reads[r].msg_len;
+      if (n > kReadSize || (reads[r].msg_hdr.msg_flags & MSG_TRUNC)) {
+        errno = EMSGSIZE;
+        return system_error("answer larger than the receive buffer");
       }
-      if (interrupted) continue;
-      if (msg->nlmsg_type == NLMSG_ERROR) {
-        const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(msg));
-        if (err->error == 0) return Ok{};
-        errno = -err->error;
-        return system_error("kernel answered");
+      int remaining = static_cast<int>(n);
+      for (auto* msg = reinterpret_cast<nlmsghdr*>(buffer_.data() + r * kReadSize);
+           NLMSG_OK(msg, remaining); msg = NLMSG_NEXT(msg, remaining)) {
+        if (msg->nlmsg_seq != sequence_) continue;  // a late answer to an earlier request
+        // The ruleset changed between two parts of this dump: what was handed
+        // out so far mixes two generations. The caller reads again, once the
+        // dump is read to its end (the socket takes no request before).
+        if (msg->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
+        if (msg->nlmsg_type == NLMSG_DONE) {
+          if (interrupted)
+            return Error{"nf_tables netlink: the ruleset changed during the dump", EAGAIN};
+          return Ok{};
+        }
+        if (interrupted) continue;
+        if (msg->nlmsg_type == NLMSG_ERROR) {
+          const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(msg));
+          if (err->error == 0) return Ok{};
+          errno = -err->error;
+          return system_error("kernel answered");
+        }
+        const size_t header_size = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(nfgenmsg)));
+        if (msg->nlmsg_len < header_size) return Error{"nf_tables netlink: short answer"};
+        const auto* gen = static_cast<const nfgenmsg*>(NLMSG_DATA(msg));
+        on_answer({static_cast<uint16_t>(msg->nlmsg_type & 0xff), gen->nfgen_family,
+                   std::string_view(reinterpret_cast<const char*>(msg) + header_size,
+                                    msg->nlmsg_len - header_size)});
+        if (!dump) return Ok{};
       }
-      const size_t header_size = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(nfgenmsg)));
-      if (msg->nlmsg_len < header_size) return Error{"nf_tables netlink: short answer"};
-      const auto* gen = static_cast<const nfgenmsg*>(NLMSG_DATA(msg));
-      on_answer({static_cast<uint16_t>(msg->nlmsg_type & 0xff), gen->nfgen_family,
-                 std::string_view(reinterpret_cast<const char*>(msg) + header_size,
-                                  msg->nlmsg_len - header_size)});
-      if (!dump) return Ok{};
     }
   }
 }

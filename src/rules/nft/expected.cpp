@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <map>
 #include <utility>
@@ -21,31 +22,57 @@ namespace {
 
 using Attrs = std::vector<std::pair<uint16_t, std::string>>;
 
-std::string hex(std::string_view bytes) {
+// The canonical text is built by appending to one string: a 10,000-service
+// read builds it for ~2 million expressions, on both sides.
+void append_hex(std::string& out, std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  const size_t at = out.size();
+  out.resize(at + bytes.size() * 2);
+  char* p = out.data() + at;
   for (char c : bytes) {
     const auto b = static_cast<unsigned char>(c);
-    out += kDigits[b >> 4];
-    out += kDigits[b & 0xf];
+    *p++ = kDigits[b >> 4];
+    *p++ = kDigits[b & 0xf];
   }
+}
+
+std::string hex(std::string_view bytes) {
+  std::string out;
+  append_hex(out, bytes);
   return out;
 }
 
-std::string joined(Attrs attrs) {
-  std::stable_sort(attrs.begin(), attrs.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string out;
+void append_number(std::string& out, unsigned value) {
+  char digits[16];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
+}
+
+// "TYPE=VALUE,..." in type order (stable: repeated types keep their order).
+void append_joined(std::string& out, Attrs& attrs) {
+  const auto by_type = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (!std::is_sorted(attrs.begin(), attrs.end(), by_type))
+    std::stable_sort(attrs.begin(), attrs.end(), by_type);
+  bool first = true;
   for (const auto& [type, value] : attrs) {
-    if (!out.empty()) out += ',';
-    out += std::to_string(type) + "=" + value;
+    if (!first) out += ',';
+    first = false;
+    append_number(out, type);
+    out += '=';
+    out += value;
   }
-  return out;
 }
 
 std::string rendered(std::string_view name, Attrs attrs) {
-  return std::string(name) + "(" + joined(std::move(attrs)) + ")";
+  size_t size = name.size() + 2;
+  for (const auto& a : attrs) size += a.second.size() + 7;
+  std::string out;
+  out.reserve(size);
+  out += name;
+  out += '(';
+  append_joined(out, attrs);
+  out += ')';
+  return out;
 }
 
 // ---- the kernel's side ----------------------------------------------------
@@ -64,9 +91,14 @@ bool canonical_data(std::string_view data, std::string& out) {
     Attrs verdict;
     nested_ok &= for_each_attribute(
         value, [&](uint16_t t, std::string_view v) { verdict.emplace_back(t, hex(v)); });
-    attrs.emplace_back(type, "{" + joined(std::move(verdict)) + "}");
+    std::string nested = "{";
+    append_joined(nested, verdict);
+    nested += '}';
+    attrs.emplace_back(type, std::move(nested));
   });
-  out = "{" + joined(std::move(attrs)) + "}";
+  out = "{";
+  append_joined(out, attrs);
+  out += '}';
   return walked && nested_ok;
 }
 
@@ -135,7 +167,12 @@ std::string be64(uint64_t v) {
 }
 std::string raw(const void* p, size_t n) { return std::string(static_cast<const char*>(p), n); }
 std::string value_data(std::string_view bytes) {
-  return "{" + std::to_string(NFTA_DATA_VALUE) + "=" + hex(bytes) + "}";
+  std::string out = "{";
+  append_number(out, NFTA_DATA_VALUE);
+  out += '=';
+  append_hex(out, bytes);
+  out += '}';
+  return out;
 }
 
 // The expressions iptables-nft's add_* helpers write (always register 1).

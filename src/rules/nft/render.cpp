@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -219,7 +220,22 @@ class CapturedStdout {
   FILE* memory_;
 };
 
+using Clock = std::chrono::steady_clock;
+bool clock_on = false;
+RenderClock clock_total;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
 }  // namespace
+
+void start_render_clock() {
+  clock_on = true;
+  clock_total = {};
+}
+
+RenderClock render_clock() { return clock_total; }
 
 // Renders one chain's rules into `table.rule_records`. A rule whose
 // iptables text would not be the whole rule (the translator or the printer
@@ -235,6 +251,8 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
   std::string why;
   bool malformed = false;
   size_t index = 0;
+  const Clock::time_point began = clock_on ? Clock::now() : Clock::time_point{};
+  double translating = 0, rendering = 0;
   const Status st = netlink.request(
       NFT_MSG_GETRULE, proto,
       {{NFTA_RULE_TABLE, nul_terminated(table.name)}, {NFTA_RULE_CHAIN, nul_terminated(chain)}},
@@ -259,7 +277,11 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
           return;
         }
         ++index;
+        const Clock::time_point translating_from = clock_on ? Clock::now() : Clock::time_point{};
         auto parts = translate_nft_rule(expressions, userdata ? &*userdata : nullptr, family);
+        const Clock::time_point rendering_from = clock_on ? Clock::now() : Clock::time_point{};
+        if (clock_on)
+          translating += std::chrono::duration<double>(rendering_from - translating_from).count();
         if (!parts) {
           out.native_rule(handle, "rule " + std::to_string(index) + ": " + parts.error());
           return;
@@ -276,6 +298,7 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
         std::string print_error = print_rule(chain, *parts);
         std::fputc('\n', stdout);
         out.end_rule();
+        if (clock_on) rendering += seconds_since(rendering_from);
         if (print_error.empty()) return;
         // What was printed of it is not its text: take it back.
         if (start < 0 || std::fseek(stdout, start, SEEK_SET) != 0) {
@@ -284,6 +307,12 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
         }
         out.native_rule(handle, "rule " + std::to_string(index) + ": " + print_error);
       });
+  if (clock_on) {
+    clock_total.translate += translating;
+    clock_total.render += rendering;
+    clock_total.netlink += seconds_since(began) - translating - rendering;
+    clock_total.rules += index;
+  }
   if (!st) return Error{"reading the rules of chain " + chain + ": " + st.error(), st.error_code()};
   if (malformed) why = "the kernel's answer for chain " + chain + " is malformed";
   if (!why.empty()) {

@@ -48,6 +48,18 @@ struct TableRead {
 // ENOENT: it is gone) leaves the chain to be read again.
 Status render_chain(NftNetlink& netlink, Family family, TableRead& table, const std::string& chain);
 
+// Where render_chain's time goes, summed over the calls since the clock was
+// started (bench/nft_check_split.cpp prints it). Off unless started: the
+// product never pays for the clock reads.
+struct RenderClock {
+  double netlink = 0;    // the rule dumps: requests, answers, attribute walks
+  double translate = 0;  // translate_nft_rule, its exactness proof included
+  double render = 0;     // printing the text with libxtables' save() functions
+  size_t rules = 0;
+};
+void start_render_clock();
+RenderClock render_clock();
+
 // Writes one table's records; the chain order is iptables-nft's.
 void write_table(TableRead& table, RuleStreamWriter& out, FILE* file);
 

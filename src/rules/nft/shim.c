@@ -1,15 +1,22 @@
 /* See shim.h. Builds the xtables structures iptables-nft 1.8.9 builds
  * when it turns a rule's expressions back into matches and a target, and
  * prints them with libxtables, as iptables-nft does. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dl_iterate_phdr */
+#endif
 #include "rules/nft/shim.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 /* xtables.h (net/if.h) before the kernel headers (linux/if.h). */
@@ -471,9 +478,212 @@ int aim_nft_print_nflog(const char *prefix, uint16_t group, uint16_t threshold, 
   return 0;
 }
 
+/* The files of libxtables' extension directories, sorted, so that a name
+ * with no file is answered without a stat() per directory and prefix: a
+ * 10,000-service ruleset jumps to 40,000 chain names, none a target. Listed
+ * again when a second has passed and a directory changed (an extension
+ * installed is seen as iptables-nft would see it, within a second). */
+struct extension_files {
+  char *path;   /* the search path it was listed from */
+  char **names; /* sorted file names */
+  size_t count;
+  int usable; /* listed whole, and holds libxt_standard.so */
+  struct timespec listed_at;
+  unsigned long long stamp; /* of every directory's inode and change times */
+};
+static struct extension_files extension_files;
+
+static const char *extension_search_path(void) {
+  /* xtables_init()'s choice. */
+  const char *path = getenv("XTABLES_LIBDIR");
+  if (!path) path = getenv("IPTABLES_LIB_DIR");
+#ifdef AIM_XTABLES_LIBDIR
+  if (!path) path = AIM_XTABLES_LIBDIR;
+#endif
+  return path;
+}
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void forget_extension_files(void) {
+  for (size_t i = 0; i < extension_files.count; ++i) free(extension_files.names[i]);
+  free(extension_files.names);
+  free(extension_files.path);
+  memset(&extension_files, 0, sizeof extension_files);
+}
+
+/* Calls `each` for every directory of the search path; 0 when one failed. */
+static int for_each_dir(const char *path, int (*each)(const char *dir, void *arg), void *arg) {
+  char dir[4096];
+  const char *from = path;
+  for (;;) {
+    const char *end = strchr(from, ':');
+    size_t len = end ? (size_t)(end - from) : strlen(from);
+    if (len >= sizeof dir) return 0;
+    memcpy(dir, from, len);
+    dir[len] = '\0';
+    if (!each(dir, arg)) return 0;
+    if (!end) return 1;
+    from = end + 1;
+  }
+}
+
+static int stamp_dir(const char *dir, void *arg) {
+  unsigned long long *stamp = arg;
+  struct stat st;
+  if (stat(dir, &st) != 0) {
+    *stamp = *stamp * 1000003ULL + (unsigned long long)errno;
+    return 1;
+  }
+  *stamp = *stamp * 1000003ULL + (unsigned long long)st.st_dev;
+  *stamp = *stamp * 1000003ULL + (unsigned long long)st.st_ino;
+  *stamp = *stamp * 1000003ULL + (unsigned long long)st.st_mtim.tv_sec;
+  *stamp = *stamp * 1000003ULL + (unsigned long long)st.st_mtim.tv_nsec;
+  *stamp = *stamp * 1000003ULL + (unsigned long long)st.st_ctim.tv_sec;
+  *stamp = *stamp * 1000003ULL + (unsigned long long)st.st_ctim.tv_nsec;
+  return 1;
+}
+
+static int list_dir(const char *dir, void *arg) {
+  size_t *capacity = arg;
+  DIR *d = opendir(dir);
+  struct dirent *entry;
+  if (!d) return errno == ENOENT; /* a missing directory holds nothing */
+  while ((entry = readdir(d)) != NULL) {
+    if (extension_files.count == *capacity) {
+      size_t grown = *capacity ? *capacity * 2 : 256;
+      char **names = realloc(extension_files.names, grown * sizeof *names);
+      if (!names) break;
+      extension_files.names = names;
+      *capacity = grown;
+    }
+    if (!(extension_files.names[extension_files.count] = strdup(entry->d_name))) break;
+    ++extension_files.count;
+  }
+  if (entry) { /* out of memory */
+    closedir(d);
+    return 0;
+  }
+  closedir(d);
+  return 1;
+}
+
+static void refresh_extension_files(void) {
+  const char *path = extension_search_path();
+  struct timespec now;
+  unsigned long long stamp = 0;
+  size_t capacity = 0;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (extension_files.path && path && !strcmp(path, extension_files.path) &&
+      now.tv_sec - extension_files.listed_at.tv_sec < 1)
+    return;
+  if (path) for_each_dir(path, stamp_dir, &stamp);
+  if (extension_files.path && path && !strcmp(path, extension_files.path) &&
+      stamp == extension_files.stamp) {
+    extension_files.listed_at = now;
+    return;
+  }
+  forget_extension_files();
+  if (!path || !(extension_files.path = strdup(path))) return;
+  extension_files.listed_at = now;
+  extension_files.stamp = stamp;
+  if (!for_each_dir(path, list_dir, &capacity)) return;
+  qsort(extension_files.names, extension_files.count, sizeof *extension_files.names, compare_names);
+  {
+    const char *standard = "libxt_standard.so";
+    extension_files.usable = bsearch(&standard, extension_files.names, extension_files.count,
+                                     sizeof *extension_files.names, compare_names) != NULL;
+  }
+}
+
+/* 0 when libxtables' load_extension() would find no file for `name`
+ * (prefixes libxt_ and the family's, e.g. libipt_); 1 when it may. */
+static int extension_file_may_exist(const char *name) {
+  const char *prefixes[] = {"libxt_", family == 6 ? "libip6t_" : "libipt_"};
+  char file[256];
+  const char *key = file;
+  refresh_extension_files();
+  if (!extension_files.usable) return 1;
+  for (size_t i = 0; i < 2; ++i) {
+    if ((size_t)snprintf(file, sizeof file, "%s%s.so", prefixes[i], name) >= sizeof file) return 1;
+    if (bsearch(&key, extension_files.names, extension_files.count, sizeof *extension_files.names,
+                compare_names))
+      return 1;
+  }
+  return 0;
+}
+
+/* libxtables' lists of targets (registered, and registered pending use),
+ * exported though not declared in xtables.h. */
+extern struct xtables_target *xtables_pending_targets;
+
+/* The names libxtables' lists hold for this family, sorted: a name that is
+ * in neither them nor a file is no target, answered without walking the
+ * lists (hundreds of entries) for each of 40,000 chain names. Names are
+ * registered only by a library loading (its constructor), so the index
+ * holds while glibc's count of loaded objects does. */
+struct target_names {
+  const char **names;
+  size_t count;
+  unsigned long long built_at_adds;
+  int usable;
+};
+static struct target_names target_names;
+
+static int on_object(struct dl_phdr_info *info, size_t size, void *adds) {
+  (void)size;
+  *(unsigned long long *)adds = info->dlpi_adds;
+  return 1;
+}
+
+static int add_target_names(const struct xtables_target *list, size_t *capacity) {
+  for (; list; list = list->next) {
+    if (list->family != (family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4) &&
+        list->family != NFPROTO_UNSPEC)
+      continue;
+    if (target_names.count == *capacity) {
+      size_t grown = *capacity ? *capacity * 2 : 256;
+      const char **names = realloc(target_names.names, grown * sizeof *names);
+      if (!names) return 0;
+      target_names.names = names;
+      *capacity = grown;
+    }
+    target_names.names[target_names.count++] = list->name;
+  }
+  return 1;
+}
+
+/* 1 when `name` is in libxtables' lists for this family (or the index
+ * cannot be had). */
+static int target_registered(const char *name) {
+  unsigned long long adds = 0;
+  size_t capacity = 0;
+  dl_iterate_phdr(on_object, &adds);
+  if (!target_names.usable || adds != target_names.built_at_adds) {
+    free(target_names.names);
+    memset(&target_names, 0, sizeof target_names);
+    target_names.built_at_adds = adds;
+    if (!add_target_names(xtables_pending_targets, &capacity) ||
+        !add_target_names(xtables_targets, &capacity))
+      return 1;
+    qsort(target_names.names, target_names.count, sizeof *target_names.names, compare_names);
+    target_names.usable = 1;
+  }
+  return bsearch(&name, target_names.names, target_names.count, sizeof *target_names.names,
+                 compare_names) != NULL;
+}
+
 int aim_nft_names_target(const char *name) {
   /* libxtables maps ACCEPT, DROP, QUEUE and RETURN to its standard target;
    * no extension has a slash in its name (nor is one loaded by such a path). */
   if (strchr(name, '/')) return 0;
+  /* Without a file to load, libxtables can only know the name from an
+   * extension already loaded (one file may register several names): ask
+   * its lists alone. The standard verdicts are names of no file. */
+  if (name[0] && strcmp(name, "ACCEPT") && strcmp(name, "DROP") && strcmp(name, "QUEUE") &&
+      strcmp(name, "RETURN") && !extension_file_may_exist(name))
+    return target_registered(name) && xtables_find_target(name, XTF_DONT_LOAD) != NULL;
   return xtables_find_target(name, XTF_TRY_LOAD) != NULL;
 }

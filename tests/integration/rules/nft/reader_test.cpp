@@ -884,6 +884,38 @@ TEST_F(NftReaderTest, UntranslatedRuleIsShownNativelyAndSaysWhy) {
   EXPECT_EQ(raw->chains[0].rules, std::vector<std::string_view>{"-A PREROUTING -j ACCEPT"});
 }
 
+// "-j NAME" is a target when libxtables knows one by that name: a jump to a
+// chain named so (nft makes one; iptables refuses the name) has no iptables
+// text and is shown natively. Targets found by each way the shim answers
+// without asking libxtables to load: an extension file with the generic
+// prefix (MASQUERADE, a symlink), with the family's (REJECT: libipt_), a
+// target registered by an extension already loaded (DNAT, after the nat
+// rule loaded libxt_NAT), a standard verdict's name; a plain name is a jump.
+TEST_F(NftReaderTest, JumpToAChainNamedLikeATargetIsShownNatively) {
+  std::string script =
+      "iptables-nft -t nat -A PREROUTING -p tcp -j DNAT --to-destination 10.0.0.1 && "
+      "iptables-nft -A INPUT -j ACCEPT";
+  for (const char* name : {"MASQUERADE", "REJECT", "DNAT", "KUBE-PLAIN"})
+    script += std::string(" && nft add chain ip filter ") + name +
+              " && nft add rule ip filter INPUT counter jump " + name;
+  ASSERT_EQ(run(script).status, 0);
+  RuleSet set = NftReader().read(Family::V4);
+  const Table* filter = set.find_table("filter");
+  ASSERT_NE(filter, nullptr);
+  std::vector<std::string> refused;
+  for (const NativeRuleRequest& r : filter->native_rules) refused.push_back(r.reason);
+  ASSERT_EQ(refused.size(), 3u) << ::testing::PrintToString(refused);
+  EXPECT_NE(refused[0].find("a jump to a chain named like the target MASQUERADE"),
+            std::string::npos)
+      << refused[0];
+  EXPECT_NE(refused[1].find("named like the target REJECT"), std::string::npos) << refused[1];
+  EXPECT_NE(refused[2].find("named like the target DNAT"), std::string::npos) << refused[2];
+  bool plain_jump = false;
+  for (const auto& chain : filter->chains)
+    for (std::string_view rule : chain.rules) plain_jump |= rule == "-A INPUT -j KUBE-PLAIN";
+  EXPECT_TRUE(plain_jump);
+}
+
 // A table with a chain iptables cannot name (here: longer than its 28
 // characters; nft takes up to 256, spaces and quotes too) goes to the native reader
 // whole; the other tables are still iptables text.
