@@ -12,6 +12,7 @@
 #include "rules/child/rule_stream.h"
 #include "rules/legacy/format.h"
 #include "rules/legacy/shim.h"
+#include "rules/legacy/table_digest.h"
 #include "rules/table_names.h"
 #include "util/fd.h"
 
@@ -84,21 +85,46 @@ std::string render_table(aim_table* table, RuleStreamWriter& out) {
 
 }  // namespace
 
-int render_legacy_family(Family family, const std::vector<std::string>& tables) {
+int render_legacy_family(Family family, const std::vector<std::string>& args) {
   if (aim_xtables_init(shim_family(family), on_fatal) < 0) {
     std::fprintf(stderr, "cannot initialise libxtables\n");
     return exit_code(ChildExit::SetupFailed);
   }
-  RuleStreamWriter out(stdout);
-  for (const std::string& name : tables) {
-    out.begin_table(name);
+  // Every table is opened and fingerprinted first (the marks go before the
+  // stream), then rendered from that same copy unless its fingerprint is
+  // the one the parent kept.
+  struct Opened {
+    LegacyTableArg arg;
+    TableHandle table;
+    int open_errno = 0;
+    bool unchanged = false;
+  };
+  std::vector<Opened> opened;
+  for (const std::string& word : args) {
+    Opened& o = opened.emplace_back();
+    o.arg = parse_table_arg(word);
     errno = 0;
-    TableHandle table(aim_table_open(shim_family(family), name.c_str()));
-    if (!table) {
-      out.table_error(open_error(family, errno));
+    o.table.reset(aim_table_open(shim_family(family), o.arg.table.c_str()));
+    if (!o.table) {
+      o.open_errno = errno;
       continue;
     }
-    std::string error = render_table(table.get(), out);
+    const XtDigest digest = legacy_table_digest(o.table.get(), family);
+    o.unchanged = o.arg.kept && *o.arg.kept == digest;
+    const std::string mark = format_table_mark({o.arg.table, digest, o.unchanged});
+    std::fwrite(mark.data(), 1, mark.size(), stdout);
+    if (o.unchanged) o.table.reset();  // its memory back before rendering the others
+  }
+  RuleStreamWriter out(stdout);
+  for (Opened& o : opened) {
+    if (o.unchanged) continue;
+    out.begin_table(o.arg.table);
+    if (!o.table) {
+      out.table_error(open_error(family, o.open_errno));
+      continue;
+    }
+    std::string error = render_table(o.table.get(), out);
+    o.table.reset();
     if (!error.empty())
       out.table_error(error);
     else
@@ -116,11 +142,14 @@ std::vector<std::string> family_job_args(Family family, const std::vector<std::s
   return args;
 }
 
+size_t family_index(Family family) { return family == Family::V4 ? 0 : 1; }
+
 }  // namespace
 
 RuleSet LegacyReader::read(std::optional<Family> asked) {
   if (!asked) return no_family_asked(backend());
   const Family family = *asked;
+  KeptLegacyTables& kept = kept_[family_index(family)];
   const std::string names_path(table_names_path(family));
   auto names_text = read_file(names_path);
   if (!names_text) {
@@ -129,6 +158,7 @@ RuleSet LegacyReader::read(std::optional<Family> asked) {
     set.backend = Backend::Legacy;
     // No file: the x_tables family module is not loaded, so no legacy table
     // exists and there is nothing to read. Anything else is a failure.
+    kept.forget();
     const int code = names_text.error_code();
     if (code != ENOENT) {
       set.error = names_text.error();
@@ -138,6 +168,7 @@ RuleSet LegacyReader::read(std::optional<Family> asked) {
   }
   const std::vector<std::string> tables = parse_table_names(*names_text);
   if (tables.empty()) {
+    kept.forget();
     RuleSet set;
     set.family = family;
     set.backend = Backend::Legacy;
@@ -145,10 +176,13 @@ RuleSet LegacyReader::read(std::optional<Family> asked) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  auto child = run_child_job({"legacy-render", family_job_args(family, tables),
-                              [family, &tables] { return render_legacy_family(family, tables); }},
-                             child_start_, timeout_, abort_);
+  const std::vector<std::string> table_args = kept.job_args(tables);
+  auto child =
+      run_child_job({"legacy-render", family_job_args(family, table_args),
+                     [family, &table_args] { return render_legacy_family(family, table_args); }},
+                    child_start_, timeout_, abort_);
   if (!child) {
+    kept.forget();
     RuleSet set;
     set.family = family;
     set.backend = Backend::Legacy;
@@ -156,8 +190,18 @@ RuleSet LegacyReader::read(std::optional<Family> asked) {
         "cannot start the legacy " + std::string(family_name(family)) + " reader: " + child.error();
     return set;
   }
-  RuleSet set = parse_rule_stream(child->stdout_text(), child->stdout_map, family, Backend::Legacy,
-                                  tables, child->failure_text());
+  std::string_view stream = child->stdout_text();
+  auto marks = take_table_marks(stream);
+  if (!marks) {
+    // Malformed marks: nothing from this child can be kept, and the stream
+    // (which still begins with them) parses as an error.
+    kept.forget();
+    marks.emplace();
+  }
+  RuleSet set = kept.complete(
+      tables, *marks,
+      parse_rule_stream(stream, child->stdout_map, family, Backend::Legacy,
+                        KeptLegacyTables::rendered(tables, *marks), child->failure_text()));
   set.stats.helper_peak_rss_kib = child->peak_rss_kib;
   set.stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
