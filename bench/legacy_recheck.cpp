@@ -38,6 +38,7 @@ double cpu_seconds() {
 }
 
 struct Checker {
+  explicit Checker(bool keeps_what_it_read) : keeps(keeps_what_it_read) {}
   aim::LegacyReader reader;
   aim::MatchCache cache;
   bool keeps;
@@ -108,7 +109,7 @@ int main(int argc, char** argv) {
   }
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
   aim::Allowlist list = aim::Allowlist::load(argv[1]);
-  Checker full{{}, {}, false, {}, {}}, kept{{}, {}, true, {}, {}};
+  Checker full(false), kept(true);
   for (Checker* c : {&full, &kept}) {
     c->reader.set_child_start(aim::ChildStart::Spawn);
     if (!measure(*c, list)) return 3;  // the first read: not counted
