@@ -85,46 +85,38 @@ std::string render_table(aim_table* table, RuleStreamWriter& out) {
 
 }  // namespace
 
-int render_legacy_family(Family family, const std::vector<std::string>& args) {
+int render_legacy_family(Family family, const std::vector<std::string>& tables) {
   if (aim_xtables_init(shim_family(family), on_fatal) < 0) {
     std::fprintf(stderr, "cannot initialise libxtables\n");
     return exit_code(ChildExit::SetupFailed);
   }
-  // Every table is opened and fingerprinted first (the marks go before the
-  // stream), then rendered from that same copy unless its fingerprint is
-  // the one the parent kept.
+  // Every table is opened and digested first (the marks go before the
+  // stream), then rendered from that same copy.
   struct Opened {
-    LegacyTableArg arg;
     TableHandle table;
     int open_errno = 0;
-    bool unchanged = false;
   };
-  std::vector<Opened> opened;
-  for (const std::string& word : args) {
-    Opened& o = opened.emplace_back();
-    o.arg = parse_table_arg(word);
+  std::vector<Opened> opened(tables.size());
+  for (size_t i = 0; i < tables.size(); ++i) {
     errno = 0;
-    o.table.reset(aim_table_open(shim_family(family), o.arg.table.c_str()));
-    if (!o.table) {
-      o.open_errno = errno;
+    opened[i].table.reset(aim_table_open(shim_family(family), tables[i].c_str()));
+    if (!opened[i].table) {
+      opened[i].open_errno = errno;
       continue;
     }
-    const XtDigest digest = legacy_table_digest(o.table.get(), family);
-    o.unchanged = o.arg.kept && *o.arg.kept == digest;
-    const std::string mark = format_table_mark({o.arg.table, digest, o.unchanged});
+    const std::string mark =
+        format_table_mark({tables[i], legacy_table_digest(opened[i].table.get(), family)});
     std::fwrite(mark.data(), 1, mark.size(), stdout);
-    if (o.unchanged) o.table.reset();  // its memory back before rendering the others
   }
   RuleStreamWriter out(stdout);
-  for (Opened& o : opened) {
-    if (o.unchanged) continue;
-    out.begin_table(o.arg.table);
-    if (!o.table) {
-      out.table_error(open_error(family, o.open_errno));
+  for (size_t i = 0; i < tables.size(); ++i) {
+    out.begin_table(tables[i]);
+    if (!opened[i].table) {
+      out.table_error(open_error(family, opened[i].open_errno));
       continue;
     }
-    std::string error = render_table(o.table.get(), out);
-    o.table.reset();
+    std::string error = render_table(opened[i].table.get(), out);
+    opened[i].table.reset();
     if (!error.empty())
       out.table_error(error);
     else
@@ -176,11 +168,36 @@ RuleSet LegacyReader::read(std::optional<Family> asked) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  const std::vector<std::string> table_args = kept.job_args(tables);
-  auto child =
-      run_child_job({"legacy-render", family_job_args(family, table_args),
-                     [family, &table_args] { return render_legacy_family(family, table_args); }},
-                    child_start_, timeout_, abort_);
+  // The entries of every table, copied and digested: what decides which
+  // tables to render. Not on a reader's first read of a family (a command
+  // reads once, and the copy would only cost it): that read keeps nothing.
+  std::vector<LegacyTableCopy> copies;
+  const bool keep = read_before_[family_index(family)];
+  read_before_[family_index(family)] = true;
+  for (const std::string& table : tables) {
+    LegacyTableCopy& copy = copies.emplace_back();
+    copy.table = table;
+    size_t bytes = 0;
+    auto entries = keep ? copier_.copy_table(family, table, bytes)
+                        : Result<XtTableFingerprinter::Copy>(Error{"first read"});
+    if (!entries) continue;  // rendered, and not kept
+    copy.entries = entries->digest;
+    copy.rendering = legacy_entries_digest(entries->entries, entries->header, family);
+  }
+  copier_.lend_back();
+  const std::vector<std::string> render = kept.to_render(copies);
+  if (render.empty()) {
+    RuleSet none;
+    none.family = family;
+    none.backend = Backend::Legacy;
+    RuleSet set = kept.complete(copies, {}, std::move(none));
+    set.stats.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return set;
+  }
+  auto child = run_child_job({"legacy-render", family_job_args(family, render),
+                              [family, &render] { return render_legacy_family(family, render); }},
+                             child_start_, timeout_, abort_);
   if (!child) {
     kept.forget();
     RuleSet set;
@@ -193,15 +210,14 @@ RuleSet LegacyReader::read(std::optional<Family> asked) {
   std::string_view stream = child->stdout_text();
   auto marks = take_table_marks(stream);
   if (!marks) {
-    // Malformed marks: nothing from this child can be kept, and the stream
+    // Malformed marks: nothing from this child is kept, and the stream
     // (which still begins with them) parses as an error.
     kept.forget();
     marks.emplace();
   }
-  RuleSet set = kept.complete(
-      tables, *marks,
-      parse_rule_stream(stream, child->stdout_map, family, Backend::Legacy,
-                        KeptLegacyTables::rendered(tables, *marks), child->failure_text()));
+  RuleSet set = kept.complete(copies, *marks,
+                              parse_rule_stream(stream, child->stdout_map, family, Backend::Legacy,
+                                                render, child->failure_text()));
   set.stats.helper_peak_rss_kib = child->peak_rss_kib;
   set.stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

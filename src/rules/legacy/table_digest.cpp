@@ -1,6 +1,8 @@
 #include "rules/legacy/table_digest.h"
 
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "rules/changes/xt_layout.h"
 
@@ -61,7 +63,138 @@ void add_rule(XtDigester& d, const unsigned char* e, const aim_xt_entry_layout& 
   d.add_text(target ? target : "");
 }
 
+// The name libiptc gives a standard verdict (standard_target_map), or
+// nullptr for one it would refuse.
+const char* verdict_name(int verdict) {
+  switch (verdict) {
+    case -2:
+      return "ACCEPT";  // -NF_ACCEPT - 1
+    case -1:
+      return "DROP";  // -NF_DROP - 1
+    case -4:
+      return "QUEUE";  // -NF_QUEUE - 1
+    case -5:
+      return "RETURN";  // XT_RETURN
+    default:
+      return nullptr;
+  }
+}
+
+struct BlobChain {
+  std::string name;
+  bool builtin = false;
+  size_t head = 0, foot = 0;  // offsets: where it starts, its policy or RETURN entry
+  std::vector<size_t> rules;  // entry offsets
+  int verdict = 0;            // the foot's
+};
+
+constexpr const char* kHookNames[] = {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"};
+
 }  // namespace
+
+std::optional<XtDigest> legacy_entries_digest(std::string_view entries, const XtTableHeader& header,
+                                              Family family) {
+  const aim_xt_entry_layout l = aim_xt_entry_layout_of(family == Family::V6 ? 6 : 4);
+  const auto* base = reinterpret_cast<const unsigned char*>(entries.data());
+  const size_t size = entries.size();
+  std::vector<BlobChain> chains;
+  // A chain ends where the next begins: its last entry is its policy (built
+  // in) or its RETURN (user), which libiptc takes out of its rules.
+  auto end_chain = [&]() -> bool {
+    if (chains.empty()) return true;
+    BlobChain& c = chains.back();
+    if (c.rules.empty()) return false;
+    c.foot = c.rules.back();
+    c.rules.pop_back();
+    const unsigned char* e = base + c.foot;
+    const size_t target = u16_at(e + l.target_offset_at);
+    if (target + l.object_header_size + sizeof(int) > u16_at(e + l.next_offset_at)) return false;
+    std::memcpy(&c.verdict, e + target + l.object_header_size, sizeof(int));
+    return true;
+  };
+  size_t offset = 0;
+  bool ended = false;
+  while (offset < size && !ended) {
+    if (size - offset < l.header_size) return std::nullopt;
+    const unsigned char* e = base + offset;
+    const size_t next = u16_at(e + l.next_offset_at);
+    const size_t target = u16_at(e + l.target_offset_at);
+    if (next < l.header_size || next > size - offset || target < l.header_size ||
+        target + l.object_header_size > next)
+      return std::nullopt;
+    const char* name = reinterpret_cast<const char*>(e + target + l.object_name_at);
+    const std::string_view target_name(name, strnlen(name, l.object_name_size));
+    int hook = -1;
+    for (int i = 0; i < 5; ++i)
+      if ((header.valid_hooks & (1u << i)) && header.hook_entry[i] == offset) hook = i;
+    if (offset + next == size) {  // the table's end (an ERROR entry)
+      if (!end_chain()) return std::nullopt;
+      ended = true;
+    } else if (target_name == "ERROR") {  // a user chain begins; its name is the data
+      if (!end_chain()) return std::nullopt;
+      const char* data = reinterpret_cast<const char*>(e + target + l.object_header_size);
+      const size_t room = next - target - l.object_header_size;
+      const size_t length = strnlen(data, room);
+      if (length == room || length == 0) return std::nullopt;
+      // libiptc sorts user chains that do not come in name order: give up.
+      if (!chains.empty() && !chains.back().builtin &&
+          std::string_view(data, length) <= chains.back().name)
+        return std::nullopt;
+      chains.push_back({std::string(data, length), false, offset, 0, {}, 0});
+    } else {
+      if (hook >= 0) {  // a built-in chain begins with this rule
+        if (!end_chain()) return std::nullopt;
+        chains.push_back({kHookNames[hook], true, offset, 0, {}, 0});
+      }
+      if (chains.empty()) return std::nullopt;
+      chains.back().rules.push_back(offset);
+    }
+    offset += next;
+  }
+  if (!ended) return std::nullopt;
+
+  XtDigester d;
+  for (const BlobChain& c : chains) {
+    d.add_u32(kChain);
+    d.add_text(c.name);
+    d.add_u32(c.builtin ? 1 : 0);
+    if (c.builtin) {
+      const char* policy = verdict_name(c.verdict);
+      if (!policy) return std::nullopt;
+      d.add_u32(kPolicy);
+      d.add_text(policy);
+    }
+    for (size_t at : c.rules) {
+      const unsigned char* e = base + at;
+      const size_t next = u16_at(e + l.next_offset_at);
+      const size_t target = u16_at(e + l.target_offset_at);
+      const char* name = reinterpret_cast<const char*>(e + target + l.object_name_at);
+      std::string shown(name, strnlen(name, l.object_name_size));
+      if (shown.empty()) {  // the standard target: a verdict, a fall-through or a jump
+        if (target + l.object_header_size + sizeof(int) > next) return std::nullopt;
+        int verdict;
+        std::memcpy(&verdict, e + target + l.object_header_size, sizeof verdict);
+        if (verdict < 0) {
+          const char* v = verdict_name(verdict);
+          if (!v) return std::nullopt;
+          shown = v;
+        } else if (static_cast<size_t>(verdict) != at + next) {
+          // libiptc's jump: the user chain whose head..foot holds the offset.
+          const BlobChain* to = nullptr;
+          for (const BlobChain& u : chains)
+            if (!u.builtin && u.head <= static_cast<size_t>(verdict) &&
+                static_cast<size_t>(verdict) <= u.foot)
+              to = &u;
+          if (!to) return std::nullopt;
+          shown = to->name;
+        }
+      }
+      add_rule(d, e, l, shown.c_str());
+    }
+    d.add_u32(kEnd);
+  }
+  return d.finish();
+}
 
 XtDigest legacy_table_digest(aim_table* table, Family family) {
   const aim_xt_entry_layout layout = aim_xt_entry_layout_of(family == Family::V6 ? 6 : 4);

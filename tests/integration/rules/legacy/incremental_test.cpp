@@ -72,6 +72,9 @@ TEST_P(LegacyIncrementalTest, EveryReadEqualsAFullReadOfTheSameStateUnderRandomC
 
   LegacyReader incremental;
   EXPECT_EQ(expect_same_as_full_read(incremental, family, "the first read"), 0u);
+  // A reader keeps nothing from its first read of a family (a command reads
+  // once); the second one keeps.
+  EXPECT_EQ(expect_same_as_full_read(incremental, family, "the second read"), 0u);
   // Nothing changed: every table is kept and still the same text.
   const size_t loaded = incremental.read(family).tables.size();
   ASSERT_GE(loaded, 2u);
@@ -170,6 +173,8 @@ TEST_P(LegacyIncrementalTest, ATableThatWentAwayAndCameBackIsReadAgain) {
   ASSERT_EQ(run(ipt + " -A INPUT -p tcp --dport 22 -j ACCEPT").status, 0);
   LegacyReader incremental;
   expect_same_as_full_read(incremental, family, "the first read");
+  EXPECT_EQ(expect_same_as_full_read(incremental, family, "the second read"), 0u);
+  EXPECT_EQ(expect_same_as_full_read(incremental, family, "nothing changed"), 1u);
   // The same rule text, in a table reloaded with another chain beside it.
   ASSERT_EQ(test::load_legacy_text(
                 "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
