@@ -1,6 +1,8 @@
 #include "rules/legacy/table_digest.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -179,13 +181,14 @@ std::optional<XtDigest> legacy_entries_digest(std::string_view entries, const Xt
           if (!v) return std::nullopt;
           shown = v;
         } else if (static_cast<size_t>(verdict) != at + next) {
-          // libiptc's jump: the user chain whose head..foot holds the offset.
-          const BlobChain* to = nullptr;
-          for (const BlobChain& u : chains)
-            if (!u.builtin && u.head <= static_cast<size_t>(verdict) &&
-                static_cast<size_t>(verdict) <= u.foot)
-              to = &u;
-          if (!to) return std::nullopt;
+          // libiptc's jump: the user chain whose head..foot holds the
+          // offset. Chains are in blob order, so by head: the last one
+          // starting at or before it.
+          const size_t v = static_cast<size_t>(verdict);
+          auto after = std::upper_bound(chains.begin(), chains.end(), v,
+                                        [](size_t x, const BlobChain& c) { return x < c.head; });
+          const BlobChain* to = after == chains.begin() ? nullptr : &*std::prev(after);
+          if (!to || to->builtin || v > to->foot) return std::nullopt;
           shown = to->name;
         }
       }
