@@ -190,31 +190,38 @@ XtTableFingerprinter::Pass XtTableFingerprinter::read() {
 
 XtTableFingerprint XtTableFingerprinter::read_table(Family family, const std::string& table,
                                                     size_t& bytes) {
+  Result<Copy> copy = copy_table(family, table, bytes);
+  if (!copy) return {std::nullopt, copy.error()};
+  return {copy->digest, ""};
+}
+
+Result<XtTableFingerprinter::Copy> XtTableFingerprinter::copy_table(Family family,
+                                                                    const std::string& table,
+                                                                    size_t& bytes) {
   const int number = family_number(family);
   const std::string what = std::string(family_name(family)) + " table " + table;
   UniqueFd& fd = socket_for(sockets_, family);
   if (!fd.valid())
-    return {std::nullopt,
-            "cannot open a socket to ask x_tables (needs CAP_NET_RAW)" + errno_text(errno)};
+    return Error{"cannot open a socket to ask x_tables (needs CAP_NET_RAW)" + errno_text(errno)};
   // The size can change between asking it and copying (the kernel then says
   // EAGAIN), and the count with it: a few tries, then it counts as a change.
   for (int attempt = 0; attempt < 3; ++attempt) {
     aim_xt_info info{};
     if (aim_xt_table_info(fd.get(), number, table.c_str(), &info) != 0)
-      return {std::nullopt, "cannot ask the size of the " + what + errno_text(errno)};
+      return Error{"cannot ask the size of the " + what + errno_text(errno)};
     bytes = info.size;
     if (info.size > max_table_bytes_)
-      return {std::nullopt, "the " + what + " holds " + std::to_string(info.size) +
-                                " bytes of rules, above the " + std::to_string(max_table_bytes_) +
-                                " this copies"};
+      return Error{"the " + what + " holds " + std::to_string(info.size) +
+                   " bytes of rules, above the " + std::to_string(max_table_bytes_) +
+                   " this copies"};
     const size_t header = aim_xt_entries_header(number);
     char* buffer = buffer_.zeroed(header + info.size);
     if (!buffer)
-      return {std::nullopt, "no memory for the " + std::to_string(info.size) + " bytes of the " +
-                                what + errno_text(errno)};
+      return Error{"no memory for the " + std::to_string(info.size) + " bytes of the " + what +
+                   errno_text(errno)};
     if (aim_xt_table_entries(fd.get(), number, table.c_str(), info.size, buffer) != 0) {
       if (errno == EAGAIN) continue;
-      return {std::nullopt, "cannot copy the rules of the " + what + errno_text(errno)};
+      return Error{"cannot copy the rules of the " + what + errno_text(errno)};
     }
     XtTableHeader h;
     h.valid_hooks = info.valid_hooks;
@@ -222,14 +229,14 @@ XtTableFingerprint XtTableFingerprinter::read_table(Family family, const std::st
     std::copy(std::begin(info.underflow), std::end(info.underflow), h.underflow.begin());
     h.num_entries = info.num_entries;
     h.size = info.size;
-    Result<XtDigest> digest = xt_entries_digest(std::string_view(buffer + header, info.size), h,
-                                                aim_xt_entry_layout_of(number));
-    if (digest) return {*digest, ""};
+    const std::string_view entries(buffer + header, info.size);
+    Result<XtDigest> digest = xt_entries_digest(entries, h, aim_xt_entry_layout_of(number));
+    if (digest) return Copy{h, entries, *digest};
     // Replaced between the two calls with as many bytes but other entries:
     // try again; a kernel that hands malformed entries keeps failing.
-    if (attempt == 2) return {std::nullopt, "the rules of the " + what + ": " + digest.error()};
+    if (attempt == 2) return Error{"the rules of the " + what + ": " + digest.error()};
   }
-  return {std::nullopt, "the " + what + " kept changing while being copied"};
+  return Error{"the " + what + " kept changing while being copied"};
 }
 
 }  // namespace aim

@@ -108,8 +108,20 @@ class XtTableFingerprinter {
   // copies; run it off the loop thread.
   Pass read();
 
+  // One table's entries as the kernel copied them (zeroed first, so the
+  // bytes it leaves unwritten are zeros), their header and their digest.
+  // `entries` points into the copy buffer: valid until the next call.
+  struct Copy {
+    XtTableHeader header;
+    std::string_view entries;
+    XtDigest digest{};
+  };
+  // `bytes`: set to the entries' size once known. An error names the table.
+  Result<Copy> copy_table(Family family, const std::string& table, size_t& bytes);
+  // The copies are done with for now (XtCopyBuffer::lend_back).
+  void lend_back() { buffer_.lend_back(); }
+
  private:
-  // `bytes`: set to the entries' size once known.
   XtTableFingerprint read_table(Family family, const std::string& table, size_t& bytes);
 
   std::vector<Family> families_;

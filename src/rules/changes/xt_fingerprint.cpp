@@ -14,76 +14,102 @@ constexpr uint64_t kA = 0x9e3779b97f4a7c15ull;
 constexpr uint64_t kB = 0xc2b2ae3d27d4eb4full;
 constexpr uint64_t kC = 0xd6e8feb86659fd93ull;
 
-// Streams bytes through the two lanes eight at a time; a segment's odd end
-// waits in `tail_` for the next, so how the bytes are cut into segments (an
-// entry on each side of its counters) does not change the digest.
-class Digester {
- public:
-  void add(const unsigned char* p, size_t n) {
-    length_ += n;
-    while (tail_len_ > 0 && tail_len_ < 8 && n > 0) {
-      tail_[tail_len_++] = *p++;
-      --n;
-    }
-    if (tail_len_ == 8) {
-      word(load(tail_));
-      tail_len_ = 0;
-    }
-    for (; n >= 8; p += 8, n -= 8) word(load(p));
-    std::memcpy(tail_, p, n);
-    tail_len_ = n;
-  }
-  void add_u32(uint32_t v) {
-    unsigned char b[4];
-    std::memcpy(b, &v, 4);
-    add(b, 4);
-  }
-  XtDigest finish() {
-    unsigned char last[8] = {};
-    std::memcpy(last, tail_, tail_len_);
-    word(load(last));
-    word(length_);
-    return {settle(a_), settle(b_ ^ kC)};
-  }
+uint64_t load(const unsigned char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
 
- private:
-  static uint64_t load(const unsigned char* p) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    return w;
-  }
-  // Lane a: xor, multiply, rotate; lane b: multiply the word, add, rotate,
-  // multiply. Each a bijection of the lane for a given word, injective in
-  // the word for a given lane.
-  void word(uint64_t w) {
-    a_ = rotl((a_ ^ w) * kA, 27);
-    b_ = rotl(b_ + w * kC, 31) * kB;
-  }
-  // A bijection that spreads every bit over the whole word.
-  static uint64_t settle(uint64_t x) {
-    x ^= x >> 31;
-    x *= kB;
-    x ^= x >> 29;
-    x *= kA;
-    x ^= x >> 32;
-    return x;
-  }
-  uint64_t a_ = 0x243f6a8885a308d3ull, b_ = 0x13198a2e03707344ull;
-  uint64_t length_ = 0;
-  unsigned char tail_[8] = {};
-  size_t tail_len_ = 0;
-};
+// A bijection that spreads every bit over the whole word.
+uint64_t settle(uint64_t x) {
+  x ^= x >> 31;
+  x *= kB;
+  x ^= x >> 29;
+  x *= kA;
+  x ^= x >> 32;
+  return x;
+}
 
 std::string at(size_t offset) { return " at byte " + std::to_string(offset) + " of the entries"; }
 
 }  // namespace
+
+void XtDigester::add(const unsigned char* p, size_t n) {
+  length_ += n;
+  if (tail_len_ > 0) {
+    while (tail_len_ < 8 && n > 0) {
+      tail_[tail_len_++] = *p++;
+      --n;
+    }
+    // Still short of a word: the bytes wait in the tail (returning here
+    // keeps them; going on would overwrite the tail with nothing).
+    if (tail_len_ < 8) return;
+    word(load(tail_));
+    tail_len_ = 0;
+  }
+  for (; n >= 8; p += 8, n -= 8) word(load(p));
+  std::memcpy(tail_, p, n);
+  tail_len_ = n;
+}
+
+void XtDigester::add_u32(uint32_t v) {
+  unsigned char b[4];
+  std::memcpy(b, &v, 4);
+  add(b, 4);
+}
+
+void XtDigester::add_text(std::string_view text) {
+  add_u32(static_cast<uint32_t>(text.size()));
+  add(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+}
+
+XtDigest XtDigester::finish() {
+  unsigned char last[8] = {};
+  std::memcpy(last, tail_, tail_len_);
+  word(load(last));
+  word(length_);
+  return {settle(a_), settle(b_ ^ kC)};
+}
+
+// Lane a: xor, multiply, rotate; lane b: multiply the word, add, rotate,
+// multiply. Each a bijection of the lane for a given word, injective in the
+// word for a given lane.
+void XtDigester::word(uint64_t w) {
+  a_ = rotl((a_ ^ w) * kA, 27);
+  b_ = rotl(b_ + w * kC, 31) * kB;
+}
+
+std::string xt_digest_hex(const XtDigest& digest) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string text;
+  for (uint64_t lane : digest)
+    for (int shift = 60; shift >= 0; shift -= 4) text += kHex[(lane >> shift) & 0xf];
+  return text;
+}
+
+std::optional<XtDigest> xt_digest_from_hex(std::string_view hex) {
+  if (hex.size() != 32) return std::nullopt;
+  XtDigest digest{};
+  for (size_t i = 0; i < 32; ++i) {
+    const char c = hex[i];
+    int v;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else
+      return std::nullopt;
+    digest[i / 16] = (digest[i / 16] << 4) | static_cast<uint64_t>(v);
+  }
+  return digest;
+}
 
 Result<XtDigest> xt_entries_digest(std::string_view entries, const XtTableHeader& header,
                                    const aim_xt_entry_layout& layout) {
   if (entries.size() != header.size)
     return Error{"the entries hold " + std::to_string(entries.size()) + " bytes, the table " +
                  std::to_string(header.size)};
-  Digester d;
+  XtDigester d;
   d.add_u32(header.valid_hooks);
   for (unsigned v : header.hook_entry) d.add_u32(v);
   for (unsigned v : header.underflow) d.add_u32(v);

@@ -26,6 +26,32 @@ namespace aim {
 // share a lane value; wider differences collide with odds near 2^-64 per lane.
 using XtDigest = std::array<uint64_t, 2>;
 
+// The digest's engine: bytes streamed through the two lanes eight at a
+// time; a segment's odd end waits for the next, so how the bytes are cut
+// into segments does not change the digest (only their order does). Also
+// what the legacy reader digests a table it rendered with
+// (legacy/table_digest.h): one hash in one place.
+class XtDigester {
+ public:
+  void add(const unsigned char* p, size_t n);
+  void add_u32(uint32_t v);
+  // Its length, then its bytes: a variable-length field that cannot run
+  // into the next.
+  void add_text(std::string_view text);
+  XtDigest finish();
+
+ private:
+  void word(uint64_t w);
+  uint64_t a_ = 0x243f6a8885a308d3ull, b_ = 0x13198a2e03707344ull;
+  uint64_t length_ = 0;
+  unsigned char tail_[8] = {};
+  size_t tail_len_ = 0;
+};
+
+// 32 lowercase hex digits, and back (nullopt unless exactly that).
+std::string xt_digest_hex(const XtDigest& digest);
+std::optional<XtDigest> xt_digest_from_hex(std::string_view hex);
+
 // The header of a table (IPT_SO_GET_INFO): which hooks it has, where each
 // enters and where its policy sits (byte offsets into the entries), how
 // many entries and bytes the entries hold.

@@ -15,12 +15,17 @@ struct aim_xt_entry_layout aim_xt_entry_layout_of(int family) {
     l.counters_at = offsetof(struct ip6t_entry, counters);
     l.counters_size = sizeof(struct xt_counters);
     l.align = __alignof__(struct ip6t_entry);
+    l.target_offset_at = offsetof(struct ip6t_entry, target_offset);
   } else {
     l.header_size = sizeof(struct ipt_entry);
     l.next_offset_at = offsetof(struct ipt_entry, next_offset);
     l.counters_at = offsetof(struct ipt_entry, counters);
     l.counters_size = sizeof(struct xt_counters);
     l.align = __alignof__(struct ipt_entry);
+    l.target_offset_at = offsetof(struct ipt_entry, target_offset);
   }
+  l.object_header_size = sizeof(struct xt_entry_match);
+  l.object_name_at = offsetof(struct xt_entry_match, u.user.name);
+  l.object_name_size = sizeof(((struct xt_entry_match *)0)->u.user.name);
   return l;
 }

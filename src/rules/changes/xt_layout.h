@@ -16,7 +16,15 @@ struct aim_xt_entry_layout {
   size_t next_offset_at; /* offset of the __u16 next_offset (host order) */
   size_t counters_at;    /* offset of struct xt_counters (packets, bytes) */
   size_t counters_size;
-  size_t align; /* every entry starts at a multiple of this */
+  size_t align;            /* every entry starts at a multiple of this */
+  size_t target_offset_at; /* offset of the __u16 target_offset (host order) */
+  /* A match's or the target's header (struct xt_entry_match and
+   * xt_entry_target share it): its size, where its name sits and how long
+   * the name field is. The kernel copies a name up to its NUL and leaves
+   * the rest of the field as the reader's buffer had it. */
+  size_t object_header_size;
+  size_t object_name_at;
+  size_t object_name_size;
 };
 
 /* The layout of family 4 (ipt_entry) or 6 (ip6t_entry). */

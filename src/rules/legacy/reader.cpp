@@ -12,6 +12,7 @@
 #include "rules/child/rule_stream.h"
 #include "rules/legacy/format.h"
 #include "rules/legacy/shim.h"
+#include "rules/legacy/table_digest.h"
 #include "rules/table_names.h"
 #include "util/fd.h"
 
@@ -89,16 +90,33 @@ int render_legacy_family(Family family, const std::vector<std::string>& tables) 
     std::fprintf(stderr, "cannot initialise libxtables\n");
     return exit_code(ChildExit::SetupFailed);
   }
-  RuleStreamWriter out(stdout);
-  for (const std::string& name : tables) {
-    out.begin_table(name);
+  // Every table is opened and digested first (the marks go before the
+  // stream), then rendered from that same copy.
+  struct Opened {
+    TableHandle table;
+    int open_errno = 0;
+  };
+  std::vector<Opened> opened(tables.size());
+  for (size_t i = 0; i < tables.size(); ++i) {
     errno = 0;
-    TableHandle table(aim_table_open(shim_family(family), name.c_str()));
-    if (!table) {
-      out.table_error(open_error(family, errno));
+    opened[i].table.reset(aim_table_open(shim_family(family), tables[i].c_str()));
+    if (!opened[i].table) {
+      opened[i].open_errno = errno;
       continue;
     }
-    std::string error = render_table(table.get(), out);
+    const std::string mark =
+        format_table_mark({tables[i], legacy_table_digest(opened[i].table.get(), family)});
+    std::fwrite(mark.data(), 1, mark.size(), stdout);
+  }
+  RuleStreamWriter out(stdout);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    out.begin_table(tables[i]);
+    if (!opened[i].table) {
+      out.table_error(open_error(family, opened[i].open_errno));
+      continue;
+    }
+    std::string error = render_table(opened[i].table.get(), out);
+    opened[i].table.reset();
     if (!error.empty())
       out.table_error(error);
     else
@@ -116,11 +134,14 @@ std::vector<std::string> family_job_args(Family family, const std::vector<std::s
   return args;
 }
 
+size_t family_index(Family family) { return family == Family::V4 ? 0 : 1; }
+
 }  // namespace
 
 RuleSet LegacyReader::read(std::optional<Family> asked) {
   if (!asked) return no_family_asked(backend());
   const Family family = *asked;
+  KeptLegacyTables& kept = kept_[family_index(family)];
   const std::string names_path(table_names_path(family));
   auto names_text = read_file(names_path);
   if (!names_text) {
@@ -129,6 +150,7 @@ RuleSet LegacyReader::read(std::optional<Family> asked) {
     set.backend = Backend::Legacy;
     // No file: the x_tables family module is not loaded, so no legacy table
     // exists and there is nothing to read. Anything else is a failure.
+    kept.forget();
     const int code = names_text.error_code();
     if (code != ENOENT) {
       set.error = names_text.error();
@@ -138,6 +160,7 @@ RuleSet LegacyReader::read(std::optional<Family> asked) {
   }
   const std::vector<std::string> tables = parse_table_names(*names_text);
   if (tables.empty()) {
+    kept.forget();
     RuleSet set;
     set.family = family;
     set.backend = Backend::Legacy;
@@ -145,10 +168,38 @@ RuleSet LegacyReader::read(std::optional<Family> asked) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  auto child = run_child_job({"legacy-render", family_job_args(family, tables),
-                              [family, &tables] { return render_legacy_family(family, tables); }},
+  // The entries of every table, copied and digested: what decides which
+  // tables to render. Not on a reader's first read of a family (a command
+  // reads once, and the copy would only cost it): that read keeps nothing.
+  std::vector<LegacyTableCopy> copies;
+  const bool keep = read_before_[family_index(family)];
+  read_before_[family_index(family)] = true;
+  for (const std::string& table : tables) {
+    LegacyTableCopy& copy = copies.emplace_back();
+    copy.table = table;
+    size_t bytes = 0;
+    auto entries = keep ? copier_.copy_table(family, table, bytes)
+                        : Result<XtTableFingerprinter::Copy>(Error{"first read"});
+    if (!entries) continue;  // rendered, and not kept
+    copy.entries = entries->digest;
+    copy.rendering = legacy_entries_digest(entries->entries, entries->header, family);
+  }
+  copier_.lend_back();
+  const std::vector<std::string> render = kept.to_render(copies);
+  if (render.empty()) {
+    RuleSet none;
+    none.family = family;
+    none.backend = Backend::Legacy;
+    RuleSet set = kept.complete(copies, {}, std::move(none));
+    set.stats.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return set;
+  }
+  auto child = run_child_job({"legacy-render", family_job_args(family, render),
+                              [family, &render] { return render_legacy_family(family, render); }},
                              child_start_, timeout_, abort_);
   if (!child) {
+    kept.forget();
     RuleSet set;
     set.family = family;
     set.backend = Backend::Legacy;
@@ -156,8 +207,17 @@ RuleSet LegacyReader::read(std::optional<Family> asked) {
         "cannot start the legacy " + std::string(family_name(family)) + " reader: " + child.error();
     return set;
   }
-  RuleSet set = parse_rule_stream(child->stdout_text(), child->stdout_map, family, Backend::Legacy,
-                                  tables, child->failure_text());
+  std::string_view stream = child->stdout_text();
+  auto marks = take_table_marks(stream);
+  if (!marks) {
+    // Malformed marks: nothing from this child is kept, and the stream
+    // (which still begins with them) parses as an error.
+    kept.forget();
+    marks.emplace();
+  }
+  RuleSet set = kept.complete(copies, *marks,
+                              parse_rule_stream(stream, child->stdout_map, family, Backend::Legacy,
+                                                render, child->failure_text()));
   set.stats.helper_peak_rss_kib = child->peak_rss_kib;
   set.stats.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

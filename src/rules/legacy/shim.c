@@ -113,6 +113,10 @@ const void *aim_next_rule(struct aim_table *t, const void *rule) {
                         : (const void *)iptc_next_rule(rule, t->handle);
 }
 
+const char *aim_rule_target_name(struct aim_table *t, const void *rule) {
+  return t->family == 6 ? ip6tc_get_target(rule, t->handle) : iptc_get_target(rule, t->handle);
+}
+
 void aim_protocol_name(uint16_t proto, char *out, size_t outlen) {
   const struct protoent *pe;
   unsigned int i;

@@ -61,6 +61,11 @@ const void *aim_first_rule(struct aim_table *table, const char *chain);
 const void *aim_next_rule(struct aim_table *table, const void *rule);
 void aim_rule_get_head(struct aim_table *table, const void *rule, struct aim_rule_head *out);
 
+/* The name libiptc gives a rule's target (a chain it jumps to, "" for a
+ * fall-through, ACCEPT, an extension's name), for digesting the rule
+ * (legacy/table_digest.h). */
+const char *aim_rule_target_name(struct aim_table *table, const void *rule);
+
 /* The name iptables prints for a protocol number: libxtables' own, else the
  * system protocol database's, else empty (then the number is printed). */
 void aim_protocol_name(uint16_t proto, char *out, size_t outlen);

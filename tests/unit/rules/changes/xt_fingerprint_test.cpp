@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -225,6 +226,50 @@ TEST(XtFingerprintPacing, ACostlyPassIsSpacedToItsShareOfACore) {
     EXPECT_NEAR(std::chrono::duration<double>(cost).count() /
                     std::chrono::duration<double>(pacing.spacing(cost)).count(),
                 0.02, 1e-9);
+}
+
+}  // namespace
+}  // namespace aim
+
+namespace aim {
+namespace {
+
+XtDigest digest_in_pieces(const std::string& bytes, std::mt19937& random) {
+  XtDigester d;
+  size_t at = 0;
+  while (at < bytes.size()) {
+    const size_t n =
+        std::min(bytes.size() - at, std::uniform_int_distribution<size_t>(0, 11)(random));
+    d.add(reinterpret_cast<const unsigned char*>(bytes.data()) + at, n);
+    at += n;
+  }
+  return d.finish();
+}
+
+TEST(XtDigester, HowTheBytesAreCutDoesNotMatterEveryByteDoes) {
+  std::mt19937 random(29);
+  for (int round = 0; round < 200; ++round) {
+    std::string bytes(std::uniform_int_distribution<size_t>(0, 70)(random), '\0');
+    for (char& c : bytes) c = static_cast<char>(random());
+    XtDigester whole;
+    whole.add(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+    const XtDigest expected = whole.finish();
+    // Cut at random (pieces shorter than a word included): the same digest.
+    EXPECT_EQ(digest_in_pieces(bytes, random), expected) << "round " << round;
+    // Any one byte changed, in pieces too: another digest.
+    if (bytes.empty()) continue;
+    std::string other = bytes;
+    other[std::uniform_int_distribution<size_t>(0, other.size() - 1)(random)] ^= 0x20;
+    EXPECT_NE(digest_in_pieces(other, random), expected) << "round " << round;
+  }
+}
+
+TEST(XtDigester, DigestsRoundTripThroughHex) {
+  const XtDigest d{0x0123456789abcdefull, 0xfedcba9876543210ull};
+  EXPECT_EQ(xt_digest_hex(d), "0123456789abcdeffedcba9876543210");
+  EXPECT_EQ(xt_digest_from_hex(xt_digest_hex(d)), d);
+  EXPECT_FALSE(xt_digest_from_hex("0123"));
+  EXPECT_FALSE(xt_digest_from_hex("0123456789ABCDEFfedcba9876543210"));
 }
 
 }  // namespace
