@@ -8,8 +8,10 @@
 // process tree's (this process and its helper), split into the read (helper
 // + parse/splice) and the match.
 // usage: nft_recheck ALLOWLIST_DIR STEPS CHURN_COMMAND
-// prints one line per mode: MODE STEPS READ_CPU_MEDIAN MATCH_CPU_MEDIAN
+// prints one line per mode: MODE STEPS READ_CPU_MEDIAN (OF IT THIS PROCESS'S) MATCH_CPU_MEDIAN
 //   TOTAL_CPU_MEDIAN TOTAL_CPU_MAX CHANGED_CHAINS_MEDIAN LINES_MATCHED_MEDIAN
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -25,8 +27,15 @@
 
 namespace {
 
+double self_cpu_seconds() {
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  return static_cast<double>(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+         static_cast<double>(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
+}
+
 struct Step {
-  double read = 0, match = 0;
+  double read = 0, read_self = 0, match = 0;
   size_t changed = 0, matched = 0;
 };
 
@@ -52,20 +61,23 @@ int main(int argc, char** argv) {
   reader.keep_helpers_between_reads();
   aim::MatchCache cache;
   auto recheck = [&](Step& step) -> bool {
-    const double c0 = aim::process_tree_cpu_seconds();
+    const double c0 = aim::process_tree_cpu_seconds(), s0 = self_cpu_seconds();
     aim::RuleSet set = reader.read(aim::Family::V4);
-    const double c1 = aim::process_tree_cpu_seconds();
+    const double c1 = aim::process_tree_cpu_seconds(), s1 = self_cpu_seconds();
     if (!set.complete()) {
       std::fprintf(stderr, "read incomplete: %s\n", set.error.c_str());
       return false;
     }
+    if (std::getenv("NFT_RECHECK_VERBOSE"))
+      for (const std::string& note : set.stats.notes)
+        std::fprintf(stderr, "note: %s\n", note.c_str());
     aim::Report report = aim::check({{&set, &list}}, &cache);
     const double c2 = aim::process_tree_cpu_seconds();
     if (report.verdict != aim::Verdict::Clean) {
       std::fprintf(stderr, "the ruleset is not clean against the allowlist\n");
       return false;
     }
-    step = {c1 - c0, c2 - c1, set.stats.from_changes ? set.stats.changed_chains : 0,
+    step = {c1 - c0, s1 - s0, c2 - c1, set.stats.from_changes ? set.stats.changed_chains : 0,
             report.lines_checked - report.lines_from_cache};
     return true;
   };
@@ -79,24 +91,28 @@ int main(int argc, char** argv) {
       return 1;
     }
     // Alternately: a full read (what --interval asks) and a delta.
-    const bool whole = k % 2 == 0;
+    // NFT_RECHECK_ONLY=delta: deltas only (to profile them alone).
+    const char* only = std::getenv("NFT_RECHECK_ONLY");
+    const bool whole = k % 2 == 0 && !(only && std::string_view(only) == "delta");
     if (whole) reader.forget_kept();
     Step step;
     if (!recheck(step)) return 1;
     (whole ? full : delta).push_back(step);
   }
   for (auto& [name, runs] : {std::pair{"full", &full}, std::pair{"delta", &delta}}) {
-    std::vector<double> read, match, total, changed, matched;
+    if (runs->empty()) continue;
+    std::vector<double> read, read_self, match, total, changed, matched;
     for (const Step& s : *runs) {
       read.push_back(s.read);
+      read_self.push_back(s.read_self);
       match.push_back(s.match);
       total.push_back(s.read + s.match);
       changed.push_back(static_cast<double>(s.changed));
       matched.push_back(static_cast<double>(s.matched));
     }
-    std::printf("%s %zu %.4f %.4f %.4f %.4f %.0f %.0f\n", name, runs->size(), median(read),
-                median(match), median(total), *std::max_element(total.begin(), total.end()),
-                median(changed), median(matched));
+    std::printf("%s %zu %.4f %.4f %.4f %.4f %.4f %.0f %.0f\n", name, runs->size(), median(read),
+                median(read_self), median(match), median(total),
+                *std::max_element(total.begin(), total.end()), median(changed), median(matched));
   }
   return 0;
 }
