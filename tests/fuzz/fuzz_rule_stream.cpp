@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (answer && (answer->helper == 0 || answer->base >= answer->answer)) __builtin_trap();
   const std::string after_answer(stream);
   const auto snapshot = aim::take_snapshot_record(stream);
-  if (!snapshot && stream.size() != input.size()) __builtin_trap();
+  if (!snapshot && stream.size() != after_answer.size()) __builtin_trap();
   if (snapshot && (stream.size() >= after_answer.size() || after_answer[0] != 'S'))
     __builtin_trap();
   aim::RuleSet set =
