@@ -213,7 +213,9 @@ RuleSet NftReader::read_in_process(Family family) {
   RuleSet set;
   std::optional<StreamSnapshot> snapshot;
   long helper_peak_rss_kib = 0;
+  size_t kept_deltas = 0, kept_delta_bytes = 0, kept_full_bytes = 0;  // of the base
   for (int attempt = 0;; ++attempt) {
+    if (kept && kept->wants_full()) kept.reset();
     const std::string request =
         kept ? "D" + std::to_string(kept->helper) + " " + std::to_string(kept->answer) : "F";
     // The child takes its own consistent snapshot (retrying while commits
@@ -237,6 +239,9 @@ RuleSet NftReader::read_in_process(Family family) {
       else if (!snapshot || !child_failure.empty())
         why = !snapshot ? "no snapshot record" : child_failure;
       if (why.empty()) {
+        kept_deltas = kept->deltas;
+        kept_delta_bytes = kept->delta_bytes;
+        kept_full_bytes = kept->full_bytes;
         auto changes = parse_rule_changes(stream, child->stdout_map, family, Backend::Nft);
         size_t sent_chains = 0;
         if (changes) {
@@ -270,10 +275,20 @@ RuleSet NftReader::read_in_process(Family family) {
     }
     // What the helper's next answer may be a delta against: only a set it
     // built whole, as parsed.
-    if (answer && snapshot && child_failure.empty() && set.error.empty())
-      kept = KeptSet{answer->helper, answer->answer, set};
-    else
+    if (answer && snapshot && child_failure.empty() && set.error.empty()) {
+      const size_t bytes = child->stdout_text().size();
+      KeptSet next{answer->helper, answer->answer, set};
+      if (set.stats.from_changes) {
+        next.deltas = kept_deltas + 1;
+        next.delta_bytes = kept_delta_bytes + bytes;
+        next.full_bytes = kept_full_bytes;
+      } else {
+        next.full_bytes = bytes;
+      }
+      kept = std::move(next);
+    } else {
       kept.reset();
+    }
     break;
   }
   set.stats.helper_peak_rss_kib = helper_peak_rss_kib;

@@ -54,6 +54,8 @@ class NftReader : public RuleReader {
     for (auto& kept : kept_) kept.reset();
   }
   ~NftReader() override;
+  // Deltas spliced onto one full answer at most (see KeptSet).
+  static constexpr size_t kMaxDeltas = 64;
 
  private:
   struct Attempt;
@@ -77,7 +79,14 @@ class NftReader : public RuleReader {
   struct KeptSet {
     uint64_t helper = 0, answer = 0;
     RuleSet set;
+    // Each spliced set keeps its base's text alive (a chain of arenas, the
+    // replaced chains' text included): after kMaxDeltas deltas, or once the
+    // deltas' text outweighs the last full answer's, a full answer starts
+    // the chain again, so memory and the chain's length stay bounded.
+    size_t deltas = 0, delta_bytes = 0, full_bytes = 0;
+    bool wants_full() const { return deltas >= kMaxDeltas || delta_bytes > full_bytes; }
   };
+
   std::optional<KeptSet> kept_[2];
   std::chrono::milliseconds timeout_;
   std::string save_v4_, save_v6_;
