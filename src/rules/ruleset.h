@@ -101,6 +101,10 @@ struct ReadStats {
   size_t native_tables = 0;
   // nft backend: chains read again because commits landed during the read.
   size_t repaired_chains = 0;
+  // nft backend: the set is the kept one with what changed since put in
+  // (a delta answer, nft/reader.h), and how many chains that sent.
+  bool from_changes = false;
+  size_t changed_chains = 0;
   // What a reader wants said at -v 2 (e.g. why a table fell back).
   std::vector<std::string> notes;
 };

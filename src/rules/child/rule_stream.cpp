@@ -1,6 +1,7 @@
 #include "rules/child/rule_stream.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace aim {
 
@@ -31,6 +32,15 @@ void RuleStreamWriter::native_rule(uint64_t handle, std::string_view reason) {
 }
 void RuleStreamWriter::table_error(std::string_view message) { record('E', message); }
 void RuleStreamWriter::end_table() { record('D', {}); }
+void RuleStreamWriter::answer(uint64_t helper, uint64_t answer, uint64_t base) {
+  record('A', std::to_string(helper) + " " + std::to_string(answer) + " " + std::to_string(base));
+}
+void RuleStreamWriter::begin_table_changes(std::string_view table) { record('U', table); }
+void RuleStreamWriter::chain_place(size_t place) { record('P', std::to_string(place)); }
+void RuleStreamWriter::removed_chain(std::string_view chain) { record('X', chain); }
+void RuleStreamWriter::end_table_changes(size_t chain_count) {
+  record('D', std::to_string(chain_count));
+}
 
 namespace {
 
@@ -71,34 +81,52 @@ std::optional<StreamSnapshot> take_snapshot_record(std::string_view& stream) {
   return snapshot;
 }
 
+std::optional<StreamAnswer> take_answer_record(std::string_view& stream) {
+  const size_t end = stream.find('\0');
+  if (stream.empty() || stream[0] != 'A' || end == std::string_view::npos) return std::nullopt;
+  std::string_view payload = stream.substr(1, end - 1);
+  StreamAnswer answer;
+  uint64_t* fields[] = {&answer.helper, &answer.answer, &answer.base};
+  for (size_t i = 0; i < 3; ++i) {
+    if (i > 0) {
+      if (payload.empty() || payload[0] != ' ') return std::nullopt;
+      payload.remove_prefix(1);
+    }
+    const auto value = take_number(payload, UINT64_MAX / 10);
+    if (!value) return std::nullopt;
+    *fields[i] = *value;
+  }
+  if (!payload.empty() || answer.helper == 0 || answer.answer == 0 || answer.base >= answer.answer)
+    return std::nullopt;
+  stream.remove_prefix(end + 1);
+  return answer;
+}
+
 namespace {
 
 struct OpenTable {
   Table table;
   bool ended = false;
+  // A U table (changed chains only): where each chain goes, what went.
+  bool changes = false;
+  std::optional<size_t> next_place;  // a P record waiting for its chain
+  std::vector<size_t> places;
+  std::vector<std::string> removed;
+  size_t chain_count = 0;
 };
 
-}  // namespace
-
-RuleSet parse_rule_stream(std::string stream, Family family, Backend backend,
-                          const std::vector<std::string>& expected_tables,
-                          std::string_view child_failure) {
-  auto owned = std::make_shared<const std::string>(std::move(stream));
-  const std::string_view text = *owned;
-  return parse_rule_stream(text, std::move(owned), family, backend, expected_tables, child_failure);
-}
-
-RuleSet parse_rule_stream(std::string_view text, std::shared_ptr<const void> owner, Family family,
-                          Backend backend, const std::vector<std::string>& expected_tables,
-                          std::string_view child_failure) {
-  RuleSet set;
-  set.family = family;
-  set.backend = backend;
-  set.arena->keep_alive(std::move(owner));
-
+// The records of a stream (after its answer and snapshot records) into
+// tables; U tables only when `changes_allowed`. Malformed framing of a table
+// is its error; framing outside any table is `framing_error`.
+struct StreamParse {
   std::vector<OpenTable> seen;
-  OpenTable* current = nullptr;
   std::string framing_error;
+};
+
+StreamParse parse_records(std::string_view text, bool changes_allowed) {
+  StreamParse out;
+  std::vector<OpenTable>& seen = out.seen;
+  OpenTable* current = nullptr;
 
   auto fail_current = [&](const std::string& why) {
     if (current && current->table.error.empty()) current->table.error = why;
@@ -116,18 +144,31 @@ RuleSet parse_rule_stream(std::string_view text, std::shared_ptr<const void> own
     std::string_view payload = text.substr(pos + 1, end - pos - 1);
     pos = end + 1;
 
-    if (type == 'T') {
+    if (type == 'T' || (type == 'U' && changes_allowed)) {
       current = &seen.emplace_back();
       current->table.name = std::string(payload);
+      current->changes = type == 'U';
       continue;
     }
     if (!current || current->ended) {
-      framing_error = "record outside a table";
+      out.framing_error = "record outside a table";
       break;
     }
     Table& table = current->table;
+    // In a U table every chain is placed (P) right before it begins (C).
+    if (current->changes && current->next_place && type != 'C') {
+      fail_current("a chain's place without the chain");
+      current->next_place.reset();
+    }
     switch (type) {
       case 'C':
+        if (current->changes) {
+          if (!current->next_place) {
+            fail_current("a changed chain without its place");
+            break;
+          }
+          current->places.push_back(*std::exchange(current->next_place, std::nullopt));
+        }
         table.chains.push_back(Chain{payload, {}, {}});
         break;
       case 'H':
@@ -171,12 +212,37 @@ RuleSet parse_rule_stream(std::string_view text, std::shared_ptr<const void> own
             {std::string(table.chains.back().name), *handle, std::string(payload.substr(1))});
         break;
       }
+      case 'P': {
+        const auto place = take_number(payload, SIZE_MAX / 2);
+        if (!current->changes || !place || !payload.empty() ||
+            (!current->places.empty() && *place <= current->places.back())) {
+          fail_current("malformed chain place");
+          break;
+        }
+        current->next_place = *place;
+        break;
+      }
+      case 'X':
+        if (!current->changes || payload.empty()) {
+          fail_current("malformed removed chain");
+          break;
+        }
+        current->removed.emplace_back(payload);
+        break;
       case 'E':
         // The child's own account of the failure is the one to show.
         table.error = std::string(payload);
         current->ended = true;
         break;
       case 'D':
+        if (current->changes) {
+          const auto count = take_number(payload, SIZE_MAX / 2);
+          if (!count || !payload.empty()) {
+            fail_current("malformed end of a table's changes");
+          } else {
+            current->chain_count = *count;
+          }
+        }
         current->ended = true;
         break;
       default:
@@ -184,6 +250,58 @@ RuleSet parse_rule_stream(std::string_view text, std::shared_ptr<const void> own
         break;
     }
   }
+  return out;
+}
+
+}  // namespace
+
+RuleSet parse_rule_stream(std::string stream, Family family, Backend backend,
+                          const std::vector<std::string>& expected_tables,
+                          std::string_view child_failure) {
+  auto owned = std::make_shared<const std::string>(std::move(stream));
+  const std::string_view text = *owned;
+  return parse_rule_stream(text, std::move(owned), family, backend, expected_tables, child_failure);
+}
+
+Result<StreamChanges> parse_rule_changes(std::string_view text, std::shared_ptr<const void> owner,
+                                         Family family, Backend backend) {
+  StreamParse parsed = parse_records(text, true);
+  if (!parsed.framing_error.empty()) return Error{"malformed rule stream: " + parsed.framing_error};
+  StreamChanges out;
+  out.whole.family = family;
+  out.whole.backend = backend;
+  out.whole.arena->keep_alive(std::move(owner));
+  for (OpenTable& t : parsed.seen) {
+    if (!t.ended)
+      return Error{"the changes of table " + t.table.name + " stop before the table ends"};
+    if (!t.changes) {
+      // The helper's own account (E) stands; never partial content.
+      if (!t.table.error.empty()) {
+        t.table.chains.clear();
+        t.table.native_rules.clear();
+      }
+      out.whole.tables.push_back(std::move(t.table));
+      continue;
+    }
+    if (!t.table.error.empty())
+      return Error{"the changes of table " + t.table.name + ": " + t.table.error};
+    if (t.next_place) return Error{"the changes of table " + t.table.name + " end with a place"};
+    out.changed.push_back({std::move(t.table.name), std::move(t.places), std::move(t.table.chains),
+                           std::move(t.table.native_rules), std::move(t.removed), t.chain_count});
+  }
+  return out;
+}
+
+RuleSet parse_rule_stream(std::string_view text, std::shared_ptr<const void> owner, Family family,
+                          Backend backend, const std::vector<std::string>& expected_tables,
+                          std::string_view child_failure) {
+  RuleSet set;
+  set.family = family;
+  set.backend = backend;
+  set.arena->keep_alive(std::move(owner));
+  StreamParse parsed = parse_records(text, false);
+  std::vector<OpenTable>& seen = parsed.seen;
+  const std::string& framing_error = parsed.framing_error;
 
   for (const std::string& name : expected_tables) {
     auto it = std::find_if(seen.begin(), seen.end(),

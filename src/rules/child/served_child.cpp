@@ -106,21 +106,25 @@ std::string ServedChild::stop(bool kill_it) {
 }
 
 Result<ServedReply> ServedChild::ask(std::chrono::milliseconds timeout,
-                                     const std::function<bool()>& abort) {
+                                     const std::function<bool()>& abort, std::string_view request) {
   // A helper that ended since the last answer (killed, out of memory: the
   // request could not be sent) is started again, once, for this request.
   // One that dies answering is not: it would likely die again.
-  auto reply = ask_once(timeout, abort);
-  if (!reply && reply.error_code() == EPIPE) reply = ask_once(timeout, abort);
+  auto reply = ask_once(timeout, abort, request);
+  if (!reply && reply.error_code() == EPIPE) reply = ask_once(timeout, abort, request);
   return reply;
 }
 
 Result<ServedReply> ServedChild::ask_once(std::chrono::milliseconds timeout,
-                                          const std::function<bool()>& abort) {
+                                          const std::function<bool()>& abort,
+                                          std::string_view request) {
+  if (request.empty() || request.size() > kRequestCap)
+    return Error{"a request to the reader helper must be 1 to " + std::to_string(kRequestCap) +
+                 " bytes"};
   if (pid_ < 0)
     if (Status st = start(); !st) return Error{st.error(), st.error_code()};
-  const char request = 'r';
-  if (send(socket_.get(), &request, 1, MSG_NOSIGNAL) != 1)
+  if (send(socket_.get(), request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size()))
     return Error{"the reader helper " + stop(true), EPIPE};
   switch (wait_readable(socket_.get(), timeout, abort)) {
     case WaitEnd::Ready:

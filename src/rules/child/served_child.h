@@ -5,9 +5,9 @@
 // process of its own at all).
 //
 // The helper's fd 0 is one end of a SOCK_SEQPACKET socket pair. Each request
-// is one byte; each answer one datagram "<status> <message>" carrying, when
-// status is 0, a memfd with the output (SCM_RIGHTS). The helper ends when the
-// service closes its end; the service kills it when an answer is late or
+// is one datagram of at most kRequestCap bytes (the helper's to interpret); each answer one
+// datagram "<status> <message>" carrying, when status is 0, a memfd with the output (SCM_RIGHTS).
+// The helper ends when the service closes its end; the service kills it when an answer is late or
 // the service is stopping, and starts it again at the next request.
 #include <sys/types.h>
 
@@ -15,12 +15,15 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/fd.h"
 #include "util/result.h"
 
 namespace aim {
+
+inline constexpr size_t kRequestCap = 64;
 
 struct ServedAnswer {
   int status = 0;       // 0: the output is attached
@@ -49,12 +52,13 @@ class ServedChild {
   // Asks for one answer, starting the helper first when it is not running.
   // An error: the helper could not be started, died (its exit and stderr
   // are said), or was killed after `timeout` or when `abort` said so.
-  Result<ServedReply> ask(std::chrono::milliseconds timeout, const std::function<bool()>& abort);
+  Result<ServedReply> ask(std::chrono::milliseconds timeout, const std::function<bool()>& abort,
+                          std::string_view request = "r");
   pid_t pid() const { return pid_; }
 
  private:
   Result<ServedReply> ask_once(std::chrono::milliseconds timeout,
-                               const std::function<bool()>& abort);
+                               const std::function<bool()>& abort, std::string_view request);
   Status start();
   // Kills (unless it already ended) and reaps the helper; how it ended.
   std::string stop(bool kill_it);

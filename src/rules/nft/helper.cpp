@@ -1,12 +1,16 @@
 #include "rules/nft/helper.h"
 
 #include <malloc.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
+#include <string_view>
 
 #include "rules/changes/sources.h"
 #include "rules/child/process.h"
@@ -21,6 +25,7 @@ namespace {
 
 using iptables_nft::FamilySnapshot;
 using iptables_nft::up_to_date_snapshot;
+using iptables_nft::write_answer;
 using iptables_nft::write_snapshot;
 
 [[noreturn]] void on_fatal(const char* message) {
@@ -59,6 +64,32 @@ ReaderSetup set_up(Family family) {
   return setup;
 }
 
+// A request: "F" (everything) or "D<helper> <answer>": the parent holds that
+// helper's answer and may be sent only what changed since. The base answer
+// asked against, 0 when not this helper's or not understood (a full answer).
+uint64_t requested_base(std::string_view request, uint64_t helper) {
+  if (request.empty() || request[0] != 'D') return 0;
+  const std::string text(request.substr(1));
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long asked_helper = std::strtoull(text.c_str(), &end, 10);
+  if (errno != 0 || end == text.c_str() || *end != ' ' || asked_helper != helper) return 0;
+  const char* number = end + 1;
+  const unsigned long long base = std::strtoull(number, &end, 10);
+  if (errno != 0 || end == number || *end != '\0') return 0;
+  return base;
+}
+
+// This process's id in its answers: a new helper (a restart) never answers
+// a delta against what an earlier one sent.
+uint64_t helper_id() {
+  uint64_t id = 0;
+  if (getrandom(&id, sizeof id, 0) != sizeof id)
+    id = static_cast<uint64_t>(getpid()) ^
+         static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  return id % 1000000000000000000ULL + 1;  // nonzero, and fits the record's number
+}
+
 int status_of(const Error& error) {
   return exit_code(error.code == EAGAIN ? ChildExit::RulesetChanged : ChildExit::ReadFailed);
 }
@@ -83,11 +114,17 @@ int serve_nft_family(Family family, int requests) {
   ReaderSetup setup = set_up(family);
   if (setup.failed) return setup.failed;
   std::optional<FamilySnapshot> kept;
+  const uint64_t helper = helper_id();
+  iptables_nft::SentAnswer sent;
   for (;;) {
-    char request = 0;
-    const ssize_t n = recv(requests, &request, 1, 0);
+    char request[kRequestCap + 1];
+    const ssize_t n = recv(requests, request, sizeof request, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return 0;  // the service closed its end: done
+    // Longer than any request: not understood, so everything is sent.
+    const uint64_t base = static_cast<size_t>(n) > kRequestCap
+                              ? 0
+                              : requested_base({request, static_cast<size_t>(n)}, helper);
     ServedAnswer answer;
     auto snapshot = up_to_date_snapshot(*setup.netlink, setup.listening ? &setup.monitor : nullptr,
                                         family, kept);
@@ -101,7 +138,7 @@ int serve_nft_family(Family family, int requests) {
       auto memfd = make_memfd("aim-nft-snapshot");
       FILE* file = memfd ? fdopen(dup(memfd->get()), "w") : nullptr;
       if (file) {
-        write_snapshot(**snapshot, file);
+        write_answer(**snapshot, file, helper, base, sent);
         const bool written = !std::ferror(file);
         std::fclose(file);
         if (written) output = std::move(*memfd);

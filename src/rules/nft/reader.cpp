@@ -12,6 +12,7 @@
 
 #include "rules/child/job.h"
 #include "rules/child/process.h"
+#include "rules/child/rule_delta.h"
 #include "rules/child/rule_stream.h"
 #include "rules/netlink/generation.h"
 #include "rules/netlink/layout_reader.h"
@@ -151,7 +152,7 @@ RuleSet NftReader::read_with_save(const std::string& program, const std::string&
 
 NftReader::~NftReader() = default;
 
-Result<ChildOutput> NftReader::render(Family family) {
+Result<ChildOutput> NftReader::render(Family family, const std::string& request) {
   // The served helper is always a program run again; a one-shot render
   // may be forked (then it runs `render_nft_family` directly).
   const ChildJob job{keep_helpers_ ? "nft-serve" : "nft-render",
@@ -169,7 +170,7 @@ Result<ChildOutput> NftReader::render(Family family) {
   if (slowest_answer_[slot])
     bound = std::clamp(4 * *slowest_answer_[slot] + kHelperGrace, kHelperGrace, timeout_);
   const auto asked = std::chrono::steady_clock::now();
-  auto reply = helper->ask(bound, abort_);
+  auto reply = helper->ask(bound, abort_, request);
   ChildOutput out;
   if (!reply) {
     if (abort_ && abort_()) {
@@ -201,22 +202,96 @@ RuleSet NftReader::read_in_process(Family family) {
   failed.backend = Backend::Nft;
   auto tables = iptables_nft_tables(family);
   if (!tables) return failed.error = tables.error(), failed;
-  if (tables->empty()) return failed;  // nothing to read (a legacy-only node): no child
-  // The child takes its own consistent snapshot (retrying while commits
-  // land), so the time it takes to start and translate does not count.
-  auto child = render(family);
-  if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
-  if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
-  if (child->exited_with(ChildExit::RulesetChanged))
-    return failed.error = child_said(child->stderr_text), failed;
-  const std::string child_failure = child->failure_text();
-  std::string_view stream = child->stdout_text();
-  const std::optional<StreamSnapshot> snapshot = take_snapshot_record(stream);
-  RuleSet set = parse_rule_stream(stream, child->stdout_map, family, Backend::Nft,
-                                  snapshot ? snapshot->tables : *tables, child_failure);
-  if (!snapshot && set.error.empty() && child_failure.empty())
-    set.error = "the nft reader's output has no snapshot record";
-  set.stats.helper_peak_rss_kib = child->peak_rss_kib;
+  const size_t slot = family == Family::V4 ? 0 : 1;
+  std::optional<KeptSet>& kept = kept_[slot];
+  if (tables->empty()) {  // nothing to read (a legacy-only node): no child
+    kept.reset();
+    return failed;
+  }
+  // At most two answers: a delta that does not fit the kept set is dropped
+  // and everything asked for at once.
+  RuleSet set;
+  std::optional<StreamSnapshot> snapshot;
+  long helper_peak_rss_kib = 0;
+  size_t kept_deltas = 0, kept_delta_bytes = 0, kept_full_bytes = 0;  // of the base
+  for (int attempt = 0;; ++attempt) {
+    if (kept && kept->wants_full()) kept.reset();
+    const std::string request =
+        kept ? "D" + std::to_string(kept->helper) + " " + std::to_string(kept->answer) : "F";
+    // The child takes its own consistent snapshot (retrying while commits
+    // land), so the time it takes to start and translate does not count.
+    auto child = render(family, request);
+    if (!child || (abort_ && abort_()) || child->exited_with(ChildExit::RulesetChanged))
+      kept.reset();
+    if (!child) return failed.error = "cannot start the nft reader: " + child.error(), failed;
+    if (abort_ && abort_()) return failed.error = "reading abandoned (stopping)", failed;
+    if (child->exited_with(ChildExit::RulesetChanged))
+      return failed.error = child_said(child->stderr_text), failed;
+    const std::string child_failure = child->failure_text();
+    helper_peak_rss_kib = child->peak_rss_kib;
+    std::string_view stream = child->stdout_text();
+    const std::optional<StreamAnswer> answer = take_answer_record(stream);
+    snapshot = take_snapshot_record(stream);
+    if (answer && answer->base != 0) {
+      std::string why;
+      if (!kept || answer->helper != kept->helper || answer->base != kept->answer)
+        why = "not against the kept set";
+      else if (!snapshot || !child_failure.empty())
+        why = !snapshot ? "no snapshot record" : child_failure;
+      if (why.empty()) {
+        kept_deltas = kept->deltas;
+        kept_delta_bytes = kept->delta_bytes;
+        kept_full_bytes = kept->full_bytes;
+        auto changes = parse_rule_changes(stream, child->stdout_map, family, Backend::Nft);
+        size_t sent_chains = 0;
+        if (changes) {
+          for (const Table& t : changes->whole.tables) sent_chains += t.chains.size();
+          for (const TableChanges& t : changes->changed)
+            sent_chains += t.chains.size() + t.removed.size();
+        }
+        auto spliced = changes ? apply_rule_changes(std::move(kept->set), std::move(*changes),
+                                                    snapshot->tables)
+                               : Result<RuleSet>(Error{changes.error()});
+        if (spliced) {
+          set = std::move(*spliced);
+          set.stats.from_changes = true;
+          set.stats.changed_chains = sent_chains;
+        } else {
+          why = spliced.error();
+        }
+      }
+      if (!why.empty()) {
+        kept.reset();
+        helper_note_ = "the nft helper's changes could not be used (" + why + "); read whole";
+        if (attempt == 0) continue;
+        return failed.error = "the nft helper answered changes to a full request (" + why + ")",
+               failed;
+      }
+    } else {
+      set = parse_rule_stream(stream, child->stdout_map, family, Backend::Nft,
+                              snapshot ? snapshot->tables : *tables, child_failure);
+      if (!snapshot && set.error.empty() && child_failure.empty())
+        set.error = "the nft reader's output has no snapshot record";
+    }
+    // What the helper's next answer may be a delta against: only a set it
+    // built whole, as parsed.
+    if (answer && snapshot && child_failure.empty() && set.error.empty()) {
+      const size_t bytes = child->stdout_text().size();
+      KeptSet next{answer->helper, answer->answer, set};
+      if (set.stats.from_changes) {
+        next.deltas = kept_deltas + 1;
+        next.delta_bytes = kept_delta_bytes + bytes;
+        next.full_bytes = kept_full_bytes;
+      } else {
+        next.full_bytes = bytes;
+      }
+      kept = std::move(next);
+    } else {
+      kept.reset();
+    }
+    break;
+  }
+  set.stats.helper_peak_rss_kib = helper_peak_rss_kib;
   if (!helper_note_.empty()) set.stats.notes.push_back(std::exchange(helper_note_, {}));
   if (snapshot && snapshot->repaired_chains > 0) {
     set.stats.repaired_chains = snapshot->repaired_chains;

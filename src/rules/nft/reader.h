@@ -48,15 +48,23 @@ class NftReader : public RuleReader {
   // snapshot and listens for commits between reads, so a read costs what
   // changed since the last one (nft/helper.h), not a full read.
   void keep_helpers_between_reads() { keep_helpers_ = true; }
+  // With kept helpers: the next read of each family asks its helper for
+  // every table whole, not for what changed since the set kept.
+  void forget_kept() override {
+    for (auto& kept : kept_) kept.reset();
+  }
   ~NftReader() override;
+  // Deltas spliced onto one full answer at most (see KeptSet).
+  static constexpr size_t kMaxDeltas = 64;
 
  private:
   struct Attempt;
   Attempt read_consistently(const std::string& path, Family family, const std::string& only_table);
   RuleSet read_with_save(const std::string& program, const std::string& path, Family family);
   RuleSet read_in_process(Family family);
-  // The family's rule stream from the in-process renderer.
-  Result<ChildOutput> render(Family family);
+  // The family's rule stream from the in-process renderer; `request` is
+  // the kept helper's (served_child.h).
+  Result<ChildOutput> render(Family family, const std::string& request);
   std::shared_ptr<DelegatedTables> delegated_;
   bool keep_helpers_ = false;
   std::unique_ptr<ServedChild> helpers_[2];  // per family, started at the first read
@@ -65,6 +73,21 @@ class NftReader : public RuleReader {
   // The least a helper that has answered before is given to answer again.
   static constexpr std::chrono::milliseconds kHelperGrace{3000};
   std::string helper_note_;  // how the last read went around its helper
+  // Per family, the set a helper's answer built, as parsed (before native
+  // rules and tables are handed over): a helper asked with its answer's
+  // number sends only what changed since (child/rule_delta.h).
+  struct KeptSet {
+    uint64_t helper = 0, answer = 0;
+    RuleSet set;
+    // Each spliced set keeps its base's text alive (a chain of arenas, the
+    // replaced chains' text included): after kMaxDeltas deltas, or once the
+    // deltas' text outweighs the last full answer's, a full answer starts
+    // the chain again, so memory and the chain's length stay bounded.
+    size_t deltas = 0, delta_bytes = 0, full_bytes = 0;
+    bool wants_full() const { return deltas >= kMaxDeltas || delta_bytes > full_bytes; }
+  };
+
+  std::optional<KeptSet> kept_[2];
   std::chrono::milliseconds timeout_;
   std::string save_v4_, save_v6_;
   Mode mode_;

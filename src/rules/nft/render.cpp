@@ -323,29 +323,59 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
   return Ok{};
 }
 
-// Writes one table's records; the chain order is iptables-nft's.
-void write_table(TableRead& table, RuleStreamWriter& out, FILE* file) {
-  out.begin_table(table.name);
+namespace {
+
+// The chains of `table` as iptables-nft shows them; empty, or the error
+// record's text when iptables text cannot show the table as it is.
+std::string shown_layout(const TableRead& table, std::vector<ShownChain>& shown) {
   const BuiltinTable* t = builtin_table(table.name);
-  std::string why = table.problem;
+  if (!table.problem.empty()) return table.problem;
+  if (!t) return std::string(kNftNativeTableMark) + "not an iptables table";
+  if (auto layout = shown_chains(*t, table.chains, shown); !layout.empty())
+    return std::string(kNftNativeTableMark) + layout;
+  return {};
+}
+
+void write_chain(const TableRead& table, const ShownChain& chain, RuleStreamWriter& out,
+                 FILE* file) {
+  out.begin_chain(chain.name, chain.header);
+  if (!chain.in_kernel) return;
+  auto records = table.rule_records.find(chain.name);
+  if (records != table.rule_records.end())
+    std::fwrite(records->second.data(), 1, records->second.size(), file);
+}
+
+}  // namespace
+
+// Writes one table's records; the chain order is iptables-nft's.
+bool write_table(const TableRead& table, RuleStreamWriter& out, FILE* file) {
+  out.begin_table(table.name);
   std::vector<ShownChain> shown;
-  if (why.empty() && !t) why = std::string(kNftNativeTableMark) + "not an iptables table";
-  if (why.empty()) {
-    if (auto layout = shown_chains(*t, table.chains, shown); !layout.empty())
-      why = std::string(kNftNativeTableMark) + layout;
-  }
-  if (!why.empty()) {
+  if (std::string why = shown_layout(table, shown); !why.empty()) {
     out.table_error(why);
-    return;
+    return false;
   }
-  for (const ShownChain& chain : shown) {
-    out.begin_chain(chain.name, chain.header);
-    if (!chain.in_kernel) continue;
-    auto records = table.rule_records.find(chain.name);
-    if (records != table.rule_records.end())
-      std::fwrite(records->second.data(), 1, records->second.size(), file);
-  }
+  for (const ShownChain& chain : shown) write_chain(table, chain, out, file);
   out.end_table();
+  return true;
+}
+
+bool write_table_changes(const TableRead& table, const std::set<std::string, std::less<>>& changed,
+                         RuleStreamWriter& out, FILE* file) {
+  std::vector<ShownChain> shown;
+  if (!shown_layout(table, shown).empty()) return write_table(table, out, file);
+  out.begin_table_changes(table.name);
+  std::set<std::string_view> placed;
+  for (size_t place = 0; place < shown.size(); ++place) {
+    if (!changed.contains(shown[place].name)) continue;
+    out.chain_place(place);
+    write_chain(table, shown[place], out, file);
+    placed.insert(shown[place].name);
+  }
+  for (const std::string& chain : changed)
+    if (!placed.contains(chain)) out.removed_chain(chain);
+  out.end_table_changes(shown.size());
+  return true;
 }
 
 }  // namespace aim::iptables_nft

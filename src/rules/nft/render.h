@@ -60,7 +60,13 @@ struct RenderClock {
 void start_render_clock();
 RenderClock render_clock();
 
-// Writes one table's records; the chain order is iptables-nft's.
-void write_table(TableRead& table, RuleStreamWriter& out, FILE* file);
+// Writes one table's records; the chain order is iptables-nft's. False:
+// iptables text cannot show the table as it is (an error record).
+bool write_table(const TableRead& table, RuleStreamWriter& out, FILE* file);
+// Writes only the `changed` chains of a table (a U table: each at its
+// place, or removed), when it can be shown; otherwise the whole table, as
+// write_table (and its answer).
+bool write_table_changes(const TableRead& table, const std::set<std::string, std::less<>>& changed,
+                         RuleStreamWriter& out, FILE* file);
 
 }  // namespace aim::iptables_nft

@@ -198,9 +198,10 @@ Status follow_commits(NftNetlink& netlink, NftChangeMonitor* monitor, Family fam
         for (const ChainInfo& c : t.chains) it->second.insert(c.name);
       }
       for (const std::string& chain : it->second) {
-        // Deleted: reread_chain dropped its rules.
+        // Deleted: reread_chain dropped its rules (and noted it touched).
         if (!t.chain_names.contains(chain)) continue;
         if (round >= count_from) ++snapshot.repaired_chains;
+        snapshot.touched[t.name].insert(chain);
         Status st = render_chain(netlink, family, t, chain);
         if (!st && st.error_code() != EAGAIN && st.error_code() != ENOENT)
           return Error{st.error(), st.error_code()};
@@ -241,9 +242,11 @@ Status follow_commits(NftNetlink& netlink, NftChangeMonitor* monitor, Family fam
       return Error{last_change + ", a table or set changed", EAGAIN};
     for (TableRead& t : snapshot.tables)
       if (auto it = chains.find(t.name); it != chains.end())
-        for (const std::string& chain : it->second)
+        for (const std::string& chain : it->second) {
+          snapshot.touched[t.name].insert(chain);
           if (Status st = reread_chain(netlink, family, t, chain); !st)
             return Error{st.error(), st.error_code()};
+        }
     if (*now == generation && dirty.empty() && chains.empty()) {
       // Settled, and nothing of ours was told since it was read: this is
       // the ruleset at `generation`.
@@ -317,13 +320,49 @@ Result<FamilySnapshot*> up_to_date_snapshot(NftNetlink& netlink, NftChangeMonito
                EAGAIN};
 }
 
-void write_snapshot(FamilySnapshot& snapshot, FILE* file) {
+namespace {
+
+void write_records(FamilySnapshot& snapshot, FILE* file, SentAnswer* sent, bool delta) {
   RuleStreamWriter out(file);
   std::vector<std::string> names;
   for (const TableRead& t : snapshot.tables) names.push_back(t.name);
   out.snapshot(snapshot.generation, snapshot.repaired_chains, names);
-  for (TableRead& table : snapshot.tables) write_table(table, out, file);
+  std::set<std::string, std::less<>> as_errors;
+  for (const TableRead& table : snapshot.tables) {
+    bool shown;
+    if (!delta || (sent && sent->as_errors.contains(table.name))) {
+      shown = write_table(table, out, file);
+    } else {
+      auto touched = snapshot.touched.find(table.name);
+      if (touched == snapshot.touched.end()) continue;  // as it was: shown
+      shown = write_table_changes(table, touched->second, out, file);
+    }
+    if (!shown) as_errors.insert(table.name);
+  }
   std::fflush(file);
+  if (sent) {
+    // Tables not written were shown before and are as they were.
+    sent->tables = std::move(names);
+    sent->as_errors = std::move(as_errors);
+  }
+  snapshot.touched.clear();
+  snapshot.fresh = false;
+}
+
+}  // namespace
+
+void write_snapshot(FamilySnapshot& snapshot, FILE* file) {
+  write_records(snapshot, file, nullptr, false);
+}
+
+void write_answer(FamilySnapshot& snapshot, FILE* file, uint64_t helper, uint64_t base,
+                  SentAnswer& sent) {
+  const bool same_tables = std::equal(
+      snapshot.tables.begin(), snapshot.tables.end(), sent.tables.begin(), sent.tables.end(),
+      [](const TableRead& t, const std::string& name) { return t.name == name; });
+  const bool delta = base != 0 && base == sent.number && !snapshot.fresh && same_tables;
+  RuleStreamWriter(file).answer(helper, ++sent.number, delta ? base : 0);
+  write_records(snapshot, file, &sent, delta);
 }
 
 }  // namespace aim::iptables_nft

@@ -7,7 +7,9 @@
 // Kept between requests by the long-lived helper.
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,18 @@ struct FamilySnapshot {
   std::optional<uint32_t> newest_told;
   size_t repaired_chains = 0;  // read again after commits during the read
   std::vector<TableRead> tables;
+  // Since the last answer written: read whole (a fresh snapshot), or the
+  // chains read again or found gone (table -> chains).
+  bool fresh = true;
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> touched;
+};
+
+// What the helper last wrote, so that the next answer can be only what
+// changed since (rule_stream.h: a delta answer).
+struct SentAnswer {
+  uint64_t number = 0;  // 0: none yet
+  std::vector<std::string> tables;
+  std::set<std::string, std::less<>> as_errors;  // tables written as an error record
 };
 
 // The family's snapshot, up to date: `kept` (from an earlier call, with the
@@ -44,5 +58,13 @@ Result<FamilySnapshot*> up_to_date_snapshot(NftNetlink& netlink, NftChangeMonito
 
 // Writes the snapshot record, then each table's records.
 void write_snapshot(FamilySnapshot& snapshot, FILE* file);
+// A served helper's answer (`helper`: its id): the answer record, then the
+// snapshot's records: a delta against `base` when the parent holds exactly
+// what `sent` says was last written (base == sent.number) and the snapshot
+// was followed since, with the same tables; otherwise every table whole.
+// A table that is or was an error record is written whole. Updates `sent`
+// and starts the snapshot's record of changes afresh.
+void write_answer(FamilySnapshot& snapshot, FILE* file, uint64_t helper, uint64_t base,
+                  SentAnswer& sent);
 
 }  // namespace aim::iptables_nft

@@ -780,6 +780,151 @@ TEST_F(NftReaderTest, KeptHelperReadsEqualFreshReadsAndRereadOnlyWhatChanged) {
   EXPECT_NE(after[0], before[0]);
 }
 
+// Everything of a set a check could see: every table (its name, error,
+// whether it is left to nft syntax), every chain (name, header) and rule,
+// and every rule left to the native reader.
+std::string exact_text(const RuleSet& set) {
+  std::string out = "error: " + set.error + "\n";
+  for (const Table& t : set.tables) {
+    out +=
+        "table " + t.name + (t.incompatible ? " incompatible" : "") + " error: " + t.error + "\n";
+    for (const Chain& c : t.chains) {
+      out += " chain " + std::string(c.name) + " | " + std::string(c.header) + "\n";
+      for (std::string_view r : c.rules) out += "  " + std::string(r) + "\n";
+    }
+    for (const NativeRuleRequest& r : t.native_rules)
+      out += " native " + r.chain + " " + std::to_string(r.handle) + " " + r.reason + "\n";
+  }
+  return out;
+}
+
+// The kept helper answers only the chains that changed since the set the
+// reader kept, which splices them in: after every kind of change iptables-nft
+// (and nft, into iptables' tables) makes, the spliced set equals a fresh full
+// read exactly, table by table, chain by chain, rule by rule; after a helper
+// restart and after forget_kept the read is whole again, and then deltas
+// resume.
+TEST_F(NftReaderTest, DeltaReadsEqualAFullReadAfterEveryChange) {
+  std::string base;
+  ASSERT_EQ(test::generate_kube_proxy_rules(&base, 200), "");
+  ASSERT_EQ(test::load_nft_text(base, Family::V4), "");
+  ASSERT_EQ(run("iptables-nft -A INPUT -s 10.1.1.1/32 -j ACCEPT").status, 0);
+  NftReader kept;
+  kept.keep_helpers_between_reads();
+  int deltas = 0;
+  // `delta`: whether this read must have been a delta answer; `complete`:
+  // whether the state is one iptables text shows whole (without a native
+  // reader, what it leaves to nft syntax is not).
+  auto check_step = [&](const std::string& step, bool delta, bool complete = true) {
+    RuleSet got = kept.read(Family::V4);
+    RuleSet want = NftReader().read(Family::V4);
+    EXPECT_EQ(got.complete(), complete) << step << ": " << got.error;
+    EXPECT_EQ(want.complete(), complete) << step << ": " << want.error;
+    EXPECT_FALSE(want.stats.from_changes) << step;
+    EXPECT_EQ(got.stats.from_changes, delta) << step;
+    deltas += got.stats.from_changes;
+    const std::string got_text = exact_text(got), want_text = exact_text(want);
+    EXPECT_EQ(got_text, want_text) << step;
+    if (got_text != want_text) {
+      // The first differing line, so a failure says where.
+      std::istringstream a(got_text), b(want_text);
+      std::string la, lb;
+      while (std::getline(a, la) && std::getline(b, lb))
+        if (la != lb) {
+          ADD_FAILURE() << step << ": first difference: got '" << la << "' want '" << lb << "'";
+          break;
+        }
+    }
+    return got;
+  };
+  auto must = [](const std::string& commands) { ASSERT_EQ(run(commands).status, 0) << commands; };
+  check_step("first read", false);
+  RuleSet quiet = check_step("nothing changed", true);
+  EXPECT_EQ(quiet.stats.changed_chains, 0u);
+
+  must("iptables-nft -A INPUT -s 10.9.9.9/32 -j DROP");
+  RuleSet one = check_step("a rule appended", true);
+  EXPECT_EQ(one.stats.changed_chains, 1u) << "only INPUT is sent";
+  must(
+      "iptables-nft -I INPUT 1 -p tcp --dport 22 -j ACCEPT && "
+      "iptables-nft -D INPUT -s 10.1.1.1/32 -j ACCEPT");
+  check_step("a rule inserted, one deleted", true);
+  must(
+      "iptables-nft -N AAA-FIRST && iptables-nft -A AAA-FIRST -j RETURN && "
+      "iptables-nft -N ZZZ-LAST && iptables-nft -A FORWARD -j ZZZ-LAST && "
+      "iptables-nft -t nat -N KUBE-SVC-MIDDLE && "
+      "iptables-nft -t nat -A KUBE-SVC-MIDDLE -j KUBE-MARK-MASQ");
+  check_step("chains added first, last and among kube-proxy's", true);
+  const std::string svc =
+      run("iptables-nft -t nat -S | awk '/^-N KUBE-SVC-/ { print $2; exit }'").out;
+  ASSERT_FALSE(svc.empty());
+  const std::string svc_name = svc.substr(0, svc.find('\n'));
+  must("iptables-nft -t nat -F " + svc_name +
+       " && iptables-nft -D FORWARD -j ZZZ-LAST && "
+       "iptables-nft -X ZZZ-LAST && iptables-nft -F AAA-FIRST && iptables-nft -X AAA-FIRST");
+  check_step("chains flushed and deleted", true);
+  must("iptables-nft -P FORWARD DROP && iptables-nft -Z");
+  check_step("a policy changed, counters zeroed", true);
+  // Rules iptables text cannot show whole, put by nft: left to the native
+  // reader, then gone again.
+  must("nft add rule ip nat KUBE-SERVICES udp dport 68 ip daddr set 10.9.9.9 accept");
+  RuleSet natively = check_step("a rule put by nft into an iptables table", true, false);
+  EXPECT_EQ(natively.stats.native_rules, 1u);
+  // An anonymous set came: the helper cannot follow that chain by chain.
+  must("nft add rule ip filter INPUT ip saddr vmap '{ 10.0.0.0/8 : accept }'");
+  check_step("a rule with a set put by nft", false, false);
+  must("iptables-nft -t nat -F KUBE-SERVICES");
+  check_step("iptables-nft flushed nft's rule", true, false);
+  must("nft flush chain ip filter INPUT && iptables-nft -A INPUT -j ACCEPT");
+  check_step("nft flushed a chain (its set went)", false);
+  // A base chain iptables does not have: the table is left to nft syntax.
+  must("nft add chain ip filter weird '{ type filter hook input priority 10; }'");
+  RuleSet weird = check_step("a table iptables text cannot show", true, false);
+  ASSERT_NE(weird.find_table("filter"), nullptr);
+  EXPECT_TRUE(weird.find_table("filter")->incompatible);
+  must("nft delete chain ip filter weird");
+  check_step("the table shown again", true);
+  // A new table: the helper reads everything again, and so does the reader.
+  must("iptables-nft -t mangle -A PREROUTING -j MARK --set-mark 1");
+  RuleSet with_mangle = check_step("a table appeared", false);
+  EXPECT_NE(with_mangle.find_table("mangle"), nullptr);
+  must("iptables-nft -t mangle -A OUTPUT -j MARK --set-mark 2");
+  check_step("a rule in the new table", true);
+
+  // forget_kept: the next answer is whole, the one after a delta again.
+  kept.forget_kept();
+  must("iptables-nft -A OUTPUT -d 10.8.8.8/32 -j REJECT");
+  check_step("after forget_kept", false);
+  must("iptables-nft -D OUTPUT -d 10.8.8.8/32 -j REJECT");
+  check_step("a delta after forget_kept", true);
+
+  // A new helper never answers a delta against what the old one sent.
+  const std::vector<pid_t> before = helper_pids();
+  ASSERT_EQ(before.size(), 1u);
+  kill(before[0], SIGKILL);
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(before[0]) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    if (line.empty() || line.find(") Z") != std::string::npos) break;
+    usleep(10 * 1000);
+  }
+  must("iptables-nft -A OUTPUT -d 10.7.7.7/32 -j REJECT");
+  check_step("after the helper was killed", false);
+  check_step("the new helper's first delta", true);
+  must("iptables-nft -t nat -F KUBE-SVC-MIDDLE && iptables-nft -t nat -X KUBE-SVC-MIDDLE");
+  check_step("the new helper: a chain deleted", true);
+  EXPECT_GE(deltas, 14);
+
+  // Each spliced set keeps its base's text alive: a full answer comes
+  // within NftReader::kMaxDeltas deltas, so that chain stays bounded.
+  size_t until_full = 0;
+  for (size_t i = 1; i <= NftReader::kMaxDeltas + 1 && until_full == 0; ++i)
+    if (!kept.read(Family::V4).stats.from_changes) until_full = i;
+  EXPECT_GT(until_full, 0u);
+  check_step("a delta after the bound's full answer", true);
+}
+
 // Under small commits 20 times a second, the kept helper's reads are each
 // one of the two states, and complete.
 // A kept helper that stops answering (here: stopped) is killed within
