@@ -10,7 +10,7 @@ _azure_iptables_monitor() {
     --no-nftables --kubeconfig --node-name --events --interval --unknown-grace
     --watch-ciliumnode --no-watch-ciliumnode --watch-rules --no-watch-rules --min-check-interval
     --terminateOnSuccess --checkMap --mapPath --installRoutesForHealthProbeReply
-    --metrics-file --request-timeout --env-file --exec-condition"
+    --metrics-file --listen --request-timeout --env-file --exec-condition"
   local commands="rules check validate unlabel"
   # After a command: its own options and the program's options it uses, as
   # `azure-iptables-monitor COMMAND --help` lists them; not the service's.
@@ -51,7 +51,7 @@ _azure_iptables_monitor() {
       return
       ;;
     # A number or a name: nothing to offer.
-    -v | --v | --interval | --unknown-grace | --min-check-interval | --request-timeout | --node-name) return ;;
+    -v | --v | --interval | --unknown-grace | --min-check-interval | --request-timeout | --node-name | --listen) return ;;
   esac
 
   local i command=

@@ -15,6 +15,11 @@
 #   rule listings use (/etc/protocols; /etc/iproute2/{group,rt_realms,rt_marks})
 #   so that rules print as `iptables -S` and `nft list` print them on this host.
 #
+# The image's configuration sets AIM_RUNTIME=pod: the service's messages then
+# name the DaemonSet's levers (the downward API, the ConfigMaps, the
+# kubelet's restarts) instead of the package's (the environment file,
+# systemd), whichever manifest runs it.
+#
 # Tagged $IMAGE:<version> and $IMAGE:latest in the local container storage
 # (podman and buildah share it) and written as an OCI archive ($ARCHIVE;
 # `podman load -i` takes it). The image carries the digest of its contents as
@@ -121,7 +126,7 @@ else
   buildah add --quiet "$ctr" "$LAYER" / >/dev/null
   buildah config \
     --entrypoint '["/usr/sbin/azure-iptables-monitor"]' --cmd '' \
-    --env PATH=/usr/sbin:/usr/bin --workingdir / --stop-signal SIGTERM \
+    --env PATH=/usr/sbin:/usr/bin --env AIM_RUNTIME=pod --workingdir / --stop-signal SIGTERM \
     --os linux --arch "$(dpkg --print-architecture)" \
     --label "$CONTENT_LABEL=$digest" \
     --label "org.opencontainers.image.title=azure-iptables-monitor" \

@@ -8,7 +8,8 @@ PACKAGES="
   build-essential cmake pkg-config git
   iptables nftables ipset iproute2 kmod util-linux procps time python3 openssl etcd-server systemd
   libip4tc-dev libip6tc-dev libiptc-dev libxtables-dev
-  libpcre2-dev libcurl4-openssl-dev libssl-dev libjsoncpp-dev libsystemd-dev libyaml-cpp-dev libbpf-dev bpftool libnftables-dev
+  libpcre2-dev libcurl4-openssl-dev libssl-dev libjsoncpp-dev libsystemd-dev libyaml-cpp-dev libbpf-dev bpftool libnftables-dev libmicrohttpd-dev
+  curl
   libcli11-dev libgtest-dev libgmock-dev golang-go clang libclang-rt-14-dev
   dpkg-dev debhelper fakeroot lintian rpm rpmlint debootstrap systemd-container
   prometheus

@@ -94,6 +94,7 @@ TSAN_SERVICE='^integration\.DaemonTest\.(FollowsTheRulesAndReloadsAndStops|Stops
 TSAN_SERVICE+='|^integration\.RuleChangeTest\.(AnNftRuleAddedOrRemovedIsCheckedAtOnce|BackToBackChangesAreEachCheckedAtTheirCost)$'
 TSAN_SERVICE+='|^integration\.CiliumNodeWatchTest\.ALabelChangedByAnotherClientIsSetBackAndSteadyStateWritesNothing$'
 TSAN_SERVICE+='|^integration\.OperatorServiceTest\.TheMetricsFilePassesPromtoolAndFollowsTheVerdict$'
+TSAN_SERVICE+='|^integration\.ListenTest\.HealthzAndMetricsAreServedAndHealthzFailsWhileTheLoopIsBlocked$'
 cmake -S . -B build-tsan -DAIM_TSAN=ON -DCMAKE_BUILD_TYPE=None >/dev/null
 cmake --build build-tsan -j "$(nproc)" --target azure-iptables-monitor service_unit_tests >/dev/null
 export AIM_TEST_TIME_SCALE=10 TSAN_OPTIONS="second_deadlock_stack=1 ${TSAN_OPTIONS:-}"

@@ -24,6 +24,7 @@
 #include "rules/native/reader.h"
 #include "rules/nft/reader.h"
 #include "service/daemon.h"
+#include "service/runtime.h"
 #include "service/unit_state.h"
 #include "util/sandbox_paths.h"
 
@@ -73,10 +74,15 @@ bool has_word(const std::vector<std::string>& args, const std::string& word) {
   return std::find(args.begin(), end, word) != end;
 }
 
-std::string no_node_name_message(const std::string& consequence) {
-  return std::string("no node name: set NODE_NAME (in ") + aim::kLocalEnvironmentFile +
-         ") or --node-name, or give the service the kubelet's kubeconfig (its client certificate "
-         "names the node: CN=system:node:NAME); the service labels that node's CiliumNode. " +
+std::string no_node_name_message(aim::Runtime runtime, const std::string& consequence) {
+  // In a pod the kubelet's kubeconfig is not there to read: the downward
+  // API is the way.
+  return "no node name: " + aim::node_name_hint(runtime, aim::kLocalEnvironmentFile) +
+         (runtime == aim::Runtime::Pod
+              ? std::string("; the service labels that node's CiliumNode. ")
+              : std::string(", or give the service the kubelet's kubeconfig (its client "
+                            "certificate names the node: CN=system:node:NAME); the service "
+                            "labels that node's CiliumNode. ")) +
          consequence;
 }
 
@@ -152,6 +158,7 @@ int run_exec_condition(const std::vector<std::string>& args) {
     return 0;
   aim::Logger log(0, aim::Logger::stderr_is_journal());
   log.warning(no_node_name_message(
+      aim::Runtime::Unit,
       "Not started until then: skipped (ExecCondition=), not failed; after setting it, "
       "systemctl restart azure-iptables-monitor."));
   return 1;
@@ -371,11 +378,17 @@ int main(int argc, char** argv) {
   aim::Logger log(cl.global.verbosity, aim::Logger::stderr_is_journal());
   node_origin.clear();
   cl.global.unit_sandbox = under_unit();
+  const auto runtime = aim::runtime_from(std::getenv("AIM_RUNTIME"), std::getenv("INVOCATION_ID"));
+  if (!runtime) {
+    log.error(runtime.error(), {{"EXIT_STATUS", std::to_string(kExitConfig)}});
+    return kExitConfig;
+  }
+  cl.global.runtime = *runtime;
   if (auto failure = fill_node_name(cl.global, cl.global.unit_sandbox, node_origin)) {
     using Failure = aim::NodeIdentityFailure;
     switch (static_cast<Failure>(failure->code)) {
       case Failure::NoCredentials:
-        log.error(no_node_name_message("Not restarting (exit status 78)."),
+        log.error(no_node_name_message(*runtime, aim::config_exit_note(*runtime)),
                   {{"EXIT_STATUS", std::to_string(kExitConfig)}});
         return kExitConfig;
       case Failure::NotYet:
@@ -384,15 +397,19 @@ int main(int argc, char** argv) {
         log.error(
             "no node name yet: NODE_NAME is not set and the kubelet's credentials are not "
             "there to name the node: " +
-                failure->message + ". Trying again after the unit's RestartSec=.",
+                failure->message +
+                (*runtime == aim::Runtime::Pod
+                     ? std::string(". Exit status 1: the kubelet restarts the container.")
+                     : std::string(". Trying again after the unit's RestartSec=.")),
             {{"EXIT_STATUS", "1"}});
         return 1;
       case Failure::NotANode:
         break;
     }
     log.error("no node name: NODE_NAME is not set, and the credentials cannot name the node: " +
-                  failure->message + "; set NODE_NAME (in " + aim::kLocalEnvironmentFile +
-                  ") or --node-name. Not restarting (exit status 78).",
+                  failure->message + "; " +
+                  aim::node_name_hint(*runtime, aim::kLocalEnvironmentFile) + ". " +
+                  aim::config_exit_note(*runtime),
               {{"EXIT_STATUS", std::to_string(kExitConfig)}});
     return kExitConfig;
   }
@@ -400,9 +417,9 @@ int main(int argc, char** argv) {
     log.info(0, "node name " + cl.global.node_name + ": from " + node_origin +
                     " (NODE_NAME is not set)");
   if (!aim::is_valid_node_name(cl.global.node_name)) {
-    log.error(
-        aim::invalid_node_name_message(cl.global.node_name) + ". Not restarting (exit status 78).",
-        {{"EXIT_STATUS", std::to_string(kExitConfig)}});
+    log.error(aim::invalid_node_name_message(cl.global.node_name) + ". " +
+                  aim::config_exit_note(*runtime),
+              {{"EXIT_STATUS", std::to_string(kExitConfig)}});
     return kExitConfig;
   }
   // The service's part of the options, as parsed (defaults in one place).

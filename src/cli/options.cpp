@@ -3,6 +3,7 @@
 #include <map>
 
 #include "cli/go_flags.h"
+#include "util/listen_address.h"
 #include "util/text.h"
 #include "version.h"
 
@@ -209,6 +210,15 @@ void register_options(CLI::App& app, CommandLine& cl) {
                  "watch event (for "
                  "node-exporter's textfile collector: a *.prom file in its directory), replaced "
                  "atomically; empty: none");
+  app.add_option("--listen", cl.global.listen,
+                 "Service: serve /metrics (the --metrics-file text) and /healthz (200 while the "
+                 "event loop turns and checks finish within their bounds, else 503 and why) over "
+                 "HTTP at ADDRESS:PORT (numeric: 127.0.0.1:9871, [::1]:9871); empty: no server")
+      ->check([](const std::string& v) {
+        if (v.empty()) return std::string();
+        auto parsed = parse_listen_address(v);
+        return parsed ? std::string() : parsed.error();
+      });
   app.add_option("--request-timeout", cl.global.request_timeout_seconds,
                  "Timeout of one API request, in seconds")
       ->check(seconds_between(0.1, 300.0));

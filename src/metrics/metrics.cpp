@@ -153,6 +153,15 @@ std::string render_metrics(const MetricsSnapshot& s) {
            "Allowlist patterns that hit their match limit on some rule in the last check (counted "
            "as no match).");
   w.sample({}, number(s.pattern_limit_hits));
+  w.family("allowlist_patterns", "gauge",
+           "Allowlist patterns in use, per address family; 0: the directory (in a pod, its "
+           "ConfigMap) is missing or empty, so every rule is unexpected.");
+  for (const auto& [family, count] : s.allowlist_patterns)
+    w.sample({{"family", family}}, number(count));
+  w.family("allowlist_problems", "gauge",
+           "Problems of the allowlists in use (patterns that do not compile, unreadable or "
+           "misnamed files, a list without patterns); the journal names each.");
+  w.sample({}, number(s.allowlist_problems));
   w.family("check_duration_seconds", "gauge",
            "How long the last check took (read, match and report to the API server).");
   w.sample({}, number(s.check_duration_seconds));

@@ -59,6 +59,11 @@ struct MetricsSnapshot {
   // last set by a successful PATCH: a LabelState name; nullopt: not known yet.
   std::optional<std::string> label_observed;
   std::optional<std::string> label_sent;
+  // The allowlists in use: patterns per family ("ipv4", "ipv6"; none yet
+  // before the first load) and their problems (diagnostics, and each list
+  // without patterns).
+  std::vector<std::pair<std::string, uint64_t>> allowlist_patterns;
+  uint64_t allowlist_problems = 0;
   // The program's version (build_info).
   std::string version;
   // --checkMap: the BPF program's count as last read (absent without a reading).

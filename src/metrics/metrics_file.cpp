@@ -110,6 +110,13 @@ void ServiceMetrics::label_observed(bool object_exists, const std::optional<std:
   snapshot_.label_observed = label_state(object_exists, label);
 }
 
+void ServiceMetrics::allowlists(const std::vector<std::pair<std::string, size_t>>& patterns,
+                                size_t problems) {
+  std::lock_guard lock(mutex_);
+  snapshot_.allowlist_patterns.assign(patterns.begin(), patterns.end());
+  snapshot_.allowlist_problems = problems;
+}
+
 void ServiceMetrics::label_sent(bool value) {
   std::lock_guard lock(mutex_);
   snapshot_.label_sent = value ? "true" : "false";

@@ -54,6 +54,9 @@ class ServiceMetrics {
   void label_progress(const LabelProgress& progress);
   // The CiliumNode as the watch or a read saw it.
   void label_observed(bool object_exists, const std::optional<std::string>& label);
+  // The allowlists a check used (AllowlistSource::Refresh): patterns per
+  // family and problems.
+  void allowlists(const std::vector<std::pair<std::string, size_t>>& patterns, size_t problems);
   // A PATCH setting `value` succeeded.
   void label_sent(bool value);
 

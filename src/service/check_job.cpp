@@ -5,11 +5,6 @@
 namespace aim {
 namespace {
 
-// Matching gives up after this long and the check ends `unknown` (reads have
-// their own timeouts). Thousands of patterns that each hit their match limit
-// are what makes matching slow; a healthy check takes well under a second.
-constexpr std::chrono::seconds kMatchBudget{60};
-
 // -v 4: every allowed line and the pattern that allowed it.
 class LoggingObserver : public CheckObserver {
  public:
@@ -41,7 +36,7 @@ CheckJob::CheckJob(const ServiceOptions& options, std::vector<RuleReader*> reade
       readers_(std::move(readers)),
       log_(log),
       stopping_(stopping),
-      lists_(options.input, options.input6, options.ipv6, log),
+      lists_(options.input, options.input6, options.ipv6, log, options.runtime),
       routes_(options.ipv6),
       blocks_(options.map_path) {}
 

@@ -5,6 +5,7 @@
 // LoopWorker, one check after another; the loop thread gets a CheckJobResult
 // back and decides what it means (the Reconciler).
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,6 +21,12 @@
 #include "service/service_options.h"
 
 namespace aim {
+
+// Matching gives up after this long and the check ends `unknown` (reads have
+// their own timeouts). Thousands of patterns that each hit their match limit
+// are what makes matching slow; a healthy check takes well under a second.
+// /healthz allows a check this much beyond its interval (service/health.h).
+inline constexpr std::chrono::seconds kMatchBudget{60};
 
 // What route repair and the BPF block counter found during a check.
 struct CheckCompanions {

@@ -7,15 +7,18 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "check/report_format.h"
 #include "reconcile/reconciler.h"
 #include "service/check_job.h"
 #include "service/ciliumnode_follower.h"
 #include "service/event_loop.h"
+#include "service/health_endpoint.h"
 #include "service/loop_worker.h"
 #include "service/metrics_writer.h"
 #include "service/request_sender.h"
@@ -35,6 +38,11 @@ void notify(const std::string& state) { sd_notify(0, state.c_str()); }
 // After an allowlist change is noticed: settle for a moment (ConfigMap
 // updates swap a symlink in several steps).
 constexpr std::chrono::milliseconds kAllowlistSettle{500};
+// AIM_TEST_HOOKS=1 (tests only, read at start): SIGUSR2 blocks the loop
+// thread this long, so a test can see /healthz fail while the server thread
+// runs (docs/TESTING.md). Longer than the loop's health bound.
+constexpr std::chrono::seconds kTestLoopBlock{15};
+
 // After a rule change is noticed: settle for a moment (a ruleset is written
 // in several steps), counted from the first change.
 constexpr std::chrono::milliseconds kRuleChangeSettle{300};
@@ -69,6 +77,8 @@ struct Daemon::State {
   MetricsWriter metrics{options.metrics_file, AIM_VERSION, log};
   RequestSender requests{options, log, metrics, stopping};
   CiliumNodeFollower follower{options, log, stopping};
+  // --listen: /metrics and /healthz on the server's thread.
+  std::unique_ptr<HealthEndpoint> endpoint;
   Reconciler reconciler;
   RuleChangeWatch changes{log, stopping,
                           [this](const std::string& detail) {
@@ -113,11 +123,16 @@ struct Daemon::State {
   // service, so it stops, with the reason, and systemd restarts it.
   bool loop_ok(int r, const char* what) {
     if (r >= 0) return true;
-    log.error(std::string(what) + ": " + strerror(-r) +
-              "; stopping (systemd restarts the service)");
+    log.error(std::string(what) + ": " + strerror(-r) + "; " + stopping_note());
     stopping = true;
     if (loop) sd_event_exit(loop.get(), 1);
     return false;
+  }
+
+  // "stopping (systemd restarts the service)", as who runs it says.
+  std::string stopping_note() const {
+    const std::string who = who_restarts(options.runtime);
+    return who.empty() ? std::string("stopping") : "stopping (" + who + ")";
   }
 
   // Every timer is armed through event_loop.h's arm_at.
@@ -203,9 +218,13 @@ struct Daemon::State {
   void check_done(const CheckJobResult& result) {
     check_running = false;
     if (stopping) return;
+    if (endpoint) endpoint->check_finished();
     const CheckRun& run = result.run;
     const CheckCompanions& companions = result.companions;
     allowlist_problems = result.allowlists.problems;
+    // A check that threw loaded nothing: the gauges keep what was in use.
+    if (!result.allowlists.patterns.empty())
+      metrics.metrics().allowlists(result.allowlists.patterns, result.allowlists.problems);
     if (result.allowlists.reloaded) watch_allowlists();
     changes.check_finished(std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(run.cpu_seconds)));
@@ -357,8 +376,7 @@ struct Daemon::State {
   // restarts it.
   LoopWorker::Fault fault_handler() {
     return [this](const std::string& what) {
-      log.error("an internal error on the event loop: " + what +
-                "; stopping (systemd restarts the service)");
+      log.error("an internal error on the event loop: " + what + "; " + stopping_note());
       stopping = true;
       if (loop) sd_event_exit(loop.get(), 1);
     };
@@ -432,6 +450,13 @@ struct Daemon::State {
       s->reload("SIGHUP");
       return 0;
     }
+    if (info->ssi_signo == SIGUSR2) {  // only with AIM_TEST_HOOKS=1
+      s->log.warning("test hook: blocking the event loop for " +
+                     format_seconds(seconds(kTestLoopBlock)) + " (AIM_TEST_HOOKS=1, SIGUSR2)");
+      std::this_thread::sleep_for(kTestLoopBlock);
+      s->log.warning("test hook: the event loop runs again");
+      return 0;
+    }
     notify("STOPPING=1");
     s->log.info(0, std::string("stopping on ") + sigabbrev_np(static_cast<int>(info->ssi_signo)));
     s->stopping = true;  // running reads, requests and the watch give up at their next poll
@@ -448,6 +473,7 @@ struct Daemon::State {
 
   void stop_threads() {
     stopping = true;
+    if (endpoint) endpoint->stop();
     checks.stop();
     requests.stop();
     follower.stop();
@@ -471,11 +497,18 @@ int Daemon::run() {
     return 1;
   }
   s.loop.reset(loop);
+  std::vector<int> signals{SIGTERM, SIGINT, SIGHUP};
+  // Tests only: nothing in production sets it, and without it SIGUSR2 keeps
+  // its default action.
+  if (const char* hooks = std::getenv("AIM_TEST_HOOKS"); hooks && std::string_view(hooks) == "1") {
+    s.log.warning("AIM_TEST_HOOKS=1: SIGUSR2 blocks the event loop (a test hook)");
+    signals.push_back(SIGUSR2);
+  }
   sigset_t mask;
   sigemptyset(&mask);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, sig);
+  for (int sig : signals) sigaddset(&mask, sig);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP})
+  for (int sig : signals)
     if (!s.loop_ok(sd_event_add_signal(loop, nullptr, sig, State::on_signal, &s),
                    "cannot listen for signals"))
       return 1;
@@ -524,6 +557,21 @@ int Daemon::run() {
     if (!st) s.log.error("cannot start the service's threads: " + st.error());
     return bool(st);
   };
+  // The server first: an address that cannot be bound stops the service
+  // before it does anything (a port in use may free up: exit 1, restarted).
+  if (!s.options.listen.empty()) {
+    auto address = parse_listen_address(s.options.listen);  // checked when parsed
+    Status served = address ? Status(Ok{}) : Status(Error{address.error(), EINVAL});
+    if (address) {
+      s.endpoint = std::make_unique<HealthEndpoint>(
+          health_bounds(s.options.interval_seconds, kMatchBudget), s.metrics.metrics(), s.log);
+      served = s.endpoint->start(loop, *address);
+    }
+    if (!served) {
+      s.log.error("--listen: " + served.error() + "; " + s.stopping_note());
+      return 1;
+    }
+  }
   for (LoopWorker* worker : {&s.checks, &s.poller})
     if (!started(worker->start(loop, s.fault_handler()))) return 1;
   if (!started(s.metrics.start(loop, s.fault_handler())) ||

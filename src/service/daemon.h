@@ -15,7 +15,10 @@
 //   CiliumNodeFollower  the CiliumNode watch;
 //   RuleChangeWatch     nf_tables listener (on the loop), x_tables poll (its
 //                       poller thread), pacing;
-//   MetricsWriter       the metrics file (written, flushed, renamed).
+//   MetricsWriter       the metrics file (written, flushed, renamed);
+//   HealthEndpoint      --listen: /metrics and /healthz on libmicrohttpd's
+//                       thread, from what the loop publishes (a heartbeat
+//                       stamp, the last check's end) and ServiceMetrics.
 // A job that throws is an `unknown` check or a failed request, never a
 // crash; a continuation that throws stops the service with the reason
 // (systemd restarts it). So the loop never waits on the kernel, the file

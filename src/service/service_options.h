@@ -6,6 +6,8 @@
 // struct: service/ knows nothing of the command line.
 #include <string>
 
+#include "service/runtime.h"
+
 namespace aim {
 
 struct ServiceOptions {
@@ -32,6 +34,12 @@ struct ServiceOptions {
   std::string map_path = "/azure-block-iptables-bpf-map/iptables_block_event_counter";
   bool install_routes = false;  // keep the health-probe reply routes
   std::string metrics_file;     // Prometheus textfile written after every check; empty: none
+  // --listen ADDRESS:PORT: serve /metrics and /healthz there (checked by
+  // util/listen_address.h when parsed); empty: no server.
+  std::string listen;
+  // Not a flag: who runs the service (service/runtime.h), for messages that
+  // name the operator's levers.
+  Runtime runtime = Runtime::Manual;
   // Not a flag: run by systemd as the unit, whose sandbox hides some places
   // (util/sandbox_paths.h); credential errors then name the hide.
   bool unit_sandbox = false;

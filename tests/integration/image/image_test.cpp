@@ -50,7 +50,7 @@ bool wait_for(const std::function<bool()>& condition, std::chrono::seconds limit
 // Why the image cannot be built and run here, or empty.
 std::string missing_tools() {
   if (geteuid() != 0) return "needs root (podman's storage, network namespaces)";
-  for (const char* tool : {"podman", "buildah", "runc", "nsenter"})
+  for (const char* tool : {"podman", "buildah", "runc", "nsenter", "curl"})
     if (run(std::string("command -v ") + tool + " >/dev/null").status != 0)
       return std::string(tool) + " is not installed (scripts/install-deps.sh installs it)";
   return {};
@@ -191,9 +191,14 @@ TEST_F(ImageTest, RulesAndDryRunCheckPrintWhatTheHostBinaryPrints) {
                        image() + " --version"))
                 .out,
             std::string(AIM_VERSION) + "\n");
-  // The service without NODE_NAME: the documented configuration exit.
+  // The service without NODE_NAME: the documented configuration exit, in a
+  // pod's words (the image sets AIM_RUNTIME=pod): the downward API, not an
+  // environment file or systemd.
   const auto no_node = run(in_container + " 2>&1; echo rc=$?").out;
-  EXPECT_NE(no_node.find("no node name"), std::string::npos) << no_node;
+  EXPECT_NE(no_node.find("no node name: set NODE_NAME from the downward API"), std::string::npos)
+      << no_node;
+  EXPECT_EQ(no_node.find("/etc/"), std::string::npos) << no_node;
+  EXPECT_EQ(no_node.find("Not restarting"), std::string::npos) << no_node;
   EXPECT_NE(no_node.find("rc=78"), std::string::npos) << no_node;
 }
 
@@ -291,6 +296,31 @@ TEST_F(ImageTest, RunsAsTheDaemonSetSaysLabelsTheNodeAndStopsOnSigterm) {
   ASSERT_EQ(run("iptables-nft -D INPUT 5").status, 0);
   ASSERT_TRUE(wait_for([&] { return server.label() == "false"; }, kEvent)) << logs();
 
+  // The manifest's probes, sent from the host as a kubelet sends them
+  // (podman would run curl inside the container, which a scratch image
+  // lacks): this namespace is the pod's host network.
+  size_t probes = 0;
+  for (const char* probe : {"livenessProbe", "readinessProbe"}) {
+    const Json::Value& get = container[probe]["httpGet"];
+    ASSERT_TRUE(get.isObject()) << probe;
+    const std::string url = "http://" + get.get("host", "127.0.0.1").asString() + ":" +
+                            get["port"].asString() + get["path"].asString();
+    const auto answer = run("curl -s --max-time 5 -w ' %{http_code}' " + quote(url));
+    EXPECT_EQ(answer.out, "ok\n 200") << probe << " " << url << "\n" << logs();
+    ++probes;
+  }
+  EXPECT_EQ(probes, 2u);
+  // What a scraper on the node gets from the declared port.
+  const std::string metrics_port = container["ports"][0]["containerPort"].asString();
+  const auto scraped = run("curl -sf --max-time 5 http://127.0.0.1:" + metrics_port + "/metrics");
+  EXPECT_EQ(scraped.status, 0) << logs();
+  EXPECT_NE(scraped.out.find("azure_iptables_monitor_verdict{verdict=\"clean\"} 1\n"),
+            std::string::npos)
+      << scraped.out;
+  EXPECT_NE(scraped.out.find("azure_iptables_monitor_allowlist_patterns{family=\"ipv6\"} "),
+            std::string::npos)
+      << scraped.out;
+
   bool as_service_account = false;
   for (const Json::Value& r : server.requests())
     as_service_account |= r["method"].asString() == "PATCH" && r["user"] == kServiceAccountUser;
@@ -316,6 +346,9 @@ TEST_F(ImageTest, RunsAsTheDaemonSetSaysLabelsTheNodeAndStopsOnSigterm) {
   // CiliumNode watch's list and watch included.
   EXPECT_EQ(log.find("403 Forbidden"), std::string::npos) << log;
   EXPECT_NE(log.find("watching CiliumNode node1"), std::string::npos) << log;
+  // A pod speaks of its own levers, never the package's.
+  EXPECT_EQ(log.find("/etc/default"), std::string::npos) << log;
+  EXPECT_EQ(log.find("systemd"), std::string::npos) << log;
   EXPECT_EQ(log.find("cannot watch CiliumNode"), std::string::npos) << log;
 }
 
@@ -361,6 +394,17 @@ TEST(DaemonSetManifest, HasUpstreamsShape) {
                         "* cilium.io/ciliumnodes get", "* cilium.io/ciliumnodes list",
                         "* cilium.io/ciliumnodes watch", "* cilium.io/ciliumnodes patch",
                         "* /nodes get", "default /events create", "default /events patch"}));
+  // The probes ask /healthz where --listen serves it.
+  std::string listen;
+  for (const Json::Value& arg : c["args"])
+    if (arg.asString().rfind("--listen=", 0) == 0) listen = arg.asString().substr(9);
+  ASSERT_FALSE(listen.empty()) << "no --listen in the arguments";
+  for (const char* probe : {"livenessProbe", "readinessProbe"}) {
+    const Json::Value& get = c[probe]["httpGet"];
+    EXPECT_EQ(get["host"].asString() + ":" + get["port"].asString(), listen) << probe;
+    EXPECT_EQ(get["path"].asString(), "/healthz") << probe;
+  }
+  EXPECT_EQ("127.0.0.1:" + c["ports"][0]["containerPort"].asString(), listen);
   ASSERT_EQ(c["env"].size(), 1u);
   EXPECT_EQ(c["env"][0]["name"].asString(), "NODE_NAME");
   EXPECT_EQ(c["env"][0]["valueFrom"]["fieldRef"]["fieldPath"].asString(), "spec.nodeName");

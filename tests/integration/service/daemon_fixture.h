@@ -97,6 +97,7 @@ class DaemonTest : public test::Node1ClusterTest {
     pid_ = fork();
     if (pid_ == 0) {
       setenv("NOTIFY_SOCKET", notify_path_.c_str(), 1);
+      for (const auto& [name, value] : env_) setenv(name.c_str(), value.c_str(), 1);
       FILE* f = std::fopen(log_.c_str(), "w");
       if (f) dup2(fileno(f), 2);
       std::vector<char*> argv;
@@ -181,6 +182,8 @@ class DaemonTest : public test::Node1ClusterTest {
   }
 
   std::string allow_, notify_path_, log_, notified_;
+  // Set in the daemon's environment by start() (AIM_TEST_HOOKS, AIM_RUNTIME).
+  std::vector<std::pair<std::string, std::string>> env_;
   int notify_fd_ = -1;
   pid_t pid_ = -1;
 };

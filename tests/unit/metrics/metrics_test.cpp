@@ -132,6 +132,25 @@ TEST(RenderMetrics, ApiOutcomesBpfAndTimestamps) {
   EXPECT_NE(text.find("azure_iptables_monitor_label_overwrites_total 5\n"), std::string::npos);
 }
 
+// A list without patterns (a ConfigMap not created) shows as 0 for its
+// family, and is counted among the problems.
+TEST(RenderMetrics, AllowlistPatternsPerFamilyAndProblems) {
+  MetricsSnapshot s;
+  std::string text = render_metrics(s);
+  EXPECT_EQ(text.find("azure_iptables_monitor_allowlist_patterns{"), std::string::npos)
+      << "nothing loaded yet: no series";
+  EXPECT_NE(text.find("azure_iptables_monitor_allowlist_problems 0\n"), std::string::npos);
+  s.allowlist_patterns = {{"ipv4", 0}, {"ipv6", 12}};
+  s.allowlist_problems = 1;
+  text = render_metrics(s);
+  EXPECT_NE(text.find("azure_iptables_monitor_allowlist_patterns{family=\"ipv4\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("azure_iptables_monitor_allowlist_patterns{family=\"ipv6\"} 12\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("azure_iptables_monitor_allowlist_problems 1\n"), std::string::npos);
+}
+
 TEST(RenderMetrics, LabelValuesAreEscaped) {
   MetricsSnapshot s;
   Report r;
@@ -155,6 +174,8 @@ TEST(RenderMetrics, PromtoolAcceptsIt) {
   s.bpf_blocked_rule_additions = 3;
   s.label_observed = "other";
   s.label_sent = "true";
+  s.allowlist_patterns = {{"ipv4", 0}, {"ipv6", 3}};
+  s.allowlist_problems = 2;
   s.version = "0.1.0";
   char tmpl[] = "/tmp/aim-metrics-XXXXXX";
   const int fd = mkstemp(tmpl);
