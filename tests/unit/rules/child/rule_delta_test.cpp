@@ -7,33 +7,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "stream_builder.h"
+
 namespace aim {
 namespace {
 
-class StreamBuilder {
- public:
-  StreamBuilder() : file_(open_memstream(&buf_, &len_)), writer_(file_) {}
-  ~StreamBuilder() {
-    if (file_) std::fclose(file_);
-    std::free(buf_);
-  }
-  RuleStreamWriter& w() { return writer_; }
-  void rule(const char* text) {
-    writer_.begin_rule();
-    std::fputs(text, file_);
-    writer_.end_rule();
-  }
-  std::string take() {
-    std::fflush(file_);
-    return std::string(buf_, len_);
-  }
-
- private:
-  char* buf_ = nullptr;
-  size_t len_ = 0;
-  FILE* file_;
-  RuleStreamWriter writer_;
-};
+using test::StreamBuilder;
 
 // filter: INPUT (one rule), A, C; nat: PREROUTING.
 RuleSet kept_set() {

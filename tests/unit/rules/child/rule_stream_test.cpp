@@ -5,47 +5,23 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "stream_builder.h"
+
 namespace aim {
 namespace {
 
-// Writes with RuleStreamWriter into memory, as the rendering child does.
-class StreamBuilder {
- public:
-  StreamBuilder() : file_(open_memstream(&buf_, &len_)), writer_(file_) {}
-  ~StreamBuilder() {
-    if (file_) std::fclose(file_);
-    std::free(buf_);
-  }
-  RuleStreamWriter& w() { return writer_; }
-  FILE* file() { return file_; }
-  std::string take() {
-    std::fflush(file_);
-    return std::string(buf_, len_);
-  }
-
- private:
-  char* buf_ = nullptr;
-  size_t len_ = 0;
-  FILE* file_;
-  RuleStreamWriter writer_;
-};
-
-void rule(StreamBuilder& b, const char* text) {
-  b.w().begin_rule();
-  std::fputs(text, b.file());
-  b.w().end_rule();
-}
+using test::StreamBuilder;
 
 TEST(RuleStream, RoundTripsTablesChainsAndRules) {
   StreamBuilder b;
   b.w().begin_table("nat");
   b.w().begin_chain("PREROUTING", "-P PREROUTING ACCEPT");
-  rule(b, "-A PREROUTING -j KUBE-SERVICES\n");
+  b.rule("-A PREROUTING -j KUBE-SERVICES\n");
   b.w().begin_chain("KUBE-SERVICES", "-N KUBE-SERVICES");
   b.w().end_table();
   b.w().begin_table("filter");
   b.w().begin_chain("INPUT", "-P INPUT DROP");
-  rule(b, "-A INPUT -m comment --comment \"a\nb\" -j ACCEPT\n");
+  b.rule("-A INPUT -m comment --comment \"a\nb\" -j ACCEPT\n");
   b.w().end_table();
 
   RuleSet set = parse_rule_stream(b.take(), Family::V4, Backend::Legacy, {"nat", "filter"}, "");
@@ -68,7 +44,7 @@ TEST(RuleStream, TableErrorIsKeptAndContentDropped) {
   StreamBuilder b;
   b.w().begin_table("nat");
   b.w().begin_chain("PREROUTING", "-P PREROUTING ACCEPT");
-  rule(b, "-A PREROUTING -m foo\n");
+  b.rule("-A PREROUTING -m foo\n");
   b.w().table_error("cannot render rule 1 of chain PREROUTING: no extension for match 'foo'");
   b.w().begin_table("filter");
   b.w().begin_chain("INPUT", "-P INPUT ACCEPT");
@@ -115,7 +91,7 @@ TEST(RuleStream, RuleNotStartingWithItsChainIsRejected) {
   StreamBuilder b;
   b.w().begin_table("filter");
   b.w().begin_chain("INPUT", "-P INPUT ACCEPT");
-  rule(b, "-A OUTPUT -j ACCEPT\n");
+  b.rule("-A OUTPUT -j ACCEPT\n");
   b.w().end_table();
   RuleSet set = parse_rule_stream(b.take(), Family::V4, Backend::Legacy, {"filter"}, "");
   EXPECT_FALSE(set.complete());
