@@ -7,7 +7,7 @@
 #      daemon's thread and exception tests, the service tests that exercise
 #      every worker thread), built alone, with its waits stretched by
 #      AIM_TEST_TIME_SCALE for TSan's 5-15x slowdown;
-#   4. every libFuzzer target for FUZZ_SECONDS (default 30) each;
+#   4. every libFuzzer target for FUZZ_SECONDS (default 20: CI's budget) each;
 #   5. the quick mutation subset (tests/mutation/run.sh --quick): the ten
 #      most important fail-closed lines each have a test that fails without
 #      them.

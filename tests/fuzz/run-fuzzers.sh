@@ -1,11 +1,11 @@
 #!/bin/sh
 # Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) and runs each
-# for FUZZ_SECONDS (default 30), two at a time. A crash leaves its input in
+# for FUZZ_SECONDS (default 20), two at a time. A crash leaves its input in
 # build-fuzz/findings/<target>/ and fails the run: add it to
 # tests/fuzz/corpus/<target>/ as a regression seed once fixed.
 set -eu
 cd "$(dirname "$0")/../.."
-SECONDS_EACH=${FUZZ_SECONDS:-30}
+SECONDS_EACH=${FUZZ_SECONDS:-20}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DAIM_FUZZ=ON -DAIM_SANITIZE=ON -DAIM_BUILD_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j "$(nproc)" >/dev/null
