@@ -52,7 +52,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const ListenAddress& addre
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, nullptr, nullptr,
       &HttpServer::on_request, server.get(),
       // First, so that no message of the start goes to stderr.
-      MHD_OPTION_EXTERNAL_LOGGER, &log_library_message, &log, MHD_OPTION_LISTEN_SOCKET, fd,
+      MHD_OPTION_EXTERNAL_LOGGER, &log_library_message, &server->log_, MHD_OPTION_LISTEN_SOCKET, fd,
       MHD_OPTION_CONNECTION_LIMIT, kMaxConnections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
       kMaxConnectionsPerAddress, MHD_OPTION_CONNECTION_MEMORY_LIMIT, kConnectionMemory,
       MHD_OPTION_CONNECTION_TIMEOUT, kIdleTimeoutSeconds, MHD_OPTION_END);

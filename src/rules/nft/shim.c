@@ -668,11 +668,13 @@ static int target_registered(const char *name) {
     if (!add_target_names(xtables_pending_targets, &capacity) ||
         !add_target_names(xtables_targets, &capacity))
       return 1;
-    qsort(target_names.names, target_names.count, sizeof *target_names.names, compare_names);
+    /* qsort and bsearch take no null array, even empty: none loaded yet. */
+    if (target_names.count > 0)
+      qsort(target_names.names, target_names.count, sizeof *target_names.names, compare_names);
     target_names.usable = 1;
   }
-  return bsearch(&name, target_names.names, target_names.count, sizeof *target_names.names,
-                 compare_names) != NULL;
+  return target_names.count > 0 && bsearch(&name, target_names.names, target_names.count,
+                                           sizeof *target_names.names, compare_names) != NULL;
 }
 
 int aim_nft_names_target(const char *name) {
