@@ -12,16 +12,15 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "check/report_format.h"
-#include "reconcile/reconciler.h"
 #include "service/check_job.h"
-#include "service/ciliumnode_follower.h"
 #include "service/event_loop.h"
 #include "service/health_endpoint.h"
+#include "service/label_keeper.h"
 #include "service/loop_worker.h"
 #include "service/metrics_writer.h"
-#include "service/request_sender.h"
 #include "service/rule_change_watch.h"
 #include "service/status.h"
 #include "service/trigger.h"
@@ -64,22 +63,28 @@ struct Daemon::State {
   EventLoop loop;
   EventSource timer;         // the next check (interval, or sooner)
   EventSource settle_timer;  // an allowlist change settling
-  EventSource retry_timer;   // the reconciler's next retry
   std::vector<EventSource> watches;
   std::atomic<bool> stopping{false};
 
   // The parts, each with its own thread (a LoopWorker) whose results come
   // back to the loop thread: the checks (CheckJob's state is touched by
-  // check jobs only), the API requests, the CiliumNode watch, the x_tables
-  // poll (RuleChangeWatch's poller) and the metrics file.
+  // check jobs only), the cluster side (LabelKeeper: the API requests and
+  // the CiliumNode watch), the x_tables poll (RuleChangeWatch's poller) and
+  // the metrics file.
   CheckJob check_job;
   LoopWorker checks, poller;
   MetricsWriter metrics{options.metrics_file, AIM_VERSION, log};
-  RequestSender requests{options, log, metrics, stopping};
-  CiliumNodeFollower follower{options, log, stopping};
+  LabelKeeper label{options,
+                    log,
+                    metrics,
+                    stopping,
+                    [this] {
+                      update_status();
+                      maybe_terminate();
+                    },
+                    [this](int r, const char* what) { loop_ok(r, what); }};
   // --listen: /metrics and /healthz on the server's thread.
   std::unique_ptr<HealthEndpoint> endpoint;
-  Reconciler reconciler;
   RuleChangeWatch changes{log, stopping,
                           [this](const std::string& detail) {
                             request_check({Trigger::Kind::RuleChange, detail});
@@ -103,16 +108,7 @@ struct Daemon::State {
       : options(std::move(o)),
         readers(std::move(r)),
         log(l),
-        check_job(options, readers, log, stopping),
-        reconciler(ReconcilerOptions{
-            !options.node_name.empty(),
-            options.events,
-            options.node_name,
-            !options.node_name.empty() && options.watch_ciliumnode,
-            UnknownGracePolicy{
-                2, std::chrono::seconds(static_cast<long long>(options.unknown_grace_seconds))},
-            {},
-            {}}) {}
+        check_job(options, readers, log, stopping) {}
 
   bool cluster() const { return !options.node_name.empty(); }
 
@@ -235,27 +231,25 @@ struct Daemon::State {
       once.insert(l.message);
     }
     said_once.swap(once);
-    apply(reconciler.blocked_rule_additions(companions.new_blocks, kBlockedMessage));
+    label.blocked_rule_additions(companions.new_blocks);
     // E.g. which nft tables were listed by iptables-nft-save, and why.
     for (const RuleSet& set : run.sets)
       for (const std::string& note : set.stats.notes)
         log.info(2, source_name(set.backend, set.family) + ": " + note);
     last_report = run.report;
-    apply(reconciler.checked(run.report, Clock::now()));
+    label.checked(run.report);
     log.info(2, "check took " + format_seconds(std::chrono::duration<double>(run.took).count()) +
                     ": " + summarize(run.report) + " (CPU " + format_seconds(run.cpu_seconds) +
                     ", helpers included)");
     // --metrics-file: after every check (issue 15), with the label's
-    // progress (a settled label moves the success timestamp whatever the
-    // grants: with a watch it stays settled across checks).
-    record_label_progress();
+    // progress (recorded by label.checked()).
     metrics.check_finished({&run.report, seconds(run.took),
                             options.check_map ? companions.last_good_reading : std::nullopt});
 
     // Unknown but not yet past its grace: check again by the time it may
     // escalate, not a whole interval later.
     auto next = std::chrono::duration_cast<Clock::duration>(micros(options.interval_seconds));
-    if (auto due = reconciler.time_to_escalation(Clock::now()))
+    if (auto due = label.time_to_escalation())
       next = std::min(next, std::max<Clock::duration>(*due, std::chrono::seconds(1)));
     next_check_at = Clock::now() + next;
     if (!ready_sent) {
@@ -271,45 +265,6 @@ struct Daemon::State {
     maybe_terminate();
   }
 
-  // --- the reconciler's decisions -----------------------------------------
-  void apply(const Decision& d) {
-    for (const LogLine& l : d.logs) log.log(l.level, l.priority, l.message, l.fields);
-    for (const ClusterRequest& r : d.requests) send(r);
-    arm_retry();
-  }
-
-  void send(const ClusterRequest& request) { requests.send(request); }
-
-  void request_done(const ClusterRequest& request, const RequestResult& result) {
-    if (stopping) return;
-    apply(reconciler.sent(request, result, Clock::now()));
-    // The request was counted on its thread; what it found or set is
-    // recorded here, and the file written now, not at the next check.
-    if (request.kind == ClusterRequest::Kind::ReadLabel && result.seen)
-      metrics.metrics().label_observed(result.seen->exists, result.seen->label);
-    if (request.kind == ClusterRequest::Kind::Label && result.ok)
-      metrics.metrics().label_sent(request.label_value);
-    record_label_progress();
-    metrics.changed();
-    update_status();
-    maybe_terminate();
-  }
-
-  // The label's progress as the reconciler has it now (after a check, a
-  // request or a watch event).
-  void record_label_progress() {
-    metrics.metrics().label_progress({reconciler.label_settled(), reconciler.label_overwrites()});
-  }
-
-  void arm_retry() {
-    const auto wake = reconciler.next_wake();
-    if (!wake) {
-      set_enabled(retry_timer.get(), SD_EVENT_OFF);
-      return;
-    }
-    arm_at(retry_timer.get(), *wake);
-  }
-
   // After a check always; after other events when the line changed.
   void update_status(bool after_check = false) {
     if (!last_report) return;
@@ -318,57 +273,22 @@ struct Daemon::State {
                           next_check_at - Clock::now());
     StatusContext context;
     context.cluster_enabled = cluster();
-    context.label_error = reconciler.label_error();
-    context.watching = reconciler.watching();
+    context.label_error = label.state().label_error();
+    context.watching = label.state().watching();
     context.allowlist_problems = allowlist_problems;
     context.trigger = last_trigger;
     context.next_check = std::chrono::system_clock::to_time_t(next);
-    std::string line = status_line(*last_report, reconciler.label(), context);
+    std::string line = status_line(*last_report, label.state().label(), context);
     if (!after_check && line == last_status) return;
     last_status = line;
     notify("STATUS=" + line);
   }
   void maybe_terminate() {
     if (!options.terminate_on_success || !cluster() || !last_report) return;
-    if (last_report->verdict != Verdict::Clean || !reconciler.label_settled()) return;
+    if (last_report->verdict != Verdict::Clean || !label.state().label_settled()) return;
     log.info(0, "clean and labelled false: exiting (--terminateOnSuccess)");
     stopping = true;
     loop_ok(sd_event_exit(loop.get(), 0), "cannot stop the event loop");
-  }
-
-  // --- the CiliumNode watch -----------------------------------------------
-  Status start_watch() {
-    CiliumNodeFollower::Callbacks on_loop;
-    on_loop.listener.observed = [this](const CiliumNodeObservation& seen) {
-      apply(reconciler.observed(seen, Clock::now()));
-      metrics.metrics().label_observed(seen.exists, seen.label);
-      record_label_progress();
-      metrics.changed();
-      update_status();
-      maybe_terminate();
-    };
-    on_loop.listener.health = [this](bool healthy, const std::string& why) {
-      apply(reconciler.watch_health(healthy, why, Clock::now()));
-      update_status();
-    };
-    // The watch's list and watch requests, counted like the others.
-    on_loop.listener.request = [this](const std::string& verb, const std::string& resource,
-                                      const std::string& code) {
-      metrics.metrics().count_api_request(verb, resource, code);
-      metrics.changed();
-    };
-    on_loop.listener.problem = [this](const std::string& problem) {
-      apply(reconciler.watch_problem(problem));
-    };
-    // The watch ended on an exception: the label falls back to being sent
-    // after every check, as without a watch.
-    on_loop.stopped = [this](const std::string& what) {
-      log.error("the CiliumNode watch stopped: " + what +
-                "; the label is sent after every check until the service restarts");
-      apply(reconciler.watch_health(false, "the watch stopped: " + what, Clock::now()));
-      update_status();
-    };
-    return follower.start(loop.get(), fault_handler(), std::move(on_loop));
   }
 
   // A continuation (the service's own loop-thread code) threw: the state
@@ -411,12 +331,6 @@ struct Daemon::State {
 
   static int on_timer(sd_event_source*, uint64_t, void* self) {
     static_cast<State*>(self)->request_check({Trigger::Kind::Interval, {}});
-    return 0;
-  }
-
-  static int on_retry(sd_event_source*, uint64_t, void* self) {
-    auto* s = static_cast<State*>(self);
-    s->apply(s->reconciler.tick(Clock::now()));
     return 0;
   }
 
@@ -475,8 +389,7 @@ struct Daemon::State {
     stopping = true;
     if (endpoint) endpoint->stop();
     checks.stop();
-    requests.stop();
-    follower.stop();
+    label.stop();
     poller.stop();
     metrics.stop();
   }
@@ -539,19 +452,16 @@ int Daemon::run() {
   s.watch_allowlists();
 
   // The timers, created off; arm_at() arms them.
-  const std::pair<EventSource*, sd_event_time_handler_t> timers[] = {
-      {&s.timer, State::on_timer},
-      {&s.settle_timer, State::on_settled},
-      {&s.retry_timer, State::on_retry}};
-  for (const auto& [owner, handler] : timers) {
-    sd_event_source* source = nullptr;
-    if (!s.loop_ok(sd_event_add_time(loop, &source, CLOCK_MONOTONIC, 0, 1000, handler, &s),
-                   "cannot create the event sources"))
+  const std::tuple<EventSource*, sd_event_time_handler_t, const char*> timers[] = {
+      {&s.timer, State::on_timer, "the check timer"},
+      {&s.settle_timer, State::on_settled, "the allowlist settle timer"}};
+  for (const auto& [owner, handler, what] : timers) {
+    auto timer = add_timer(loop, handler, &s, what);
+    if (!timer) {
+      s.loop_ok(-(timer.error_code() ? timer.error_code() : EINVAL), timer.error().c_str());
       return 1;
-    owner->reset(source);
-    if (!s.loop_ok(sd_event_source_set_enabled(source, SD_EVENT_OFF),
-                   "cannot create the event sources"))
-      return 1;
+    }
+    *owner = std::move(*timer);
   }
   const auto started = [&s](Status st) {
     if (!st) s.log.error("cannot start the service's threads: " + st.error());
@@ -575,12 +485,8 @@ int Daemon::run() {
   for (LoopWorker* worker : {&s.checks, &s.poller})
     if (!started(worker->start(loop, s.fault_handler()))) return 1;
   if (!started(s.metrics.start(loop, s.fault_handler())) ||
-      !started(s.requests.start(loop, s.fault_handler(),
-                                [&s](const ClusterRequest& request, const RequestResult& result) {
-                                  s.request_done(request, result);
-                                })))
+      !started(s.label.start(loop, s.fault_handler())))
     return 1;
-  if (s.cluster() && s.options.watch_ciliumnode && !started(s.start_watch())) return 1;
   if (s.options.watch_rules) {
     if (Status st = s.start_rule_watch(); !st) {
       s.loop_ok(-(st.error_code() ? st.error_code() : EINVAL), st.error().c_str());

@@ -5,14 +5,16 @@
 // CiliumNode as its watch sees it, a rule change, and a retry falling due.
 //
 // Daemon keeps the loop and the triggers: timers, signals, inotify, the
-// order of checks, the Reconciler's decisions applied, STATUS. The loop
-// thread owns that state and does no blocking I/O. Its parts, each in its
-// own file and each (but RuleChangeWatch's listener) with its own thread, a
-// LoopWorker whose results come back to the loop as continuations:
+// order of checks, STATUS. The loop thread owns that state and does no
+// blocking I/O. Its parts, each in its own file and each (but
+// RuleChangeWatch's listener) with its own thread, a LoopWorker whose
+// results come back to the loop as continuations:
 //   CheckJob            the checks: allowlists (AllowlistSource), rule
 //                       reads, matching, HostRouteRepair, BlockedRuleCounter;
-//   RequestSender       the API requests (label, Events) with their retries;
-//   CiliumNodeFollower  the CiliumNode watch;
+//   LabelKeeper         the cluster side: the Reconciler's decisions carried
+//                       out by RequestSender (the API requests, label and
+//                       Events, with their retries) and CiliumNodeFollower
+//                       (the CiliumNode watch), the retry timer;
 //   RuleChangeWatch     nf_tables listener (on the loop), x_tables poll (its
 //                       poller thread), pacing;
 //   MetricsWriter       the metrics file (written, flushed, renamed);

@@ -19,6 +19,11 @@ struct EventSourceDeleter {
 using EventLoop = std::unique_ptr<sd_event, EventLoopDeleter>;
 using EventSource = std::unique_ptr<sd_event_source, EventSourceDeleter>;
 
+// Creates a timer on `loop` (CLOCK_MONOTONIC), off until arm_at() arms it;
+// `handler` gets `userdata`. An error says `what` could not be created.
+Result<EventSource> add_timer(sd_event* loop, sd_event_time_handler_t handler, void* userdata,
+                              const char* what);
+
 // Arms `timer` (a CLOCK_MONOTONIC time source: steady_clock's clock) to fire
 // once at `at`; a time already past fires at the loop's next turn. An error
 // names the sd-event call that refused and why.

@@ -18,12 +18,9 @@ RuleChangeWatch::RuleChangeWatch(Logger& log, const std::atomic<bool>& stopping,
 
 Status RuleChangeWatch::start(sd_event* loop, LoopWorker& poller, const Setup& setup) {
   pacer_ = CheckPacer(setup.settle, setup.ceiling);
-  sd_event_source* timer = nullptr;
-  if (const int r = sd_event_add_time(loop, &timer, CLOCK_MONOTONIC, 0, 1000, on_due, this); r < 0)
-    return Error{"cannot create the rule-change timer", -r};
-  timer_.reset(timer);
-  if (const int r = sd_event_source_set_enabled(timer, SD_EVENT_OFF); r < 0)
-    return Error{"cannot create the rule-change timer", -r};
+  auto timer = add_timer(loop, on_due, this, "the rule-change timer");
+  if (!timer) return Error{timer.error(), timer.error_code()};
+  timer_ = std::move(*timer);
   if (setup.nft) {
     sd_event_source* source = nullptr;
     Status opened = nft_.open();
