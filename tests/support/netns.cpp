@@ -24,6 +24,13 @@ std::string enter_fresh_netns() {
   return {};
 }
 
+std::string enter_fresh_netns_with_nft(const std::string& for_what) {
+  if (std::string why = enter_fresh_netns(); !why.empty()) return why;
+  if (run("command -v nft >/dev/null").status != 0)
+    return "nft (package nftables) is not installed: needed " + for_what;
+  return {};
+}
+
 CommandResult run(const std::string& command) {
   CommandResult result;
   std::fflush(nullptr);

@@ -13,6 +13,9 @@ namespace aim::test {
 // Moves this process into a new, empty network namespace. Returns an empty
 // string on success, else why not (the caller skips with that reason).
 std::string enter_fresh_netns();
+// The same, for tests that also run the nft command (package nftables): why
+// not, naming `for_what` it is needed, when it is not installed.
+std::string enter_fresh_netns_with_nft(const std::string& for_what);
 
 struct CommandResult {
   int status = -1;  // exit status, or -1 if it did not exit normally

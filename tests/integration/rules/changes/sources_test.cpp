@@ -24,10 +24,8 @@ using test::run;
 class NftChangeMonitorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string why = test::enter_fresh_netns();
+    const std::string why = test::enter_fresh_netns_with_nft("to make changes");
     if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
-    if (run("command -v nft >/dev/null").status != 0)
-      AIM_REQUIRE_OR_SKIP("nft (package nftables) is not installed");
   }
   // One nft batch of `rules` rules: one notification each.
   static int add_rules(int rules) {

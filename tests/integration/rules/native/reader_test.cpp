@@ -20,10 +20,8 @@ using test::run;
 class NativeReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string why = test::enter_fresh_netns();
+    const std::string why = test::enter_fresh_netns_with_nft("to make native tables");
     if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
-    if (run("command -v nft >/dev/null").status != 0)
-      AIM_REQUIRE_OR_SKIP("nft (package nftables) is not installed");
   }
   static std::string write_temp(const std::string& text) {
     char path[] = "/tmp/aim-native-XXXXXX";

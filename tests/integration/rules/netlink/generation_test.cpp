@@ -20,10 +20,8 @@ using test::run;
 class GenerationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string why = test::enter_fresh_netns();
+    const std::string why = test::enter_fresh_netns_with_nft("to commit");
     if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
-    if (run("command -v nft >/dev/null").status != 0)
-      AIM_REQUIRE_OR_SKIP("nft (package nftables) is not installed: needed to commit");
   }
   // One commit: a table of its own, so that each call moves the generation.
   static void commit() {

@@ -38,10 +38,8 @@ class NftReaderTest : public ::testing::Test {
     return reader.read(Family::V4);
   }
   void SetUp() override {
-    const std::string why = test::enter_fresh_netns();
+    const std::string why = test::enter_fresh_netns_with_nft("to list tables");
     if (!why.empty()) AIM_REQUIRE_OR_SKIP(why);
-    if (run("command -v nft >/dev/null").status != 0)
-      AIM_REQUIRE_OR_SKIP("nft (package nftables) is not installed: needed to list tables");
   }
 };
 
