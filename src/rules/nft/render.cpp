@@ -75,7 +75,7 @@ struct ShownChain {
 // Orders a table's chains as iptables-nft lists them: base chains by hook
 // (built-in ones the kernel lacks shown empty with policy ACCEPT), then the
 // others by name. Empty on success, else why the table is not shown as is.
-std::string shown_chains(const BuiltinTable& t, std::vector<ChainInfo> chains,
+std::string shown_chains(const BuiltinTable& t, const std::vector<ChainInfo>& chains,
                          std::vector<ShownChain>& out) {
   std::array<const ChainInfo*, NF_INET_NUMHOOKS> slots{};
   std::vector<const ChainInfo*> users;
@@ -208,9 +208,11 @@ class CapturedStdout {
   CapturedStdout& operator=(const CapturedStdout&) = delete;
   bool ok() const { return memory_ != nullptr; }
   FILE* file() const { return memory_; }
-  std::string text() {
+  std::string text() { return std::string(view()); }
+  // Valid until the next write.
+  std::string_view view() {
     std::fflush(memory_);
-    return std::string(data_ ? data_ : "", size_);
+    return std::string_view(data_ ? data_ : "", size_);
   }
 
  private:
@@ -251,6 +253,15 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
   std::string why;
   bool malformed = false;
   size_t index = 0;
+  // What the chain's last rendering kept (when it was big and nothing
+  // libxtables answers has moved since), and what this one keeps.
+  ChainTextCache fresh;
+  fresh.epoch = aim_nft_extension_epoch();
+  ChainTextCache* kept = nullptr;
+  if (auto it = table.text_caches.find(chain);
+      it != table.text_caches.end() && it->second.epoch == fresh.epoch)
+    kept = &it->second;
+  std::string key;
   const Clock::time_point began = clock_on ? Clock::now() : Clock::time_point{};
   double translating = 0, rendering = 0;
   const Status st = netlink.request(
@@ -277,6 +288,23 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
           return;
         }
         ++index;
+        // The key: both byte strings, the first with its length, so that no
+        // two rules share one.
+        const bool keyed = kept || index > kChainTextCacheFrom;
+        if (keyed) {
+          key.clear();
+          key.append(std::to_string(expressions.size())).append(1, ':').append(expressions);
+          if (userdata) key.append(1, 'u').append(*userdata);
+          if (kept) {
+            if (auto hit = kept->records.find(key); hit != kept->records.end()) {
+              std::fwrite(hit->second.data(), 1, hit->second.size(), stdout);
+              // Moved, not copied: a rule that is there twice is printed
+              // afresh the second time.
+              fresh.records.insert(kept->records.extract(hit));
+              return;
+            }
+          }
+        }
         const Clock::time_point translating_from = clock_on ? Clock::now() : Clock::time_point{};
         auto parts = translate_nft_rule(expressions, userdata ? &*userdata : nullptr, family);
         const Clock::time_point rendering_from = clock_on ? Clock::now() : Clock::time_point{};
@@ -299,7 +327,16 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
         std::fputc('\n', stdout);
         out.end_rule();
         if (clock_on) rendering += seconds_since(rendering_from);
-        if (print_error.empty()) return;
+        if (print_error.empty()) {
+          if (keyed && start >= 0) {
+            const long end = std::ftell(stdout);
+            if (end > start)
+              fresh.records.emplace(
+                  key, std::string(captured.view().substr(static_cast<size_t>(start),
+                                                          static_cast<size_t>(end - start))));
+          }
+          return;
+        }
         // What was printed of it is not its text: take it back.
         if (start < 0 || std::fseek(stdout, start, SEEK_SET) != 0) {
           why = "cannot take back a rule's partial text";
@@ -320,6 +357,10 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
     return Ok{};
   }
   table.rule_records[chain] = captured.text();
+  if (index >= kChainTextCacheFrom)
+    table.text_caches[chain] = std::move(fresh);
+  else
+    table.text_caches.erase(chain);
   return Ok{};
 }
 

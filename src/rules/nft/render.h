@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "rules/child/rule_stream.h"
@@ -31,6 +32,23 @@ inline uint8_t nfproto(Family family) { return family == Family::V6 ? NFPROTO_IP
 
 inline std::string nul_terminated(std::string_view s) { return std::string(s) + '\0'; }
 
+// The records of a big chain's rules, by what the kernel holds of each rule
+// (its expressions and userdata, byte for byte), so that reading a chain of
+// 10,000 rules again after one changed translates and prints only that one
+// (kube-proxy inserts and deletes in KUBE-SERVICES at every sync). Exact: a
+// rule's text is a function of those bytes, the family, the table, the
+// chain (the cache is per chain of one table of one family's snapshot) and
+// what libxtables has loaded (`epoch`, aim_nft_extension_epoch(): the cache
+// is dropped when it moves). Handles are no key: a replaced rule keeps its
+// handle. Rules shown natively are not kept (their record names their place).
+struct ChainTextCache {
+  unsigned long long epoch = 0;
+  std::unordered_map<std::string, std::string> records;  // rule bytes -> its record
+};
+// Chains with fewer rules are rendered afresh (their cost is small, and a
+// cache of every chain would hold the whole ruleset twice).
+inline constexpr size_t kChainTextCacheFrom = 64;
+
 // One table being read: its chain list and each chain's rules, rendered
 // as rule records (rule_stream.h).
 struct TableRead {
@@ -38,6 +56,7 @@ struct TableRead {
   std::vector<ChainInfo> chains;
   std::set<std::string, std::less<>> chain_names;  // of `chains`
   std::map<std::string, std::string, std::less<>> rule_records;
+  std::map<std::string, ChainTextCache, std::less<>> text_caches;  // big chains only
   std::string problem;  // set: the table is shown as this error record
 };
 

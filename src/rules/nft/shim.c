@@ -507,6 +507,9 @@ static int compare_names(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* How many times the listing was made anew (aim_nft_extension_epoch). */
+static unsigned long long extension_listings;
+
 static void forget_extension_files(void) {
   for (size_t i = 0; i < extension_files.count; ++i) free(extension_files.names[i]);
   free(extension_files.names);
@@ -586,6 +589,7 @@ static void refresh_extension_files(void) {
     return;
   }
   forget_extension_files();
+  ++extension_listings;
   if (!path || !(extension_files.path = strdup(path))) return;
   extension_files.listed_at = now;
   extension_files.stamp = stamp;
@@ -675,6 +679,19 @@ static int target_registered(const char *name) {
   }
   return target_names.count > 0 && bsearch(&name, target_names.names, target_names.count,
                                            sizeof *target_names.names, compare_names) != NULL;
+}
+
+unsigned long long aim_nft_extension_epoch(void) {
+  static unsigned long long epoch, seen_adds, seen_listings;
+  unsigned long long adds = 0;
+  refresh_extension_files();
+  dl_iterate_phdr(on_object, &adds);
+  if (adds != seen_adds || extension_listings != seen_listings) {
+    ++epoch;
+    seen_adds = adds;
+    seen_listings = extension_listings;
+  }
+  return epoch;
 }
 
 int aim_nft_names_target(const char *name) {

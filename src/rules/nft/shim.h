@@ -62,6 +62,12 @@ int aim_nft_print_nflog(const char *prefix, uint16_t group, uint16_t threshold, 
  * rather than a jump to a chain called NAME. */
 int aim_nft_names_target(const char *name);
 
+/* A number that moves whenever what the printers above may answer could
+ * have changed: a library loaded (an extension registers names) or the
+ * extension directories' listing changed. Equal numbers: a rule prints the
+ * same text (nft/render.h's ChainTextCache relies on it). */
+unsigned long long aim_nft_extension_epoch(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -66,6 +66,8 @@ Status reread_chain_lists(NftNetlink& netlink, Family family, std::vector<TableR
     for (const ChainInfo& c : t.chains) t.chain_names.insert(c.name);
     std::erase_if(t.rule_records,
                   [&](const auto& entry) { return !t.chain_names.contains(entry.first); });
+    std::erase_if(t.text_caches,
+                  [&](const auto& entry) { return !t.chain_names.contains(entry.first); });
   }
   return Ok{};
 }
@@ -96,6 +98,7 @@ Status reread_chain(NftNetlink& netlink, Family family, TableRead& table,
   } else {
     table.chain_names.erase(chain);
     table.rule_records.erase(chain);
+    table.text_caches.erase(chain);
   }
   return Ok{};
 }
@@ -273,7 +276,7 @@ Result<FamilySnapshot> read_snapshot(NftNetlink& netlink, NftChangeMonitor* moni
   snapshot.generation = *start;
   auto names = iptables_nft_tables(family);
   if (!names) return Error{names.error(), names.error_code()};
-  for (const std::string& name : *names) snapshot.tables.push_back({name, {}, {}, {}, {}});
+  for (const std::string& name : *names) snapshot.tables.emplace_back().name = name;
   if (Status st = reread_chain_lists(netlink, family, snapshot.tables); !st)
     return Error{st.error(), st.error_code()};
   Dirty dirty;

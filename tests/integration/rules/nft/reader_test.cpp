@@ -863,6 +863,28 @@ TEST_F(NftReaderTest, DeltaReadsEqualAFullReadAfterEveryChange) {
   check_step("chains flushed and deleted", true);
   must("iptables-nft -P FORWARD DROP && iptables-nft -Z");
   check_step("a policy changed, counters zeroed", true);
+  // A big chain (KUBE-SERVICES: 200 rules) read again after one rule changed
+  // prints only that rule afresh (nft/render.h's ChainTextCache). A rule
+  // replaced in place keeps its handle: only the rule's bytes tell that its
+  // port, then its comment, changed (a port of the same width: the same
+  // length of bytes).
+  must(
+      "iptables-nft -t nat -I KUBE-SERVICES 3 -d 10.96.9.9/32 -p tcp --dport 80 -j KUBE-MARK-MASQ");
+  check_step("a big chain: a rule inserted", true);
+  must(
+      "iptables-nft -t nat -R KUBE-SERVICES 3 -d 10.96.9.9/32 -p tcp --dport 81 -j KUBE-MARK-MASQ");
+  check_step("a big chain: a rule replaced", true);
+  must(
+      "iptables-nft -t nat -R KUBE-SERVICES 3 -d 10.96.9.9/32 -p tcp --dport 81 "
+      "-m comment --comment first -j KUBE-MARK-MASQ");
+  check_step("a big chain: a comment added", true);
+  must(
+      "iptables-nft -t nat -R KUBE-SERVICES 3 -d 10.96.9.9/32 -p tcp --dport 81 "
+      "-m comment --comment second -j KUBE-MARK-MASQ");
+  check_step("a big chain: only the comment changed", true);
+  must("iptables-nft -t nat -D KUBE-SERVICES 3 && iptables-nft -t nat -D KUBE-SERVICES 5");
+  check_step("a big chain: two rules deleted", true);
+
   // Rules iptables text cannot show whole, put by nft: left to the native
   // reader, then gone again.
   must("nft add rule ip nat KUBE-SERVICES udp dport 68 ip daddr set 10.9.9.9 accept");
