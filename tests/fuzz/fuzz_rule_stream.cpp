@@ -65,6 +65,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                n.type == NFT_MSG_NEWCHAIN || n.type == NFT_MSG_DELCHAIN;
     // What lacks its names is reported malformed, so the reader trusts none of it.
     if (!malformed && rule_or_chain && (n.table.empty() || n.chain.empty())) __builtin_trap();
+    // A rule change without its handle cannot be followed: reported malformed.
+    const bool rule = n.type == NFT_MSG_NEWRULE || n.type == NFT_MSG_DELRULE;
+    if (!malformed && rule && n.rule_handle == 0) __builtin_trap();
   }
   return 0;
 }

@@ -25,12 +25,13 @@ std::vector<NftNotification> parse_nft_notifications(std::string_view datagram, 
     }
     NftNotification n;
     n.type = static_cast<uint16_t>(msg->nlmsg_type & 0xff);
+    n.flags = msg->nlmsg_flags;
     n.family = static_cast<const nfgenmsg*>(NLMSG_DATA(msg))->nfgen_family;
     const std::string_view attributes(reinterpret_cast<const char*>(msg) + header_size,
                                       msg->nlmsg_len - header_size);
     const bool is_rule = n.type == NFT_MSG_NEWRULE || n.type == NFT_MSG_DELRULE;
     const bool is_chain = n.type == NFT_MSG_NEWCHAIN || n.type == NFT_MSG_DELCHAIN;
-    bool has_generation = false;
+    bool has_generation = false, has_handle = false;
     malformed |= !for_each_attribute(attributes, [&](uint16_t type, std::string_view value) {
       if (n.type == NFT_MSG_NEWGEN) {
         if (type == NFTA_GEN_ID) has_generation = read_be32(value, n.generation);
@@ -42,9 +43,16 @@ std::vector<NftNotification> parse_nft_notifications(std::string_view datagram, 
       if (is_rule && type == NFTA_RULE_CHAIN) n.chain = std::string(attribute_string(value));
       if (is_chain && type == NFTA_CHAIN_NAME) n.chain = std::string(attribute_string(value));
       if (is_chain && type == NFTA_CHAIN_HANDLE) read_be64(value, n.chain_handle);
+      if (is_rule && type == NFTA_RULE_HANDLE) has_handle = read_be64(value, n.rule_handle);
+      if (n.type == NFT_MSG_NEWRULE) {
+        if (type == NFTA_RULE_POSITION) read_be64(value, n.position);
+        if (type == NFTA_RULE_EXPRESSIONS) n.expressions = std::string(value);
+        if (type == NFTA_RULE_USERDATA) n.userdata = std::string(value);
+      }
     });
     if (n.type == NFT_MSG_NEWGEN ? !has_generation
-                                 : n.table.empty() || ((is_rule || is_chain) && n.chain.empty()))
+                                 : n.table.empty() || ((is_rule || is_chain) && n.chain.empty()) ||
+                                       (is_rule && (!has_handle || n.rule_handle == 0)))
       malformed = true;
     out.push_back(std::move(n));
   }

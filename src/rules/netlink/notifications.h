@@ -3,6 +3,7 @@
 // each commit, parsed without trusting their lengths. Pure: the in-process
 // nft reader follows them to read again only the chains a commit touched.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,17 @@ struct NftNotification {
   std::string table, chain;
   uint32_t generation = 0;    // NFT_MSG_NEWGEN only
   uint64_t chain_handle = 0;  // chain changes: the chain's handle (a rename keeps it)
+  // Rule changes: the rule's handle (a replaced rule keeps it) and the
+  // message's flags. NFT_MSG_NEWRULE also carries the whole rule, as it is
+  // after the commit: its expressions and user data, and `position`, the
+  // handle of the rule before it, which the kernel leaves out (0) for a rule
+  // that is first or last in its chain; NLM_F_APPEND is set when the rule was
+  // appended or replaced.
+  uint64_t rule_handle = 0;
+  uint16_t flags = 0;
+  uint64_t position = 0;
+  std::string expressions;
+  std::optional<std::string> userdata;
 };
 
 // The notifications in one datagram read from the group. Pure; messages of

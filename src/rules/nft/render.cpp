@@ -2,6 +2,7 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
 
 #include <algorithm>
 #include <array>
@@ -239,6 +240,56 @@ void start_render_clock() {
 
 RenderClock render_clock() { return clock_total; }
 
+namespace {
+
+// The key of a rule's text: both byte strings, the first with its length,
+// so that no two rules share one.
+void rule_key(std::string& key, std::string_view expressions,
+              const std::optional<std::string>& userdata) {
+  key.clear();
+  key.append(std::to_string(expressions.size())).append(1, ':').append(expressions);
+  if (userdata) key.append(1, 'u').append(*userdata);
+}
+
+// Prints one rule's record to stdout (a CapturedStdout). Empty, or why
+// iptables text would not be the whole rule (nothing printed then).
+std::string print_rule_record(Family family, const std::string& table, const std::string& chain,
+                              std::string_view expressions,
+                              const std::optional<std::string>& userdata, double& translating,
+                              double& rendering) {
+  const Clock::time_point translating_from = clock_on ? Clock::now() : Clock::time_point{};
+  auto parts = translate_nft_rule(expressions, userdata ? &*userdata : nullptr, family);
+  const Clock::time_point rendering_from = clock_on ? Clock::now() : Clock::time_point{};
+  if (clock_on)
+    translating += std::chrono::duration<double>(rendering_from - translating_from).count();
+  if (!parts) return parts.error();
+  // iptables refuses "-j DROP" in nat ("not intended for filtering"): no
+  // iptables text builds such a rule.
+  if (table == "nat" && parts->action.kind == NftAction::Kind::Drop)
+    return "a DROP in the nat table, which iptables refuses to write";
+  RuleStreamWriter out(stdout);
+  const long start = std::ftell(stdout);
+  out.begin_rule();
+  std::string print_error = print_rule(chain, *parts);
+  std::fputc('\n', stdout);
+  out.end_rule();
+  if (clock_on) rendering += seconds_since(rendering_from);
+  if (print_error.empty()) return {};
+  // What was printed of it is not its text: take it back.
+  if (start < 0 || std::fseek(stdout, start, SEEK_SET) != 0)
+    return "cannot take back a rule's partial text";
+  return print_error;
+}
+
+// Where each rule's record lies in a chain's buffer, for its ChainTextCache.
+struct RecordPlace {
+  uint64_t handle;
+  size_t start, end;
+  std::string key;  // empty: not keyed
+};
+
+}  // namespace
+
 // Renders one chain's rules into `table.rule_records`. A rule whose
 // iptables text would not be the whole rule (the translator or the printer
 // refuses it) becomes a native rule record, for the native reader to show
@@ -251,16 +302,20 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
   RuleStreamWriter out(captured.file());
   const uint8_t proto = nfproto(family);
   std::string why;
-  bool malformed = false;
+  bool malformed = false, native = false;
   size_t index = 0;
   // What the chain's last rendering kept (when it was big and nothing
-  // libxtables answers has moved since), and what this one keeps.
-  ChainTextCache fresh;
-  fresh.epoch = aim_nft_extension_epoch();
+  // libxtables answers has moved since), by key; and what this one keeps.
+  const unsigned long long epoch = aim_nft_extension_epoch();
   ChainTextCache* kept = nullptr;
+  std::unordered_map<std::string_view, KeptRule*> by_key;
   if (auto it = table.text_caches.find(chain);
-      it != table.text_caches.end() && it->second.epoch == fresh.epoch)
+      it != table.text_caches.end() && it->second.epoch == epoch) {
     kept = &it->second;
+    for (KeptRule& r : kept->rules)
+      if (!r.key.empty()) by_key.emplace(r.key, &r);
+  }
+  std::vector<RecordPlace> places;
   std::string key;
   const Clock::time_point began = clock_on ? Clock::now() : Clock::time_point{};
   double translating = 0, rendering = 0;
@@ -288,61 +343,32 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
           return;
         }
         ++index;
-        // The key: both byte strings, the first with its length, so that no
-        // two rules share one.
+        const long start = std::ftell(stdout);
         const bool keyed = kept || index > kChainTextCacheFrom;
         if (keyed) {
-          key.clear();
-          key.append(std::to_string(expressions.size())).append(1, ':').append(expressions);
-          if (userdata) key.append(1, 'u').append(*userdata);
-          if (kept) {
-            if (auto hit = kept->records.find(key); hit != kept->records.end()) {
-              std::fwrite(hit->second.data(), 1, hit->second.size(), stdout);
-              // Moved, not copied: a rule that is there twice is printed
-              // afresh the second time.
-              fresh.records.insert(kept->records.extract(hit));
-              return;
-            }
+          rule_key(key, expressions, userdata);
+          if (auto hit = by_key.find(key); hit != by_key.end()) {
+            KeptRule& was = *hit->second;
+            std::fwrite(was.record.data(), 1, was.record.size(), stdout);
+            // Taken, not copied: a rule that is there twice is printed
+            // afresh the second time.
+            by_key.erase(hit);
+            places.push_back({handle, static_cast<size_t>(start),
+                              static_cast<size_t>(start) + was.record.size(), std::move(was.key)});
+            return;
           }
         }
-        const Clock::time_point translating_from = clock_on ? Clock::now() : Clock::time_point{};
-        auto parts = translate_nft_rule(expressions, userdata ? &*userdata : nullptr, family);
-        const Clock::time_point rendering_from = clock_on ? Clock::now() : Clock::time_point{};
-        if (clock_on)
-          translating += std::chrono::duration<double>(rendering_from - translating_from).count();
-        if (!parts) {
-          out.native_rule(handle, "rule " + std::to_string(index) + ": " + parts.error());
+        std::string refused = print_rule_record(family, table.name, chain, expressions, userdata,
+                                                translating, rendering);
+        if (refused.empty()) {
+          const long end = std::ftell(stdout);
+          if (start >= 0 && end > start)
+            places.push_back({handle, static_cast<size_t>(start), static_cast<size_t>(end),
+                              keyed ? key : std::string()});
           return;
         }
-        // iptables refuses "-j DROP" in nat ("not intended for filtering"):
-        // no iptables text builds such a rule.
-        if (table.name == "nat" && parts->action.kind == NftAction::Kind::Drop) {
-          out.native_rule(handle, "rule " + std::to_string(index) +
-                                      ": a DROP in the nat table, which iptables refuses to write");
-          return;
-        }
-        const long start = std::ftell(stdout);
-        out.begin_rule();
-        std::string print_error = print_rule(chain, *parts);
-        std::fputc('\n', stdout);
-        out.end_rule();
-        if (clock_on) rendering += seconds_since(rendering_from);
-        if (print_error.empty()) {
-          if (keyed && start >= 0) {
-            const long end = std::ftell(stdout);
-            if (end > start)
-              fresh.records.emplace(
-                  key, std::string(captured.view().substr(static_cast<size_t>(start),
-                                                          static_cast<size_t>(end - start))));
-          }
-          return;
-        }
-        // What was printed of it is not its text: take it back.
-        if (start < 0 || std::fseek(stdout, start, SEEK_SET) != 0) {
-          why = "cannot take back a rule's partial text";
-          return;
-        }
-        out.native_rule(handle, "rule " + std::to_string(index) + ": " + print_error);
+        native = true;
+        out.native_rule(handle, "rule " + std::to_string(index) + ": " + refused);
       });
   if (clock_on) {
     clock_total.translate += translating;
@@ -356,12 +382,84 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
     table.problem = why;
     return Ok{};
   }
-  table.rule_records[chain] = captured.text();
-  if (index >= kChainTextCacheFrom)
+  const std::string_view text = captured.view();
+  if (index >= kChainTextCacheFrom && !native && places.size() == index) {
+    ChainTextCache fresh;
+    fresh.epoch = epoch;
+    fresh.rules.reserve(places.size());
+    for (RecordPlace& p : places)
+      fresh.rules.push_back(
+          {p.handle, std::move(p.key), std::string(text.substr(p.start, p.end - p.start))});
     table.text_caches[chain] = std::move(fresh);
-  else
+  } else {
     table.text_caches.erase(chain);
+  }
+  table.rule_records[chain] = std::string(text);
   return Ok{};
+}
+
+bool apply_rule_changes(Family family, TableRead& table, const std::string& chain,
+                        const std::vector<RuleChange>& changes) {
+  auto it = table.text_caches.find(chain);
+  if (it == table.text_caches.end() || it->second.epoch != aim_nft_extension_epoch()) return false;
+  std::vector<KeptRule>& rules = it->second.rules;
+  auto find = [&](uint64_t handle) {
+    return std::find_if(rules.begin(), rules.end(),
+                        [&](const KeptRule& r) { return r.handle == handle; });
+  };
+  // A rule replaced keeps its handle: deleted, then new, in one commit.
+  std::map<uint64_t, size_t> deleted_at;
+  for (const RuleChange& change : changes) {
+    const NftNotification& n = *change.told;
+    if (n.type == NFT_MSG_DELRULE) {
+      auto at = find(n.rule_handle);
+      if (at == rules.end()) return false;
+      deleted_at[n.rule_handle] = static_cast<size_t>(at - rules.begin());
+      rules.erase(at);
+      continue;
+    }
+    if (n.type != NFT_MSG_NEWRULE || find(n.rule_handle) != rules.end()) return false;
+    // Where: after the rule `position` names; without one the rule is first
+    // or last, which only its request tells: a replaced rule stays where it
+    // was, an appended one is last, an inserted one first; unclear when a
+    // deletion later in the commit may have made it first or last.
+    size_t place;
+    if (n.position != 0) {
+      auto before = find(n.position);
+      if (before == rules.end()) return false;
+      place = static_cast<size_t>(before - rules.begin()) + 1;
+    } else if (change.deletion_follows) {
+      return false;
+    } else if (auto was = deleted_at.find(n.rule_handle); was != deleted_at.end()) {
+      if (was->second == 0)
+        place = 0;
+      else if (was->second == rules.size())
+        place = rules.size();
+      else
+        return false;
+    } else {
+      place = (n.flags & NLM_F_APPEND) ? rules.size() : 0;
+    }
+    KeptRule rule;
+    rule.handle = n.rule_handle;
+    rule_key(rule.key, n.expressions, n.userdata);
+    CapturedStdout captured;
+    if (!captured.ok()) return false;
+    double translating = 0, rendering = 0;
+    if (!print_rule_record(family, table.name, chain, n.expressions, n.userdata, translating,
+                           rendering)
+             .empty())
+      return false;
+    rule.record = captured.text();
+    rules.insert(rules.begin() + static_cast<std::ptrdiff_t>(place), std::move(rule));
+  }
+  std::string records;
+  size_t size = 0;
+  for (const KeptRule& r : rules) size += r.record.size();
+  records.reserve(size);
+  for (const KeptRule& r : rules) records += r.record;
+  table.rule_records[chain] = std::move(records);
+  return true;
 }
 
 namespace {

@@ -19,6 +19,7 @@
 
 #include "rules/child/rule_stream.h"
 #include "rules/netlink/chain_answer.h"
+#include "rules/netlink/notifications.h"
 #include "rules/netlink/socket.h"
 #include "rules/ruleset.h"
 #include "util/result.h"
@@ -32,18 +33,30 @@ inline uint8_t nfproto(Family family) { return family == Family::V6 ? NFPROTO_IP
 
 inline std::string nul_terminated(std::string_view s) { return std::string(s) + '\0'; }
 
-// The records of a big chain's rules, by what the kernel holds of each rule
-// (its expressions and userdata, byte for byte), so that reading a chain of
-// 10,000 rules again after one changed translates and prints only that one
-// (kube-proxy inserts and deletes in KUBE-SERVICES at every sync). Exact: a
-// rule's text is a function of those bytes, the family, the table, the
-// chain (the cache is per chain of one table of one family's snapshot) and
-// what libxtables has loaded (`epoch`, aim_nft_extension_epoch(): the cache
-// is dropped when it moves). Handles are no key: a replaced rule keeps its
-// handle. Rules shown natively are not kept (their record names their place).
+// One rule of a big chain as last printed: its handle, what the kernel
+// holds of it (its expressions and userdata, byte for byte: `key`; empty
+// when not kept) and its record (rule_stream.h).
+struct KeptRule {
+  uint64_t handle = 0;
+  std::string key;
+  std::string record;
+};
+// A big chain's rules as last printed, in order, so that
+//  - reading the chain again prints afresh only rules whose bytes were not
+//    printed before (kube-proxy inserts and deletes in KUBE-SERVICES, 10,000
+//    rules at 10,000 services, at every sync), and
+//  - a commit's rule notifications, which carry each new rule whole and its
+//    place, are followed without reading the chain again
+//    (apply_rule_changes).
+// Exact: a rule's text is a function of its bytes, the family, the table,
+// the chain (the cache is per chain of one table of one family's snapshot)
+// and what libxtables has loaded (`epoch`, aim_nft_extension_epoch(): the
+// cache is not used once it moves). Handles are no key: a replaced rule
+// keeps its handle. Kept only for chains every rule of which iptables text
+// shows (a native rule's record names its place among the chain's rules).
 struct ChainTextCache {
   unsigned long long epoch = 0;
-  std::unordered_map<std::string, std::string> records;  // rule bytes -> its record
+  std::vector<KeptRule> rules;
 };
 // Chains with fewer rules are rendered afresh (their cost is small, and a
 // cache of every chain would hold the whole ruleset twice).
@@ -66,6 +79,25 @@ struct TableRead {
 // in nft syntax. An error (EAGAIN: the chain changed during the dump;
 // ENOENT: it is gone) leaves the chain to be read again.
 Status render_chain(NftNetlink& netlink, Family family, TableRead& table, const std::string& chain);
+
+// One commit's notifications for one rule of a chain (NFT_MSG_NEWRULE or
+// NFT_MSG_DELRULE), in the commit's order.
+struct RuleChange {
+  const NftNotification* told;
+  // A deletion of a rule of the same chain follows in the same commit.
+  bool deletion_follows = false;
+};
+// Follows one commit's rule changes of `chain` in its kept rules (its
+// ChainTextCache) and renders the chain's records from them: a new rule is
+// printed from the notification's bytes and put where the kernel says it is
+// (after the rule `position` names; first or last when there is none), a
+// deleted one taken out by its handle. False when the changes cannot be
+// followed exactly (no kept rules or a moved epoch, a handle or place not
+// found, a rule iptables text does not show, a place the notification leaves
+// unclear): the caller reads the chain again. What was applied before then
+// stays correct as a cache of texts.
+bool apply_rule_changes(Family family, TableRead& table, const std::string& chain,
+                        const std::vector<RuleChange>& changes);
 
 // Where render_chain's time goes, summed over the calls since the clock was
 // started (bench/nft_check_split.cpp prints it). Off unless started: the

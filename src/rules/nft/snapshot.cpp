@@ -104,25 +104,50 @@ Status reread_chain(NftNetlink& netlink, Family family, TableRead& table,
 }
 
 using Dirty = std::map<std::string, std::set<std::string>, std::less<>>;  // table -> chains
+// Rule changes to follow without reading the chain again: table -> chain ->
+// each commit's changes of the chain, in order.
+using Follow =
+    std::map<std::string, std::map<std::string, std::vector<std::vector<RuleChange>>>, std::less<>>;
+using Chains = std::set<std::pair<std::string, std::string>>;  // (table, chain)
 
 enum class Repair { Chains, Restart };
 
 // Sorts the notifications of the commits since the last look into chains to
-// read again (`dirty`) and chains whose header to read again (`chains`);
-// Restart when they touched the family's iptables tables in a
-// way a chain re-read cannot follow (a table or set came or went).
+// read again (`dirty`), chains whose header to read again (`chains`) and
+// rule changes to follow as told (`follow`: chains kept as rules,
+// ChainTextCache, whose rules were not read during this follow: what they
+// hold is the state of the last commit seen); Restart when they touched the
+// family's iptables tables in a way a chain re-read cannot follow (a table
+// or set came or went).
 Repair note_changes(const std::vector<NftNotification>& changes, uint8_t proto,
-                    const std::vector<TableRead>& tables, Dirty& dirty, Dirty& chains) {
+                    const std::vector<TableRead>& tables, const Chains& read, Dirty& dirty,
+                    Dirty& chains, Follow& follow) {
+  size_t commit = 0;
+  std::map<std::pair<std::string, std::string>, size_t> last_commit;
   for (const NftNotification& n : changes) {
+    if (n.type == NFT_MSG_NEWGEN) ++commit;
     if (n.type == NFT_MSG_NEWGEN || n.family != proto || !table_rank(n.table)) continue;
-    const bool ours = std::any_of(tables.begin(), tables.end(),
-                                  [&](const TableRead& t) { return t.name == n.table; });
-    if (!ours) return Repair::Restart;  // an iptables table appeared
+    const auto table = std::find_if(tables.begin(), tables.end(),
+                                    [&](const TableRead& t) { return t.name == n.table; });
+    if (table == tables.end()) return Repair::Restart;  // an iptables table appeared
     switch (n.type) {
       case NFT_MSG_NEWRULE:
-      case NFT_MSG_DELRULE:
-        dirty[n.table].insert(n.chain);
+      case NFT_MSG_DELRULE: {
+        const bool kept_as_rules = table->problem.empty() && table->text_caches.contains(n.chain) &&
+                                   !read.contains({n.table, n.chain});
+        if (!kept_as_rules) {
+          dirty[n.table].insert(n.chain);
+          break;
+        }
+        auto& commits = follow[n.table][n.chain];
+        auto [last, first_time] = last_commit.try_emplace({n.table, n.chain}, commit);
+        if (first_time || last->second != commit) commits.emplace_back();
+        last->second = commit;
+        if (n.type == NFT_MSG_DELRULE)
+          for (RuleChange& before : commits.back()) before.deletion_follows = true;
+        commits.back().push_back({&n});
         break;
+      }
       case NFT_MSG_NEWCHAIN:
       case NFT_MSG_DELCHAIN: {
         // A rename (iptables -E) is told under the new name only, and every
@@ -187,6 +212,9 @@ Status follow_commits(NftNetlink& netlink, NftChangeMonitor* monitor, Family fam
                       std::string& last_change) {
   const uint8_t proto = nfproto(family);
   uint32_t generation = snapshot.generation;
+  // Chains whose rules were read during this follow: newer than the
+  // notifications still to come for them, which they must not be given.
+  Chains read;
   constexpr int kRepairRounds = 20;
   for (int round = 0; round <= kRepairRounds; ++round) {
     // Read what is dirty; a chain that changed under the dump stays dirty.
@@ -205,6 +233,7 @@ Status follow_commits(NftNetlink& netlink, NftChangeMonitor* monitor, Family fam
         if (!t.chain_names.contains(chain)) continue;
         if (round >= count_from) ++snapshot.repaired_chains;
         snapshot.touched[t.name].insert(chain);
+        read.insert({t.name, chain});
         Status st = render_chain(netlink, family, t, chain);
         if (!st && st.error_code() != EAGAIN && st.error_code() != ENOENT)
           return Error{st.error(), st.error_code()};
@@ -241,8 +270,27 @@ Status follow_commits(NftNetlink& netlink, NftChangeMonitor* monitor, Family fam
     }
     dirty = std::move(again);
     Dirty chains;
-    if (note_changes(changes, proto, snapshot.tables, dirty, chains) == Repair::Restart)
+    Follow follow;
+    if (note_changes(changes, proto, snapshot.tables, read, dirty, chains, follow) ==
+        Repair::Restart)
       return Error{last_change + ", a table or set changed", EAGAIN};
+    // Rule changes in chains kept as rules: followed as told, unless the
+    // chain is read again anyway (its header changed) or they cannot be.
+    for (TableRead& t : snapshot.tables) {
+      auto in_table = follow.find(t.name);
+      if (in_table == follow.end()) continue;
+      for (const auto& [chain, commits] : in_table->second) {
+        if (dirty[t.name].contains(chain)) continue;
+        snapshot.touched[t.name].insert(chain);
+        ++snapshot.repaired_chains;
+        for (const std::vector<RuleChange>& one_commit : commits)
+          if (!apply_rule_changes(family, t, chain, one_commit)) {
+            dirty[t.name].insert(chain);
+            break;
+          }
+      }
+    }
+    std::erase_if(dirty, [](const auto& entry) { return entry.second.empty(); });
     for (TableRead& t : snapshot.tables)
       if (auto it = chains.find(t.name); it != chains.end())
         for (const std::string& chain : it->second) {

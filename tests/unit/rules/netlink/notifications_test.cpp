@@ -22,15 +22,21 @@ std::string be32(uint16_t type, uint32_t v) {
   const uint32_t n = htonl(v);
   return attribute(type, std::string(reinterpret_cast<const char*>(&n), 4));
 }
+std::string be64(uint16_t type, uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[7 - i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  return attribute(type, out);
+}
 
 // One nf_tables message as the kernel sends it to the group.
 std::string message(uint16_t type, uint8_t family, const std::string& attributes,
-                    uint16_t subsystem = NFNL_SUBSYS_NFTABLES) {
+                    uint16_t subsystem = NFNL_SUBSYS_NFTABLES, uint16_t flags = 0) {
   std::string out(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg)), '\0');
   out += attributes;
   nlmsghdr h{};
   h.nlmsg_len = static_cast<uint32_t>(out.size());
   h.nlmsg_type = static_cast<uint16_t>((subsystem << 8) | type);
+  h.nlmsg_flags = flags;
   nfgenmsg g{};
   g.nfgen_family = family;
   std::memcpy(out.data(), &h, sizeof h);
@@ -43,7 +49,7 @@ TEST(NftNotifications, NameTheTableAndChainOfRulesAndChainsAndTheGeneration) {
   const std::string datagram =
       message(NFT_MSG_NEWRULE, NFPROTO_IPV4,
               text(NFTA_RULE_TABLE, "nat") + text(NFTA_RULE_CHAIN, "KUBE-SVC-X") +
-                  be32(NFTA_RULE_HANDLE, 7)) +
+                  be64(NFTA_RULE_HANDLE, 7)) +
       message(NFT_MSG_DELCHAIN, NFPROTO_IPV6,
               text(NFTA_CHAIN_TABLE, "filter") + text(NFTA_CHAIN_NAME, "USER")) +
       message(NFT_MSG_NEWSET, NFPROTO_IPV4, text(NFTA_SET_TABLE, "filter")) +
@@ -66,6 +72,35 @@ TEST(NftNotifications, NameTheTableAndChainOfRulesAndChainsAndTheGeneration) {
   EXPECT_EQ(got[3].generation, 4242u);
 }
 
+TEST(NftNotifications, ANewRuleCarriesItsHandlePlaceFlagsAndBytes) {
+  const std::string expressions = attribute(NFTA_LIST_ELEM, "expression bytes");
+  const std::string datagram =
+      message(NFT_MSG_NEWRULE, NFPROTO_IPV4,
+              text(NFTA_RULE_TABLE, "nat") + text(NFTA_RULE_CHAIN, "KUBE-SERVICES") +
+                  be64(NFTA_RULE_HANDLE, 0x1122334455667788ULL) +
+                  attribute(NFTA_RULE_EXPRESSIONS, expressions) + be64(NFTA_RULE_POSITION, 41) +
+                  attribute(NFTA_RULE_USERDATA, std::string("\0\x02x\0", 4)),
+              NFNL_SUBSYS_NFTABLES, NLM_F_CREATE | NLM_F_APPEND) +
+      message(NFT_MSG_DELRULE, NFPROTO_IPV4,
+              text(NFTA_RULE_TABLE, "nat") + text(NFTA_RULE_CHAIN, "KUBE-SERVICES") +
+                  be64(NFTA_RULE_HANDLE, 9) + attribute(NFTA_RULE_EXPRESSIONS, expressions));
+  bool malformed = false;
+  const auto got = parse_nft_notifications(datagram, malformed);
+  EXPECT_FALSE(malformed);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].rule_handle, 0x1122334455667788ULL);
+  EXPECT_EQ(got[0].position, 41u);
+  EXPECT_EQ(got[0].flags, NLM_F_CREATE | NLM_F_APPEND);
+  EXPECT_EQ(got[0].expressions, expressions);
+  ASSERT_TRUE(got[0].userdata.has_value());
+  EXPECT_EQ(*got[0].userdata, std::string("\0\x02x\0", 4));
+  // A deletion names the rule; what it held is not kept.
+  EXPECT_EQ(got[1].rule_handle, 9u);
+  EXPECT_EQ(got[1].position, 0u);
+  EXPECT_EQ(got[1].expressions, "");
+  EXPECT_FALSE(got[1].userdata.has_value());
+}
+
 TEST(NftNotifications, OtherSubsystemsAreSkipped) {
   bool malformed = false;
   const auto got = parse_nft_notifications(
@@ -83,6 +118,11 @@ TEST(NftNotifications, WhatCannotBeTrustedSaysSo) {
     std::string datagram;
   } cases[] = {
       {"rule without its chain", message(NFT_MSG_NEWRULE, NFPROTO_IPV4, text(1, "nat"))},
+      {"rule without its handle", rule},
+      {"rule with a short handle",
+       message(
+           NFT_MSG_DELRULE, NFPROTO_IPV4,
+           text(NFTA_RULE_TABLE, "nat") + text(NFTA_RULE_CHAIN, "C") + be32(NFTA_RULE_HANDLE, 3))},
       {"chain without its table", message(NFT_MSG_NEWCHAIN, NFPROTO_IPV4, text(3, "C"))},
       {"generation without id", message(NFT_MSG_NEWGEN, NFPROTO_UNSPEC, "")},
       {"cut in the middle", rule.substr(0, rule.size() - 6)},
