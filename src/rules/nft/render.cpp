@@ -66,13 +66,6 @@ const BuiltinTable* builtin_table(std::string_view name) {
   return nullptr;
 }
 
-// One chain as iptables-nft -S shows it.
-struct ShownChain {
-  std::string name;
-  std::string header;
-  bool in_kernel;
-};
-
 // Orders a table's chains as iptables-nft lists them: base chains by hook
 // (built-in ones the kernel lacks shown empty with policy ACCEPT), then the
 // others by name. Empty on success, else why the table is not shown as is.
@@ -464,15 +457,69 @@ bool apply_rule_changes(Family family, TableRead& table, const std::string& chai
 
 namespace {
 
-// The chains of `table` as iptables-nft shows them; empty, or the error
-// record's text when iptables text cannot show the table as it is.
-std::string shown_layout(const TableRead& table, std::vector<ShownChain>& shown) {
+// The chains of `table` as iptables-nft shows them, made once per chain
+// list (table.layout; 40,000 chains sorted and named at 10,000 services).
+const ShownLayout& shown_layout(const TableRead& table) {
+  if (table.layout) return *table.layout;
+  auto layout = std::make_shared<ShownLayout>();
   const BuiltinTable* t = builtin_table(table.name);
+  if (!t) {
+    layout->problem = std::string(kNftNativeTableMark) + "not an iptables table";
+  } else if (auto why = shown_chains(*t, table.chains, layout->chains); !why.empty()) {
+    layout->problem = std::string(kNftNativeTableMark) + why;
+    layout->chains.clear();
+  }
+  // Base chains ("-P") come first, user chains ("-N") after them.
+  while (layout->users_from < layout->chains.size() &&
+         layout->chains[layout->users_from].header.starts_with("-P "))
+    ++layout->users_from;
+  table.layout = std::move(layout);
+  return *table.layout;
+}
+
+// Where `name` is shown in `layout`, if it is.
+std::optional<size_t> place_of(const ShownLayout& layout, std::string_view name) {
+  for (size_t i = 0; i < layout.users_from; ++i)
+    if (layout.chains[i].name == name) return i;
+  const auto users = layout.chains.begin() + static_cast<std::ptrdiff_t>(layout.users_from);
+  const auto at =
+      std::lower_bound(users, layout.chains.end(), name,
+                       [](const ShownChain& c, std::string_view n) { return c.name < n; });
+  if (at == layout.chains.end() || at->name != name) return std::nullopt;
+  return static_cast<size_t>(at - layout.chains.begin());
+}
+
+}  // namespace
+
+void layout_chain_changed(TableRead& table, const std::string& chain, const ChainInfo* now) {
+  if (!table.layout) return;
+  ShownLayout& layout = *table.layout;
+  const BuiltinTable* t = builtin_table(table.name);
+  const bool builtin_name =
+      t && std::any_of(t->chains.begin(), t->chains.end(),
+                       [&](const BuiltinChain& b) { return b.name == chain; });
+  // A base chain, a name iptables cannot show, a layout that was a problem:
+  // shown_chains() decides again.
+  if (!t || !layout.problem.empty() || builtin_name || (now && now->hook) ||
+      (now && !iptables_chain_name(now->name))) {
+    table.layout.reset();
+    return;
+  }
+  const auto users = layout.chains.begin() + static_cast<std::ptrdiff_t>(layout.users_from);
+  const auto at =
+      std::lower_bound(users, layout.chains.end(), std::string_view(chain),
+                       [](const ShownChain& c, std::string_view n) { return c.name < n; });
+  const bool shown = at != layout.chains.end() && at->name == chain;
+  if (!now && shown) layout.chains.erase(at);
+  if (now && !shown) layout.chains.insert(at, ShownChain{chain, "-N " + chain, true});
+}
+
+namespace {
+
+// Why the table is written as an error record; empty when it is shown.
+std::string shown_problem(const TableRead& table) {
   if (!table.problem.empty()) return table.problem;
-  if (!t) return std::string(kNftNativeTableMark) + "not an iptables table";
-  if (auto layout = shown_chains(*t, table.chains, shown); !layout.empty())
-    return std::string(kNftNativeTableMark) + layout;
-  return {};
+  return shown_layout(table).problem;
 }
 
 void write_chain(const TableRead& table, const ShownChain& chain, RuleStreamWriter& out,
@@ -489,31 +536,32 @@ void write_chain(const TableRead& table, const ShownChain& chain, RuleStreamWrit
 // Writes one table's records; the chain order is iptables-nft's.
 bool write_table(const TableRead& table, RuleStreamWriter& out, FILE* file) {
   out.begin_table(table.name);
-  std::vector<ShownChain> shown;
-  if (std::string why = shown_layout(table, shown); !why.empty()) {
+  if (std::string why = shown_problem(table); !why.empty()) {
     out.table_error(why);
     return false;
   }
-  for (const ShownChain& chain : shown) write_chain(table, chain, out, file);
+  for (const ShownChain& chain : shown_layout(table).chains) write_chain(table, chain, out, file);
   out.end_table();
   return true;
 }
 
 bool write_table_changes(const TableRead& table, const std::set<std::string, std::less<>>& changed,
                          RuleStreamWriter& out, FILE* file) {
-  std::vector<ShownChain> shown;
-  if (!shown_layout(table, shown).empty()) return write_table(table, out, file);
+  if (!shown_problem(table).empty()) return write_table(table, out, file);
+  const ShownLayout& shown = shown_layout(table);
   out.begin_table_changes(table.name);
-  std::set<std::string_view> placed;
-  for (size_t place = 0; place < shown.size(); ++place) {
-    if (!changed.contains(shown[place].name)) continue;
+  // The changed chains still shown, in their order (the places must rise).
+  std::vector<size_t> places;
+  for (const std::string& chain : changed)
+    if (auto at = place_of(shown, chain)) places.push_back(*at);
+  std::sort(places.begin(), places.end());
+  for (const size_t place : places) {
     out.chain_place(place);
-    write_chain(table, shown[place], out, file);
-    placed.insert(shown[place].name);
+    write_chain(table, shown.chains[place], out, file);
   }
   for (const std::string& chain : changed)
-    if (!placed.contains(chain)) out.removed_chain(chain);
-  out.end_table_changes(shown.size());
+    if (!place_of(shown, chain)) out.removed_chain(chain);
+  out.end_table_changes(shown.chains.size());
   return true;
 }
 

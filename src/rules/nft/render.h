@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -62,11 +63,29 @@ struct ChainTextCache {
 // cache of every chain would hold the whole ruleset twice).
 inline constexpr size_t kChainTextCacheFrom = 64;
 
+// One chain as iptables-nft -S shows it.
+struct ShownChain {
+  std::string name;
+  std::string header;
+  bool in_kernel;
+};
+// A table's chains in the order iptables-nft shows them (base chains by
+// hook, built-in ones the kernel lacks shown empty, then the others by
+// name), or why iptables text cannot show the table as it is.
+struct ShownLayout {
+  std::string problem;
+  std::vector<ShownChain> chains;
+  size_t users_from = 0;  // chains[users_from...]: the user chains, by name
+};
+
 // One table being read: its chain list and each chain's rules, rendered
 // as rule records (rule_stream.h).
 struct TableRead {
   std::string name;
   std::vector<ChainInfo> chains;
+  // Made from `chains` when first written; whoever changes `chains` resets
+  // it or, for one chain, tells layout_chain_changed().
+  mutable std::shared_ptr<ShownLayout> layout;
   std::set<std::string, std::less<>> chain_names;  // of `chains`
   std::map<std::string, std::string, std::less<>> rule_records;
   std::map<std::string, ChainTextCache, std::less<>> text_caches;  // big chains only
@@ -79,6 +98,11 @@ struct TableRead {
 // in nft syntax. An error (EAGAIN: the chain changed during the dump;
 // ENOENT: it is gone) leaves the chain to be read again.
 Status render_chain(NftNetlink& netlink, Family family, TableRead& table, const std::string& chain);
+
+// `chain` of `table` was read again: `now` as it is, or null when it is
+// gone. Keeps the table's layout (a user chain put in or taken out at its
+// place by name) or, for anything else, drops it to be made again.
+void layout_chain_changed(TableRead& table, const std::string& chain, const ChainInfo* now);
 
 // One commit's notifications for one rule of a chain (NFT_MSG_NEWRULE or
 // NFT_MSG_DELRULE), in the commit's order.

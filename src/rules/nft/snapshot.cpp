@@ -62,6 +62,7 @@ Status reread_chain_lists(NftNetlink& netlink, Family family, std::vector<TableR
   if (!chains) return Error{chains.error(), chains.error_code()};
   for (TableRead& t : tables) {
     t.chains = std::move((*chains)[t.name]);
+    t.layout.reset();
     t.chain_names.clear();
     for (const ChainInfo& c : t.chains) t.chain_names.insert(c.name);
     std::erase_if(t.rule_records,
@@ -92,6 +93,7 @@ Status reread_chain(NftNetlink& netlink, Family family, TableRead& table,
     return Error{"reading chain " + chain + ": " + st.error(), st.error_code()};
   if (malformed) return Error{"the kernel's answer for chain " + chain + " is malformed"};
   std::erase_if(table.chains, [&](const ChainInfo& c) { return c.name == chain; });
+  layout_chain_changed(table, chain, found ? &*found : nullptr);
   if (found) {
     table.chains.push_back(std::move(*found));
     table.chain_names.insert(chain);
