@@ -68,8 +68,12 @@ class CheckObserver {
 // Remembers lines already allowed under an allowlist generation, so a daemon
 // re-checking an unchanged ruleset matches only what changed. Only "allowed"
 // is remembered (a 128-bit hash of family, backend, table, generation and
-// line); unexpected lines are always matched again. Entries not seen in the
-// latest check are dropped, so it holds at most one check's worth.
+// line); unexpected lines are always matched again. Chains every line of
+// which was allowed are remembered too, by their id (ruleset.h: Chain::id,
+// unique to one making of the chain) and the allowlist generation, so a
+// chain a kept set hands on again costs nothing, not even hashing its lines.
+// Entries not seen in the latest check are dropped, so it holds at most one
+// check's worth.
 class MatchCache {
  public:
   struct Key {
@@ -88,6 +92,15 @@ class MatchCache {
     return true;
   }
   void remember(const Key& k) { allowed_[k] = check_; }
+  // True if every line of the chain made as `id` was allowed under
+  // `generation`; marks it as seen in this check.
+  bool chain_allowed(uint64_t id, uint64_t generation) {
+    auto it = chains_.find(Key{id, generation});
+    if (it == chains_.end()) return false;
+    it->second = check_;
+    return true;
+  }
+  void remember_chain(uint64_t id, uint64_t generation) { chains_[Key{id, generation}] = check_; }
   // Drops what the latest check did not see (removed rules, old allowlists).
   void finish_check();
   size_t size() const { return allowed_.size(); }
@@ -96,6 +109,7 @@ class MatchCache {
   // Key -> number of the last check that saw it; updated in place so an
   // unchanged ruleset costs lookups only, no allocation.
   std::unordered_map<Key, uint32_t, KeyHash> allowed_;
+  std::unordered_map<Key, uint32_t, KeyHash> chains_;  // {chain id, generation}
   uint32_t check_ = 0;
 };
 

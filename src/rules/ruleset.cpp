@@ -1,8 +1,14 @@
 #include "rules/ruleset.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace aim {
+
+uint64_t next_chain_id() {
+  static std::atomic<uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 std::string_view family_name(Family f) { return f == Family::V4 ? "ipv4" : "ipv6"; }
 std::string_view backend_name(Backend b) {

@@ -4,6 +4,7 @@
 // native nftables, every native table of every family at once, as nft
 // command lines (native/listing.h). Readers build it; the check and the
 // printers only read it.
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -60,7 +61,16 @@ struct Chain {
   // Lines without a trailing newline. iptables: "-A NAME ...". Native:
   // "add rule ...", or the table's "add set/map/... ..." lines.
   std::vector<std::string_view> rules;
+  // Which making of this chain it is: unique in the process
+  // (next_chain_id()), or 0 for none. Given by the one that makes the chain
+  // (the rule stream's parser) and carried when a kept set hands the same
+  // chain on (a delta's unchanged chains, a legacy table kept whole), so a
+  // check may reuse what it decided about it (check.h: MatchCache). Nothing
+  // changes a chain's name, header or rules once made.
+  uint64_t id = 0;
 };
+// A new chain id, never given before in this process.
+uint64_t next_chain_id();
 
 // A rule of an iptables-nft table whose iptables text would not be the
 // whole rule: shown in nft syntax by the native reader instead.

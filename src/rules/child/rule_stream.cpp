@@ -169,7 +169,7 @@ StreamParse parse_records(std::string_view text, bool changes_allowed) {
           }
           current->places.push_back(*std::exchange(current->next_place, std::nullopt));
         }
-        table.chains.push_back(Chain{payload, {}, {}});
+        table.chains.push_back(Chain{payload, {}, {}, next_chain_id()});
         break;
       case 'H':
         if (table.chains.empty()) {

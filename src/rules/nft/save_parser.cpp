@@ -150,7 +150,7 @@ class Parser {
                                      ? "-N " + std::string(name)
                                      : "-P " + std::string(name) + " " + std::string(policy);
       s.chain_index[name] = s.table.chains.size();
-      s.table.chains.push_back(Chain{name, set.arena->add(header), {}});
+      s.table.chains.push_back(Chain{name, set.arena->add(header), {}, 0});
       return true;
     }
     if (line.starts_with("-A ")) {

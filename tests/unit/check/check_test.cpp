@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <sstream>
 
 #include "check/report_format.h"
@@ -30,10 +31,10 @@ RuleSet make_set(const std::vector<std::pair<std::string, std::string>>& lines,
     chain = chain.substr(0, chain.find(' '));
     if (line.rfind("-A ", 0) == 0) {
       if (t->chains.empty() || t->chains.back().name != chain)
-        t->chains.push_back(Chain{set.arena->add(chain), set.arena->add("-N " + chain), {}});
+        t->chains.push_back(Chain{set.arena->add(chain), set.arena->add("-N " + chain), {}, 0});
       t->chains.back().rules.push_back(set.arena->add(line));
     } else {
-      t->chains.push_back(Chain{set.arena->add(chain), set.arena->add(line), {}});
+      t->chains.push_back(Chain{set.arena->add(chain), set.arena->add(line), {}, 0});
     }
   }
   return set;
@@ -237,6 +238,81 @@ TEST(Check, CacheIsPerTable) {
   MatchCache cache;
   EXPECT_EQ(run(a, list, &cache).verdict, Verdict::Clean);
   EXPECT_EQ(run(b, list, &cache).verdict, Verdict::Unexpected);
+}
+
+// Each chain made anew (ruleset.h: Chain::id), as the rule stream's parser does.
+void give_ids(RuleSet& set) {
+  for (Table& t : set.tables)
+    for (Chain& c : t.chains) c.id = next_chain_id();
+}
+
+// A chain a kept set hands on again (the same id), every line of it allowed
+// by this allowlist before, is allowed by its id alone: no line of it is
+// even looked up, so the line cache ends empty.
+TEST(Check, AChainAllowedBeforeIsAllowedAgainByItsIdAlone) {
+  const std::vector<std::pair<std::string, std::string>> lines = {
+      {"filter", "-A INPUT -j KUBE-FIREWALL"}, {"filter", "-A INPUT -j KUBE-SERVICES"}};
+  RuleSet set = make_set(lines);
+  give_ids(set);
+  Allowlist list = Allowlist::from_files("/d", {{"global", "^-N \n^-A INPUT -j KUBE-"}});
+  MatchCache cache;
+  Report first = run(set, list, &cache);
+  EXPECT_EQ(first.verdict, Verdict::Clean);
+  EXPECT_EQ(first.lines_from_cache, 0u);
+  EXPECT_EQ(cache.size(), 3u);  // the header and two rules
+  Report second = run(set, list, &cache);
+  EXPECT_EQ(second.verdict, Verdict::Clean);
+  EXPECT_EQ(second.lines_checked, 3u);
+  EXPECT_EQ(second.lines_from_cache, 3u);
+  EXPECT_EQ(cache.size(), 0u) << "decided by the chain's id: no line looked up";
+  // Another allowlist: the chain's id allows nothing under it.
+  Allowlist stricter = Allowlist::from_files("/d", {{"global", "^-N "}});
+  Report third = run(set, stricter, &cache);
+  EXPECT_EQ(third.verdict, Verdict::Unexpected);
+  EXPECT_EQ(third.unexpected.size(), 2u);
+  // The same text made again (a new id): decided line by line.
+  RuleSet again = make_set(lines);
+  give_ids(again);
+  Report fourth = run(again, list, &cache);
+  EXPECT_EQ(fourth.verdict, Verdict::Clean);
+  EXPECT_EQ(cache.size(), 3u);
+}
+
+TEST(Check, AChainWithAnUnexpectedLineIsNeverAllowedByItsId) {
+  RuleSet set = make_set({{"filter", "-A INPUT -j KUBE-FIREWALL"}, {"filter", "-A INPUT -j USER"}});
+  give_ids(set);
+  Allowlist list = Allowlist::from_files("/d", {{"global", "^-N \n^-A INPUT -j KUBE-"}});
+  MatchCache cache;
+  for (int i = 0; i < 3; ++i) {
+    Report r = run(set, list, &cache);
+    EXPECT_EQ(r.verdict, Verdict::Unexpected) << "check " << i;
+    ASSERT_EQ(r.unexpected.size(), 1u) << "check " << i;
+    EXPECT_EQ(r.unexpected[0].rule, "-A INPUT -j USER");
+  }
+}
+
+TEST(Check, AChainWithoutAnIdIsDecidedLineByLine) {
+  RuleSet set = make_set({{"filter", "-A INPUT -j KUBE-FIREWALL"}});  // id 0
+  Allowlist list = Allowlist::from_files("/d", {{"global", "^-N \n^-A INPUT -j KUBE-"}});
+  MatchCache cache;
+  run(set, list, &cache);
+  Report second = run(set, list, &cache);
+  EXPECT_EQ(second.lines_from_cache, 2u);
+  EXPECT_EQ(cache.size(), 2u) << "its lines were looked up";
+}
+
+// A check stopped inside a chain remembers nothing of that chain.
+TEST(Check, AChainAnInterruptedCheckDidNotFinishIsNotAllowedByItsId) {
+  RuleSet set = make_set({{"filter", "-A INPUT -j KUBE-FIREWALL"}});
+  give_ids(set);
+  Allowlist list = Allowlist::from_files("/d", {{"global", "^-N \n^-A INPUT -j KUBE-"}});
+  MatchCache cache;
+  std::atomic<bool> stop{true};
+  Report stopped = check({{&set, &list}}, &cache, nullptr, CheckLimits{{}, &stop});
+  EXPECT_EQ(stopped.verdict, Verdict::Unknown);
+  Report next = run(set, list, &cache);
+  EXPECT_EQ(next.verdict, Verdict::Clean);
+  EXPECT_EQ(next.lines_from_cache, 0u);
 }
 
 TEST(ReportFormat, TextGroupsByTableAndChainThenSummarizes) {
