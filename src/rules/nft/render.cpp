@@ -244,9 +244,17 @@ void rule_key(std::string& key, std::string_view expressions,
   if (userdata) key.append(1, 'u').append(*userdata);
 }
 
-// Prints one rule's record to stdout (a CapturedStdout). Empty, or why
-// iptables text would not be the whole rule (nothing printed then).
-std::string print_rule_record(Family family, const std::string& table, const std::string& chain,
+// What print_rule_record did: printed the record, or refused the rule
+// (`refused`: why iptables text would not be the whole rule; nothing
+// printed), or left a partial record it could not take back (`broken`: the
+// buffer holds text that is not the rule; none of it may be used).
+struct PrintedRule {
+  std::string refused;
+  std::string broken;
+};
+
+// Prints one rule's record to stdout (a CapturedStdout).
+PrintedRule print_rule_record(Family family, const std::string& table, const std::string& chain,
                               std::string_view expressions,
                               const std::optional<std::string>& userdata, double& translating,
                               double& rendering) {
@@ -255,11 +263,11 @@ std::string print_rule_record(Family family, const std::string& table, const std
   const Clock::time_point rendering_from = clock_on ? Clock::now() : Clock::time_point{};
   if (clock_on)
     translating += std::chrono::duration<double>(rendering_from - translating_from).count();
-  if (!parts) return parts.error();
+  if (!parts) return {parts.error(), {}};
   // iptables refuses "-j DROP" in nat ("not intended for filtering"): no
   // iptables text builds such a rule.
   if (table == "nat" && parts->action.kind == NftAction::Kind::Drop)
-    return "a DROP in the nat table, which iptables refuses to write";
+    return {"a DROP in the nat table, which iptables refuses to write", {}};
   RuleStreamWriter out(stdout);
   const long start = std::ftell(stdout);
   out.begin_rule();
@@ -270,8 +278,8 @@ std::string print_rule_record(Family family, const std::string& table, const std
   if (print_error.empty()) return {};
   // What was printed of it is not its text: take it back.
   if (start < 0 || std::fseek(stdout, start, SEEK_SET) != 0)
-    return "cannot take back a rule's partial text";
-  return print_error;
+    return {{}, "cannot take back a rule's partial text"};
+  return {print_error, {}};
 }
 
 // Where each rule's record lies in a chain's buffer, for its ChainTextCache.
@@ -351,9 +359,13 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
             return;
           }
         }
-        std::string refused = print_rule_record(family, table.name, chain, expressions, userdata,
+        PrintedRule printed = print_rule_record(family, table.name, chain, expressions, userdata,
                                                 translating, rendering);
-        if (refused.empty()) {
+        if (!printed.broken.empty()) {
+          why = printed.broken;  // the chain's text is not its rules: the table is an error
+          return;
+        }
+        if (printed.refused.empty()) {
           const long end = std::ftell(stdout);
           if (start >= 0 && end > start)
             places.push_back({handle, static_cast<size_t>(start), static_cast<size_t>(end),
@@ -361,7 +373,7 @@ Status render_chain(NftNetlink& netlink, Family family, TableRead& table,
           return;
         }
         native = true;
-        out.native_rule(handle, "rule " + std::to_string(index) + ": " + refused);
+        out.native_rule(handle, "rule " + std::to_string(index) + ": " + printed.refused);
       });
   if (clock_on) {
     clock_total.translate += translating;
@@ -439,10 +451,9 @@ bool apply_rule_changes(Family family, TableRead& table, const std::string& chai
     CapturedStdout captured;
     if (!captured.ok()) return false;
     double translating = 0, rendering = 0;
-    if (!print_rule_record(family, table.name, chain, n.expressions, n.userdata, translating,
-                           rendering)
-             .empty())
-      return false;
+    const PrintedRule printed = print_rule_record(family, table.name, chain, n.expressions,
+                                                  n.userdata, translating, rendering);
+    if (!printed.refused.empty() || !printed.broken.empty()) return false;
     rule.record = captured.text();
     rules.insert(rules.begin() + static_cast<std::ptrdiff_t>(place), std::move(rule));
   }
