@@ -134,7 +134,7 @@ struct Daemon::State {
   // Every timer is armed through event_loop.h's arm_at.
   void arm_at(sd_event_source* timer, Clock::time_point at) {
     if (Status armed = aim::arm_at(timer, at); !armed)
-      loop_ok(-(armed.error_code() ? armed.error_code() : EINVAL), armed.error().c_str());
+      loop_ok(negative_errno(armed), armed.error().c_str());
   }
 
   void set_enabled(sd_event_source* source, int enabled) {
@@ -458,7 +458,7 @@ int Daemon::run() {
   for (const auto& [owner, handler, what] : timers) {
     auto timer = add_timer(loop, handler, &s, what);
     if (!timer) {
-      s.loop_ok(-(timer.error_code() ? timer.error_code() : EINVAL), timer.error().c_str());
+      s.loop_ok(negative_errno(timer), timer.error().c_str());
       return 1;
     }
     *owner = std::move(*timer);
@@ -489,7 +489,7 @@ int Daemon::run() {
     return 1;
   if (s.options.watch_rules) {
     if (Status st = s.start_rule_watch(); !st) {
-      s.loop_ok(-(st.error_code() ? st.error_code() : EINVAL), st.error().c_str());
+      s.loop_ok(negative_errno(st), st.error().c_str());
       return 1;
     }
   }

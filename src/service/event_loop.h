@@ -3,6 +3,7 @@
 // armed.
 #include <systemd/sd-event.h>
 
+#include <cerrno>
 #include <chrono>
 #include <memory>
 
@@ -28,5 +29,12 @@ Result<EventSource> add_timer(sd_event* loop, sd_event_time_handler_t handler, v
 // once at `at`; a time already past fires at the loop's next turn. An error
 // names the sd-event call that refused and why.
 Status arm_at(sd_event_source* timer, std::chrono::steady_clock::time_point at);
+
+// A failed step as the loop's error callbacks take it (sd-event's own
+// convention): a negative errno, EINVAL when the error carries none.
+template <typename T>
+int negative_errno(const Result<T>& failed) {
+  return -(failed.error_code() ? failed.error_code() : EINVAL);
+}
 
 }  // namespace aim

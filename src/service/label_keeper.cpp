@@ -95,7 +95,7 @@ void LabelKeeper::arm_retry() {
     return;
   }
   if (Status armed = arm_at(retry_timer_.get(), *wake); !armed)
-    loop_error_(-(armed.error_code() ? armed.error_code() : EINVAL), armed.error().c_str());
+    loop_error_(negative_errno(armed), armed.error().c_str());
 }
 
 int LabelKeeper::on_retry(sd_event_source*, uint64_t, void* self) {

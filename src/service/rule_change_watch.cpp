@@ -66,7 +66,7 @@ void RuleChangeWatch::arm() {
   const auto due = pacer_.due();
   if (!due || !timer_) return;
   if (Status armed = arm_at(timer_.get(), *due); !armed)
-    loop_error_(-(armed.error_code() ? armed.error_code() : EINVAL), armed.error().c_str());
+    loop_error_(negative_errno(armed), armed.error().c_str());
 }
 
 int RuleChangeWatch::on_due(sd_event_source*, uint64_t, void* self) {
